@@ -1,0 +1,97 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "wamedia",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WabaMedia", targets: ["WabaMedia", "WabaClient"]),
+        .library(name: "WabaSandbox", targets: ["WabaSandbox"]),
+        .executable(name: "wamedia", targets: ["wamedia"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Native libraries, reached through pkg-config.
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMagic",
+            pkgConfig: "libmagic",
+            providers: [.apt(["libmagic-dev"])]
+        ),
+        // Fixed-arity wrappers over libvips' variadic API.
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+        // Vectorised base64 encoding with a portable scalar fallback.
+        .target(name: "CBase64", cSettings: [.unsafeFlags(["-O3"])]),
+
+        // The offline pipeline: detect, validate, probe, transform, name, encode, payload.
+        .target(
+            name: "WabaMedia",
+            dependencies: [
+                "CMagic",
+                "CVipsShim",
+                "CBase64",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Networking: the send client and remote asset checks.
+        .target(
+            name: "WabaClient",
+            dependencies: [
+                "WabaMedia",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The local stand-in for the send-media API.
+        .target(
+            name: "WabaSandbox",
+            dependencies: [
+                "WabaMedia",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "wamedia",
+            dependencies: [
+                "WabaMedia",
+                "WabaClient",
+                "WabaSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia"]),
+        .testTarget(
+            name: "WabaClientTests",
+            dependencies: [
+                "WabaMedia", "WabaClient", "WabaSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["wamedia"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    guard !target.name.hasPrefix("C") || target.type == .test else { continue }
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}

@@ -1,0 +1,275 @@
+/// Turns libmagic's answer into WhatsApp's vocabulary, and looks further where libmagic
+/// cannot tell from the start of a file alone.
+enum ContentSniffer {
+    /// libmagic names for which WhatsApp (and IANA) use another.
+    static let aliases: [String: String] = [
+        "audio/x-m4a": "audio/mp4",
+        "audio/x-hx-aac-adts": "audio/aac",
+        "audio/x-hx-aac-adif": "audio/aac",
+        "audio/x-aac": "audio/aac",
+        "audio/mp3": "audio/mpeg",
+        "audio/x-mp3": "audio/mpeg",
+        "audio/x-mpeg": "audio/mpeg",
+        "audio/x-wav": "audio/wav",
+        "audio/wave": "audio/wav",
+        "audio/vnd.wave": "audio/wav",
+        "audio/x-flac": "audio/flac",
+        "application/ogg": "audio/ogg",
+        "audio/x-ogg": "audio/ogg",
+        "audio/x-amr": "audio/amr",
+        "image/x-ms-bmp": "image/bmp",
+        "image/x-bmp": "image/bmp",
+        "image/heic-sequence": "image/heic",
+        "image/heif-sequence": "image/heif",
+        "video/x-m4v": "video/mp4",
+        "application/x-pdf": "application/pdf",
+    ]
+
+    static let compoundFileNames: Set<String> = [
+        "application/CDFV2", "application/CDFV2-corrupt", "application/x-ole-storage", "application/vnd.ms-office",
+    ]
+
+    static func refine(
+        _ libmagicMIME: String, head: [UInt8], source: some ByteSource, fileName: String?
+    ) -> Detection {
+        func refined(_ mime: String, by refinement: String) -> Detection {
+            Detection(mime: mime, libmagicMIME: libmagicMIME, refinement: refinement)
+        }
+
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || libmagicMIME == "application/zip" {
+            if let office = ZipDirectory.officeType(of: source) {
+                return office == libmagicMIME
+                    ? Detection(mime: office, libmagicMIME: libmagicMIME) : refined(office, by: "zip-directory")
+            }
+        }
+        if compoundFileNames.contains(libmagicMIME) {
+            if let office = CompoundFileDirectory.officeType(of: source) {
+                return refined(office, by: "cfb-directory")
+            }
+            if let byExtension = officeTypeByExtension(fileName) {
+                return refined(byExtension, by: "extension-tiebreak")
+            }
+        }
+        if let brand = isoBrand(head) {
+            switch brand {
+            case "M4A ", "M4B ", "M4P ":
+                return libmagicMIME == "audio/mp4"
+                    ? Detection(mime: "audio/mp4", libmagicMIME: libmagicMIME) : refined("audio/mp4", by: "ftyp-brand")
+            case "qt  ":
+                if libmagicMIME != "video/quicktime" { return refined("video/quicktime", by: "ftyp-brand") }
+            default:
+                break
+            }
+        }
+        if libmagicMIME == "application/octet-stream" || libmagicMIME == "application/x-empty" {
+            if let audio = AudioSyncSniffer.audioType(of: head) {
+                return refined(audio, by: "frame-sync")
+            }
+        }
+        if head.starts(with: Array("#!AMR\n".utf8)) && libmagicMIME != "audio/amr" {
+            return refined("audio/amr", by: "amr-magic")
+        }
+        if let alias = aliases[libmagicMIME] {
+            return Detection(mime: alias, libmagicMIME: libmagicMIME)
+        }
+        return Detection(mime: libmagicMIME, libmagicMIME: libmagicMIME)
+    }
+
+    /// The major brand of an ISO base media file (`ftyp` box at the start), if there is one.
+    static func isoBrand(_ head: [UInt8]) -> String? {
+        guard head.count >= 12, head[4...7].elementsEqual("ftyp".utf8) else { return nil }
+        return String(decoding: head[8..<12], as: UTF8.self)
+    }
+
+    private static func officeTypeByExtension(_ fileName: String?) -> String? {
+        guard let fileName, let dot = fileName.lastIndex(of: ".") else { return nil }
+        switch fileName[fileName.index(after: dot)...].lowercased() {
+        case "doc", "dot": return "application/msword"
+        case "xls", "xlt": return "application/vnd.ms-excel"
+        case "ppt", "pps", "pot": return "application/vnd.ms-powerpoint"
+        default: return nil
+        }
+    }
+}
+
+/// Little-endian integer reads that return nil instead of trapping on short input.
+extension Array where Element == UInt8 {
+    func littleEndianUInt16(at offset: Int) -> Int? {
+        guard offset >= 0, offset + 2 <= count else { return nil }
+        return Int(self[offset]) | Int(self[offset + 1]) << 8
+    }
+
+    func littleEndianUInt32(at offset: Int) -> Int? {
+        guard offset >= 0, offset + 4 <= count else { return nil }
+        return Int(self[offset]) | Int(self[offset + 1]) << 8 | Int(self[offset + 2]) << 16
+            | Int(self[offset + 3]) << 24
+    }
+
+    func littleEndianUInt64(at offset: Int) -> UInt64? {
+        guard let low = littleEndianUInt32(at: offset), let high = littleEndianUInt32(at: offset + 4) else {
+            return nil
+        }
+        return UInt64(low) | UInt64(high) << 32
+    }
+}
+
+/// Reads a ZIP file's central directory to tell OOXML documents apart from other ZIPs.
+enum ZipDirectory {
+    private static let endOfDirectorySignature = 0x0605_4B50
+    private static let zip64LocatorSignature = 0x0706_4B50
+    private static let entrySignature = 0x0201_4B50
+    /// Directories larger than this are not read: an office file's is a few kilobytes.
+    private static let maxDirectoryBytes = 4 * 1024 * 1024
+
+    static func officeType(of source: some ByteSource) -> String? {
+        guard let names = try? entryNames(of: source) else { return nil }
+        guard names.contains("[Content_Types].xml") else { return nil }
+        if names.contains(where: { $0.hasPrefix("word/") }) {
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        if names.contains(where: { $0.hasPrefix("xl/") }) {
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        if names.contains(where: { $0.hasPrefix("ppt/") }) {
+            return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        }
+        return nil
+    }
+
+    static func entryNames(of source: some ByteSource) throws -> [String] {
+        let tailLength = Swift.min(source.size, 65_535 + 22)
+        let tailStart = source.size - tailLength
+        let tail = try source.read(at: tailStart, count: tailLength)
+        var index = tail.count - 22
+        while index >= 0, tail.littleEndianUInt32(at: index) != endOfDirectorySignature { index -= 1 }
+        guard index >= 0, var directorySize = tail.littleEndianUInt32(at: index + 12),
+            var directoryOffset = tail.littleEndianUInt32(at: index + 16)
+        else { return [] }
+        if directoryOffset == 0xFFFF_FFFF || directorySize == 0xFFFF_FFFF {
+            let locator = index - 20
+            guard tail.littleEndianUInt32(at: locator) == zip64LocatorSignature,
+                let recordOffset = tail.littleEndianUInt64(at: locator + 8),
+                recordOffset < UInt64(source.size)
+            else { return [] }
+            let record = try source.read(at: Int(recordOffset), count: 56)
+            guard let size = record.littleEndianUInt64(at: 40), let offset = record.littleEndianUInt64(at: 48),
+                size < UInt64(Int.max), offset < UInt64(Int.max)
+            else { return [] }
+            directorySize = Int(size)
+            directoryOffset = Int(offset)
+        }
+        guard directorySize <= maxDirectoryBytes, directoryOffset + directorySize <= source.size else { return [] }
+        let directory = try source.read(at: directoryOffset, count: directorySize)
+        var names: [String] = []
+        var position = 0
+        while directory.littleEndianUInt32(at: position) == entrySignature,
+            let nameLength = directory.littleEndianUInt16(at: position + 28),
+            let extraLength = directory.littleEndianUInt16(at: position + 30),
+            let commentLength = directory.littleEndianUInt16(at: position + 32),
+            position + 46 + nameLength <= directory.count
+        {
+            names.append(String(decoding: directory[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
+            position += 46 + nameLength + extraLength + commentLength
+        }
+        return names
+    }
+}
+
+/// Reads the directory of an OLE compound file (old Word, Excel and PowerPoint files) to
+/// name the application from its stream names.
+enum CompoundFileDirectory {
+    private static let signature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    private static let endOfChain = 0xFFFF_FFFE
+    /// Enough directory sectors for any office document; a bound against cycles.
+    private static let maxDirectorySectors = 512
+
+    static func officeType(of source: some ByteSource) -> String? {
+        guard let names = try? streamNames(of: source) else { return nil }
+        if names.contains("WordDocument") { return "application/msword" }
+        if names.contains("Workbook") || names.contains("Book") { return "application/vnd.ms-excel" }
+        if names.contains("PowerPoint Document") { return "application/vnd.ms-powerpoint" }
+        return nil
+    }
+
+    static func streamNames(of source: some ByteSource) throws -> Set<String> {
+        let header = try source.read(at: 0, count: 512)
+        guard header.starts(with: signature), let shift = header.littleEndianUInt16(at: 0x1E),
+            shift == 9 || shift == 12, var sector = header.littleEndianUInt32(at: 0x30)
+        else { return [] }
+        let sectorSize = 1 << shift
+        let entriesPerFATSector = sectorSize / 4
+        let difat = (0..<109).compactMap { header.littleEndianUInt32(at: 0x4C + $0 * 4) }
+
+        func nextSector(after sector: Int) throws -> Int? {
+            let fatIndex = sector / entriesPerFATSector
+            guard fatIndex < difat.count else { return nil }
+            let fatSector = difat[fatIndex]
+            let entryOffset = (fatSector + 1) * sectorSize + (sector % entriesPerFATSector) * 4
+            return try source.read(at: entryOffset, count: 4).littleEndianUInt32(at: 0)
+        }
+
+        var names: Set<String> = []
+        var visited = 0
+        while sector != endOfChain, sector < 0xFFFF_FFF0, visited < maxDirectorySectors {
+            let directory = try source.read(at: (sector + 1) * sectorSize, count: sectorSize)
+            guard directory.count == sectorSize else { break }
+            for entry in stride(from: 0, to: sectorSize, by: 128) {
+                guard let nameBytes = directory.littleEndianUInt16(at: entry + 0x40), nameBytes >= 2, nameBytes <= 64
+                else { continue }
+                let units = (0..<(nameBytes / 2 - 1)).compactMap { directory.littleEndianUInt16(at: entry + $0 * 2) }
+                names.insert(String(decoding: units.map(UInt16.init), as: UTF16.self))
+            }
+            guard let next = try nextSector(after: sector) else { break }
+            sector = next
+            visited += 1
+        }
+        return names
+    }
+}
+
+/// Recognises raw MPEG audio and ADTS AAC streams that libmagic calls octet-stream, by
+/// finding two consecutive valid frame headers.
+enum AudioSyncSniffer {
+    static func audioType(of head: [UInt8]) -> String? {
+        var start = 0
+        if head.starts(with: Array("ID3".utf8)), head.count >= 10 {
+            let tagSize = head[6...9].reduce(0) { $0 << 7 | Int($1 & 0x7F) }
+            start = 10 + tagSize
+        }
+        if let length = adtsFrameLength(head, at: start), adtsFrameLength(head, at: start + length) != nil {
+            return "audio/aac"
+        }
+        if let length = mpegFrameLength(head, at: start), mpegFrameLength(head, at: start + length) != nil {
+            return "audio/mpeg"
+        }
+        return nil
+    }
+
+    static func adtsFrameLength(_ bytes: [UInt8], at offset: Int) -> Int? {
+        guard offset >= 0, offset + 7 <= bytes.count, bytes[offset] == 0xFF, bytes[offset + 1] & 0xF6 == 0xF0
+        else { return nil }
+        let length =
+            Int(bytes[offset + 3] & 0x03) << 11 | Int(bytes[offset + 4]) << 3 | Int(bytes[offset + 5] >> 5)
+        return length >= 7 ? length : nil
+    }
+
+    private static let bitratesV1L3 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+    private static let bitratesV2L3 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+    private static let sampleRatesV1 = [44_100, 48_000, 32_000]
+
+    /// The length of an MPEG audio layer III frame starting at `offset`, if one does.
+    static func mpegFrameLength(_ bytes: [UInt8], at offset: Int) -> Int? {
+        guard offset >= 0, offset + 4 <= bytes.count, bytes[offset] == 0xFF, bytes[offset + 1] & 0xE0 == 0xE0
+        else { return nil }
+        let version = Int(bytes[offset + 1] >> 3) & 0x03  // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+        let layer = Int(bytes[offset + 1] >> 1) & 0x03  // 1: layer III
+        let bitrateIndex = Int(bytes[offset + 2] >> 4)
+        let rateIndex = Int(bytes[offset + 2] >> 2) & 0x03
+        let padding = Int(bytes[offset + 2] >> 1) & 0x01
+        guard version != 1, layer == 1, bitrateIndex != 0, bitrateIndex != 15, rateIndex != 3 else { return nil }
+        let isVersion1 = version == 3
+        let bitrate = (isVersion1 ? bitratesV1L3 : bitratesV2L3)[bitrateIndex] * 1000
+        let sampleRate = sampleRatesV1[rateIndex] >> (isVersion1 ? 0 : (version == 2 ? 1 : 2))
+        return (isVersion1 ? 144 : 72) * bitrate / sampleRate + padding
+    }
+}

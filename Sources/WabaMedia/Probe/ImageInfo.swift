@@ -1,0 +1,106 @@
+internal import CVipsShim
+import Foundation
+
+/// What an image's header says, read with libvips without decoding its pixels.
+public struct ImageInfo: Sendable, Hashable, Codable {
+    public var width: Int
+    public var height: Int
+    public var bands: Int
+    public var bitsPerSample: Int
+    /// libvips' name for the colour interpretation: `srgb`, `b-w`, `cmyk`, `rgb16`, `grey16`, `lab`, ...
+    public var colourSpace: String
+    /// EXIF orientation, 1 (upright) to 8.
+    public var orientation: Int
+    public var hasAlpha: Bool
+    public var hasICCProfile: Bool
+    public var hasEXIF: Bool
+    public var hasXMP: Bool
+    /// Frames or pages: more than one for an animated GIF or WebP.
+    public var pages: Int
+    /// The libvips loader that reads it (`jpegload`, `heifload`, ...).
+    public var loader: String
+
+    public var pixelCount: Int { width * height }
+    public var longEdge: Int { Swift.max(width, height) }
+
+    /// Whether the samples are 8-bit and the colours RGB(A) or grey, as WhatsApp needs.
+    public var isEightBitRGBOrGrey: Bool {
+        bitsPerSample == 8 && ["srgb", "b-w", "rgb", "multiband"].contains(colourSpace) && bands <= 4
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case width, height, bands, orientation, pages, loader
+        case bitsPerSample = "bits_per_sample"
+        case colourSpace = "colour_space"
+        case hasAlpha = "has_alpha"
+        case hasICCProfile = "has_icc_profile"
+        case hasEXIF = "has_exif"
+        case hasXMP = "has_xmp"
+    }
+}
+
+/// The process-wide libvips runtime: started once, errors copied out of its global buffer.
+public enum Vips {
+    /// Starts libvips (once per process) with untrusted loaders blocked and the operation cache off.
+    public static func start() throws {
+        guard wm_vips_init() == 0 else {
+            throw WabaMediaError(
+                .nativeLibrary, "libvips could not start: \(takeError())",
+                hint: "install libvips (Debian: apt-get install libvips-dev)")
+        }
+    }
+
+    /// Copies and clears libvips' error buffer.
+    static func takeError() -> String {
+        let raw = wm_vips_error_take()
+        defer { wm_vips_free(raw) }
+        let message = raw.map { String(cString: $0) } ?? ""
+        let trimmed = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return trimmed.isEmpty ? "unknown libvips error" : trimmed.joined(separator: "; ")
+    }
+}
+
+extension ImageInfo {
+    /// Reads the header of the image file at `path`.
+    /// - Throws: ``WabaMediaError`` `unsupported-input` when no loader can read it.
+    public init(path: String) throws {
+        try Vips.start()
+        var header = wm_image_header()
+        guard wm_vips_read_header_file(path, &header) == 0 else {
+            throw WabaMediaError(.unsupportedInput, "\(path): not a readable image: \(Vips.takeError())")
+        }
+        self.init(header)
+    }
+
+    /// Reads the header of an image held in memory (possibly only its first bytes).
+    public init(bytes: [UInt8]) throws {
+        try Vips.start()
+        var header = wm_image_header()
+        let result = bytes.withUnsafeBytes { wm_vips_read_header_buffer($0.baseAddress, $0.count, &header) }
+        guard result == 0 else {
+            throw WabaMediaError(.unsupportedInput, "not a readable image: \(Vips.takeError())")
+        }
+        self.init(header)
+    }
+
+    private init(_ header: wm_image_header) {
+        var header = header
+        let loader = withUnsafeBytes(of: &header.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let colourSpace = withUnsafeBytes(of: &header.interpretation_name) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        self.init(
+            width: Int(header.width), height: Int(header.height), bands: Int(header.bands),
+            bitsPerSample: Int(header.bits_per_sample), colourSpace: colourSpace,
+            orientation: Int(header.orientation), hasAlpha: header.has_alpha != 0,
+            hasICCProfile: header.has_icc_profile != 0, hasEXIF: header.has_exif != 0,
+            hasXMP: header.has_xmp != 0, pages: Int(header.pages), loader: loader)
+    }
+
+    /// Decodes the image at `path` at a reduced size to prove its data is intact.
+    /// - Returns: nil when intact, else libvips' reason.
+    public static func damage(inFileAt path: String) throws -> String? {
+        try Vips.start()
+        return wm_vips_verify_file(path) == 0 ? nil : Vips.takeError()
+    }
+}

@@ -1,0 +1,1 @@
+// The WabaMedia library: prepares media for WhatsApp's send-media API.
