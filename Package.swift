@@ -88,10 +88,13 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
-    guard !target.name.hasPrefix("C") || target.type == .test else { continue }
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("InternalImportsByDefault"),
-    ]
+// Every Swift target: `any` spelled out; libraries also keep their imports internal, so no
+// dependency's types leak into the public API by accident.
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    if target.type == .regular {
+        settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    }
+    target.swiftSettings = settings
 }

@@ -1,0 +1,112 @@
+/// Everything the detect and probe stages learned about one file, before any judgement.
+public struct Inspection: Sendable, Hashable, Codable {
+    /// Where the content came from: a path, a URL, or a name given with in-memory bytes.
+    public var file: String
+    public var size: Int
+    public var detection: Detection
+    /// The image header, for images libvips can read.
+    public var image: ImageInfo?
+    /// Why the image could not be read or decoded, when it looked like an image but was not intact.
+    public var imageDamage: String?
+    /// Tracks and codecs, for audio and video containers.
+    public var av: AVInfo?
+
+    /// The detected MIME type, in WhatsApp's vocabulary.
+    public var mime: String { detection.mime }
+
+    /// The last path component of ``file`` (without a URL's query or fragment).
+    public var fileName: String {
+        var name = Substring(file)
+        if let cut = name.firstIndex(where: { $0 == "?" || $0 == "#" }), file.contains("://") { name = name[..<cut] }
+        return String(name.split(separator: "/").last ?? "")
+    }
+
+    public init(
+        file: String, size: Int, detection: Detection, image: ImageInfo? = nil, imageDamage: String? = nil,
+        av: AVInfo? = nil
+    ) {
+        self.file = file
+        self.size = size
+        self.detection = detection
+        self.image = image
+        self.imageDamage = imageDamage
+        self.av = av
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, size, detection, image, av
+        case imageDamage = "image_damage"
+    }
+}
+
+/// The detect and probe stages: what a file is, from its bytes alone.
+public struct MediaInspector: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// Decode images (at a reduced size) to find truncation and corruption.
+        /// Costs a decode per image; header reads alone do not catch a cut-off file.
+        public var verifyImageData: Bool
+        /// Images with more pixels are not decoded at all: validation refuses them from the header.
+        public var maxPixelsToVerify: Int
+
+        public init(verifyImageData: Bool = true, maxPixelsToVerify: Int = 100_000_000) {
+            self.verifyImageData = verifyImageData
+            self.maxPixelsToVerify = maxPixelsToVerify
+        }
+    }
+
+    public var detector: MIMEDetector
+    public var options: Options
+
+    public init(detector: MIMEDetector, options: Options = Options()) {
+        self.detector = detector
+        self.options = options
+    }
+
+    /// Inspects the file at `path`.
+    public func inspect(path: String) throws -> Inspection {
+        let source = try FileSource(path: path)
+        var inspection = try inspect(source, name: path)
+        if inspection.detection.mime.hasPrefix("image/") {
+            do {
+                inspection.image = try ImageInfo(path: path)
+                if options.verifyImageData, let image = inspection.image,
+                    image.pixelCount <= options.maxPixelsToVerify
+                {
+                    inspection.imageDamage = try ImageInfo.damage(inFileAt: path)
+                }
+            } catch let error as WabaMediaError where error.code == .unsupportedInput {
+                inspection.imageDamage = error.message
+            }
+        }
+        return inspection
+    }
+
+    /// Inspects content held in memory: a whole file, or the first bytes of a remote one.
+    public func inspect(_ source: MemorySource, name: String) throws -> Inspection {
+        var inspection = try inspect(source as any ByteSource, name: name)
+        if inspection.detection.mime.hasPrefix("image/") {
+            do {
+                inspection.image = try ImageInfo(bytes: source.bytes)
+            } catch let error as WabaMediaError where error.code == .unsupportedInput {
+                // A remote asset's first bytes may hold too little of the header to read.
+                if source.isComplete { inspection.imageDamage = error.message }
+            }
+        }
+        return inspection
+    }
+
+    private func inspect(_ source: any ByteSource, name: String) throws -> Inspection {
+        var detection = try detector.detect(source, fileName: name)
+        var av: AVInfo?
+        do {
+            av = try AVProbe.probe(source, mime: detection.mime)
+        } catch let error as WabaMediaError where error.code == .incompleteData {
+            av = nil
+        }
+        if let refined = av?.refinedMIME, refined != detection.mime {
+            detection.mime = refined
+            detection.refinement = detection.refinement ?? "tracks"
+        }
+        return Inspection(file: name, size: source.size, detection: detection, av: av)
+    }
+}

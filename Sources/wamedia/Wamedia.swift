@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import WabaMedia
+
+@main
+struct Wamedia: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wamedia",
+        abstract: "Prepare media for WhatsApp's send-media API, check it, and send it.",
+        discussion: """
+            Exit status: 0 when everything is fine, 1 when a file is rejected or a send failed, \
+            2 for a usage error. Results go to standard output; messages and progress to standard error.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InspectCommand.self, CheckCommand.self, PrepareCommand.self, PayloadCommand.self,
+            SendCommand.self, SandboxCommand.self,
+        ]
+    )
+
+    /// Runs the command line with the project's exit codes: argument errors are 2, not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            if !failure.message.isEmpty { Terminal.error(failure.message) }
+            Foundation.exit(failure.exitCode)
+        } catch let error as WabaMediaError {
+            Terminal.error(error.message, hint: error.hint)
+            let usage: Set<WabaMediaError.Code> = [.profileNotFound, .invalidProfile, .invalidArgument]
+            Foundation.exit(usage.contains(error.code) ? ExitStatus.usage : ExitStatus.failure)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.failure)
+        }
+    }
+}
+
+/// The exit statuses every subcommand uses.
+enum ExitStatus {
+    static let success: Int32 = 0
+    /// Something was rejected, or a send failed.
+    static let failure: Int32 = 1
+    /// The command line itself was wrong.
+    static let usage: Int32 = 2
+}
+
+/// Ends a command with a status after its results were printed.
+struct CommandFailure: Error {
+    var exitCode: Int32
+    var message: String
+
+    static func rejected(_ message: String = "") -> Self { Self(exitCode: ExitStatus.failure, message: message) }
+    static func usage(_ message: String) -> Self { Self(exitCode: ExitStatus.usage, message: message) }
+}
+
+/// Messages for people, on standard error.
+enum Terminal {
+    static func error(_ message: String, hint: String? = nil) {
+        var text = "error: \(message)\n"
+        if let hint { text += "hint: \(hint)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
