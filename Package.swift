@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Native libraries, reached through pkg-config.
@@ -43,6 +44,7 @@ let package = Package(
                 "CBase64",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Networking: the send client and remote asset checks.
@@ -52,6 +54,7 @@ let package = Package(
                 "WabaMedia",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,6 +87,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["wamedia"]),
+        .testTarget(
+            name: "CampaignTests",
+            dependencies: [
+                "WabaMedia", "WabaClient", "wamedia",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

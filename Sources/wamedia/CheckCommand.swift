@@ -1,67 +1,129 @@
 import ArgumentParser
+import Foundation
+import WabaClient
 import WabaMedia
+
+extension ManifestFormat: ExpressibleByArgument {}
+
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+    case junit
+}
+
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case rejected
+    case fixable
+
+    var verdict: Verdict { self == .fixable ? .fixable : .rejected }
+}
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Say whether files can be sent as a media type: ok, fixable or rejected.",
+        abstract: "Say whether files and URLs can be sent as a media type: ok, fixable or rejected.",
         discussion: """
             ok: sent as it is. fixable: 'prepare' (and 'send') make it conform. rejected: it cannot be \
-            sent as that type; the findings say why and what to do. Exit status 1 when any file is rejected.
+            sent as that type; the findings say why and what to do. Exit status 1 when any asset is \
+            rejected (or fixable, with --fail-on fixable).
+
+            Inputs are files, folders (walked recursively, hidden files skipped), glob patterns (quoted), \
+            http(s) URLs, and manifests (--manifest): CSV with a header or JSON Lines, with the columns \
+            media (a path relative to the manifest, or a URL), media_type, caption and file_name. URLs are \
+            checked with a HEAD and a ranged GET of their first bytes, never downloaded whole.
             """)
 
-    @Option(name: .long, help: "The media type to check against (default: inferred from each file's content).")
+    @Option(name: .long, help: "The media type to check against (default: the manifest's, else inferred from each file's content).")
     var type: MediaType?
 
-    @Option(name: .long, help: "A caption to check against the profile's limit.")
+    @Option(name: .long, help: "A caption to check against the profile's limit (for assets without their own).")
     var caption: String?
 
     @OptionGroup var profileOptions: ProfileOptions
-    @OptionGroup var format: FormatOptions
+
+    @Option(name: .long, help: "How results are printed: table (for people), json (one object per line, then a summary object) or junit (XML for CI systems).")
+    var format: CheckFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp("A campaign manifest (.csv or .jsonl); may be repeated.", valueName: "file"))
+    var manifest: [String] = []
+
+    @Option(name: .long, help: "The manifests' format, when their extension does not say.")
+    var manifestFormat: ManifestFormat?
 
     @Option(name: .long, help: "How many files to check at once (default: the number of cores).")
     var jobs: Int = MediaChecker.defaultConcurrency
 
-    @Argument(help: "The files to check.")
-    var files: [String]
+    @Option(name: .long, help: "How many URLs to check at once.")
+    var urlJobs: Int = 16
+
+    @Option(name: .long, help: "Seconds a server has to answer each request.")
+    var timeout: Double = 10
+
+    @Option(name: .long, help: "Redirects followed before a URL is rejected.")
+    var maxRedirects: Int = 5
+
+    @Flag(name: .long, help: "Check URLs on private, loopback and link-local addresses (local test servers).")
+    var allowPrivate = false
+
+    @Flag(name: .long, help: "Make plain-http URLs a warning instead of a rejection (local test servers).")
+    var allowHTTP = false
+
+    @Option(name: .long, help: "The verdict from which an asset fails the run: rejected or fixable.")
+    var failOn: FailOn = .rejected
+
+    @Argument(help: "Files, folders, glob patterns and http(s) URLs to check.")
+    var inputs: [String] = []
 
     func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
+        guard urlJobs > 0 else { throw ValidationError("--url-jobs must be at least 1") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard maxRedirects >= 0 else { throw ValidationError("--max-redirects cannot be negative") }
+        guard !inputs.isEmpty || !manifest.isEmpty else {
+            throw ValidationError("give files, folders, patterns or URLs to check, or --manifest FILE")
+        }
     }
 
     func run() async throws {
         let checker = try MediaChecker(profile: try profileOptions.load())
-        let (type, caption) = (self.type, self.caption)
-        var counts: [Verdict: Int] = [:]
-        var table = TextTable("FILE", "TYPE", "MIME", "SIZE", "VERDICT", "FINDINGS")
-        var details: [String] = []
-        try await forEachConcurrently(files, width: jobs) { path in
-            checker.check(path: path, as: type, caption: caption)
-        } emit: { _, report in
-            counts[report.verdict, default: 0] += 1
-            switch format.format {
-            case .json:
-                try Output.json(report)
-            case .table:
-                table.append(
-                    report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
-                    formatBytes(report.inspection.size), report.verdict.rawValue,
-                    report.findings.map(\.code.rawValue).joined(separator: ", "))
-                details.append(contentsOf: Self.explain(report))
+        let sources = CampaignInputs.classify(inputs)
+            + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }
+        let entries = try CampaignInputs(sources, defaultType: type, defaultCaption: caption)
+        let needsNetwork = !manifest.isEmpty || inputs.contains(where: AssetLocation.isURL)
+        let remote =
+            needsNetwork
+            ? RemoteAssetChecker(
+                checker: checker,
+                options: .init(
+                    timeout: .milliseconds(Int64(timeout * 1000)), maxRedirects: maxRedirects,
+                    allowPrivateAddresses: allowPrivate, allowHTTP: allowHTTP, connectionsPerHost: urlJobs))
+            : nil
+        let runner = CampaignRunner(
+            checker: checker, remote: remote, options: .init(fileJobs: jobs, urlJobs: urlJobs))
+
+        var renderer = try CampaignRenderer(format: format, failAt: failOn.verdict)
+        var progress = ProgressLine(enabled: Terminal.standardErrorIsTerminal)
+        do {
+            try await runner.run(entries) { result in
+                progress.clear()
+                try renderer.add(result)
+                progress.update(renderer.summary)
             }
+            progress.clear()
+            try renderer.finish()
+        } catch {
+            progress.clear()
+            try? await remote?.shutdown()
+            throw error
         }
-        if format.format == .table {
-            Output.line(table.render())
-            if !details.isEmpty { Output.line("\n" + details.joined(separator: "\n")) }
-            let summary = Verdict.allCases.map { "\(counts[$0, default: 0]) \($0)" }.joined(separator: ", ")
-            Output.line("\n\(files.count) file\(files.count == 1 ? "" : "s"): \(summary)")
-        }
-        if counts[.rejected, default: 0] > 0 { throw CommandFailure.rejected() }
+        try await remote?.shutdown()
+        if renderer.summary.fails(at: failOn.verdict) { throw CommandFailure.rejected() }
     }
 
-    static func explain(_ report: ValidationReport) -> [String] {
+    static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {
         guard !report.findings.isEmpty || !report.plannedSteps.isEmpty else { return [] }
-        var lines = ["\(report.inspection.file) (\(report.verdict)):"]
+        let from = origin.map { $0 == report.inspection.file ? "" : " [\($0)]" } ?? ""
+        var lines = ["\(report.inspection.file)\(from) (\(report.verdict)):"]
         for finding in report.findings {
             lines.append("  \(finding.severity) \(finding.code): \(finding.message)")
             lines.append("    hint: \(finding.hint)")

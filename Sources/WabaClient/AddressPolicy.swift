@@ -1,0 +1,109 @@
+import Dispatch
+import WabaMedia
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Refuses hosts that resolve to private, loopback, link-local and other non-public addresses, so a
+/// manifest cannot be used to make this tool probe an internal network.
+enum AddressPolicy {
+    /// The first non-public address `host` resolves to, or nil when all are public.
+    /// - Throws: ``WabaMediaError`` `io-error` when the name does not resolve.
+    static func firstNonPublicAddress(of host: String) async throws -> String? {
+        let addresses = try await resolve(host)
+        return addresses.first { !isPublic($0) }.map(\.description)
+    }
+
+    enum Address: CustomStringConvertible {
+        case v4([UInt8])
+        case v6([UInt8])
+
+        var description: String {
+            switch self {
+            case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
+            case .v6(let bytes):
+                return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+                    .joined(separator: ":")
+            }
+        }
+    }
+
+    static func isPublic(_ address: Address) -> Bool {
+        switch address {
+        case .v4(let b):
+            switch (b[0], b[1]) {
+            case (0, _), (10, _), (127, _): return false  // this network, private, loopback
+            case (100, 64...127): return false  // carrier-grade NAT
+            case (169, 254): return false  // link-local (cloud metadata services live here)
+            case (172, 16...31): return false
+            case (192, 168): return false
+            case (192, 0) where b[2] == 0: return false  // IETF protocol assignments
+            case (198, 18...19): return false  // benchmarking
+            case (224...255, _): return false  // multicast, reserved, broadcast
+            default: return true
+            }
+        case .v6(let b):
+            if b[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
+            if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF {
+                return isPublic(.v4(Array(b[12..<16])))  // IPv4-mapped
+            }
+            if b[0..<12].allSatisfy({ $0 == 0 }) { return false }  // IPv4-compatible (deprecated)
+            if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B {
+                return isPublic(.v4(Array(b[12..<16])))  // NAT64
+            }
+            if b[0] & 0xFE == 0xFC { return false }  // unique local fc00::/7
+            if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return false }  // link-local fe80::/10
+            if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return false }  // site-local fec0::/10
+            if b[0] == 0xFF { return false }  // multicast
+            return true
+        }
+    }
+
+    /// Every address `host` resolves to (an address literal resolves to itself).
+    static func resolve(_ host: String) async throws -> [Address] {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try resolveBlocking(name) })
+            }
+        }
+    }
+
+    private static func resolveBlocking(_ host: String) throws -> [Address] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+            hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let first = list else {
+            let reason = String(cString: gai_strerror(status))
+            throw WabaMediaError(.ioError, "the host \(host) cannot be resolved: \(reason)", hint: "check the URL's host name")
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [Address] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let socketAddress = info.pointee.ai_addr {
+                switch Int32(info.pointee.ai_family) {
+                case AF_INET:
+                    let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                    addresses.append(.v4(withUnsafeBytes(of: address) { Array($0) }))
+                case AF_INET6:
+                    let address = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                    addresses.append(.v6(withUnsafeBytes(of: address) { Array($0) }))
+                default:
+                    break
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
+    }
+}

@@ -1,0 +1,451 @@
+import AsyncHTTPClient
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+public import WabaMedia
+
+extension Finding.Code {
+    /// The URL is not a valid `http(s)` URL.
+    public static let urlInvalid: Self = "url-invalid"
+    /// The server answered with an error status (404, 403, 500, ...).
+    public static let urlStatus: Self = "url-status"
+    /// The server's `Content-Type` is missing, generic, an HTML page, or not what the content is.
+    public static let urlContentType: Self = "url-content-type"
+    /// The server says the content is over the limit for its media type.
+    public static let urlTooLarge: Self = "url-too-large"
+    /// The server says nothing of the content's size.
+    public static let urlUnknownLength: Self = "url-unknown-length"
+    /// The URL redirects (a warning), too many times or in a loop (rejected).
+    public static let urlRedirects: Self = "url-redirects"
+    /// The server did not answer in time.
+    public static let urlTimeout: Self = "url-timeout"
+    /// The server cannot be reached (name not found, connection refused or reset).
+    public static let urlUnreachable: Self = "url-unreachable"
+    /// The URL is plain `http`; the platform fetches public `https` URLs only.
+    public static let urlNotHTTPS: Self = "url-not-https"
+    /// No `Cache-Control`, `ETag` or `Last-Modified` (or `no-store`): Meta fetches it again for every message.
+    public static let urlNotCacheable: Self = "url-not-cacheable"
+    /// The host resolves to a private, loopback or link-local address.
+    public static let urlPrivateAddress: Self = "url-private-address"
+}
+
+/// Checks a remote asset the way the platform will fetch it, without downloading it: a `HEAD`, then a
+/// ranged `GET` of its first bytes (and, for ZIP-based documents, of its last 64 KiB), which are
+/// inspected and validated like a local file's.
+public final class RemoteAssetChecker: RemoteAssetChecking {
+    public struct Options: Sendable, Hashable {
+        /// How long one request may take, redirects aside.
+        public var timeout: Duration
+        /// Redirects followed before giving up.
+        public var maxRedirects: Int
+        /// How many bytes from the start are fetched: enough for libmagic and image and video headers.
+        public var prefixBytes: Int
+        /// Accept hosts on private, loopback and link-local addresses (local test servers).
+        public var allowPrivateAddresses: Bool
+        /// Plain `http` is a warning instead of a rejection (local test servers).
+        public var allowHTTP: Bool
+        /// Connections to one host at once.
+        public var connectionsPerHost: Int
+
+        public init(
+            timeout: Duration = .seconds(10), maxRedirects: Int = 5, prefixBytes: Int = 256 * 1024,
+            allowPrivateAddresses: Bool = false, allowHTTP: Bool = false, connectionsPerHost: Int = 16
+        ) {
+            self.timeout = timeout
+            self.maxRedirects = maxRedirects
+            self.prefixBytes = prefixBytes
+            self.allowPrivateAddresses = allowPrivateAddresses
+            self.allowHTTP = allowHTTP
+            self.connectionsPerHost = connectionsPerHost
+        }
+    }
+
+    /// The bytes a ZIP's central directory is looked for in, at the end of the file.
+    static let zipTailBytes = 65_535 + 22
+
+    public let options: Options
+    private let checker: MediaChecker
+    private let client: HTTPClient
+    private let logger: Logger?
+
+    /// - Parameters:
+    ///   - checker: inspects and validates the fetched bytes (its profile gives the size limits).
+    ///   - logger: for request-level debugging; nothing is logged when nil.
+    /// Call ``shutdown()`` when done.
+    public init(checker: MediaChecker, options: Options = Options(), logger: Logger? = nil) {
+        self.checker = checker
+        self.options = options
+        self.logger = logger
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.timeAmount(options.timeout), read: Self.timeAmount(options.timeout)),
+            decompression: .disabled)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connectionsPerHost)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Closes the connections.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// A problem that ends the check of a URL before its content could be looked at.
+    private struct Stop: Error {
+        var finding: Finding
+    }
+
+    public func check(url: String, asset: CampaignAsset) async -> RemoteCheck {
+        var fetch = RemoteFetch(url: url, finalURL: url)
+        var findings: [Finding] = []
+        do {
+            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+            else {
+                throw Stop(
+                    finding: Finding(
+                        .urlInvalid, .rejected, message: "'\(url)' is not a valid http(s) URL",
+                        hint: "give a full URL such as https://example.com/photo.jpg; encode spaces as %20"))
+            }
+            if scheme == "http" { findings.append(notHTTPS(url)) }
+            let content = try await fetchContent(url, fetch: &fetch)
+            findings += headerFindings(fetch: fetch)
+            if fetch.finalURL != url, scheme == "https", fetch.finalURL.lowercased().hasPrefix("http://") {
+                findings.append(notHTTPS(fetch.finalURL))
+            }
+            var inspection = try checker.inspector.inspect(
+                MemorySource(content.prefix, totalSize: fetch.contentLength ?? content.prefix.count), name: url)
+            if inspection.mime == "application/zip" || inspection.detection.libmagicMIME.hasPrefix("application/CDFV2"),
+                let total = fetch.contentLength, total > content.prefix.count
+            {
+                // Office documents are told apart by their central directory, at the end.
+                let tail = try await fetchRange(
+                    fetch.finalURL, from: max(content.prefix.count, total - Self.zipTailBytes), to: total - 1,
+                    fetch: &fetch)
+                let source = SplitSource(head: content.prefix, tail: tail, size: total)
+                inspection.detection = try checker.inspector.detector.detect(source, fileName: asset.fileName ?? url)
+            }
+            var report = CampaignRunner.validate(inspection, asset: asset, validator: checker.validator)
+            findings += contentTypeFindings(declared: fetch.contentType, report: report)
+            let limit = checker.profile.maxBytes(for: report.mediaType)
+            if let total = fetch.contentLength, total > limit {
+                findings.append(
+                    Finding(
+                        .urlTooLarge, .rejected,
+                        message: "the server says it is \(total) bytes, over the \(limit)-byte limit for \(report.mediaType)",
+                        hint: "host a smaller version (wamedia prepare makes one), or send the file itself"))
+            }
+            // Over the limit is fixable for a local image, not for a URL the platform fetches as it is.
+            let contentFindings = report.findings.filter { $0.code != .tooLarge }
+            report = ValidationReport(
+                inspection: report.inspection, mediaType: report.mediaType, findings: findings + contentFindings,
+                effectiveMIME: report.effectiveMIME, suggestedFileName: report.suggestedFileName,
+                plannedSteps: report.plannedSteps)
+            return RemoteCheck(report: report, fetch: fetch)
+        } catch let stop as Stop {
+            return stopped(url, asset: asset, fetch: fetch, findings: findings + [stop.finding])
+        } catch {
+            return stopped(url, asset: asset, fetch: fetch, findings: findings + [describe(error, url: fetch.finalURL)])
+        }
+    }
+
+    private func stopped(_ url: String, asset: CampaignAsset, fetch: RemoteFetch, findings: [Finding]) -> RemoteCheck {
+        let inspection = Inspection(
+            file: url, size: fetch.contentLength ?? 0,
+            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
+        let report = ValidationReport(
+            inspection: inspection, mediaType: asset.mediaType ?? .document, findings: findings,
+            effectiveMIME: inspection.mime)
+        return RemoteCheck(report: report, fetch: fetch)
+    }
+
+    private func notHTTPS(_ url: String) -> Finding {
+        Finding(
+            .urlNotHTTPS, options.allowHTTP ? .warning : .rejected,
+            message: "\(url) is plain http; the platform fetches public https URLs only",
+            hint: "serve it over https")
+    }
+
+    // MARK: - Fetching
+
+    private struct Content {
+        var prefix: [UInt8]
+    }
+
+    /// HEAD for the headers, then a ranged GET for the first bytes, following redirects on both.
+    private func fetchContent(_ url: String, fetch: inout RemoteFetch) async throws -> Content {
+        var visited: Set<String> = [url]
+        var headHeaders: HTTPHeaders?
+        let head = try await send(.HEAD, url, range: nil, fetch: &fetch, visited: &visited)
+        if (200..<300).contains(head.status.code) {
+            headHeaders = head.headers
+        }
+        _ = try? await readBody(head, limit: 0)
+
+        let range = "bytes=0-\(options.prefixBytes - 1)"
+        let response = try await send(.GET, fetch.finalURL, range: range, fetch: &fetch, visited: &visited)
+        let status = Int(response.status.code)
+        fetch.status = status
+        let headers = response.headers
+        fetch.contentType = headers.first(name: "content-type") ?? headHeaders?.first(name: "content-type")
+        fetch.cacheControl = headers.first(name: "cache-control") ?? headHeaders?.first(name: "cache-control")
+        fetch.etag = headers.first(name: "etag") ?? headHeaders?.first(name: "etag")
+        fetch.lastModified = headers.first(name: "last-modified") ?? headHeaders?.first(name: "last-modified")
+
+        switch status {
+        case 206:
+            fetch.contentLength =
+                Self.totalFromContentRange(headers.first(name: "content-range"))
+                ?? headHeaders.flatMap { Self.length($0) }
+        case 200:
+            fetch.contentLength = Self.length(headers) ?? headHeaders.flatMap { Self.length($0) }
+        case 416:
+            // Nothing in the range: the content is empty.
+            fetch.contentLength = Self.totalFromContentRange(headers.first(name: "content-range")) ?? 0
+            _ = try? await readBody(response, limit: 0)
+            return Content(prefix: [])
+        default:
+            _ = try? await readBody(response, limit: 0)
+            let reason = response.status.reasonPhrase
+            throw Stop(
+                finding: Finding(
+                    .urlStatus, .rejected,
+                    message: "\(fetch.finalURL) answered \(status) \(reason)",
+                    hint: status == 401 || status == 403
+                        ? "the platform fetches without credentials: make the URL public (or sign it for long enough)"
+                        : "check that the URL is right and the file is published"))
+        }
+        let prefix = try await readBody(response, limit: options.prefixBytes, fetch: &fetch)
+        return Content(prefix: prefix)
+    }
+
+    /// Bytes `from...to` of the content at `url` (a second range, for ZIP directories).
+    private func fetchRange(_ url: String, from: Int, to: Int, fetch: inout RemoteFetch) async throws -> [UInt8] {
+        var visited: Set<String> = [url]
+        var scratch = fetch
+        let response = try await send(.GET, url, range: "bytes=\(from)-\(to)", fetch: &scratch, visited: &visited)
+        guard response.status.code == 206 else {
+            _ = try? await readBody(response, limit: 0)
+            return []
+        }
+        let bytes = try await readBody(response, limit: to - from + 1, fetch: &fetch)
+        return bytes
+    }
+
+    /// Sends one request, following redirects itself so each hop's address is checked and loops are caught.
+    private func send(
+        _ method: HTTPMethod, _ url: String, range: String?, fetch: inout RemoteFetch, visited: inout Set<String>
+    ) async throws -> HTTPClientResponse {
+        var current = url
+        while true {
+            try await ensureAllowed(current)
+            var request = HTTPClientRequest(url: current)
+            request.method = method
+            request.headers.add(name: "User-Agent", value: "wamedia-check/0.1")
+            request.headers.add(name: "Accept-Encoding", value: "identity")
+            if let range { request.headers.add(name: "Range", value: range) }
+            let response = try await client.execute(
+                request, timeout: Self.timeAmount(options.timeout), logger: logger)
+            guard [301, 302, 303, 307, 308].contains(response.status.code),
+                let location = response.headers.first(name: "location")
+            else {
+                fetch.finalURL = current
+                return response
+            }
+            _ = try? await readBody(response, limit: 0)
+            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
+                AssetLocation.isURL(next)
+            else {
+                throw Stop(
+                    finding: Finding(
+                        .urlRedirects, .rejected,
+                        message: "\(current) redirects to '\(location)', which is not an http(s) URL",
+                        hint: "fix the redirect on the server, or give the final URL"))
+            }
+            guard visited.insert(next).inserted else {
+                throw Stop(
+                    finding: Finding(
+                        .urlRedirects, .rejected,
+                        message: "the URL redirects in a loop: \(([url] + fetch.redirects + [next]).joined(separator: " → "))",
+                        hint: "fix the redirects on the server"))
+            }
+            fetch.redirects.append(next)
+            guard fetch.redirects.count <= options.maxRedirects else {
+                throw Stop(
+                    finding: Finding(
+                        .urlRedirects, .rejected,
+                        message: "the URL redirects more than \(options.maxRedirects) times",
+                        hint: "give the final URL instead of one that redirects"))
+            }
+            current = next
+        }
+    }
+
+    private func ensureAllowed(_ url: String) async throws {
+        guard !options.allowPrivateAddresses, let host = URL(string: url)?.host else { return }
+        let address: String?
+        do {
+            address = try await AddressPolicy.firstNonPublicAddress(of: host)
+        } catch let error as WabaMediaError {
+            throw Stop(finding: Finding(.urlUnreachable, .rejected, message: error.message, hint: error.hint ?? ""))
+        }
+        if let address {
+            throw Stop(
+                finding: Finding(
+                    .urlPrivateAddress, .rejected,
+                    message: "\(host) resolves to \(address), a private, loopback or link-local address",
+                    hint: "the platform fetches from the public internet: use a public https URL"))
+        }
+    }
+
+    /// Reads at most `limit` bytes of the body, then stops: the rest is never transferred.
+    private func readBody(_ response: HTTPClientResponse, limit: Int) async throws -> [UInt8] {
+        var ignored = RemoteFetch(url: "", finalURL: "")
+        return try await readBody(response, limit: limit, fetch: &ignored)
+    }
+
+    private func readBody(_ response: HTTPClientResponse, limit: Int, fetch: inout RemoteFetch) async throws
+        -> [UInt8]
+    {
+        var bytes: [UInt8] = []
+        guard limit > 0 else { return [] }
+        for try await buffer in response.body {
+            fetch.bytesFetched += buffer.readableBytes
+            bytes += buffer.readableBytesView.prefix(limit - bytes.count)
+            if bytes.count >= limit { break }
+        }
+        return bytes
+    }
+
+    private static func length(_ headers: HTTPHeaders) -> Int? {
+        headers.first(name: "content-length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// The total in `bytes 0-99/1234` (nil for `*`).
+    static func totalFromContentRange(_ value: String?) -> Int? {
+        guard let value, let slash = value.lastIndex(of: "/") else { return nil }
+        return Int(value[value.index(after: slash)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    // MARK: - Findings
+
+    private func headerFindings(fetch: RemoteFetch) -> [Finding] {
+        var findings: [Finding] = []
+        if !fetch.redirects.isEmpty {
+            findings.append(
+                Finding(
+                    .urlRedirects, .warning,
+                    message: "the URL redirects \(fetch.redirects.count) time\(fetch.redirects.count == 1 ? "" : "s"), to \(fetch.finalURL)",
+                    hint: "give the final URL to save the platform a round trip"))
+        }
+        if fetch.contentLength == nil {
+            findings.append(
+                Finding(
+                    .urlUnknownLength, .warning,
+                    message: "the server gives no Content-Length, so the size limit cannot be checked",
+                    hint: "serve it with a Content-Length; the platform may refuse content of unknown size"))
+        }
+        let cacheControl = fetch.cacheControl?.lowercased()
+        if cacheControl == nil && fetch.etag == nil && fetch.lastModified == nil {
+            findings.append(
+                Finding(
+                    .urlNotCacheable, .warning,
+                    message: "the response has no Cache-Control, ETag or Last-Modified header, so Meta will not cache it",
+                    hint: "serve it with Cache-Control (e.g. public, max-age=86400) or an ETag"))
+        } else if let cacheControl, cacheControl.contains("no-store") {
+            findings.append(
+                Finding(
+                    .urlNotCacheable, .warning, message: "the response says Cache-Control: \(cacheControl)",
+                    hint: "allow caching (e.g. public, max-age=86400) so Meta does not fetch it for every message"))
+        }
+        return findings
+    }
+
+    private func contentTypeFindings(declared: String?, report: ValidationReport) -> [Finding] {
+        let sniffed = report.inspection.mime
+        guard let declared, !declared.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return [
+                Finding(
+                    .urlContentType, .rejected, message: "the server sends no Content-Type",
+                    hint: "serve it as \(sniffed)")
+            ]
+        }
+        let type = canonicalMIME(declared)
+        if type == sniffed || checker.validator.effectiveMIME(of: type, as: report.mediaType) == report.effectiveMIME {
+            return []
+        }
+        if type == "text/html" || type == "application/xhtml+xml" {
+            return [
+                Finding(
+                    .urlContentType, .rejected,
+                    message: "the server answers with an HTML page (Content-Type: \(declared)), not \(sniffed)",
+                    hint: "the URL probably leads to an error or sign-in page: give the file's direct URL")
+            ]
+        }
+        if type == "application/octet-stream" || type == "binary/octet-stream" {
+            return [
+                Finding(
+                    .urlContentType, .rejected,
+                    message: "the server says Content-Type: \(declared), a generic type the platform refuses",
+                    hint: "serve it as \(sniffed) (set the object's content type on the storage)")
+            ]
+        }
+        return [
+            Finding(
+                .urlContentType, .rejected,
+                message: "the server says Content-Type: \(declared) but the content is \(sniffed)",
+                hint: "serve it with Content-Type: \(sniffed)")
+        ]
+    }
+
+    private func describe(_ error: any Error, url: String) -> Finding {
+        if let error = error as? HTTPClientError {
+            if [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+                return Finding(
+                    .urlTimeout, .rejected,
+                    message: "\(url) did not answer within \(options.timeout.components.seconds) s",
+                    hint: "check that the server is up and fast enough; the platform gives up on slow servers too")
+            }
+            return Finding(
+                .urlUnreachable, .rejected, message: "\(url) cannot be fetched: \(error)",
+                hint: "check that the server is up and reachable from the internet")
+        }
+        if let error = error as? WabaMediaError {
+            return Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "")
+        }
+        let text = "\(error)"
+        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") {
+            return Finding(
+                .urlTimeout, .rejected, message: "\(url) did not answer in time: \(text)",
+                hint: "check that the server is up and fast enough")
+        }
+        return Finding(
+            .urlUnreachable, .rejected, message: "\(url) cannot be fetched: \(text)",
+            hint: "check that the server is up and reachable from the internet")
+    }
+}
+
+/// The start and the end of a remote file, for detectors that look at both.
+struct SplitSource: ByteSource {
+    let head: [UInt8]
+    let tail: [UInt8]
+    let size: Int
+
+    var availableCount: Int { head.count }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        let end = Swift.min(offset + count, size)
+        guard end > offset else { return [] }
+        if end <= head.count { return Array(head[offset..<end]) }
+        let tailStart = size - tail.count
+        if offset >= tailStart { return Array(tail[(offset - tailStart)..<(end - tailStart)]) }
+        throw WabaMediaError(
+            .incompleteData, "bytes \(offset)..<\(end) are needed but only the start and the end were fetched")
+    }
+}

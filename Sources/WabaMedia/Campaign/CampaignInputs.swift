@@ -1,0 +1,223 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The assets of a campaign, from files, folders, glob patterns, URLs and manifests, in the order given.
+///
+/// A one-pass sequence: folders are walked and manifests read as it is iterated, so memory does not
+/// grow with the number of assets. Problems with an input (a folder that cannot be read, a pattern
+/// that matches nothing, a malformed manifest row) are yielded in its place as ``CampaignEntry/invalid(_:)``.
+public final class CampaignInputs: Sequence, IteratorProtocol {
+    /// One thing named on the command line.
+    public enum Input: Sendable, Hashable {
+        /// A file, a folder (walked recursively), or a glob pattern.
+        case path(String)
+        case url(String)
+        case manifest(ManifestReader.Source)
+    }
+
+    private var pending: [Pending]
+    private var current: (any IteratorProtocol<CampaignEntry>)?
+    private let defaultType: MediaType?
+    private let defaultCaption: String?
+
+    private enum Pending {
+        case path(String)
+        case url(String)
+        case manifest(ManifestReader)
+    }
+
+    /// - Parameters:
+    ///   - inputs: what to check, in order.
+    ///   - defaultType: the media type of assets that do not name one (nil: inferred from the content).
+    ///   - defaultCaption: the caption of assets that do not have one.
+    /// - Throws: ``WabaMediaError`` when a manifest cannot be opened or its header has no `media` column:
+    ///   nothing can be checked from it, so the whole run stops before it starts.
+    public init(_ inputs: [Input], defaultType: MediaType? = nil, defaultCaption: String? = nil) throws {
+        self.defaultType = defaultType
+        self.defaultCaption = defaultCaption
+        self.pending = try inputs.reversed().map { input in
+            switch input {
+            case .path(let path): .path(path)
+            case .url(let url): .url(url)
+            case .manifest(let source): .manifest(try ManifestReader(source))
+            }
+        }
+    }
+
+    /// Classifies command-line arguments: `http(s)://` is a URL, anything else a path or pattern.
+    public static func classify(_ arguments: [String]) -> [Input] {
+        arguments.map { AssetLocation.isURL($0) ? .url($0) : .path($0) }
+    }
+
+    public func next() -> CampaignEntry? {
+        while true {
+            if let entry = current?.next() { return applyDefaults(entry) }
+            current = nil
+            guard let input = pending.popLast() else { return nil }
+            switch input {
+            case .url(let url):
+                return applyDefaults(.asset(CampaignAsset(location: .url(url), origin: url)))
+            case .manifest(let reader):
+                current = reader
+            case .path(let path):
+                if let single = start(path) { return applyDefaults(single) }
+            }
+        }
+    }
+
+    /// Starts walking `path`; returns an entry directly when the path names just one.
+    private func start(_ path: String) -> CampaignEntry? {
+        switch FileKind(path) {
+        case .directory:
+            current = FolderWalker(root: path)
+            return nil
+        case .file, .other:
+            return .asset(CampaignAsset(location: .file(path), origin: path))
+        case .missing where GlobPattern.isPattern(path):
+            let matches: [String]
+            do {
+                matches = try GlobPattern.matches(path)
+            } catch {
+                return .invalid(
+                    InvalidInput(
+                        origin: path, subject: path,
+                        finding: Finding(.input, .rejected, message: "\(error)", hint: "check the pattern")))
+            }
+            guard !matches.isEmpty else {
+                return .invalid(
+                    InvalidInput(
+                        origin: path, subject: path,
+                        finding: Finding(
+                            .input, .rejected, message: "no file matches the pattern \(path)",
+                            hint: "check the pattern and the current folder; quote it so the shell does not expand it")
+                    ))
+            }
+            pending.append(contentsOf: matches.reversed().map { .path($0) })
+            return nil
+        case .missing:
+            // The checker reports it as a file that does not exist, as for any other path.
+            return .asset(CampaignAsset(location: .file(path), origin: path))
+        }
+    }
+
+    private func applyDefaults(_ entry: CampaignEntry) -> CampaignEntry {
+        guard case .asset(var asset) = entry else { return entry }
+        if asset.mediaType == nil { asset.mediaType = defaultType }
+        if asset.caption == nil { asset.caption = defaultCaption }
+        return .asset(asset)
+    }
+}
+
+enum FileKind {
+    case file, directory, other, missing
+
+    init(_ path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            self = .missing
+            return
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: self = .directory
+        case S_IFREG: self = .file
+        default: self = .other
+        }
+    }
+}
+
+/// Walks a folder depth-first in name order, skipping hidden files and folders (names starting
+/// with a dot). Holds one listing per level of depth, never the whole tree.
+final class FolderWalker: IteratorProtocol {
+    private struct Level {
+        var path: String
+        var names: [String]
+        var next = 0
+    }
+
+    private var levels: [Level] = []
+    private var visited: Set<[UInt64]> = []
+    private var queued: [CampaignEntry] = []
+
+    init(root: String) {
+        enter(root, origin: root)
+    }
+
+    func next() -> CampaignEntry? {
+        while true {
+            if !queued.isEmpty { return queued.removeFirst() }
+            guard var level = levels.popLast() else { return nil }
+            guard level.next < level.names.count else { continue }
+            let name = level.names[level.next]
+            level.next += 1
+            levels.append(level)
+            let path = level.path.hasSuffix("/") ? level.path + name : level.path + "/" + name
+            switch FileKind(path) {
+            case .directory:
+                enter(path, origin: path)
+            case .file:
+                return .asset(CampaignAsset(location: .file(path), origin: path))
+            case .other, .missing:
+                // Sockets, devices, FIFOs and dangling links hold no media.
+                continue
+            }
+        }
+    }
+
+    private func enter(_ path: String, origin: String) {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            // A symbolic link back up the tree would otherwise be walked forever.
+            let identity = [UInt64(status.st_dev), UInt64(status.st_ino)]
+            guard visited.insert(identity).inserted else { return }
+        }
+        guard let directory = opendir(path) else {
+            let reason = String(cString: strerror(errno))
+            queued.append(
+                .invalid(
+                    InvalidInput(
+                        origin: origin, subject: path,
+                        finding: Finding(
+                            .input, .rejected, message: "cannot read the folder \(path): \(reason)",
+                            hint: "check that it exists and that its permissions let you list it"))))
+            return
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        levels.append(Level(path: path, names: names))
+    }
+}
+
+/// Shell-style patterns (`*`, `?`, `[...]`), expanded by the C library.
+enum GlobPattern {
+    static func isPattern(_ path: String) -> Bool {
+        path.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+    }
+
+    static func matches(_ pattern: String) throws -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        let status = glob(pattern, 0, nil, &result)
+        switch status {
+        case 0: break
+        case GLOB_NOMATCH: return []
+        case GLOB_ABORTED: throw WabaMediaError(.ioError, "a folder could not be read while matching \(pattern)")
+        default: throw WabaMediaError(.ioError, "the pattern \(pattern) could not be expanded")
+        }
+        return (0..<Int(result.gl_pathc)).compactMap { index in
+            result.gl_pathv[index].map { String(cString: $0) }
+        }
+    }
+}

@@ -1,0 +1,349 @@
+import Crypto
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Checks remote assets for a campaign. WabaClient's `RemoteAssetChecker` is the implementation;
+/// the protocol keeps the offline library free of networking.
+public protocol RemoteAssetChecking: Sendable {
+    /// Checks the asset at `url` as the platform would fetch it. Never throws: every problem is a finding.
+    func check(url: String, asset: CampaignAsset) async -> RemoteCheck
+}
+
+/// A remote asset's report, with what the URL answered.
+public struct RemoteCheck: Sendable, Hashable {
+    public var report: ValidationReport
+    public var fetch: RemoteFetch
+
+    public init(report: ValidationReport, fetch: RemoteFetch) {
+        self.report = report
+        self.fetch = fetch
+    }
+}
+
+/// Checks every asset of a campaign with bounded parallelism and hands the results over in input order.
+///
+/// Local files run at most ``Options/fileJobs`` at once (blocking work, on threads of their own so it
+/// never stalls the tasks waiting on the network); URLs at most ``Options/urlJobs``. Files with the
+/// same content (SHA-256) are inspected once; each is still reported, the later ones as duplicates of
+/// the first.
+public struct CampaignRunner: Sendable {
+    public struct Options: Sendable, Hashable {
+        public var fileJobs: Int
+        public var urlJobs: Int
+
+        public init(fileJobs: Int = MediaChecker.defaultConcurrency, urlJobs: Int = 16) {
+            precondition(fileJobs > 0 && urlJobs > 0, "job counts must be positive")
+            self.fileJobs = fileJobs
+            self.urlJobs = urlJobs
+        }
+    }
+
+    public var checker: MediaChecker
+    public var remote: (any RemoteAssetChecking)?
+    public var options: Options
+
+    public init(checker: MediaChecker, remote: (any RemoteAssetChecking)? = nil, options: Options = Options()) {
+        self.checker = checker
+        self.remote = remote
+        self.options = options
+    }
+
+    /// Checks `entries`, calling `emit` once per entry, in their order, as soon as each and all before it are done.
+    public func run(
+        _ entries: some Sequence<CampaignEntry>, emit: (CampaignResult) async throws -> Void
+    ) async throws {
+        let fileSlots = AsyncSemaphore(options.fileJobs)
+        let urlSlots = AsyncSemaphore(options.urlJobs)
+        let inspections = OnceCache<Result<Inspection, any Error>>()
+        let remoteChecks = OnceCache<RemoteCheck>()
+        var firstByContent: [String: String] = [:]
+        let checker = self.checker
+        let remote = self.remote
+
+        try await forEachConcurrently(entries, width: options.fileJobs + options.urlJobs) {
+            entry -> Outcome in
+            switch entry {
+            case .invalid(let invalid):
+                return Outcome(origin: invalid.origin, report: Self.report(for: invalid))
+            case .asset(let asset):
+                switch asset.location {
+                case .file(let path):
+                    await fileSlots.wait()
+                    defer { fileSlots.signal() }
+                    return await Self.checkFile(path, asset: asset, checker: checker, inspections: inspections)
+                case .url(let url):
+                    guard let remote else {
+                        return Outcome(
+                            origin: asset.origin,
+                            report: MediaChecker.unreadableReport(
+                                file: url, mediaType: asset.mediaType ?? .document,
+                                error: WabaMediaError(
+                                    .unsupportedInput, "\(url): remote assets cannot be checked here",
+                                    hint: "check it with the wamedia command, which fetches its first bytes")))
+                    }
+                    await urlSlots.wait()
+                    defer { urlSlots.signal() }
+                    // Identical rows fetch once; the same URL with another type or caption is judged again.
+                    let key = [url, asset.mediaType?.rawValue ?? "", asset.caption ?? "", asset.fileName ?? ""]
+                        .joined(separator: "\u{0}")
+                    let check = await remoteChecks.value(for: key) { await remote.check(url: url, asset: asset) }
+                    return Outcome(
+                        origin: asset.origin, report: check.report, contentKey: "url:" + url, remote: check.fetch)
+                }
+            }
+        } emit: { index, outcome in
+            var result = CampaignResult(
+                index: index, origin: outcome.origin, report: outcome.report, sha256: outcome.sha256,
+                remote: outcome.remote)
+            if let key = outcome.contentKey {
+                if let first = firstByContent[key] {
+                    result.duplicateOf = first
+                    var findings = result.report.findings
+                    findings.append(
+                        Finding(
+                            .duplicate, .warning,
+                            message: "the same \(outcome.remote == nil ? "content" : "URL") as \(first): checked once",
+                            hint: "send it once and reuse the media, or remove the repeat"))
+                    result.report = ValidationReport(
+                        inspection: result.report.inspection, mediaType: result.report.mediaType, findings: findings,
+                        effectiveMIME: result.report.effectiveMIME, suggestedFileName: result.report.suggestedFileName,
+                        plannedSteps: result.report.plannedSteps)
+                } else {
+                    firstByContent[key] = outcome.origin
+                }
+            }
+            try await emit(result)
+        }
+    }
+
+    struct Outcome: Sendable {
+        var origin: String
+        var report: ValidationReport
+        var sha256: String?
+        var contentKey: String?
+        var remote: RemoteFetch?
+
+        init(
+            origin: String, report: ValidationReport, sha256: String? = nil, contentKey: String? = nil,
+            remote: RemoteFetch? = nil
+        ) {
+            self.origin = origin
+            self.report = report
+            self.sha256 = sha256
+            self.contentKey = contentKey ?? sha256
+            self.remote = remote
+        }
+    }
+
+    private static func checkFile(
+        _ path: String, asset: CampaignAsset, checker: MediaChecker,
+        inspections: OnceCache<Result<Inspection, any Error>>
+    ) async -> Outcome {
+        let digest = await offload { Result { try ContentDigest.sha256(ofFileAt: path) } }
+        guard case .success(let sha256) = digest else {
+            let error = digest.failure!
+            return Outcome(
+                origin: asset.origin,
+                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error))
+        }
+        let inspection = await inspections.value(for: sha256) {
+            await offload { Result { try checker.inspector.inspect(path: path) } }
+        }
+        switch inspection {
+        case .success(var inspection):
+            inspection.file = path
+            return Outcome(
+                origin: asset.origin, report: validate(inspection, asset: asset, validator: checker.validator),
+                sha256: sha256)
+        case .failure(let error):
+            return Outcome(
+                origin: asset.origin,
+                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error),
+                sha256: sha256)
+        }
+    }
+
+    /// Validates with the asset's type and caption, judging the extension of the name the recipient sees.
+    public static func validate(_ inspection: Inspection, asset: CampaignAsset, validator: MediaValidator)
+        -> ValidationReport
+    {
+        guard let fileName = asset.fileName else {
+            return validator.validate(inspection, as: asset.mediaType, caption: asset.caption)
+        }
+        var named = inspection
+        named.file = fileName
+        var report = validator.validate(named, as: asset.mediaType, caption: asset.caption)
+        report.inspection.file = inspection.file
+        return report
+    }
+
+    /// The rejected report standing in for an input that names nothing checkable.
+    public static func report(for invalid: InvalidInput) -> ValidationReport {
+        let inspection = Inspection(
+            file: invalid.subject, size: 0,
+            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
+        return ValidationReport(
+            inspection: inspection, mediaType: invalid.mediaType ?? .document, findings: [invalid.finding],
+            effectiveMIME: inspection.mime)
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
+/// Runs blocking work (file reads, libmagic, libvips) on a thread of its own, off the task pool.
+func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: work()) }
+    }
+}
+
+/// Content fingerprints, to find the same file given twice.
+public enum ContentDigest {
+    /// The SHA-256 of the file at `path`, in lower-case hex, read in blocks.
+    public static func sha256(ofFileAt path: String) throws -> String {
+        let source = try FileSource(path: path)
+        var hasher = SHA256()
+        let blockSize = 1 << 20
+        var offset = 0
+        while offset < source.size {
+            let block = try source.read(at: offset, count: blockSize)
+            if block.isEmpty { break }
+            hasher.update(data: block)
+            offset += block.count
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// The SHA-256 of `bytes`, in lower-case hex.
+    public static func sha256(of bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// A counting semaphore for tasks: `wait` suspends instead of blocking a thread.
+final class AsyncSemaphore: Sendable {
+    private struct State {
+        var permits: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ permits: Int) {
+        state = Mutex(State(permits: permits))
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state -> Bool in
+                if state.permits > 0 {
+                    state.permits -= 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.permits += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume()
+    }
+}
+
+/// Computes each key's value once, however many tasks ask for it at the same time or later.
+final class OnceCache<Value: Sendable>: Sendable {
+    private enum Slot {
+        case computing([CheckedContinuation<Value, Never>])
+        case done(Value)
+    }
+
+    private let slots = Mutex<[String: Slot]>([:])
+
+    private enum Claim {
+        case compute
+        case ready(Value)
+        case wait
+    }
+
+    func value(for key: String, compute: () async -> Value) async -> Value {
+        let claim = slots.withLock { slots -> Claim in
+            switch slots[key] {
+            case nil:
+                slots[key] = .computing([])
+                return .compute
+            case .done(let value)?:
+                return .ready(value)
+            case .computing?:
+                return .wait
+            }
+        }
+        switch claim {
+        case .ready(let value):
+            return value
+        case .wait:
+            return await withCheckedContinuation { continuation in
+                let ready = slots.withLock { slots -> Value? in
+                    switch slots[key] {
+                    case .done(let value)?:
+                        return value
+                    case .computing(let waiters)?:
+                        slots[key] = .computing(waiters + [continuation])
+                        return nil
+                    case nil:
+                        preconditionFailure("a claimed key is never removed")
+                    }
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        case .compute:
+            let value = await compute()
+            let waiters = slots.withLock { slots -> [CheckedContinuation<Value, Never>] in
+                guard case .computing(let waiters)? = slots[key] else { return [] }
+                slots[key] = .done(value)
+                return waiters
+            }
+            for waiter in waiters { waiter.resume(returning: value) }
+            return value
+        }
+    }
+}
+
+/// MIME type names as the detector spells them (`image/jpg` → `image/jpeg`, `audio/x-m4a` → `audio/mp4`),
+/// lower-cased and without parameters, so a server's `Content-Type` can be compared with the content.
+public func canonicalMIME(_ mime: String) -> String {
+    let bare = mime.split(separator: ";", maxSplits: 1).first.map(String.init) ?? mime
+    let lowered = bare.trimmingCharacters(in: .whitespaces).lowercased()
+    let extra: [String: String] = [
+        "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
+        "audio/x-mpeg-3": "audio/mpeg", "audio/mpeg3": "audio/mpeg", "audio/m4a": "audio/mp4",
+        "application/x-zip-compressed": "application/zip",
+    ]
+    return extra[lowered] ?? ContentSniffer.aliases[lowered] ?? lowered
+}

@@ -1,0 +1,402 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How a manifest is written.
+public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    case csv
+    /// JSON Lines: one JSON object per line.
+    case jsonl
+
+    /// The format a file's extension names: `.csv`, or `.jsonl` / `.ndjson` / `.json`.
+    public init?(path: String) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "csv": self = .csv
+        case "jsonl", "ndjson", "json": self = .jsonl
+        default: return nil
+        }
+    }
+}
+
+/// Reads a campaign manifest row by row, never whole.
+///
+/// Columns (CSV header) or keys (JSON Lines): `media` (a path, relative to the manifest's folder, or an
+/// `http(s)` URL), and optionally `media_type`, `caption`, `file_name`. Other columns are ignored.
+/// A row that cannot be read is yielded as ``CampaignEntry/invalid(_:)`` naming its line and what is wrong.
+public final class ManifestReader: Sequence, IteratorProtocol {
+    public struct Source: Sendable, Hashable {
+        public var path: String
+        public var format: ManifestFormat?
+
+        /// - Parameter format: nil to go by the file's extension.
+        public init(path: String, format: ManifestFormat? = nil) {
+            self.path = path
+            self.format = format
+        }
+    }
+
+    /// The longest row read; longer ones (a quote never closed, a binary file) are refused, not buffered.
+    static let maxRowBytes = 1 << 20
+
+    public let path: String
+    public let format: ManifestFormat
+    private let folder: String
+    private let displayName: String
+    private let lines: LineReader
+    private var columns: [String: Int] = [:]
+    private var columnCount = 0
+
+    /// Opens the manifest and, for CSV, reads its header.
+    /// - Throws: ``WabaMediaError`` when it cannot be opened, its format is unknown, or the header has no `media`.
+    public init(_ source: Source) throws {
+        guard let format = source.format ?? ManifestFormat(path: source.path) else {
+            throw WabaMediaError(
+                .invalidArgument, "cannot tell the format of the manifest \(source.path) from its extension",
+                hint: "name it .csv or .jsonl, or give --manifest-format csv|jsonl")
+        }
+        self.path = source.path
+        self.format = format
+        self.displayName = source.path
+        self.folder = URL(fileURLWithPath: source.path).deletingLastPathComponent().path
+        self.lines = try LineReader(path: source.path)
+        if format == .csv { try readHeader() }
+    }
+
+    private func readHeader() throws {
+        while let (lineNumber, record) = nextCSVRecord() {
+            let fields: [String]
+            switch record {
+            case .success(let parsed): fields = parsed
+            case .failure(let problem):
+                throw WabaMediaError(
+                    .invalidArgument, "\(displayName):\(lineNumber): the header cannot be read: \(problem.message)",
+                    hint: "the first line must name the columns, e.g. media,media_type,caption,file_name")
+            }
+            if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            columnCount = fields.count
+            for (index, name) in fields.enumerated() {
+                let key = Self.canonicalKey(name)
+                if columns[key] == nil { columns[key] = index }
+            }
+            guard columns["media"] != nil else {
+                throw WabaMediaError(
+                    .invalidArgument,
+                    "\(displayName): the header has no 'media' column (it has: \(fields.joined(separator: ", ")))",
+                    hint: "the first line must name the columns, e.g. media,media_type,caption,file_name")
+            }
+            return
+        }
+        throw WabaMediaError(
+            .invalidArgument, "\(displayName) is empty: it has no header row",
+            hint: "the first line must name the columns, e.g. media,media_type,caption,file_name")
+    }
+
+    static func canonicalKey(_ name: String) -> String {
+        let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+        switch key {
+        case "type", "mediatype", "media-type": return "media_type"
+        case "filename", "file-name", "name": return "file_name"
+        case "url", "path", "file": return "media"
+        default: return key
+        }
+    }
+
+    public func next() -> CampaignEntry? {
+        switch format {
+        case .csv: nextCSVEntry()
+        case .jsonl: nextJSONEntry()
+        }
+    }
+
+    // MARK: - CSV
+
+    private func nextCSVEntry() -> CampaignEntry? {
+        while let (lineNumber, record) = nextCSVRecord() {
+            let origin = "\(displayName):\(lineNumber)"
+            switch record {
+            case .failure(let problem):
+                return invalid(origin, subject: problem.subject, problem.message)
+            case .success(let fields):
+                if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+                guard fields.count == columnCount else {
+                    return invalid(
+                        origin, subject: fields.joined(separator: ","),
+                        "the row has \(fields.count) field\(fields.count == 1 ? "" : "s") but the header has \(columnCount)",
+                        hint: "quote fields that contain commas, e.g. \"a, b\"; double quotes inside quotes")
+                }
+                func field(_ key: String) -> String? {
+                    guard let index = columns[key] else { return nil }
+                    let value = fields[index]
+                    return value.isEmpty ? nil : value
+                }
+                return entry(
+                    origin: origin, media: field("media"), mediaType: field("media_type"), caption: field("caption"),
+                    fileName: field("file_name"))
+            }
+        }
+        return nil
+    }
+
+    private struct RowProblem: Error {
+        var message: String
+        var subject: String
+    }
+
+    /// The next CSV record, which may span several lines when a quoted field holds a line break.
+    private func nextCSVRecord() -> (Int, Result<[String], RowProblem>)? {
+        guard let (firstLine, first) = lines.next() else { return nil }
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var inQuotes = false
+        var afterQuote = false
+        var line = first
+        var consumed = 0
+        while true {
+            var index = 0
+            while index < line.count {
+                let byte = line[index]
+                index += 1
+                if inQuotes {
+                    if byte == UInt8(ascii: "\"") {
+                        if index < line.count && line[index] == UInt8(ascii: "\"") {
+                            field.append(byte)
+                            index += 1
+                        } else {
+                            inQuotes = false
+                            afterQuote = true
+                        }
+                    } else {
+                        field.append(byte)
+                    }
+                } else if byte == UInt8(ascii: ",") {
+                    fields.append(String(decoding: field, as: UTF8.self))
+                    field.removeAll(keepingCapacity: true)
+                    afterQuote = false
+                } else if afterQuote {
+                    if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+                    return (
+                        firstLine,
+                        .failure(
+                            RowProblem(
+                                message:
+                                    "unexpected '\(Character(Unicode.Scalar(byte)))' after a closing quote (column \(fields.count + 1))",
+                                subject: String(decoding: first, as: UTF8.self)))
+                    )
+                } else if byte == UInt8(ascii: "\"") && field.allSatisfy({ $0 == UInt8(ascii: " ") }) {
+                    field.removeAll()
+                    inQuotes = true
+                } else {
+                    field.append(byte)
+                }
+            }
+            guard inQuotes else { break }
+            consumed += line.count + 1
+            guard consumed < Self.maxRowBytes, let (_, more) = lines.next() else {
+                return (
+                    firstLine,
+                    .failure(
+                        RowProblem(
+                            message: "a quoted field opened on this line is never closed",
+                            subject: String(decoding: first.prefix(200), as: UTF8.self)))
+                )
+            }
+            field.append(UInt8(ascii: "\n"))
+            line = more
+        }
+        fields.append(String(decoding: field, as: UTF8.self))
+        return (firstLine, .success(fields))
+    }
+
+    // MARK: - JSON Lines
+
+    private func nextJSONEntry() -> CampaignEntry? {
+        while let (lineNumber, line) = lines.next() {
+            let origin = "\(displayName):\(lineNumber)"
+            let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            if trimmed.isEmpty { continue }
+            let text = String(decoding: line.prefix(200), as: UTF8.self)
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
+            } catch {
+                return invalid(
+                    origin, subject: text, "the line is not valid JSON",
+                    hint: "write one JSON object per line, e.g. {\"media\": \"photo.jpg\", \"media_type\": \"image\"}")
+            }
+            guard let dictionary = object as? [String: Any] else {
+                return invalid(
+                    origin, subject: text, "the line is JSON but not an object",
+                    hint: "write one JSON object per line, e.g. {\"media\": \"photo.jpg\", \"media_type\": \"image\"}")
+            }
+            var values: [String: String] = [:]
+            for (key, value) in dictionary {
+                let canonical = Self.canonicalKey(key)
+                guard ["media", "media_type", "caption", "file_name"].contains(canonical) else { continue }
+                switch value {
+                case let string as String: values[canonical] = string
+                case is NSNull: continue
+                default:
+                    return invalid(
+                        origin, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
+                        hint: "quote the value")
+                }
+            }
+            return entry(
+                origin: origin, media: values["media"].flatMap { $0.isEmpty ? nil : $0 },
+                mediaType: values["media_type"].flatMap { $0.isEmpty ? nil : $0 },
+                caption: values["caption"], fileName: values["file_name"].flatMap { $0.isEmpty ? nil : $0 })
+        }
+        return nil
+    }
+
+    private static func describeJSON(_ value: Any) -> String {
+        switch value {
+        case is NSNumber: "a number or boolean"
+        case is [Any]: "an array"
+        case is [String: Any]: "an object"
+        default: "\(type(of: value))"
+        }
+    }
+
+    // MARK: - Rows to assets
+
+    private func entry(origin: String, media: String?, mediaType: String?, caption: String?, fileName: String?)
+        -> CampaignEntry
+    {
+        guard let media = media?.trimmingCharacters(in: .whitespaces), !media.isEmpty else {
+            return invalid(
+                origin, subject: "", "the row has no media", hint: "give a path or an https URL in the 'media' column")
+        }
+        var type: MediaType?
+        if let mediaType = mediaType?.trimmingCharacters(in: .whitespaces), !mediaType.isEmpty {
+            guard let parsed = MediaType(rawValue: mediaType.lowercased()) else {
+                return invalid(
+                    origin, subject: media,
+                    "media_type '\(mediaType)' is not one of \(MediaType.allCases.map(\.rawValue).joined(separator: ", "))",
+                    hint: "use image, video, audio or document, or leave it empty to infer it from the content")
+            }
+            type = parsed
+        }
+        let location: AssetLocation
+        if AssetLocation.isURL(media) {
+            location = .url(media)
+        } else if media.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil {
+            return invalid(
+                origin, subject: media, "'\(media)' is neither a path nor an http(s) URL",
+                hint: "give a local path (relative to the manifest's folder) or an https URL")
+        } else if media.hasPrefix("/") {
+            location = .file(media)
+        } else {
+            location = .file(folder == "/" ? "/" + media : folder + "/" + media)
+        }
+        return .asset(
+            CampaignAsset(location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin))
+    }
+
+    private func invalid(_ origin: String, subject: String, _ message: String, hint: String? = nil) -> CampaignEntry {
+        .invalid(
+            InvalidInput(
+                origin: origin, subject: subject,
+                finding: Finding(
+                    .manifestRow, .rejected, message: "\(origin): \(message)",
+                    hint: hint ?? "fix the row; the other rows are checked as usual")))
+    }
+}
+
+/// Lines of a file, read in blocks: line feeds end lines, a carriage return before one is dropped,
+/// and a UTF-8 byte order mark at the start is skipped.
+final class LineReader {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    private var lineNumber = 0
+    private let path: String
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw WabaMediaError(
+                errno == ENOENT ? .fileNotFound : .ioError, "cannot open the manifest \(path): \(reason)",
+                hint: "check the path and its permissions")
+        }
+        guard FileKind(path) != .directory else {
+            close(descriptor)
+            throw WabaMediaError(.invalidArgument, "the manifest \(path) is a folder", hint: "give a .csv or .jsonl file")
+        }
+        fill()
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads another block; false at the end of the file.
+    @discardableResult
+    private func fill() -> Bool {
+        guard !atEnd else { return false }
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let blockSize = 64 * 1024
+        let oldCount = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: blockSize))
+        var result = 0
+        repeat {
+            result = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, blockSize) }
+        } while result < 0 && errno == EINTR
+        buffer.removeLast(blockSize - max(result, 0))
+        if result <= 0 { atEnd = true }
+        return result > 0
+    }
+
+    /// The next line (1-based number, bytes without the line end), or nil at the end.
+    func next() -> (Int, [UInt8])? {
+        var searchFrom = start
+        while true {
+            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[start..<end])
+                start = newline + 1
+                lineNumber += 1
+                return (lineNumber, line)
+            }
+            let scanned = buffer.count - start
+            if scanned > ManifestReader.maxRowBytes {
+                // A line this long is not a manifest row: skip to its end rather than hold it.
+                let line = Array(buffer[start..<(start + 200)])
+                buffer.removeAll()
+                start = 0
+                while !atEnd {
+                    fill()
+                    if let newline = buffer.firstIndex(of: 0x0A) {
+                        start = newline + 1
+                        break
+                    }
+                    buffer.removeAll()
+                }
+                lineNumber += 1
+                return (lineNumber, line + Array(" …".utf8))
+            }
+            let alreadyScanned = buffer.count - start
+            if !fill() {
+                guard start < buffer.count else { return nil }
+                var end = buffer.count
+                if buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[start..<end])
+                start = buffer.count
+                lineNumber += 1
+                return (lineNumber, line)
+            }
+            searchFrom = start + alreadyScanned
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import WabaMedia
+
+/// Prints a campaign's results as they arrive, in the chosen format, keeping memory flat:
+/// the table is printed in blocks, JUnit test cases are kept in a temporary file until the counts are known.
+struct CampaignRenderer {
+    /// Rows per printed block of the table: columns line up within a block.
+    static let tableBlock = 500
+
+    let format: CheckFormat
+    let junit: JUnitReport
+    private(set) var summary = CampaignSummary()
+    private var table = TextTable("FILE", "TYPE", "MIME", "SIZE", "VERDICT", "FINDINGS")
+    private var details: [String] = []
+    private var printedBlocks = 0
+    private var junitCases: (url: URL, handle: FileHandle)?
+
+    init(format: CheckFormat, failAt: Verdict) throws {
+        self.format = format
+        self.junit = JUnitReport(failAt: failAt)
+        if format == .junit {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "wamedia-junit-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).xml")
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw WabaMediaError(
+                    .ioError, "cannot create a temporary file in \(url.deletingLastPathComponent().path)",
+                    hint: "set TMPDIR to a writable folder")
+            }
+            junitCases = (url, try FileHandle(forWritingTo: url))
+        }
+    }
+
+    mutating func add(_ result: CampaignResult) throws {
+        summary.add(result)
+        switch format {
+        case .json:
+            try Output.json(result)
+        case .junit:
+            try junitCases?.handle.write(contentsOf: Data(junit.testCase(for: result).utf8))
+        case .table:
+            let report = result.report
+            var codes = report.findings.map(\.code.rawValue)
+            if let first = result.duplicateOf { codes = codes.map { $0 == "duplicate" ? "duplicate of \(first)" : $0 } }
+            table.append(
+                report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
+                formatBytes(report.inspection.size), report.verdict.rawValue, codes.joined(separator: ", "))
+            details.append(contentsOf: CheckCommand.explain(report, origin: result.origin))
+            if table.rows.count >= Self.tableBlock { flushTable() }
+        }
+    }
+
+    private mutating func flushTable() {
+        guard !table.rows.isEmpty || printedBlocks == 0 else { return }
+        if printedBlocks > 0 { table.header = table.header.map { _ in "" } }
+        var text = table.render()
+        if printedBlocks > 0 { text = String(text.drop { $0 != "\n" }.dropFirst()) }
+        Output.line(text)
+        if !details.isEmpty { Output.line("\n" + details.joined(separator: "\n") + "\n") }
+        table.rows.removeAll()
+        details.removeAll()
+        printedBlocks += 1
+    }
+
+    mutating func finish() throws {
+        switch format {
+        case .json:
+            try Output.json(summary)
+        case .table:
+            if !table.rows.isEmpty || printedBlocks == 0 { flushTable() }
+            let verdicts = Verdict.allCases.map { "\(summary.count($0)) \($0)" }.joined(separator: ", ")
+            var lines = ["\n\(summary.total) file\(summary.total == 1 ? "" : "s"): \(verdicts)"]
+            if !summary.findings.isEmpty {
+                let codes = summary.findings.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                lines.append("findings: " + codes.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            if summary.duplicates > 0 { lines.append("duplicates: \(summary.duplicates), checked once") }
+            if summary.remoteAssets > 0 {
+                lines.append(
+                    "URLs: \(summary.remoteAssets), \(formatBytes(summary.bytesFetched)) fetched (\(formatBytes(summary.bytesFetched / summary.remoteAssets)) per URL)"
+                )
+            }
+            Output.line(lines.joined(separator: "\n"))
+        case .junit:
+            guard let (url, handle) = junitCases else { return }
+            try handle.close()
+            defer { try? FileManager.default.removeItem(at: url) }
+            FileHandle.standardOutput.write(Data(junit.opening(summary: summary).utf8))
+            let reader = try FileHandle(forReadingFrom: url)
+            defer { try? reader.close() }
+            while let block = try reader.read(upToCount: 1 << 20), !block.isEmpty {
+                FileHandle.standardOutput.write(block)
+            }
+            FileHandle.standardOutput.write(Data(junit.closing.utf8))
+        }
+    }
+}
+
+/// A one-line count on standard error while a long run goes on, redrawn at most ten times a second.
+struct ProgressLine {
+    let enabled: Bool
+    private var lastDraw = ContinuousClock.now
+    private let start = ContinuousClock.now
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func update(_ summary: CampaignSummary) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        guard now - lastDraw > .milliseconds(100) else { return }
+        lastDraw = now
+        let seconds = Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds)
+        let rate = seconds > 0 ? Int(Double(summary.total) / seconds) : 0
+        let text =
+            "\r\u{1B}[Kchecked \(summary.total) · \(summary.count(.ok)) ok · \(summary.count(.fixable)) fixable · \(summary.count(.rejected)) rejected · \(rate)/s"
+        FileHandle.standardError.write(Data(text.utf8))
+        shown = true
+    }
+
+    mutating func clear() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import WabaMedia
+
+@testable import WabaClient
+
+@Suite("campaigns of URLs, against a server on loopback")
+struct RemoteCampaignTests {
+    /// Path on the test server → the verdict and the finding codes it must get.
+    static let expectations: [(String, String, Set<String>)] = [
+        ("/ok/photo.jpg", "ok", ["url-not-https"]),
+        ("/missing.jpg", "rejected", ["url-not-https", "url-status"]),
+        ("/wrong-type.jpg", "rejected", ["url-not-https", "url-content-type"]),
+        ("/octet.jpg", "rejected", ["url-not-https", "url-content-type"]),
+        ("/error-page.jpg", "rejected", ["url-not-https", "mime-mismatch"]),
+        ("/huge.jpg", "rejected", ["url-not-https", "url-too-large"]),
+        ("/no-range.jpg", "rejected", ["url-not-https", "url-too-large"]),
+        ("/loop/a", "rejected", ["url-not-https", "url-redirects"]),
+        ("/moved/photo.jpg", "ok", ["url-not-https", "url-redirects"]),
+        ("/slow.jpg", "rejected", ["url-not-https", "url-timeout"]),
+        ("/nocache/logo.png", "ok", ["url-not-https", "url-not-cacheable"]),
+        ("/ok/invoice.pdf", "ok", ["url-not-https"]),
+        ("/ok/report.docx", "ok", ["url-not-https"]),
+        ("/no-head.pdf", "ok", ["url-not-https"]),
+        ("/ok/photo.jpg", "ok", ["url-not-https", "duplicate"]),
+    ]
+
+    @Test("a manifest of URLs: every verdict right, in order, nothing downloaded whole")
+    func urlManifest() async throws {
+        let server = try await AssetServer.start()
+        defer { server.stop() }
+        let folder = try makeTemporaryDirectory("wamedia-urls")
+        let lines = Self.expectations.map { path, _, _ in
+            #"{"media": "\#(server.url(path))", "media_type": "\#(path.hasSuffix(".pdf") || path.hasSuffix(".docx") ? "document" : "image")"}"#
+        }
+        let manifest = folder.appendingPathComponent("urls.jsonl").path
+        try lines.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+
+        let started = ContinuousClock.now
+        let run = try wamedia([
+            "check", "--format", "json", "--allow-private", "--allow-http", "--timeout", "1", "--manifest", manifest,
+        ])
+        #expect(ContinuousClock.now - started < .seconds(20), "the slow server must be cut off by the timeout")
+        #expect(run.status == 1, "\(run.standardError)")
+        let (assets, summary) = try run.assetsAndSummary()
+        #expect(assets.count == Self.expectations.count)
+        for (asset, (path, verdict, codes)) in zip(assets, Self.expectations) {
+            #expect(asset["file"] as? String == server.url(path))
+            let found = Set(((asset["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String })
+            #expect(asset["verdict"] as? String == verdict, "\(path): \(asset["findings"] ?? "")")
+            #expect(found == codes, "\(path): \(asset["findings"] ?? "")")
+            let remote = try #require(asset["remote"] as? [String: Any], "\(path)")
+            let fetched = try #require(remote["bytes_fetched"] as? Int)
+            #expect(fetched <= 256 * 1024 + 128 * 1024, "\(path) fetched \(fetched) bytes")
+        }
+        let docx = assets[12]
+        #expect(docx["mime"] as? String == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        #expect(((assets[8]["remote"] as? [String: Any])?["redirects"] as? [String]) == [server.url("/ok/photo.jpg")])
+        #expect(((assets[5]["remote"] as? [String: Any])?["content_length"] as? Int) == 20_000_000)
+        #expect(summary["remote_assets"] as? Int == Self.expectations.count)
+
+        let junit = try wamedia([
+            "check", "--format", "junit", "--allow-private", "--allow-http", "--timeout", "1", "--manifest", manifest,
+        ])
+        let parsed = try JUnitSummary.parse(junit.standardOutput)
+        #expect(parsed.testCases.count == Self.expectations.count)
+        #expect(parsed.failures.count == Self.expectations.filter { $0.1 == "rejected" }.count)
+    }
+
+    @Test("private and loopback hosts are refused without --allow-private, plain http without --allow-http")
+    func refusals() async throws {
+        let server = try await AssetServer.start()
+        defer { server.stop() }
+        let urls = [server.url("/ok/photo.jpg"), "http://localhost:\(server.port)/ok/photo.jpg"]
+        let run = try wamedia(["check", "--format", "json", "--allow-http"] + urls)
+        #expect(run.status == 1)
+        let (assets, _) = try run.assetsAndSummary()
+        for asset in assets {
+            let codes = ((asset["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+            #expect(codes.contains("url-private-address"), "\(asset)")
+            #expect((asset["remote"] as? [String: Any])?["bytes_fetched"] as? Int == 0, "nothing may be sent")
+        }
+        let http = try wamedia(["check", "--format", "json", "--allow-private", server.url("/ok/photo.jpg")])
+        #expect(http.status == 1)
+        let finding = try #require((try http.assetsAndSummary().0.first?["findings"] as? [[String: Any]])?.first)
+        #expect(finding["code"] as? String == "url-not-https" && finding["severity"] as? String == "rejected")
+    }
+
+    @Test(
+        "address ranges that are not public",
+        arguments: [
+            ("127.0.0.1", false), ("10.1.2.3", false), ("172.16.0.1", false), ("172.32.0.1", true),
+            ("192.168.1.1", false), ("169.254.169.254", false), ("100.64.0.1", false), ("0.0.0.0", false),
+            ("8.8.8.8", true), ("::1", false), ("::", false), ("fe80::1", false), ("fd00::1", false),
+            ("::ffff:127.0.0.1", false), ("::ffff:8.8.8.8", true), ("2001:4860:4860::8888", true), ("ff02::1", false),
+        ])
+    func addressRanges(address: String, isPublic: Bool) async throws {
+        let resolved = try await AddressPolicy.resolve(address)
+        #expect(!resolved.isEmpty)
+        #expect(resolved.allSatisfy { AddressPolicy.isPublic($0) == isPublic }, "\(address)")
+    }
+
+    @Test("a ZIP-based document is named from its last bytes when only its start was fetched")
+    func zipTail() async throws {
+        let server = try await AssetServer.start()
+        defer { server.stop() }
+        let checker = try MediaChecker()
+        let remote = RemoteAssetChecker(
+            checker: checker, options: .init(prefixBytes: 256, allowPrivateAddresses: true, allowHTTP: true))
+        let url = server.url("/ok/report.docx")
+        let check = await remote.check(
+            url: url, asset: CampaignAsset(location: .url(url), mediaType: .document, origin: url))
+        try await remote.shutdown()
+        #expect(check.report.inspection.mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        #expect(check.report.verdict == .ok, "\(check.report.findings)")
+        let size = try Data(contentsOf: sample("report.docx")).count
+        #expect(check.fetch.contentLength == size)
+        #expect(check.fetch.bytesFetched <= size, "the start and the end, not more")
+    }
+}
