@@ -128,8 +128,16 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 let tail = try await fetchRange(
                     fetch.finalURL, from: max(content.prefix.count, total - Self.zipTailBytes), to: total - 1,
                     fetch: &fetch)
-                let source = SplitSource(head: content.prefix, tail: tail, size: total)
-                inspection.detection = try checker.inspector.detector.detect(source, fileName: asset.fileName ?? url)
+                let start = max(content.prefix.count, total - Self.zipTailBytes)
+                let detection: Detection
+                if start == content.prefix.count && tail.count == total - start {
+                    let whole = MemorySource(content.prefix + tail)
+                    detection = try checker.inspector.detector.detect(whole, fileName: asset.fileName ?? url)
+                } else {
+                    let source = SplitSource(head: content.prefix, tail: tail, size: total)
+                    detection = try checker.inspector.detector.detect(source, fileName: asset.fileName ?? url)
+                }
+                inspection.detection = detection
             }
             var report = CampaignRunner.validate(inspection, asset: asset, validator: checker.validator)
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
@@ -186,7 +194,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         if (200..<300).contains(head.status.code) {
             headHeaders = head.headers
         }
-        _ = try? await readBody(head, limit: 0)
+        await discard(head)
 
         let range = "bytes=0-\(options.prefixBytes - 1)"
         let response = try await send(.GET, fetch.finalURL, range: range, fetch: &fetch, visited: &visited)
@@ -208,10 +216,10 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         case 416:
             // Nothing in the range: the content is empty.
             fetch.contentLength = Self.totalFromContentRange(headers.first(name: "content-range")) ?? 0
-            _ = try? await readBody(response, limit: 0)
+            await discard(response)
             return Content(prefix: [])
         default:
-            _ = try? await readBody(response, limit: 0)
+            await discard(response)
             let reason = response.status.reasonPhrase
             throw Stop(
                 finding: Finding(
@@ -231,7 +239,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         var scratch = fetch
         let response = try await send(.GET, url, range: "bytes=\(from)-\(to)", fetch: &scratch, visited: &visited)
         guard response.status.code == 206 else {
-            _ = try? await readBody(response, limit: 0)
+            await discard(response)
             return []
         }
         let bytes = try await readBody(response, limit: to - from + 1, fetch: &fetch)
@@ -258,7 +266,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 fetch.finalURL = current
                 return response
             }
-            _ = try? await readBody(response, limit: 0)
+            await discard(response)
             guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
                 AssetLocation.isURL(next)
             else {
@@ -304,10 +312,18 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
     }
 
-    /// Reads at most `limit` bytes of the body, then stops: the rest is never transferred.
-    private func readBody(_ response: HTTPClientResponse, limit: Int) async throws -> [UInt8] {
-        var ignored = RemoteFetch(url: "", finalURL: "")
-        return try await readBody(response, limit: limit, fetch: &ignored)
+    /// Reads an unwanted body (HEAD, redirect, error page) to its end, so the connection can be reused;
+    /// past 64 KiB it stops, and the connection is closed instead.
+    private func discard(_ response: HTTPClientResponse) async {
+        var seen = 0
+        do {
+            for try await buffer in response.body {
+                seen += buffer.readableBytes
+                if seen > 64 * 1024 { break }
+            }
+        } catch {
+            // The answer was already taken from the status and headers.
+        }
     }
 
     private func readBody(_ response: HTTPClientResponse, limit: Int, fetch: inout RemoteFetch) async throws

@@ -53,9 +53,9 @@ struct CampaignRenderer {
         guard !table.rows.isEmpty || printedBlocks == 0 else { return }
         if printedBlocks > 0 { table.header = table.header.map { _ in "" } }
         var text = table.render()
-        if printedBlocks > 0 { text = String(text.drop { $0 != "\n" }.dropFirst()) }
+        if printedBlocks > 0 { text = "\n" + String(text.drop { $0 != "\n" }.dropFirst()) }
         Output.line(text)
-        if !details.isEmpty { Output.line("\n" + details.joined(separator: "\n") + "\n") }
+        if !details.isEmpty { Output.line("\n" + details.joined(separator: "\n")) }
         table.rows.removeAll()
         details.removeAll()
         printedBlocks += 1
@@ -84,13 +84,13 @@ struct CampaignRenderer {
             guard let (url, handle) = junitCases else { return }
             try handle.close()
             defer { try? FileManager.default.removeItem(at: url) }
-            FileHandle.standardOutput.write(Data(junit.opening(summary: summary).utf8))
+            Output.write(Data(junit.opening(summary: summary).utf8))
             let reader = try FileHandle(forReadingFrom: url)
             defer { try? reader.close() }
             while let block = try reader.read(upToCount: 1 << 20), !block.isEmpty {
-                FileHandle.standardOutput.write(block)
+                Output.write(block)
             }
-            FileHandle.standardOutput.write(Data(junit.closing.utf8))
+            Output.write(Data(junit.closing.utf8))
         }
     }
 }

@@ -4,7 +4,16 @@ import WabaMedia
 /// Results on standard output: aligned columns for people, JSON lines for programs.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8))
+    }
+
+    /// Writes to standard output; a reader that went away (`| head`) ends the run quietly.
+    static func write(_ data: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data)
+        } catch {
+            Foundation.exit(ExitStatus.failure)
+        }
     }
 
     static func json(_ value: some Encodable) throws {
@@ -12,7 +21,7 @@ enum Output {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)
         data.append(0x0A)
-        FileHandle.standardOutput.write(data)
+        write(data)
     }
 }
 

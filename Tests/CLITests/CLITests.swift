@@ -7,8 +7,12 @@ struct CLIRun {
     var standardOutput: String
     var standardError: String
 
-    /// The JSON objects of a `--format json` run, one per line.
+    /// The JSON objects of a `--format json` run, one per line, without the closing summary object.
     func jsonLines() throws -> [[String: Any]] {
+        try allJSONLines().filter { $0["summary"] as? Bool != true }
+    }
+
+    func allJSONLines() throws -> [[String: Any]] {
         try standardOutput.split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
             return try #require(object as? [String: Any])
@@ -67,6 +71,8 @@ struct CLITests {
         #expect(run.status == 0, "\(run.standardError)")
         let objects = try run.jsonLines()
         #expect(objects.count == 3)
+        let summary = try #require(try run.allJSONLines().last)
+        #expect(summary["summary"] as? Bool == true && summary["total"] as? Int == 3 && summary["ok"] as? Int == 2)
         for object in objects {
             for key in ["file", "media_type", "mime", "size", "verdict", "findings"] {
                 #expect(object[key] != nil, "missing \(key) in \(object)")

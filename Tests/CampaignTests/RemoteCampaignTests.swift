@@ -8,21 +8,21 @@ import WabaMedia
 struct RemoteCampaignTests {
     /// Path on the test server → the verdict and the finding codes it must get.
     static let expectations: [(String, String, Set<String>)] = [
-        ("/ok/photo.jpg", "ok", ["url-not-https"]),
+        ("/ok/photo.jpg", "ok", ["url-not-https", "metadata"]),
         ("/missing.jpg", "rejected", ["url-not-https", "url-status"]),
-        ("/wrong-type.jpg", "rejected", ["url-not-https", "url-content-type"]),
-        ("/octet.jpg", "rejected", ["url-not-https", "url-content-type"]),
+        ("/wrong-type.jpg", "rejected", ["url-not-https", "url-content-type", "metadata"]),
+        ("/octet.jpg", "rejected", ["url-not-https", "url-content-type", "metadata"]),
         ("/error-page.jpg", "rejected", ["url-not-https", "mime-mismatch"]),
-        ("/huge.jpg", "rejected", ["url-not-https", "url-too-large"]),
-        ("/no-range.jpg", "rejected", ["url-not-https", "url-too-large"]),
+        ("/huge.jpg", "rejected", ["url-not-https", "url-too-large", "metadata"]),
+        ("/no-range.jpg", "rejected", ["url-not-https", "url-too-large", "metadata"]),
         ("/loop/a", "rejected", ["url-not-https", "url-redirects"]),
-        ("/moved/photo.jpg", "ok", ["url-not-https", "url-redirects"]),
+        ("/moved/photo.jpg", "ok", ["url-not-https", "url-redirects", "metadata"]),
         ("/slow.jpg", "rejected", ["url-not-https", "url-timeout"]),
         ("/nocache/logo.png", "ok", ["url-not-https", "url-not-cacheable"]),
         ("/ok/invoice.pdf", "ok", ["url-not-https"]),
         ("/ok/report.docx", "ok", ["url-not-https"]),
         ("/no-head.pdf", "ok", ["url-not-https"]),
-        ("/ok/photo.jpg", "ok", ["url-not-https", "duplicate"]),
+        ("/ok/photo.jpg", "ok", ["url-not-https", "metadata", "duplicate"]),
     ]
 
     @Test("a manifest of URLs: every verdict right, in order, nothing downloaded whole")
@@ -37,8 +37,8 @@ struct RemoteCampaignTests {
         try lines.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
 
         let started = ContinuousClock.now
-        let run = try wamedia([
-            "check", "--format", "json", "--allow-private", "--allow-http", "--timeout", "1", "--manifest", manifest,
+        let run = try await wamediaAsync([
+            "check", "--format", "json", "--allow-private", "--allow-http", "--timeout", "3", "--manifest", manifest,
         ])
         #expect(ContinuousClock.now - started < .seconds(20), "the slow server must be cut off by the timeout")
         #expect(run.status == 1, "\(run.standardError)")
@@ -59,8 +59,8 @@ struct RemoteCampaignTests {
         #expect(((assets[5]["remote"] as? [String: Any])?["content_length"] as? Int) == 20_000_000)
         #expect(summary["remote_assets"] as? Int == Self.expectations.count)
 
-        let junit = try wamedia([
-            "check", "--format", "junit", "--allow-private", "--allow-http", "--timeout", "1", "--manifest", manifest,
+        let junit = try await wamediaAsync([
+            "check", "--format", "junit", "--allow-private", "--allow-http", "--timeout", "3", "--manifest", manifest,
         ])
         let parsed = try JUnitSummary.parse(junit.standardOutput)
         #expect(parsed.testCases.count == Self.expectations.count)
@@ -72,7 +72,7 @@ struct RemoteCampaignTests {
         let server = try await AssetServer.start()
         defer { server.stop() }
         let urls = [server.url("/ok/photo.jpg"), "http://localhost:\(server.port)/ok/photo.jpg"]
-        let run = try wamedia(["check", "--format", "json", "--allow-http"] + urls)
+        let run = try await wamediaAsync(["check", "--format", "json", "--allow-http"] + urls)
         #expect(run.status == 1)
         let (assets, _) = try run.assetsAndSummary()
         for asset in assets {
@@ -80,7 +80,7 @@ struct RemoteCampaignTests {
             #expect(codes.contains("url-private-address"), "\(asset)")
             #expect((asset["remote"] as? [String: Any])?["bytes_fetched"] as? Int == 0, "nothing may be sent")
         }
-        let http = try wamedia(["check", "--format", "json", "--allow-private", server.url("/ok/photo.jpg")])
+        let http = try await wamediaAsync(["check", "--format", "json", "--allow-private", server.url("/ok/photo.jpg")])
         #expect(http.status == 1)
         let finding = try #require((try http.assetsAndSummary().0.first?["findings"] as? [[String: Any]])?.first)
         #expect(finding["code"] as? String == "url-not-https" && finding["severity"] as? String == "rejected")

@@ -72,7 +72,7 @@ final class AssetServer: Sendable {
         both("/loop/b") { _ in redirect("/loop/a") }
         both("/moved/photo.jpg") { _ in redirect("/ok/photo.jpg") }
         both("/slow.jpg") { request in
-            try await Task.sleep(for: .seconds(4))
+            try await Task.sleep(for: .seconds(8))
             return serve(request, photo, type: "image/jpeg", cached)
         }
         router.head("/no-head.pdf") { _, _ in Response(status: .methodNotAllowed) }
@@ -113,12 +113,13 @@ private func serve(
         }
     }
     // Past the bytes that exist, a virtual file reads as zeros.
-    let slice = (start...max(start, end)).prefix(end - start + 1).map { $0 < bytes.count ? bytes[$0] : 0 }
-    headers[.contentLength] = "\(slice.count)"
     if request.method == .head {
         headers[.contentLength] = "\(size)"
         headers[.contentRange] = nil
         return Response(status: .ok, headers: headers)
     }
+    var slice = start < bytes.count ? Array(bytes[start..<min(end + 1, bytes.count)]) : []
+    slice += repeatElement(0, count: max(0, end - start + 1 - slice.count))
+    headers[.contentLength] = "\(slice.count)"
     return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: slice)))
 }

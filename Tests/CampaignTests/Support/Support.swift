@@ -64,6 +64,13 @@ func wamedia(_ arguments: [String], in directory: URL? = nil) throws -> CLIRun {
         standardError: try String(contentsOf: errorURL, encoding: .utf8))
 }
 
+/// Runs `wamedia` on a thread of its own, so a test server in this process keeps answering meanwhile.
+func wamediaAsync(_ arguments: [String], in directory: URL? = nil) async throws -> CLIRun {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try wamedia(arguments, in: directory) }) }
+    }
+}
+
 /// Runs a tool the tests make fixtures with, failing with its output when it fails.
 @discardableResult
 func runTool(_ tool: String, _ arguments: [String]) throws -> String {
