@@ -25,8 +25,10 @@ enum AddressPolicy {
             switch self {
             case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
             case .v6(let bytes):
-                return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-                    .joined(separator: ":")
+                return stride(from: 0, to: 16, by: 2).map {
+                    String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+                }
+                .joined(separator: ":")
             }
         }
     }
@@ -84,7 +86,8 @@ enum AddressPolicy {
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
             let reason = String(cString: gai_strerror(status))
-            throw WabaMediaError(.ioError, "the host \(host) cannot be resolved: \(reason)", hint: "check the URL's host name")
+            throw WabaMediaError(
+                .ioError, "the host \(host) cannot be resolved: \(reason)", hint: "check the URL's host name")
         }
         defer { freeaddrinfo(first) }
         var addresses: [Address] = []
@@ -93,10 +96,14 @@ enum AddressPolicy {
             if let socketAddress = info.pointee.ai_addr {
                 switch Int32(info.pointee.ai_family) {
                 case AF_INET:
-                    let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                    let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                        $0.pointee.sin_addr
+                    }
                     addresses.append(.v4(withUnsafeBytes(of: address) { Array($0) }))
                 case AF_INET6:
-                    let address = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                    let address = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                        $0.pointee.sin6_addr
+                    }
                     addresses.append(.v6(withUnsafeBytes(of: address) { Array($0) }))
                 default:
                     break

@@ -146,7 +146,8 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 findings.append(
                     Finding(
                         .urlTooLarge, .rejected,
-                        message: "the server says it is \(total) bytes, over the \(limit)-byte limit for \(report.mediaType)",
+                        message:
+                            "the server says it is \(total) bytes, over the \(limit)-byte limit for \(report.mediaType)",
                         hint: "host a smaller version (wamedia prepare makes one), or send the file itself"))
             }
             // Over the limit is fixable for a local image, not for a URL the platform fetches as it is.
@@ -280,7 +281,8 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 throw Stop(
                     finding: Finding(
                         .urlRedirects, .rejected,
-                        message: "the URL redirects in a loop: \(([url] + fetch.redirects + [next]).joined(separator: " → "))",
+                        message:
+                            "the URL redirects in a loop: \(([url] + fetch.redirects + [next]).joined(separator: " → "))",
                         hint: "fix the redirects on the server"))
             }
             fetch.redirects.append(next)
@@ -357,7 +359,8 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             findings.append(
                 Finding(
                     .urlRedirects, .warning,
-                    message: "the URL redirects \(fetch.redirects.count) time\(fetch.redirects.count == 1 ? "" : "s"), to \(fetch.finalURL)",
+                    message:
+                        "the URL redirects \(fetch.redirects.count) time\(fetch.redirects.count == 1 ? "" : "s"), to \(fetch.finalURL)",
                     hint: "give the final URL to save the platform a round trip"))
         }
         if fetch.contentLength == nil {
@@ -372,7 +375,8 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             findings.append(
                 Finding(
                     .urlNotCacheable, .warning,
-                    message: "the response has no Cache-Control, ETag or Last-Modified header, so Meta will not cache it",
+                    message:
+                        "the response has no Cache-Control, ETag or Last-Modified header, so Meta will not cache it",
                     hint: "serve it with Cache-Control (e.g. public, max-age=86400) or an ETag"))
         } else if let cacheControl, cacheControl.contains("no-store") {
             findings.append(

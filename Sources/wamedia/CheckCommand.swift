@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import WabaClient
 import WabaMedia
 
@@ -33,7 +37,9 @@ struct CheckCommand: AsyncParsableCommand {
             checked with a HEAD and a ranged GET of their first bytes, never downloaded whole.
             """)
 
-    @Option(name: .long, help: "The media type to check against (default: the manifest's, else inferred from each file's content).")
+    @Option(
+        name: .long,
+        help: "The media type to check against (default: the manifest's, else inferred from each file's content).")
     var type: MediaType?
 
     @Option(name: .long, help: "A caption to check against the profile's limit (for assets without their own).")
@@ -41,10 +47,15 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var profileOptions: ProfileOptions
 
-    @Option(name: .long, help: "How results are printed: table (for people), json (one object per line, then a summary object) or junit (XML for CI systems).")
+    @Option(
+        name: .long,
+        help:
+            "How results are printed: table (for people), json (one object per line, then a summary object) or junit (XML for CI systems)."
+    )
     var format: CheckFormat = .table
 
-    @Option(name: .long, help: ArgumentHelp("A campaign manifest (.csv or .jsonl); may be repeated.", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("A campaign manifest (.csv or .jsonl); may be repeated.", valueName: "file"))
     var manifest: [String] = []
 
     @Option(name: .long, help: "The manifests' format, when their extension does not say.")
@@ -77,7 +88,9 @@ struct CheckCommand: AsyncParsableCommand {
     func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
         guard urlJobs > 0 else { throw ValidationError("--url-jobs must be at least 1") }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
         guard maxRedirects >= 0 else { throw ValidationError("--max-redirects cannot be negative") }
         guard !inputs.isEmpty || !manifest.isEmpty else {
             throw ValidationError("give files, folders, patterns or URLs to check, or --manifest FILE")
@@ -85,8 +98,10 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Self.tuneForManyFiles(jobs: jobs)
         let checker = try MediaChecker(profile: try profileOptions.load())
-        let sources = CampaignInputs.classify(inputs)
+        let sources =
+            CampaignInputs.classify(inputs)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }
         let entries = try CampaignInputs(sources, defaultType: type, defaultCaption: caption)
         let needsNetwork = !manifest.isEmpty || inputs.contains(where: AssetLocation.isURL)
@@ -118,6 +133,16 @@ struct CheckCommand: AsyncParsableCommand {
         }
         try await remote?.shutdown()
         if renderer.summary.fails(at: failOn.verdict) { throw CommandFailure.rejected() }
+    }
+
+    /// Files are checked in parallel already: libvips' own worker threads per image only add
+    /// switching, and a malloc arena per thread only adds memory.
+    static func tuneForManyFiles(jobs: Int) {
+        guard jobs > 1 else { return }
+        setenv("VIPS_CONCURRENCY", "1", 0)
+        #if canImport(Glibc)
+            mallopt(M_ARENA_MAX, Int32(min(jobs, 4)))
+        #endif
     }
 
     static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {

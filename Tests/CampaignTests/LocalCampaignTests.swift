@@ -72,7 +72,8 @@ struct LocalCampaignTests {
         let escaped = JUnitReport.escape(text)
         #expect(escaped == "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos; \u{FFFD}\u{FFFD}e\u{FFFD}")
         let inspection = Inspection(
-            file: "we<ird>&\u{2}name.jpg", size: 1, detection: Detection(mime: "image/jpeg", libmagicMIME: "image/jpeg"))
+            file: "we<ird>&\u{2}name.jpg", size: 1, detection: Detection(mime: "image/jpeg", libmagicMIME: "image/jpeg")
+        )
         let report = ValidationReport(
             inspection: inspection, mediaType: .image,
             findings: [Finding(.unreadable, .rejected, message: "bad <data> & \"more\"", hint: "x\u{0}y")],
@@ -108,7 +109,8 @@ struct LocalCampaignTests {
         let folder = try makeTemporaryDirectory("wamedia-glob")
         for name in ["a.jpg", "b.jpg", "c.pdf", ".hidden.jpg"] {
             try FileManager.default.copyItem(
-                at: sample(name.hasSuffix("pdf") ? "invoice.pdf" : "photo.jpg"), to: folder.appendingPathComponent(name))
+                at: sample(name.hasSuffix("pdf") ? "invoice.pdf" : "photo.jpg"), to: folder.appendingPathComponent(name)
+            )
         }
         let run = try await wamediaAsync([
             "check", "--format", "json", folder.path + "/*.jpg", folder.path + "/*.gif", folder.path + "/nope.png",

@@ -111,7 +111,8 @@ struct RemoteCampaignTests {
         let check = await remote.check(
             url: url, asset: CampaignAsset(location: .url(url), mediaType: .document, origin: url))
         try await remote.shutdown()
-        #expect(check.report.inspection.mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        #expect(
+            check.report.inspection.mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
         #expect(check.report.verdict == .ok, "\(check.report.findings)")
         let size = try Data(contentsOf: sample("report.docx")).count
         #expect(check.fetch.contentLength == size)

@@ -145,7 +145,8 @@ public struct CampaignRunner: Sendable {
             let error = digest.failure!
             return Outcome(
                 origin: asset.origin,
-                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error))
+                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error)
+            )
         }
         let inspection = await inspections.value(for: sha256) {
             await offload { Result { try checker.inspector.inspect(path: path) } }
@@ -159,7 +160,8 @@ public struct CampaignRunner: Sendable {
         case .failure(let error):
             return Outcome(
                 origin: asset.origin,
-                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error),
+                report: MediaChecker.unreadableReport(
+                    file: path, mediaType: asset.mediaType ?? .document, error: error),
                 sha256: sha256)
         }
     }
@@ -278,13 +280,14 @@ final class AsyncSemaphore: Sendable {
 }
 
 /// Computes each key's value once, however many tasks ask for it at the same time or later.
+///
+/// Finished values are kept for the `capacity` most recent keys only, so memory stays bounded on
+/// campaigns of any size; a key asked for again after its value was dropped is computed again.
 final class OnceCache<Value: Sendable>: Sendable {
     private enum Slot {
-        case computing([CheckedContinuation<Value, Never>])
+        case computing([CheckedContinuation<Value?, Never>])
         case done(Value)
     }
-
-    private let slots = Mutex<[String: Slot]>([:])
 
     private enum Claim {
         case compute
@@ -292,45 +295,75 @@ final class OnceCache<Value: Sendable>: Sendable {
         case wait
     }
 
+    private struct State {
+        var slots: [String: Slot] = [:]
+        /// Finished keys, oldest first from `oldest`.
+        var finished: [String] = []
+        var oldest = 0
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
     func value(for key: String, compute: () async -> Value) async -> Value {
-        let claim = slots.withLock { slots -> Claim in
-            switch slots[key] {
-            case nil:
-                slots[key] = .computing([])
-                return .compute
-            case .done(let value)?:
-                return .ready(value)
-            case .computing?:
-                return .wait
+        while true {
+            let claim = state.withLock { state -> Claim in
+                switch state.slots[key] {
+                case nil:
+                    state.slots[key] = .computing([])
+                    return .compute
+                case .done(let value)?:
+                    return .ready(value)
+                case .computing?:
+                    return .wait
+                }
+            }
+            switch claim {
+            case .ready(let value):
+                return value
+            case .wait:
+                if let value = await waitForValue(key) { return value }
+            // Dropped before this task got to wait: claim it again.
+            case .compute:
+                let value = await compute()
+                let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>] in
+                    guard case .computing(let waiters)? = state.slots[key] else { return [] }
+                    state.slots[key] = .done(value)
+                    state.finished.append(key)
+                    if state.finished.count - state.oldest > capacity {
+                        state.slots[state.finished[state.oldest]] = nil
+                        state.oldest += 1
+                        if state.oldest > capacity {
+                            state.finished.removeFirst(state.oldest)
+                            state.oldest = 0
+                        }
+                    }
+                    return waiters
+                }
+                for waiter in waiters { waiter.resume(returning: value) }
+                return value
             }
         }
-        switch claim {
-        case .ready(let value):
-            return value
-        case .wait:
-            return await withCheckedContinuation { continuation in
-                let ready = slots.withLock { slots -> Value? in
-                    switch slots[key] {
-                    case .done(let value)?:
-                        return value
-                    case .computing(let waiters)?:
-                        slots[key] = .computing(waiters + [continuation])
-                        return nil
-                    case nil:
-                        preconditionFailure("a claimed key is never removed")
-                    }
+    }
+
+    private func waitForValue(_ key: String) async -> Value? {
+        await withCheckedContinuation { continuation in
+            let outcome = state.withLock { state -> Value?? in
+                switch state.slots[key] {
+                case .done(let value)?:
+                    return .some(value)
+                case .computing(let waiters)?:
+                    state.slots[key] = .computing(waiters + [continuation])
+                    return .none
+                case nil:
+                    return .some(nil)
                 }
-                if let ready { continuation.resume(returning: ready) }
             }
-        case .compute:
-            let value = await compute()
-            let waiters = slots.withLock { slots -> [CheckedContinuation<Value, Never>] in
-                guard case .computing(let waiters)? = slots[key] else { return [] }
-                slots[key] = .done(value)
-                return waiters
-            }
-            for waiter in waiters { waiter.resume(returning: value) }
-            return value
+            if case .some(let ready) = outcome { continuation.resume(returning: ready) }
         }
     }
 }

@@ -329,7 +329,8 @@ final class LineReader {
         }
         guard FileKind(path) != .directory else {
             close(descriptor)
-            throw WabaMediaError(.invalidArgument, "the manifest \(path) is a folder", hint: "give a .csv or .jsonl file")
+            throw WabaMediaError(
+                .invalidArgument, "the manifest \(path) is a folder", hint: "give a .csv or .jsonl file")
         }
         fill()
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }

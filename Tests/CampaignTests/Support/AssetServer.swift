@@ -44,14 +44,17 @@ final class AssetServer: Sendable {
         both("/wrong-type.jpg") { serve($0, photo, type: "image/png", cached) }
         both("/octet.jpg") { serve($0, photo, type: "application/octet-stream", cached) }
         both("/error-page.jpg") {
-            serve($0, Array("<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>".utf8), type: "text/html", cached)
+            serve(
+                $0, Array("<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>".utf8), type: "text/html", cached)
         }
         // 20 MB by its headers; only the first bytes exist, and only those are ever asked for.
         both("/huge.jpg") { serve($0, photo, type: "image/jpeg", cached, virtualSize: 20_000_000) }
         // Ignores Range and sends 8 MB: the client must stop reading after the first bytes.
         both("/no-range.jpg") { request in
             let size = 8_000_000
-            var headers: HTTPFields = [.contentType: "image/jpeg", .contentLength: "\(size)", .cacheControl: "max-age=60"]
+            var headers: HTTPFields = [
+                .contentType: "image/jpeg", .contentLength: "\(size)", .cacheControl: "max-age=60",
+            ]
             headers[.acceptRanges] = "none"
             if request.method == .head { return Response(status: .ok, headers: headers) }
             return Response(

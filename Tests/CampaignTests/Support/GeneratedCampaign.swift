@@ -70,7 +70,8 @@ struct GeneratedCampaign: Sendable {
             ])
         try runTool("ffmpeg", quiet + ["-f", "lavfi", "-i", "sine=frequency=330", "-t", "1", t("made.wav")])
         try runTool(
-            "ffmpeg", quiet + ["-f", "lavfi", "-i", "sine=frequency=550", "-t", "1", "-c:a", "libmp3lame", t("made.mp3")])
+            "ffmpeg",
+            quiet + ["-f", "lavfi", "-i", "sine=frequency=550", "-t", "1", "-c:a", "libmp3lame", t("made.mp3")])
 
         // Template name → (source, verdict). Names keep the source's real extension unless the test is about it.
         var templates: [String: (URL, String)] = [
