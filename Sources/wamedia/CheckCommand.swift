@@ -1,9 +1,5 @@
 import ArgumentParser
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 import WabaClient
 import WabaMedia
 
@@ -136,13 +132,10 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     /// Files are checked in parallel already: libvips' own worker threads per image only add
-    /// switching, and a malloc arena per thread only adds memory.
+    /// switching and memory. Read when libvips starts, so it is set before the first image.
     static func tuneForManyFiles(jobs: Int) {
         guard jobs > 1 else { return }
         setenv("VIPS_CONCURRENCY", "1", 0)
-        #if canImport(Glibc)
-            mallopt(M_ARENA_MAX, Int32(min(jobs, 4)))
-        #endif
     }
 
     static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {
