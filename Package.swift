@@ -75,7 +75,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia"]),
+        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia"], resources: [.copy("Resources")]),
         .testTarget(
             name: "WabaClientTests",
             dependencies: [
