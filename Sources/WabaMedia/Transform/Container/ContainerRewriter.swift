@@ -40,6 +40,16 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
         case dropNonMediaTracks = "drop-non-media-tracks"
 
         public var description: String { rawValue }
+
+        /// The change in words, for a report's planned steps.
+        public var summary: String {
+            switch self {
+            case .faststart: "move the index (moov) before the media data (faststart)"
+            case .quickTimeToMP4: "rewrite the QuickTime movie as MP4 without re-encoding"
+            case .keepOneAudioTrack: "keep one audio track"
+            case .dropNonMediaTracks: "drop the timecode, metadata and text tracks"
+            }
+        }
     }
 
     /// The changes the file needs; empty when it needs none.
