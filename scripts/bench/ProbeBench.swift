@@ -14,7 +14,7 @@ struct ProbeBench {
 
     static func maxRSSKilobytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss
     }
 
@@ -35,12 +35,13 @@ struct ProbeBench {
                 info = try AVProbe.probe(try FileSource(path: path), mime: "video/mp4")
                 times.append(now() - start)
             }
+            let first = times[0]
             times.sort()
             let summary = info.map {
                 "\($0.tracks.map(\.codec)) \($0.durationSeconds ?? 0) s faststart=\(String(describing: $0.faststart))"
             }
             print(
-                "probe_first_ms=\(times.first!) probe_median_ms=\(times[times.count / 2]) max_rss_kb=\(maxRSSKilobytes())"
+                "probe_first_ms=\(first) probe_min_ms=\(times[0]) probe_median_ms=\(times[times.count / 2]) max_rss_kb=\(maxRSSKilobytes())"
             )
             print("probe_result=\(summary ?? "nil")")
         case "rewrite":
