@@ -88,15 +88,15 @@ enum AVRules {
         let accepted = rules.formats.contains { $0.mime == containerMIME }
         if !accepted {
             if rules.remuxable.contains(containerMIME) && av.container.isISOBaseMedia {
-                if badVideo.isEmpty && badAudio.isEmpty {
+                // The validator reports the remux itself (`needs-conversion`, fixable); what only the
+                // tracks tell is a movie that cannot be rewritten after all.
+                if badVideo.isEmpty && badAudio.isEmpty && !rewritable && av.problems.isEmpty {
                     findings.append(
                         Finding(
-                            .container, rewritable ? .fixable : .rejected,
-                            message: "a \(av.container.displayName) movie: WhatsApp takes MP4 or 3GP; its tracks "
-                                + "can be rewritten as MP4 without re-encoding",
-                            hint: rewritable
-                                ? "prepare and send rewrite it as MP4; by hand: \(commands.remuxVideo)"
-                                : "rewrite it as MP4: \(commands.remuxVideo)"))
+                            .container, .rejected,
+                            message: "a \(av.container.displayName) movie that cannot be rewritten as MP4 here: "
+                                + (plan.obstacle ?? "unsupported layout"),
+                            hint: "rewrite it as MP4: \(commands.remuxVideo)"))
                 }
             } else if badVideo.isEmpty && badAudio.isEmpty {
                 findings.append(
