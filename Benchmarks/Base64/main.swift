@@ -4,12 +4,13 @@
 //
 //   base64-bench FILE [--api write|callback|async|reader] [--chunk-size BYTES] [--kernel NAME]
 
+import WabaMedia
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import WabaMedia
 
 /// Writes to standard error with write(2): the C `stderr` global is not concurrency-safe.
 func report(_ message: String) {
@@ -49,7 +50,9 @@ while !arguments.isEmpty {
         path = argument
     }
 }
-guard let path else { fail("usage: base64-bench FILE [--api write|callback|async|reader] [--chunk-size N] [--kernel K]") }
+guard let path else {
+    fail("usage: base64-bench FILE [--api write|callback|async|reader] [--chunk-size N] [--kernel K]")
+}
 
 /// `value` with `digits` decimals, without Foundation (kept out so that peak RSS is the encoder's).
 func fixed(_ value: Double, _ digits: Int) -> String {

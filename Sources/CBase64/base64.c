@@ -19,8 +19,17 @@
 #include <arm_neon.h>
 #endif
 
+#if defined(__has_attribute)
+#if __has_attribute(nonstring)
+#define WM_NONSTRING __attribute__((nonstring))
+#endif
+#endif
+#ifndef WM_NONSTRING
+#define WM_NONSTRING
+#endif
+
 // Exactly 64 bytes, no terminator: the AVX-512 and NEON kernels load it as a lookup table.
-static const char wm_alphabet[64] =
+static const char wm_alphabet[64] WM_NONSTRING =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t wm_base64_encode_scalar(const uint8_t *source, size_t length, char *destination) {

@@ -29,7 +29,9 @@ func encodedByCallback(_ encoder: Base64FileEncoder) throws -> [UInt8] {
 
 @Suite("Base64FileEncoder")
 struct Base64FileEncoderTests {
-    @Test("a several-MiB file streams to Foundation's encoding with every kernel", arguments: Base64EncoderTests.supportedKernels)
+    @Test(
+        "a several-MiB file streams to Foundation's encoding with every kernel",
+        arguments: Base64EncoderTests.supportedKernels)
     func largeFileMatchesFoundation(kernel: Base64Encoder.Kernel) throws {
         let scratch = try ScratchFolder()
         var generator = SeededGenerator(seed: 0x5EED_0010)

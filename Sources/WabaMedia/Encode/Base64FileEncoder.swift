@@ -133,7 +133,8 @@ public struct Base64FileEncoder: Sendable {
             default:
                 throw WabaMediaError(
                     .ioError,
-                    "cannot write the base64 of \(path) to descriptor \(descriptor): \(String(cString: strerror(errno)))")
+                    "cannot write the base64 of \(path) to descriptor \(descriptor): \(String(cString: strerror(errno)))"
+                )
             }
         }
     }
