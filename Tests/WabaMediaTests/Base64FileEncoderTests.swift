@@ -129,14 +129,25 @@ struct Base64FileEncoderTests {
         #expect(error?.message.contains(scratch.url.path) == true)
     }
 
-    // Root reads files whatever their mode, so this only means something for other users.
-    @Test("a file without read permission is an io-error with the reason", .enabled(if: geteuid() != 0))
+    /// A write-only sysfs attribute: open(2) refuses to read it even to root, who reads any
+    /// ordinary file whatever its mode.
+    static let rootUnreadableFile = "/sys/bus/pci/rescan"
+    static let canMakeUnreadableFile = geteuid() != 0 || access(rootUnreadableFile, F_OK) == 0
+
+    @Test(
+        "a file that cannot be read is an io-error naming the path and the reason", .enabled(if: canMakeUnreadableFile))
     func unreadableFile() throws {
         let scratch = try ScratchFolder()
-        let path = try scratch.file("locked.bin", [1, 2, 3])
-        try #require(chmod(path, 0) == 0)
+        let path: String
+        if geteuid() == 0 {
+            path = Self.rootUnreadableFile
+        } else {
+            path = try scratch.file("locked.bin", [1, 2, 3])
+            try #require(chmod(path, 0) == 0)
+        }
         let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path) }
         #expect(error?.code == .ioError)
+        #expect(error?.message.contains(path) == true)
         #expect(error?.message.contains("Permission denied") == true)
         #expect(error?.hint != nil)
     }
@@ -174,5 +185,26 @@ struct Base64FileEncoderTests {
         let unsupported = try #require(Base64Encoder.Kernel.allCases.first { !$0.isSupported })
         let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path, kernel: unsupported) }
         #expect(error?.code == .invalidArgument)
+    }
+
+    @Test("readers of one encoder in concurrent tasks each get the whole encoding")
+    func concurrentReaders() async throws {
+        let scratch = try ScratchFolder()
+        var generator = SeededGenerator(seed: 0x5EED_0014)
+        let bytes = generator.bytes(1024 * 1024 + 1)
+        let encoder = try Base64FileEncoder(path: try scratch.file("shared.bin", bytes), chunkSize: 3 * 4096)
+        let results = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var output: [UInt8] = []
+                    for try await chunk in encoder.chunks { output += chunk }
+                    return output
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let expected = foundationBase64(bytes)
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0 == expected })
     }
 }
