@@ -20,6 +20,9 @@
 ///   (a NIO `ByteBuffer`'s writable bytes); no allocation per chunk.
 /// - ``encode(_:)`` and ``write(to:)``: synchronous, with one reused output buffer.
 /// - ``chunks``: an `AsyncSequence` of `[UInt8]`, one array per chunk.
+///
+/// The file is read with `pread`, not mapped: a mapped file that another process truncates
+/// kills the reader with `SIGBUS`, where a read just comes back short and becomes an error.
 public struct Base64FileEncoder: Sendable {
     /// Input bytes per chunk unless told otherwise: 192 KiB in, 256 KiB out. Both buffers stay in
     /// a core's L2 cache, so the bytes `read` copies in are still cached when they are encoded;
