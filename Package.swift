@@ -88,6 +88,13 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// Benchmarks stay out of the default build: `WAMEDIA_BENCHMARKS=1 swift build -c release`
+// adds them (scripts/bench-*.sh do that).
+if Context.environment["WAMEDIA_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(name: "base64-bench", dependencies: ["WabaMedia"], path: "Benchmarks/Base64"))
+}
+
 // Every Swift target: `any` spelled out; libraries also keep their imports internal, so no
 // dependency's types leak into the public API by accident.
 for target in package.targets where target.type != .system && target.type != .test && !target.name.hasPrefix("C") {
