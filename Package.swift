@@ -90,7 +90,7 @@ let package = Package(
 
 // Every Swift target: `any` spelled out; libraries also keep their imports internal, so no
 // dependency's types leak into the public API by accident.
-for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+for target in package.targets where target.type != .system && target.type != .test && !target.name.hasPrefix("C") {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     if target.type == .regular {

@@ -7,11 +7,26 @@
 static pthread_once_t wm_init_once = PTHREAD_ONCE_INIT;
 static int wm_init_result = -1;
 
+static void wm_silent_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                          gpointer data) {
+    (void)domain;
+    (void)level;
+    (void)message;
+    (void)data;
+}
+
 static void wm_vips_init_once(void) {
     wm_init_result = VIPS_INIT("wamedia");
     if (wm_init_result == 0) {
+        // Per-tile warnings would flood stderr for one damaged file; the error buffer keeps the reason.
+        if (g_getenv("WAMEDIA_VIPS_WARNINGS") == NULL) {
+            g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, wm_silent_log, NULL);
+        }
         // Media comes from untrusted senders: keep SVG, PDF, Matlab and similar loaders off.
         vips_block_untrusted_set(TRUE);
+        // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
+        // the caller checked the loader against the content-detected type (required_loader).
+        vips_operation_block_set("VipsForeignLoadMagick", FALSE);
         // Every input is unique, so the operation cache only holds memory.
         vips_cache_set_max(0);
     }
@@ -77,12 +92,36 @@ static void wm_fill_header(VipsImage *image, const char *loader, wm_image_header
     }
 }
 
-int wm_vips_read_header_file(const char *path, wm_image_header *out) {
+static int wm_loader_allowed(const char *loader, const char *required_loader) {
+    if (required_loader == NULL) {
+        return 1;
+    }
+    const char *nickname = vips_nickname_find(g_type_from_name(loader));
+    if (nickname != NULL && g_str_has_prefix(nickname, required_loader)) {
+        return 1;
+    }
+    vips_error("wamedia", "the content is read by %s, not %s as its type requires",
+               nickname != NULL ? nickname : loader, required_loader);
+    return 0;
+}
+
+int wm_vips_check_loader_file(const char *path, const char *required_loader) {
     if (wm_vips_init() != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
-    if (loader == NULL) {
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        return -1;
+    }
+    return 0;
+}
+
+int wm_vips_read_header_file(const char *path, const char *required_loader, wm_image_header *out) {
+    if (wm_vips_init() != 0) {
+        return -1;
+    }
+    const char *loader = vips_foreign_find_load(path);
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
         return -1;
     }
     VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
@@ -94,12 +133,13 @@ int wm_vips_read_header_file(const char *path, wm_image_header *out) {
     return 0;
 }
 
-int wm_vips_read_header_buffer(const void *data, size_t length, wm_image_header *out) {
+int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
+                               wm_image_header *out) {
     if (wm_vips_init() != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load_buffer(data, length);
-    if (loader == NULL) {
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
         return -1;
     }
     VipsImage *image =

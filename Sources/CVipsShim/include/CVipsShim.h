@@ -45,10 +45,18 @@ typedef struct {
 } wm_image_header;
 
 /// Reads the header of the image at `path`. Returns 0 on success.
-int wm_vips_read_header_file(const char *path, wm_image_header *out);
+///
+/// `required_loader` (such as "jpegload") must prefix the nickname of the loader libvips
+/// picks, or the call fails before the loader runs: content detection decides the format,
+/// so a file cannot reach a loader meant for another one.
+int wm_vips_read_header_file(const char *path, const char *required_loader, wm_image_header *out);
 
 /// Reads the header of an in-memory image. The buffer must stay alive for the call.
-int wm_vips_read_header_buffer(const void *data, size_t length, wm_image_header *out);
+int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
+                               wm_image_header *out);
+
+/// 0 when the loader libvips picks for `path` has a nickname starting with `required_loader`.
+int wm_vips_check_loader_file(const char *path, const char *required_loader);
 
 /// Decodes the whole image at `path` at a reduced size, failing on truncated or
 /// corrupt data, so damage is found without a full-size decode. Returns 0 when intact.

@@ -15,6 +15,11 @@ public struct Detection: Sendable, Hashable, Codable {
         self.libmagicMIME = libmagicMIME
         self.refinement = refinement
     }
+
+    enum CodingKeys: String, CodingKey {
+        case mime, refinement
+        case libmagicMIME = "libmagic_mime"
+    }
 }
 
 /// Detects MIME types from content with libmagic, never from a file name.

@@ -10,14 +10,18 @@
 public protocol ByteSource: Sendable {
     /// The total size of the content in bytes.
     var size: Int { get }
+    /// How many bytes from the start can be read: `size`, unless only the start is at hand.
+    var availableCount: Int { get }
     /// Reads up to `count` bytes starting at `offset`.
     func read(at offset: Int, count: Int) throws -> [UInt8]
 }
 
 extension ByteSource {
-    /// The first `count` bytes (or all of them, when the content is shorter).
+    public var availableCount: Int { size }
+
+    /// The first `count` bytes, or as many as there are (or are at hand).
     public func prefix(_ count: Int) throws -> [UInt8] {
-        try read(at: 0, count: Swift.min(count, size))
+        try read(at: 0, count: Swift.min(count, availableCount))
     }
 }
 
@@ -93,6 +97,8 @@ public struct MemorySource: ByteSource {
 
     /// Whether the whole content is present.
     public var isComplete: Bool { bytes.count == size }
+
+    public var availableCount: Int { bytes.count }
 
     public func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(offset >= 0 && count >= 0, "negative offset or count")

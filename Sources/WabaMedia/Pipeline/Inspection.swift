@@ -66,9 +66,9 @@ public struct MediaInspector: Sendable {
     public func inspect(path: String) throws -> Inspection {
         let source = try FileSource(path: path)
         var inspection = try inspect(source, name: path)
-        if inspection.detection.mime.hasPrefix("image/") {
+        if ImageInfo.loaders[inspection.mime] != nil {
             do {
-                inspection.image = try ImageInfo(path: path)
+                inspection.image = try ImageInfo(path: path, mime: inspection.mime)
                 if options.verifyImageData, let image = inspection.image,
                     image.pixelCount <= options.maxPixelsToVerify
                 {
@@ -84,9 +84,9 @@ public struct MediaInspector: Sendable {
     /// Inspects content held in memory: a whole file, or the first bytes of a remote one.
     public func inspect(_ source: MemorySource, name: String) throws -> Inspection {
         var inspection = try inspect(source as any ByteSource, name: name)
-        if inspection.detection.mime.hasPrefix("image/") {
+        if ImageInfo.loaders[inspection.mime] != nil {
             do {
-                inspection.image = try ImageInfo(bytes: source.bytes)
+                inspection.image = try ImageInfo(bytes: source.bytes, mime: inspection.mime)
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
                 // A remote asset's first bytes may hold too little of the header to read.
                 if source.isComplete { inspection.imageDamage = error.message }

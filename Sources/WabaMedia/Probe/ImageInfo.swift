@@ -61,26 +61,47 @@ public enum Vips {
 }
 
 extension ImageInfo {
-    /// Reads the header of the image file at `path`.
-    /// - Throws: ``WabaMediaError`` `unsupported-input` when no loader can read it.
-    public init(path: String) throws {
+    /// The libvips loader each image type must be read by. Types not listed never reach libvips:
+    /// the content decides the loader, so a file cannot steer itself to another one.
+    public static let loaders: [String: String] = [
+        "image/jpeg": "jpegload", "image/png": "pngload", "image/webp": "webpload", "image/gif": "gifload",
+        "image/heic": "heifload", "image/heif": "heifload", "image/avif": "heifload", "image/tiff": "tiffload",
+        "image/bmp": "magickload",
+    ]
+
+    /// Reads the header of the image file at `path`, whose content was detected as `mime`.
+    /// - Throws: ``WabaMediaError`` `unsupported-input` when the type has no loader or it cannot read the file.
+    public init(path: String, mime: String) throws {
+        let loader = try Self.loader(for: mime)
         try Vips.start()
         var header = wm_image_header()
-        guard wm_vips_read_header_file(path, &header) == 0 else {
+        guard wm_vips_read_header_file(path, loader, &header) == 0 else {
             throw WabaMediaError(.unsupportedInput, "\(path): not a readable image: \(Vips.takeError())")
         }
         self.init(header)
     }
 
     /// Reads the header of an image held in memory (possibly only its first bytes).
-    public init(bytes: [UInt8]) throws {
+    public init(bytes: [UInt8], mime: String) throws {
+        let loader = try Self.loader(for: mime)
         try Vips.start()
         var header = wm_image_header()
-        let result = bytes.withUnsafeBytes { wm_vips_read_header_buffer($0.baseAddress, $0.count, &header) }
+        let result = bytes.withUnsafeBytes { wm_vips_read_header_buffer($0.baseAddress, $0.count, loader, &header) }
         guard result == 0 else {
             throw WabaMediaError(.unsupportedInput, "not a readable image: \(Vips.takeError())")
         }
         self.init(header)
+    }
+
+    /// The loader nickname for `mime`.
+    /// - Throws: ``WabaMediaError`` `unsupported-input` for image types this project does not decode (SVG, ...).
+    public static func loader(for mime: String) throws -> String {
+        guard let loader = loaders[mime] else {
+            throw WabaMediaError(
+                .unsupportedInput, "\(MIMENames.describe(mime)) is not an image type wamedia decodes",
+                hint: "convert it to JPEG or PNG first")
+        }
+        return loader
     }
 
     private init(_ header: wm_image_header) {

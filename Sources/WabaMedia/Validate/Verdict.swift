@@ -1,5 +1,5 @@
 /// What validation concludes about a file for one media type.
-public enum Verdict: String, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public enum Verdict: String, Sendable, Hashable, Codable, Comparable, CaseIterable, CustomStringConvertible {
     /// Sendable as it is.
     case ok
     /// The pipeline can make it conform.

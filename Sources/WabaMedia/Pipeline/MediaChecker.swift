@@ -1,0 +1,46 @@
+import Foundation
+
+/// Detect, probe and validate in one call: what `wamedia check` does for each file.
+public struct MediaChecker: Sendable {
+    public var profile: MediaProfile
+    public var inspector: MediaInspector
+    public var validator: MediaValidator
+
+    /// - Parameter detector: share one across checkers; a new one is made when nil.
+    public init(profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil) throws {
+        self.profile = profile
+        self.inspector = MediaInspector(
+            detector: try detector ?? MIMEDetector(),
+            options: .init(verifyImageData: true, maxPixelsToVerify: profile.image.maxInputPixels))
+        self.validator = MediaValidator(profile: profile)
+    }
+
+    /// Checks the file at `path`. Never throws: a file that cannot be read is a rejected report
+    /// whose finding says why.
+    public func check(path: String, as mediaType: MediaType? = nil, caption: String? = nil) -> ValidationReport {
+        do {
+            let inspection = try inspector.inspect(path: path)
+            return validator.validate(inspection, as: mediaType, caption: caption)
+        } catch {
+            return Self.unreadableReport(file: path, mediaType: mediaType ?? .document, error: error)
+        }
+    }
+
+    /// A rejected report for content that could not be read at all.
+    public static func unreadableReport(file: String, mediaType: MediaType, error: any Error) -> ValidationReport {
+        let reason = (error as? WabaMediaError) ?? WabaMediaError(.ioError, "\(file): \(error)")
+        let inspection = Inspection(
+            file: file, size: 0, detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
+        return ValidationReport(
+            inspection: inspection, mediaType: mediaType,
+            findings: [
+                Finding(
+                    .unreadable, .rejected, message: reason.message,
+                    hint: reason.hint ?? "check that the file exists and is readable")
+            ],
+            effectiveMIME: inspection.mime)
+    }
+
+    /// A sensible number of files to work on at once on this machine.
+    public static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}

@@ -1,0 +1,337 @@
+/// The verdict on one file for one media type, with the findings behind it.
+public struct ValidationReport: Sendable, Hashable, Encodable {
+    public var inspection: Inspection
+    public var mediaType: MediaType
+    public var verdict: Verdict
+    public var findings: [Finding]
+    /// The MIME type the file is sent as (a CSV document is sent as `text/plain`).
+    public var effectiveMIME: String
+    /// The name the file should carry, when its own name's extension misleads.
+    public var suggestedFileName: String?
+    /// What `prepare` would do to make a fixable file conform, in words.
+    public var plannedSteps: [String]
+
+    public init(
+        inspection: Inspection, mediaType: MediaType, findings: [Finding], effectiveMIME: String,
+        suggestedFileName: String? = nil, plannedSteps: [String] = []
+    ) {
+        self.inspection = inspection
+        self.mediaType = mediaType
+        self.verdict = Verdict(findings: findings)
+        self.findings = findings
+        self.effectiveMIME = effectiveMIME
+        self.suggestedFileName = suggestedFileName
+        self.plannedSteps = plannedSteps
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, size, mime, verdict, findings, detection, image, av
+        case mediaType = "media_type"
+        case effectiveMIME = "effective_mime"
+        case suggestedFileName = "suggested_file_name"
+        case plannedSteps = "planned_steps"
+        case imageDamage = "image_damage"
+    }
+
+    /// One flat object: what scripts read first (`file`, `media_type`, `mime`, `size`, `verdict`,
+    /// `findings`) at the top, the inspection's details after.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inspection.file, forKey: .file)
+        try container.encode(mediaType, forKey: .mediaType)
+        try container.encode(inspection.mime, forKey: .mime)
+        try container.encode(inspection.size, forKey: .size)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(findings, forKey: .findings)
+        if effectiveMIME != inspection.mime { try container.encode(effectiveMIME, forKey: .effectiveMIME) }
+        try container.encodeIfPresent(suggestedFileName, forKey: .suggestedFileName)
+        try container.encode(plannedSteps, forKey: .plannedSteps)
+        try container.encode(inspection.detection, forKey: .detection)
+        try container.encodeIfPresent(inspection.image, forKey: .image)
+        try container.encodeIfPresent(inspection.av, forKey: .av)
+    }
+}
+
+/// The validate stage: judges an ``Inspection`` against a media type and a profile.
+///
+/// Pure: it reads nothing and changes nothing, so a report can be made for a remote
+/// asset's first bytes as well as for a local file.
+public struct MediaValidator: Sendable {
+    public var profile: MediaProfile
+
+    public init(profile: MediaProfile = .whatsappCloud) {
+        self.profile = profile
+    }
+
+    /// Validates `inspection` as `mediaType`, or as the type its MIME suggests when nil.
+    public func validate(_ inspection: Inspection, as mediaType: MediaType? = nil, caption: String? = nil)
+        -> ValidationReport
+    {
+        let mediaType = mediaType ?? MediaType(inferredFrom: inspection.mime)
+        let effectiveMIME = effectiveMIME(of: inspection.mime, as: mediaType)
+        var findings: [Finding] = []
+        var suggestedFileName: String?
+
+        if let caption { findings += captionFindings(caption, mediaType: mediaType) }
+
+        guard inspection.size > 0 else {
+            findings.append(
+                Finding(
+                    .empty, .rejected, message: "the file is empty (0 bytes)",
+                    hint: "check that the file was fully written or downloaded"))
+            return ValidationReport(
+                inspection: inspection, mediaType: mediaType, findings: findings, effectiveMIME: effectiveMIME)
+        }
+
+        let accepted = profile.format(for: effectiveMIME, as: mediaType) != nil
+        let convertible = isConvertible(effectiveMIME, as: mediaType)
+        if !accepted && !convertible {
+            findings.append(mismatch(inspection, mediaType: mediaType))
+        } else if convertible {
+            findings.append(conversion(effectiveMIME, mediaType: mediaType))
+        }
+
+        let limit = profile.maxBytes(for: mediaType)
+        if inspection.size > limit {
+            let fixable = mediaType == .image && (accepted || convertible)
+            findings.append(
+                Finding(
+                    .tooLarge, fixable ? .fixable : .rejected,
+                    message: "\(ByteCount(inspection.size)) is over the \(ByteCount(limit)) limit for \(mediaType)",
+                    hint: fixable
+                        ? "prepare re-encodes it to fit under \(ByteCount(limit))"
+                        : tooLargeHint(mediaType: mediaType, limit: limit)))
+        }
+
+        if mediaType == .image, accepted || convertible {
+            findings += imageFindings(inspection)
+        }
+        if mediaType == .video || mediaType == .audio {
+            findings += AVRules.findings(for: inspection, as: mediaType, profile: profile)
+        }
+        if accepted || convertible, let (finding, name) = extensionFinding(inspection, effectiveMIME, mediaType) {
+            findings.append(finding)
+            suggestedFileName = name
+        }
+
+        return ValidationReport(
+            inspection: inspection, mediaType: mediaType, findings: findings, effectiveMIME: effectiveMIME,
+            suggestedFileName: suggestedFileName)
+    }
+
+    // MARK: - Types
+
+    /// `text/csv`, `text/x-c` and the like count as `text/plain` for documents when the
+    /// profile says so; markup and scripts never do.
+    public func effectiveMIME(of mime: String, as mediaType: MediaType) -> String {
+        guard mediaType == .document, profile.document.textVariantsAsPlain, mime.hasPrefix("text/"),
+            mime != "text/plain"
+        else { return mime }
+        let subtype = mime.dropFirst("text/".count)
+        let markupOrScript =
+            subtype.contains("html") || subtype.contains("xml") || subtype.contains("script")
+            || ["rtf", "javascript", "x-php", "x-perl", "x-python", "x-ruby", "x-lua", "x-tcl", "x-msdos-batch"]
+                .contains(subtype)
+        return markupOrScript ? mime : "text/plain"
+    }
+
+    private func isConvertible(_ mime: String, as mediaType: MediaType) -> Bool {
+        switch mediaType {
+        case .image: profile.image.convertible.contains(mime)
+        case .video: profile.video.remuxable.contains(mime)
+        case .audio, .document: false
+        }
+    }
+
+    private func conversion(_ mime: String, mediaType: MediaType) -> Finding {
+        let name = MIMENames.describe(mime)
+        if mediaType == .video {
+            return Finding(
+                .needsConversion, .fixable,
+                message: "\(name) is not accepted as a video; its tracks can be rewritten as MP4",
+                hint: "prepare rewrites the container as MP4 without re-encoding, if its codecs are H.264 and AAC")
+        }
+        return Finding(
+            .needsConversion, .fixable,
+            message: "\(name) is not accepted as an image message",
+            hint: "prepare converts it to JPEG (PNG when transparency matters)")
+    }
+
+    private func mismatch(_ inspection: Inspection, mediaType: MediaType) -> Finding {
+        let name = MIMENames.describe(inspection.mime)
+        let accepted = profile.formats(for: mediaType).map { "\(MIMENames.short($0.mime)) (.\($0.fileExtension))" }
+        let otherTypes = MediaType.allCases.filter { other in
+            other != mediaType
+                && (profile.format(for: effectiveMIME(of: inspection.mime, as: other), as: other) != nil
+                    || isConvertible(inspection.mime, as: other))
+        }
+        let message: String
+        if inspection.mime == "application/octet-stream" {
+            message = "the content's type could not be recognised, so it cannot be sent as \(mediaType)"
+        } else {
+            message = "the content is \(name), which cannot be sent as \(mediaType)"
+        }
+        var hint = "\(mediaType) accepts \(accepted.joined(separator: ", "))"
+        if let other = otherTypes.first {
+            hint = "send it with --type \(other), or convert it: " + hint
+        } else if let mediaHint = MIMENames.conversionHint(for: inspection.mime, to: mediaType) {
+            hint = mediaHint + "; " + hint
+        }
+        return Finding(.mimeMismatch, .rejected, message: message, hint: hint)
+    }
+
+    private func tooLargeHint(mediaType: MediaType, limit: Int) -> String {
+        switch mediaType {
+        case .video:
+            "re-encode it smaller, e.g. ffmpeg -i IN -c:v libx264 -profile:v main -crf 28 -c:a aac -b:a 96k -movflags +faststart OUT.mp4, or send a link to it"
+        case .audio:
+            "re-encode it at a lower bitrate, e.g. ffmpeg -i IN -c:a aac -b:a 64k OUT.m4a, or split it"
+        case .document:
+            "compress or split it, or send a link to it instead"
+        case .image:
+            "convert it to JPEG or PNG first"
+        }
+    }
+
+    // MARK: - Captions
+
+    private func captionFindings(_ caption: String, mediaType: MediaType) -> [Finding] {
+        var findings: [Finding] = []
+        // UTF-16 units are the most a server can count a caption as; counting fewer could let one through that fails.
+        let length = caption.utf16.count
+        if length > profile.captionMaxCharacters {
+            findings.append(
+                Finding(
+                    .captionTooLong, .rejected,
+                    message: "the caption is \(length) characters, over the limit of \(profile.captionMaxCharacters)",
+                    hint: "shorten it by \(length - profile.captionMaxCharacters) characters"))
+        }
+        if mediaType == .audio && !caption.isEmpty {
+            findings.append(
+                Finding(
+                    .captionIgnored, .warning, message: "WhatsApp shows no caption under audio messages",
+                    hint: "send the text as a separate message"))
+        }
+        return findings
+    }
+
+    // MARK: - Images
+
+    private func imageFindings(_ inspection: Inspection) -> [Finding] {
+        if let damage = inspection.imageDamage {
+            return [
+                Finding(
+                    .unreadable, .rejected, message: "the image cannot be decoded: \(damage)",
+                    hint: "the file is truncated or corrupt: export or download it again")
+            ]
+        }
+        guard let image = inspection.image else {
+            // A remote asset whose first bytes hold too little of the header: nothing more to say.
+            return []
+        }
+        var findings: [Finding] = []
+        let rules = profile.image
+        if image.pixelCount > rules.maxInputPixels {
+            findings.append(
+                Finding(
+                    .tooManyPixels, .rejected,
+                    message: "\(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the \(Megapixels(rules.maxInputPixels)) the profile allows decoding",
+                    hint: "downscale it before sending; images this large are refused to protect memory"))
+            return findings
+        }
+        if image.bitsPerSample != 8 {
+            findings.append(
+                Finding(
+                    .notEightBit, .fixable, message: "the image has \(image.bitsPerSample)-bit samples; WhatsApp needs 8-bit",
+                    hint: "prepare converts it to 8-bit sRGB"))
+        }
+        if !["srgb", "b-w", "rgb", "rgb16", "grey16", "multiband"].contains(image.colourSpace) {
+            findings.append(
+                Finding(
+                    .colourSpace, .fixable,
+                    message: "the image is \(image.colourSpace.uppercased()); WhatsApp needs RGB",
+                    hint: "prepare converts it to sRGB using its colour profile"))
+        }
+        if image.pages > 1 {
+            findings.append(
+                Finding(
+                    .animated, .warning, message: "the image has \(image.pages) frames; only the first is sent",
+                    hint: "send animations as an MP4 video instead"))
+        }
+        if image.longEdge > rules.maxLongEdge {
+            findings.append(
+                Finding(
+                    .dimensions, .warning,
+                    message: "\(image.width)×\(image.height) is larger than the \(rules.maxLongEdge) px WhatsApp clients show",
+                    hint: "it is sent as is when it fits; prepare resizes it to \(rules.maxLongEdge) px when it must shrink anyway"))
+        }
+        if image.hasEXIF || image.hasXMP {
+            findings.append(
+                Finding(
+                    .metadata, .warning, message: "the image carries EXIF/XMP metadata (possibly GPS location and camera details)",
+                    hint: "conforming images are sent untouched; re-save it without metadata if the location must stay private"))
+        }
+        return findings
+    }
+
+    // MARK: - Names
+
+    /// Extensions that name the same type as the canonical one.
+    private static let extensionAliases: [String: Set<String>] = [
+        "jpg": ["jpeg", "jpe", "jfif"], "3gp": ["3gpp"], "txt": ["text"], "mp3": ["mpga"],
+    ]
+
+    private func isCanonicalExtension(_ fileExtension: String) -> Bool {
+        MediaType.allCases.contains { type in profile.formats(for: type).contains { $0.fileExtension == fileExtension } }
+    }
+
+    private func extensionFinding(_ inspection: Inspection, _ mime: String, _ mediaType: MediaType) -> (Finding, String)? {
+        let name = inspection.fileName
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex,
+            let canonical = profile.format(for: mime, as: mediaType)?.fileExtension
+        else { return nil }
+        let stem = name[..<dot]
+        let given = name[name.index(after: dot)...].lowercased()
+        if given == canonical || Self.extensionAliases[canonical, default: []].contains(given) { return nil }
+        // Plain-text documents keep .csv, .log, .md and the like; only a misleading binary extension counts.
+        if mime == "text/plain", !isCanonicalExtension(given) { return nil }
+        let suggested = "\(stem).\(canonical)"
+        let weight: Finding.Severity = mediaType == .document ? .fixable : .warning
+        return (
+            Finding(
+                .extensionMismatch, weight,
+                message: "the name says .\(given) but the content is \(MIMENames.describe(mime))",
+                hint: "it is sent as \(suggested)\(mediaType == .document ? ", so the recipient sees the right icon" : "")"),
+            suggested
+        )
+    }
+}
+
+/// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written.
+struct ByteCount: CustomStringConvertible {
+    var bytes: Int
+    init(_ bytes: Int) { self.bytes = bytes }
+
+    var description: String {
+        if bytes < 1_000 { return "\(bytes) bytes" }
+        if bytes < 1_000_000 { return "\(decimal(bytes, 1_000)) kB" }
+        if bytes < 1_000_000_000 { return "\(decimal(bytes, 1_000_000)) MB" }
+        return "\(decimal(bytes, 1_000_000_000)) GB"
+    }
+
+    private func decimal(_ value: Int, _ unit: Int) -> String {
+        let tenths = (value * 10 + unit / 2) / unit
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// A pixel count in megapixels, to one decimal: 100.0 MP.
+struct Megapixels: CustomStringConvertible {
+    var pixels: Int
+    init(_ pixels: Int) { self.pixels = pixels }
+
+    var description: String {
+        let tenths = (pixels + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10) MP"
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import WabaMedia
+
+/// Results on standard output: aligned columns for people, JSON lines for programs.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        FileHandle.standardOutput.write(data)
+    }
+}
+
+/// Columns padded to their widest cell.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]] = []
+
+    init(_ header: String...) { self.header = header }
+
+    mutating func append(_ row: String...) { rows.append(row) }
+
+    func render() -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// Sizes as people read them, in the same units as the limits (10^6 bytes to a MB).
+func formatBytes(_ bytes: Int) -> String {
+    if bytes < 1_000 { return "\(bytes) B" }
+    let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
+    let (unit, name) = units.first { bytes >= $0.0 }!
+    return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
+}
