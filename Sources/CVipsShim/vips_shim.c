@@ -205,8 +205,13 @@ void wm_vips_image_shape(wm_image *handle, wm_image_shape *out) {
     out->has_alpha = vips_image_hasalpha(image) ? 1 : 0;
 }
 
-int wm_vips_thumbnail_file(const char *path, int long_edge, int export_srgb, wm_image **out) {
+int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
+                           wm_image **out) {
     if (wm_vips_init() != 0) {
+        return -1;
+    }
+    const char *loader = vips_foreign_find_load(path);
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
         return -1;
     }
     VipsImage *image = NULL;
@@ -225,8 +230,13 @@ int wm_vips_thumbnail_file(const char *path, int long_edge, int export_srgb, wm_
     return 0;
 }
 
-int wm_vips_thumbnail_buffer(const void *data, size_t length, int long_edge, int export_srgb, wm_image **out) {
+int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *required_loader, int long_edge,
+                             int export_srgb, wm_image **out) {
     if (wm_vips_init() != 0) {
+        return -1;
+    }
+    const char *loader = vips_foreign_find_load_buffer(data, length);
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
         return -1;
     }
     VipsImage *image = NULL;
@@ -439,24 +449,6 @@ int wm_vips_thumbnail_image(wm_image *handle, int long_edge, wm_image **out) {
                              NULL) != 0) {
         return -1;
     }
-    *out = (wm_image *)image;
-    return 0;
-}
-
-int wm_vips_image_from_pixels(const void *pixels, int width, int height, int bands, wm_image **out) {
-    if (wm_vips_init() != 0) {
-        return -1;
-    }
-    if (width < 1 || height < 1 || bands < 1 || bands > 4) {
-        vips_error("wamedia", "%s", "invalid pixel buffer shape");
-        return -1;
-    }
-    size_t size = (size_t)width * (size_t)height * (size_t)bands;
-    VipsImage *image = vips_image_new_from_memory_copy(pixels, size, width, height, bands, VIPS_FORMAT_UCHAR);
-    if (image == NULL) {
-        return -1;
-    }
-    image->Type = bands <= 2 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
     *out = (wm_image *)image;
     return 0;
 }

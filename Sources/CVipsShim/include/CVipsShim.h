@@ -93,10 +93,13 @@ void wm_vips_image_shape(wm_image *image, wm_image_shape *out);
 /// EXIF rotation applied and, when `export_srgb` is set, colours converted to sRGB through the
 /// embedded ICC profile (or libvips' fallback profile for CMYK). Decoding fails on any error
 /// (truncation, corruption). The result is lazy and sequential: read it once, or copy it to memory.
-int wm_vips_thumbnail_file(const char *path, int long_edge, int export_srgb, wm_image **out);
+/// `required_loader` works as for `wm_vips_read_header_file`: the content decides the loader.
+int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
+                           wm_image **out);
 
 /// The same for an image held in memory; the buffer must outlive the returned image.
-int wm_vips_thumbnail_buffer(const void *data, size_t length, int long_edge, int export_srgb, wm_image **out);
+int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *required_loader, int long_edge,
+                             int export_srgb, wm_image **out);
 
 /// Converts to 8-bit sRGB (or 8-bit grey for one- and two-band images): 16-bit, CMYK, Lab and
 /// float images are converted, 8-bit sRGB and grey are passed on unchanged.
@@ -129,8 +132,6 @@ int wm_vips_resize(wm_image *in, double scale, wm_image **out);
 /// Shrinks an image already in memory to fit `long_edge`, as the thumbnail functions do for files.
 int wm_vips_thumbnail_image(wm_image *in, int long_edge, wm_image **out);
 
-/// Wraps a copy of 8-bit interleaved pixels (`bands` 1 to 4) as an image.
-int wm_vips_image_from_pixels(const void *pixels, int width, int height, int bands, wm_image **out);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,22 @@ public struct ImageFitter: Sendable {
         try fit(path: path, mime: mime, writingTo: { _ in outputPath })
     }
 
+    /// Copies an image a validator judged sendable as it is, byte for byte, after proving its data
+    /// decodes; written atomically like ``fit(path:mime:writingTo:)-(_,_,(String)->String)``.
+    public func keep(path: String, mime: String, writingTo outputPath: String) throws -> ImageFitResult {
+        try Vips.start()
+        let source = ImageSource.file(path)
+        let info = try source.header(mime: mime)
+        var context = RunContext(
+            source: source, info: info, inputMIME: mime, inputBytes: source.size, destination: .file({ _ in outputPath }))
+        try source.verify(mime: mime)
+        context.steps = ["keep unchanged"]
+        return try context.finish(
+            bytes: try source.allBytes(), mime: mime, width: info.width, height: info.height, quality: nil,
+            passedThrough: true
+        ).result
+    }
+
     /// Whether an image with this header, type and size may be sent as it is.
     public func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
@@ -88,8 +104,8 @@ public struct ImageFitter: Sendable {
         try Vips.start()
         if options.vipsConcurrency > 0 { wm_vips_concurrency_set(Int32(options.vipsConcurrency)) }
         let started = ContinuousClock.now
-        let info = try source.header()
-        let inputMIME = mime ?? Self.mime(forLoader: info.loader)
+        let inputMIME = try mime ?? source.detectMIME()
+        let info = try source.header(mime: inputMIME)
         guard info.pixelCount <= rules.maxInputPixels else {
             throw WabaMediaError(
                 .unsupportedInput,
@@ -104,7 +120,7 @@ public struct ImageFitter: Sendable {
             source: source, info: info, inputMIME: inputMIME, inputBytes: source.size, destination: destination)
 
         if options.passThroughConforming && conforms(info, mime: inputMIME, size: source.size) {
-            try source.verify()
+            try source.verify(mime: inputMIME)
             let bytes = try source.allBytes()
             context.steps = ["keep unchanged: already conforms"]
             let outcome = try context.finish(bytes: bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil, passedThrough: true)
@@ -167,12 +183,12 @@ public struct ImageFitter: Sendable {
         let longEdge = min(rules.maxLongEdge, context.info.longEdge)
         let image: VipsImage
         do {
-            image = try context.source.thumbnail(longEdge: longEdge, exportSRGB: true)
+            image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: true)
         } catch let failure as VipsFailure {
             // A broken or unusual ICC profile: fall back to libvips' own conversion to sRGB.
             logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\(failure.reason)"])
             do {
-                image = try context.source.thumbnail(longEdge: longEdge, exportSRGB: false)
+                image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: false)
             } catch let failure as VipsFailure {
                 throw damaged(context, failure)
             }

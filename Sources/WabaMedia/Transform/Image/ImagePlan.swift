@@ -55,16 +55,6 @@ extension ImageFitter {
         return steps
     }
 
-    /// The MIME type a libvips loader reads, for callers that did not detect one.
-    static func mime(forLoader loader: String) -> String {
-        let name = loader.lowercased()
-        let known: [(String, String)] = [
-            ("jpeg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp"), ("gif", "image/gif"),
-            ("heif", "image/heic"), ("tiff", "image/tiff"), ("bmp", "image/bmp"), ("jxl", "image/jxl"),
-        ]
-        return known.first { name.contains($0.0) }?.1 ?? "application/octet-stream"
-    }
-
     static func formatName(_ mime: String) -> String {
         let subtype = mime.split(separator: "/").last.map(String.init) ?? mime
         return subtype.replacingOccurrences(of: "x-", with: "").uppercased()

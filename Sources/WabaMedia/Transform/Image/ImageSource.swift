@@ -22,14 +22,6 @@ enum ImageSource {
         }
     }
 
-    /// The first bytes, enough to recognise a BMP header.
-    private func prefix(_ count: Int) throws -> [UInt8] {
-        switch self {
-        case .file(let path): try FileSource(path: path).prefix(count)
-        case .bytes(let bytes, _): Array(bytes.buffer.prefix(count))
-        }
-    }
-
     func allBytes() throws -> [UInt8] {
         switch self {
         case .file(let path):
@@ -39,55 +31,44 @@ enum ImageSource {
         }
     }
 
-    /// BMP is read here rather than by libvips, whose only BMP loader (ImageMagick) is blocked as untrusted.
-    private var isBMP: Bool { (try? BMPImage.isBMP(prefix(2))) ?? false }
-
-    func header() throws -> ImageInfo {
-        if isBMP {
-            let header = try BMPImage.header(try prefix(BMPImage.headerLength), name: name)
-            return ImageInfo(
-                width: header.width, height: header.height, bands: header.hasAlpha ? 4 : 3, bitsPerSample: 8,
-                colourSpace: "srgb", orientation: 1, hasAlpha: header.hasAlpha, hasICCProfile: false,
-                hasEXIF: false, hasXMP: false, pages: 1, loader: "bmpload")
-        }
+    /// Detects the content's type, for callers that did not.
+    func detectMIME() throws -> String {
+        let detector = try MIMEDetector()
         switch self {
-        case .file(let path): return try ImageInfo(path: path)
-        case .bytes(let bytes, _): return try ImageInfo(bytes: Array(bytes.buffer))
+        case .file(let path): return try detector.detect(path: path).mime
+        case .bytes(let bytes, let name): return try detector.detect(bytes: Array(bytes.buffer), fileName: name).mime
+        }
+    }
+
+    func header(mime: String) throws -> ImageInfo {
+        switch self {
+        case .file(let path): return try ImageInfo(path: path, mime: mime)
+        case .bytes(let bytes, _): return try ImageInfo(bytes: Array(bytes.buffer), mime: mime)
         }
     }
 
     /// Proves the data decodes, for inputs kept byte for byte.
-    func verify() throws {
-        switch self {
-        case .file(let path):
-            if let damage = try ImageInfo.damage(inFileAt: path) {
-                throw WabaMediaError(
-                    .unsupportedInput, "\(path): the image data is damaged or truncated and cannot be decoded (\(damage))",
-                    hint: "export or download the image again from its original")
-            }
-        case .bytes:
-            do {
-                _ = try thumbnail(longEdge: 64, exportSRGB: false).copyToMemory()
-            } catch let failure as VipsFailure {
-                throw WabaMediaError(
-                    .unsupportedInput, "\(name): the image data is damaged or truncated and cannot be decoded (\(failure.reason))",
-                    hint: "export or download the image again from its original")
-            }
+    func verify(mime: String) throws {
+        do {
+            _ = try thumbnail(mime: mime, longEdge: 64, exportSRGB: false).copyToMemory()
+        } catch let failure as VipsFailure {
+            throw WabaMediaError(
+                .unsupportedInput,
+                "\(name): the image data is damaged or truncated and cannot be decoded (\(failure.reason))",
+                hint: "export or download the image again from its original")
         }
     }
 
-    /// Opens the image shrunk to fit `longEdge`, upright. See `wm_vips_thumbnail_file`.
-    func thumbnail(longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
-        if isBMP {
-            let bitmap = try BMPImage.decode(try allBytes(), name: name)
-            return try VipsImage.fromPixels(bitmap.pixels, width: bitmap.width, height: bitmap.height, bands: bitmap.bands)
-                .thumbnail(longEdge: longEdge)
-        }
+    /// Opens the image shrunk to fit `longEdge`, upright, with the loader its type requires.
+    /// See `wm_vips_thumbnail_file`.
+    func thumbnail(mime: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
+        let loader = try ImageInfo.loader(for: mime)
         switch self {
         case .file(let path):
-            return try VipsImage.thumbnail(path: path, longEdge: longEdge, exportSRGB: exportSRGB)
+            return try VipsImage.thumbnail(path: path, loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
         case .bytes(let bytes, _):
-            return try VipsImage.thumbnail(buffer: UnsafeRawBufferPointer(bytes.buffer), longEdge: longEdge, exportSRGB: exportSRGB)
+            return try VipsImage.thumbnail(
+                buffer: UnsafeRawBufferPointer(bytes.buffer), loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
         }
     }
 }

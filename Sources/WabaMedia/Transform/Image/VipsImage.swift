@@ -35,19 +35,16 @@ final class VipsImage: @unchecked Sendable {
         return VipsImage(result)
     }
 
-    static func thumbnail(path: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
-        try make("open", { wm_vips_thumbnail_file(path, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
+    static func thumbnail(path: String, loader: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
+        try make("open", { wm_vips_thumbnail_file(path, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
     }
 
     /// The buffer must outlive the image: libvips reads it lazily.
-    static func thumbnail(buffer: UnsafeRawBufferPointer, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
-        try make(
-            "open", { wm_vips_thumbnail_buffer(buffer.baseAddress, buffer.count, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
-    }
-
-    static func fromPixels(_ pixels: [UInt8], width: Int, height: Int, bands: Int) throws -> VipsImage {
-        try pixels.withUnsafeBytes { raw in
-            try make("wrap pixels", { wm_vips_image_from_pixels(raw.baseAddress, Int32(width), Int32(height), Int32(bands), $0) })
+    static func thumbnail(buffer: UnsafeRawBufferPointer, loader: String, longEdge: Int, exportSRGB: Bool) throws
+        -> VipsImage
+    {
+        try make("open") {
+            wm_vips_thumbnail_buffer(buffer.baseAddress, buffer.count, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0)
         }
     }
 
