@@ -411,7 +411,8 @@ int wm_vips_jpeg_blob(wm_image *handle, int quality, wm_blob **out) {
     if (target == NULL) {
         return -1;
     }
-    if (vips_jpegsave_target(WM_IMAGE(handle), target, "Q", quality, "strip", TRUE, NULL) != 0) {
+    if (vips_jpegsave_target(WM_IMAGE(handle), target, "Q", quality, "strip", TRUE, "subsample_mode",
+                             VIPS_FOREIGN_SUBSAMPLE_ON, NULL) != 0) {
         g_object_unref(target);
         return -1;
     }
@@ -419,7 +420,8 @@ int wm_vips_jpeg_blob(wm_image *handle, int quality, wm_blob **out) {
 }
 
 int wm_vips_jpeg_file(wm_image *handle, const char *path, int quality) {
-    return vips_jpegsave(WM_IMAGE(handle), path, "Q", quality, "strip", TRUE, NULL);
+    return vips_jpegsave(WM_IMAGE(handle), path, "Q", quality, "strip", TRUE, "subsample_mode",
+                         VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
 }
 
 int wm_vips_png_blob(wm_image *handle, int compression, wm_blob **out) {

@@ -119,7 +119,9 @@ int wm_vips_copy_memory(wm_image *in, wm_image **out);
 /// image: a cheap sample for estimating encoded sizes.
 int wm_vips_sample_strips(wm_image *in, int count, int strip_height, wm_image **out);
 
-/// Encodes as baseline JPEG at `quality` with all metadata stripped.
+/// Encodes as baseline JPEG at `quality` with all metadata stripped. Chroma is always subsampled
+/// 4:2:0 (libvips stops at quality 90 by default), so size grows smoothly with quality and the
+/// byte-budget search sees no jump.
 int wm_vips_jpeg_blob(wm_image *in, int quality, wm_blob **out);
 int wm_vips_jpeg_file(wm_image *in, const char *path, int quality);
 
