@@ -89,7 +89,7 @@ for input in photo24.jpg photo48.jpg alpha.png photo.heic; do
     stem=${input%.*}
     rm -f out/"$stem".* out/vt-"$stem".jpg out/im-"$stem".jpg
     read -r wt wr < <(measure "$WAMEDIA" prepare --type image "$input" -o out/)
-    wout=$(ls out/"$stem".jpg out/"$stem".png 2>/dev/null | head -1)
+    wout=$(ls out/"$stem".jpg out/"$stem".png 2>/dev/null | head -1 || true)
     read -r vt vr < <(measure vipsthumbnail "$input" --size "4096x4096>" -o "$BENCH_DIR/out/vt-$stem.jpg[Q=85,strip]")
     read -r it ir < <(measure "$MAGICK" "$input" -resize "4096x4096>" -quality 85 -strip "out/im-$stem.jpg")
     for row in "wamedia $wt $wr $wout" "vipsthumbnail $vt $vr out/vt-$stem.jpg" "imagemagick $it $ir out/im-$stem.jpg"; do

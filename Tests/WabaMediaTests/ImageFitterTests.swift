@@ -38,8 +38,10 @@ struct FitterFixtures: Sendable {
         // Transparency: a red disc on nothing, 16-bit so it needs work, and small so PNG fits.
         try runTool(
             "convert",
-            ["-size", "400x300", "xc:none", "-fill", "red", "-draw", "circle 200,150 200,60", "-depth", "16",
-             "PNG64:" + file("disc16.png")])
+            [
+                "-size", "400x300", "xc:none", "-fill", "red", "-draw", "circle 200,150 200,60", "-depth", "16",
+                "PNG64:" + file("disc16.png"),
+            ])
         try Self.writeOrientedJPEG(from: file("clean.jpg"), halves: dir, to: file("oriented.jpg"))
         try Self.writeBomb(from: file("clean.jpg"), to: file("bomb.jpg"))
         let clean = try Data(contentsOf: URL(fileURLWithPath: file("photo.jpg")))
@@ -68,7 +70,8 @@ struct FitterFixtures: Sendable {
         tiff += u16(0x0001) + u16(2) + u32(2) + [UInt8(ascii: "N"), 0, 0, 0]
         tiff += u32(0)
         let payload = Array("Exif".utf8) + [0, 0] + tiff
-        let segment: [UInt8] = [0xFF, 0xE1] + [UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+        let segment: [UInt8] =
+            [0xFF, 0xE1] + [UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
         jpeg.insert(contentsOf: segment, at: 2)
         try Data(jpeg).write(to: URL(fileURLWithPath: path))
     }
@@ -76,7 +79,10 @@ struct FitterFixtures: Sendable {
     /// A small JPEG whose frame header claims 30000×30000 pixels.
     static func writeBomb(from source: String, to path: String) throws {
         var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
-        guard let sof = (2..<jpeg.count - 9).first(where: { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) })
+        guard
+            let sof = (2..<jpeg.count - 9).first(where: {
+                jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2)
+            })
         else { throw FixtureError("no SOF marker") }
         let side = 30000
         jpeg[sof + 5] = UInt8(side >> 8)
@@ -134,7 +140,8 @@ struct ImageFitterTests {
         if fitted.result.quality != MediaProfile.whatsappCloud.image.jpegQuality.max {
             #expect(
                 Double(fitted.bytes.count) > 0.8 * Double(budget),
-                "budget \(budget): \(fitted.bytes.count) bytes at quality \(fitted.result.quality ?? -1), steps \(fitted.result.steps)")
+                "budget \(budget): \(fitted.bytes.count) bytes at quality \(fitted.result.quality ?? -1), steps \(fitted.result.steps)"
+            )
         }
     }
 
@@ -180,8 +187,12 @@ struct ImageFitterTests {
         // Rotated clockwise: the stored left half (red) is now on top.
         let output = try makeTemporaryDirectory().appendingPathComponent("upright.jpg")
         try Data(fitted.bytes).write(to: output)
-        let top = try runTool("vips", ["getpoint", output.path, "100", "40"]).split(separator: " ").compactMap { Double($0) }
-        let bottom = try runTool("vips", ["getpoint", output.path, "100", "260"]).split(separator: " ").compactMap { Double($0) }
+        let top = try runTool("vips", ["getpoint", output.path, "100", "40"]).split(separator: " ").compactMap {
+            Double($0)
+        }
+        let bottom = try runTool("vips", ["getpoint", output.path, "100", "260"]).split(separator: " ").compactMap {
+            Double($0)
+        }
         #expect(top.count == 3 && top[0] > 200 && top[2] < 60, "top pixel \(top)")
         #expect(bottom.count == 3 && bottom[2] > 200 && bottom[0] < 100, "bottom pixel \(bottom)")
     }
@@ -206,7 +217,9 @@ struct ImageFitterTests {
         #expect(facts.mime == "image/jpeg")
         let output = try makeTemporaryDirectory().appendingPathComponent("flat.jpg")
         try Data(fitted.bytes).write(to: output)
-        let corner = try runTool("vips", ["getpoint", output.path, "5", "5"]).split(separator: " ").compactMap { Double($0) }
+        let corner = try runTool("vips", ["getpoint", output.path, "5", "5"]).split(separator: " ").compactMap {
+            Double($0)
+        }
         #expect(corner.allSatisfy { $0 > 245 }, "corner \(corner) should be white")
     }
 
@@ -234,7 +247,9 @@ struct ImageFitterTests {
         }
         #expect(ContinuousClock.now - started < .seconds(1))
         #expect(error?.code == .unsupportedInput)
-        #expect(error?.message.contains("30000×30000") == true && error?.message.contains("refused before decoding") == true)
+        #expect(
+            error?.message.contains("30000×30000") == true && error?.message.contains("refused before decoding") == true
+        )
     }
 
     @Test("a truncated JPEG is refused with a clear error and leaves no output behind")
@@ -243,7 +258,8 @@ struct ImageFitterTests {
         let folder = try makeTemporaryDirectory()
         let output = folder.appendingPathComponent("out.jpg").path
         let error = #expect(throws: WabaMediaError.self) {
-            try ImageFitter(profile: profile(maxBytes: 100_000)).fit(path: fixtures.path("truncated.jpg"), writingTo: output)
+            try ImageFitter(profile: profile(maxBytes: 100_000)).fit(
+                path: fixtures.path("truncated.jpg"), writingTo: output)
         }
         #expect(error?.code == .unsupportedInput)
         #expect(error?.message.contains("damaged or truncated") == true)
@@ -254,7 +270,8 @@ struct ImageFitterTests {
     func writesFiles() throws {
         let fixtures = try FitterFixtures.get()
         let folder = try makeTemporaryDirectory()
-        let result = try ImageFitter(profile: profile(maxBytes: 200_000)).fit(path: fixtures.path("photo.heic")) { mime in
+        let result = try ImageFitter(profile: profile(maxBytes: 200_000)).fit(path: fixtures.path("photo.heic")) {
+            mime in
             folder.appendingPathComponent(mime == "image/png" ? "photo.png" : "photo.jpg").path
         }
         let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: result.output ?? "")))
@@ -262,7 +279,8 @@ struct ImageFitterTests {
         try OutputFacts(bytes: written).expectConforming(under: 200_000)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["photo.jpg"])
         #expect(throws: WabaMediaError.self) {
-            try ImageFitter(profile: profile(maxBytes: 200_000)).fit(path: fixtures.path("photo.jpg"), writingTo: fixtures.path("photo.jpg"))
+            try ImageFitter(profile: profile(maxBytes: 200_000)).fit(
+                path: fixtures.path("photo.jpg"), writingTo: fixtures.path("photo.jpg"))
         }
     }
 

@@ -82,7 +82,8 @@ public struct ImageFitter: Sendable {
         let source = ImageSource.file(path)
         let info = try source.header(mime: mime)
         var context = RunContext(
-            source: source, info: info, inputMIME: mime, inputBytes: source.size, destination: .file({ _ in outputPath }))
+            source: source, info: info, inputMIME: mime, inputBytes: source.size,
+            destination: .file({ _ in outputPath }))
         try source.verify(mime: mime)
         context.steps = ["keep unchanged"]
         return try context.finish(
@@ -123,7 +124,9 @@ public struct ImageFitter: Sendable {
             try source.verify(mime: inputMIME)
             let bytes = try source.allBytes()
             context.steps = ["keep unchanged: already conforms"]
-            let outcome = try context.finish(bytes: bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil, passedThrough: true)
+            let outcome = try context.finish(
+                bytes: bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil, passedThrough: true
+            )
             log(outcome.result, started: started)
             return outcome
         }
@@ -152,7 +155,8 @@ public struct ImageFitter: Sendable {
                     context.encodes += 1
                     if png.count <= budget {
                         context.steps.append("keep PNG for transparency (\(Self.megabytes(png.count)))")
-                        return try context.finish(bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
+                        return try context.finish(
+                            bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
                     }
                     context.steps.append("PNG would be \(Self.megabytes(png.count))")
                 } else {
@@ -252,7 +256,8 @@ public struct ImageFitter: Sendable {
                 return nil
             }
             context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
-            return try context.finish(bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+            return try context.finish(
+                bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
         case .file:
             let target = try context.outputPath(for: "image/jpeg")
             let temporary = try TemporaryFile(near: target)
@@ -269,13 +274,15 @@ public struct ImageFitter: Sendable {
             try temporary.commit(to: target)
             context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
             return context.finished(
-                path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+                path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality
+            )
         }
     }
 
     /// Searches the JPEG quality for the largest output within budget, shrinking the image when
     /// even the lowest quality is too large. `image` must be in memory: it is encoded many times.
-    private func fitJPEG(_ image: VipsImage, _ context: inout RunContext, knownTooBig: Int? = nil) throws -> FitOutcome {
+    private func fitJPEG(_ image: VipsImage, _ context: inout RunContext, knownTooBig: Int? = nil) throws -> FitOutcome
+    {
         var current = image
         var tooBig = knownTooBig
         for _ in 0..<12 {
@@ -283,7 +290,8 @@ public struct ImageFitter: Sendable {
             switch try searchQuality(current, context: &context, knownTooBig: tooBig) {
             case .fits(let bytes, let quality):
                 context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
-                return try context.finish(bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+                return try context.finish(
+                    bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
             case .tooLargeAtMinimum(let bytes):
                 // JPEG size grows about with the pixel count: aim a little under the budget.
                 let scale = min(0.9, max(0.5, (Double(rules.maxBytes) * 0.85 / Double(bytes)).squareRoot()))
@@ -306,7 +314,8 @@ public struct ImageFitter: Sendable {
         case tooLargeAtMinimum(Int)
     }
 
-    private func searchQuality(_ image: VipsImage, context: inout RunContext, knownTooBig: Int?) throws -> SearchResult {
+    private func searchQuality(_ image: VipsImage, context: inout RunContext, knownTooBig: Int?) throws -> SearchResult
+    {
         let budget = rules.maxBytes
         let range = rules.jpegQuality
         let estimator = try SizeEstimator(image)
@@ -319,7 +328,9 @@ public struct ImageFitter: Sendable {
         func guess() throws -> Int {
             let low = (best?.quality ?? range.min - 1) + 1
             let high = smallestTooBig - 1
-            guard let estimator, low < high else { return best == nil ? max(low, min(high, range.max)) : (low + high + 1) / 2 }
+            guard let estimator, low < high else {
+                return best == nil ? max(low, min(high, range.max)) : (low + high + 1) / 2
+            }
             let goal = Double(budget) * (1 + options.targetFill) / 2 / correction
             return try estimator.largestJPEGQuality(in: low...high, under: goal)
         }
@@ -449,7 +460,8 @@ private struct RunContext {
     ) throws -> FitOutcome {
         switch destination {
         case .memory:
-            var outcome = finished(path: nil, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
+            var outcome = finished(
+                path: nil, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
             outcome.result.passedThrough = passedThrough
             outcome.bytes = bytes
             return outcome
@@ -458,7 +470,8 @@ private struct RunContext {
             let temporary = try TemporaryFile(near: target)
             try temporary.write(bytes)
             try temporary.commit(to: target)
-            var outcome = finished(path: target, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
+            var outcome = finished(
+                path: target, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
             outcome.result.passedThrough = passedThrough
             return outcome
         }

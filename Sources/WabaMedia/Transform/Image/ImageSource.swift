@@ -68,7 +68,8 @@ enum ImageSource {
             return try VipsImage.thumbnail(path: path, loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
         case .bytes(let bytes, _):
             return try VipsImage.thumbnail(
-                buffer: UnsafeRawBufferPointer(bytes.buffer), loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
+                buffer: UnsafeRawBufferPointer(bytes.buffer), loader: loader, longEdge: longEdge, exportSRGB: exportSRGB
+            )
         }
     }
 }

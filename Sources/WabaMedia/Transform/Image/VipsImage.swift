@@ -55,12 +55,15 @@ final class VipsImage: @unchecked Sendable {
     func toSRGB8() throws -> VipsImage { try Self.make("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
 
     func flatten(onto colour: RGB) throws -> VipsImage {
-        try Self.make("flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
+        try Self.make(
+            "flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
     }
 
     func copyToMemory() throws -> VipsImage { try Self.make("decode", { wm_vips_copy_memory(handle, $0) }) }
 
-    func resized(by scale: Double) throws -> VipsImage { try Self.make("resize", { wm_vips_resize(handle, scale, $0) }) }
+    func resized(by scale: Double) throws -> VipsImage {
+        try Self.make("resize", { wm_vips_resize(handle, scale, $0) })
+    }
 
     func sampleStrips(count: Int, stripHeight: Int) throws -> VipsImage {
         try Self.make("sample", { wm_vips_sample_strips(handle, Int32(count), Int32(stripHeight), $0) })
@@ -88,7 +91,8 @@ final class VipsImage: @unchecked Sendable {
         }
     }
 
-    private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8] {
+    private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8]
+    {
         var blob: OpaquePointer?
         guard call(&blob) == 0, let blob else { throw VipsFailure(operation: what, reason: Vips.takeError()) }
         defer { wm_vips_blob_release(blob) }
