@@ -78,7 +78,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia", "WabaEncoding"]),
+        .testTarget(
+            name: "WabaMediaTests", dependencies: ["WabaMedia", "WabaEncoding"], resources: [.copy("Resources")]),
         .testTarget(name: "WabaEncodingTests", dependencies: ["WabaEncoding"]),
         .testTarget(
             name: "WabaClientTests",
