@@ -75,7 +75,10 @@ struct SendCommand: AsyncParsableCommand {
                 readTimeout: .seconds(readTimeout), retryOnServerError: retryOnServerError))
         let bar = ProgressBar(total: prepared.payload.contentLength)
         let started = ContinuousClock.now
-        let progress: SendMediaClient.Progress? = bar.map { bar in { sent, _ in bar.update(sent) } }
+        var progress: SendMediaClient.Progress?
+        if let bar {
+            progress = { @Sendable sent, _ in bar.update(sent) }
+        }
         let outcome: Result<SendMediaResult, SendMediaError>
         do throws(SendMediaError) {
             outcome = .success(try await client.send(prepared.payload, progress: progress))
