@@ -92,13 +92,26 @@ struct Base64StreamDecoder {
         case 2: pending.2 = character
         default:
             if finished { throw error("data after the padding") }
-            try emitSlow(pending.0, pending.1, pending.2, character, table: table)
+            try emitQuad(pending.0, pending.1, pending.2, character, table: table)
             encodedCount += 4
             pendingCount = 0
             if output.count >= flushThreshold { try flush() }
             return
         }
         pendingCount += 1
+    }
+
+    private mutating func emitQuad(_ c0: UInt8, _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, table: UnsafeBufferPointer<UInt8>)
+        throws
+    {
+        let (a, b, c, d) = (table[Int(c0)], table[Int(c1)], table[Int(c2)], table[Int(c3)])
+        if (a | b | c | d) & 0x80 != 0 {
+            try emitSlow(c0, c1, c2, c3, table: table)
+        } else {
+            output.append((a << 2) | (b >> 4))
+            output.append((b << 4) | (c >> 2))
+            output.append((c << 6) | d)
+        }
     }
 
     /// A quad with padding or an invalid character.
@@ -118,7 +131,7 @@ struct Base64StreamDecoder {
             output.append((values[0] << 2) | (values[1] >> 4))
             output.append((values[1] << 4) | (values[2] >> 2))
         } else {
-            preconditionFailure("emitSlow called on a plain quad")
+            throw error("padding at position \(encodedCount)")
         }
         finished = true
     }
