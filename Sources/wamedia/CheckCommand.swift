@@ -72,4 +72,3 @@ struct CheckCommand: AsyncParsableCommand {
         return lines
     }
 }
-

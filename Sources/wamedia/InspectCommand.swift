@@ -5,7 +5,9 @@ struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Say what files are, from their content: MIME type, size, dimensions, codecs.",
-        discussion: "The type comes from the bytes (libmagic), never from the name. Nothing is judged: use 'check' for verdicts.")
+        discussion:
+            "The type comes from the bytes (libmagic), never from the name. Nothing is judged: use 'check' for verdicts."
+    )
 
     @OptionGroup var format: FormatOptions
 
@@ -31,7 +33,9 @@ struct InspectCommand: AsyncParsableCommand {
             case .success(let inspection):
                 switch format.format {
                 case .json: try Output.json(inspection)
-                case .table: table.append(inspection.file, inspection.mime, formatBytes(inspection.size), Self.details(of: inspection))
+                case .table:
+                    table.append(
+                        inspection.file, inspection.mime, formatBytes(inspection.size), Self.details(of: inspection))
                 }
             case .failure(let error):
                 failures += 1

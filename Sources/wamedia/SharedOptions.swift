@@ -14,7 +14,8 @@ struct ProfileOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The limits to check against: a bundled name or a YAML file.",
-            discussion: "Bundled: \(MediaProfile.bundledNames.joined(separator: ", ")). A bare name is also looked up as NAME.yaml in $WAMEDIA_PROFILES and ./profiles.",
+            discussion:
+                "Bundled: \(MediaProfile.bundledNames.joined(separator: ", ")). A bare name is also looked up as NAME.yaml in $WAMEDIA_PROFILES and ./profiles.",
             valueName: "name|path"))
     var profile: String = "whatsapp-cloud"
 

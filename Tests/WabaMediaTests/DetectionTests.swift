@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WabaMedia
 
 @Suite("Detection from content")
@@ -111,7 +112,9 @@ struct DetectionTests {
         let concurrent = try await withThrowingTaskGroup(of: [(Int, String)].self) { group in
             for worker in 0..<8 {
                 group.addTask {
-                    try stride(from: worker, to: paths.count, by: 8).map { ($0, try shared.detect(path: paths[$0]).mime) }
+                    try stride(from: worker, to: paths.count, by: 8).map {
+                        ($0, try shared.detect(path: paths[$0]).mime)
+                    }
                 }
             }
             var answers = [String](repeating: "", count: paths.count)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WabaMedia
 
 @Suite("Profiles")
@@ -12,7 +13,9 @@ struct ProfileTests {
 
     @Test("every YAML file in profiles/ is bundled and parses")
     func everyFileIsBundled() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: profilesDirectory.path).filter { $0.hasSuffix(".yaml") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: profilesDirectory.path).filter {
+            $0.hasSuffix(".yaml")
+        }
         #expect(!files.isEmpty)
         for file in files {
             let name = String(file.dropLast(".yaml".count))
@@ -76,7 +79,8 @@ struct ProfileTests {
             try MediaProfile(yaml: yaml, origin: "test.yaml")
         } throws: { error in
             guard let error = error as? WabaMediaError else { return false }
-            return error.code == .invalidProfile && error.message.contains("'\(key)'") && error.message.contains("test.yaml")
+            return error.code == .invalidProfile && error.message.contains("'\(key)'")
+                && error.message.contains("test.yaml")
         }
     }
 

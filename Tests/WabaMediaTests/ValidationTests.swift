@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WabaMedia
 
 @Suite("Validation verdicts")
@@ -20,7 +21,8 @@ struct ValidationTests {
             ("photo.jpg", MediaType.image), ("photo.png", .image), ("invoice.pdf", .document), ("notes.txt", .document),
             ("order.csv", .document), ("report.docx", .document), ("sheet.xlsx", .document), ("slides.pptx", .document),
             ("legacy.doc", .document), ("legacy.xls", .document), ("legacy.ppt", .document), ("clip.mp4", .video),
-            ("clip.3gp", .video), ("tone.m4a", .audio), ("tone.aac", .audio), ("tone.mp3", .audio), ("bare.mp3", .audio),
+            ("clip.3gp", .video), ("tone.m4a", .audio), ("tone.aac", .audio), ("tone.mp3", .audio),
+            ("bare.mp3", .audio),
             ("voice.ogg", .audio), ("voice.amr", .audio),
         ])
     func acceptedAsIs(name: String, type: MediaType) throws {
@@ -29,7 +31,9 @@ struct ValidationTests {
         #expect(!report.findings.contains { $0.severity != .warning })
     }
 
-    @Test("image types WhatsApp refuses but the pipeline converts are fixable", arguments: ["photo.webp", "photo.gif", "photo.tif", "photo.heic", "photo.bmp"])
+    @Test(
+        "image types WhatsApp refuses but the pipeline converts are fixable",
+        arguments: ["photo.webp", "photo.gif", "photo.tif", "photo.heic", "photo.bmp"])
     func convertibleImages(name: String) throws {
         let report = check(try Corpus.get().path(name), as: .image)
         #expect(report.verdict == .fixable)
@@ -101,10 +105,26 @@ struct ValidationTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("big.jpg").path
-        try runTool("vips", ["gaussnoise", directory.appendingPathComponent("n.v").path, "3000", "2300", "--sigma", "60"])
-        try runTool("vips", ["bandjoin", "\(directory.path)/n.v \(directory.path)/n.v \(directory.path)/n.v", directory.appendingPathComponent("rgb.v").path])
-        try runTool("vips", ["cast", directory.appendingPathComponent("rgb.v").path, directory.appendingPathComponent("u.v").path, "uchar"])
-        try runTool("vips", ["copy", directory.appendingPathComponent("u.v").path, directory.appendingPathComponent("s.v").path, "--interpretation", "srgb"])
+        try runTool(
+            "vips", ["gaussnoise", directory.appendingPathComponent("n.v").path, "3000", "2300", "--sigma", "60"])
+        try runTool(
+            "vips",
+            [
+                "bandjoin", "\(directory.path)/n.v \(directory.path)/n.v \(directory.path)/n.v",
+                directory.appendingPathComponent("rgb.v").path,
+            ])
+        try runTool(
+            "vips",
+            [
+                "cast", directory.appendingPathComponent("rgb.v").path, directory.appendingPathComponent("u.v").path,
+                "uchar",
+            ])
+        try runTool(
+            "vips",
+            [
+                "copy", directory.appendingPathComponent("u.v").path, directory.appendingPathComponent("s.v").path,
+                "--interpretation", "srgb",
+            ])
         try runTool("vips", ["jpegsave", directory.appendingPathComponent("s.v").path, path, "--Q", "98"])
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size > 8_000_000 && size < 12_000_000, "the fixture should be about 9 MB, is \(size)")
@@ -250,16 +270,22 @@ enum ImageBytes {
     /// promises a decompression bomb.
     static func pngHeaderOnly(width: Int, height: Int) -> [UInt8] {
         var ihdr: [UInt8] = Array("IHDR".utf8)
-        for value in [width, height] { ihdr += [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        for value in [width, height] {
+            ihdr += [
+                UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF),
+            ]
+        }
         ihdr += [8, 2, 0, 0, 0]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr.dropFirst(4)) + chunk("IDAT", [0x78, 0x9C, 0x63, 0x60])
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr.dropFirst(4))
+            + chunk("IDAT", [0x78, 0x9C, 0x63, 0x60])
     }
 
     private static func chunk(_ type: String, _ data: some Collection<UInt8>) -> [UInt8] {
         let body = Array(type.utf8) + data
         let crc = crc32(body)
         let count = data.count
-        return [UInt8(count >> 24 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)] + body
+        return [UInt8(count >> 24 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
+            + body
             + [UInt8(crc >> 24 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
     }
 

@@ -26,7 +26,8 @@ enum MIMENames {
     /// "JPEG", or the MIME type itself.
     static func short(_ mime: String) -> String {
         guard let name = names[mime] else { return mime }
-        return name.hasPrefix("a ") ? String(name.dropFirst(2)) : name.hasPrefix("an ") ? String(name.dropFirst(3)) : name
+        return name.hasPrefix("a ")
+            ? String(name.dropFirst(2)) : name.hasPrefix("an ") ? String(name.dropFirst(3)) : name
     }
 
     static func conversionHint(for mime: String, to mediaType: MediaType) -> String? {

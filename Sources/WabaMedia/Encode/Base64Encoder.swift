@@ -10,7 +10,9 @@ public enum Base64Encoder {
         let length = encodedLength(of: bytes.count)
         return [UInt8](unsafeUninitializedCapacity: length) { output, initialized in
             initialized = bytes.withUnsafeBufferPointer { input in
-                output.withMemoryRebound(to: CChar.self) { wm_base64_encode(input.baseAddress, input.count, $0.baseAddress) }
+                output.withMemoryRebound(to: CChar.self) {
+                    wm_base64_encode(input.baseAddress, input.count, $0.baseAddress)
+                }
             }
         }
     }

@@ -30,7 +30,8 @@ public struct MediaChecker: Sendable {
     public static func unreadableReport(file: String, mediaType: MediaType, error: any Error) -> ValidationReport {
         let reason = (error as? WabaMediaError) ?? WabaMediaError(.ioError, "\(file): \(error)")
         let inspection = Inspection(
-            file: file, size: 0, detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
+            file: file, size: 0,
+            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
         return ValidationReport(
             inspection: inspection, mediaType: mediaType,
             findings: [

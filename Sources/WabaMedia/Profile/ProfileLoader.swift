@@ -32,7 +32,9 @@ extension MediaProfile {
                 .invalidProfile, "profile \(origin) must be a YAML mapping with keys such as 'name' and 'image'")
         }
         let map = ProfileMap(mapping: root, path: "", origin: origin)
-        try map.rejectUnknownKeys(["name", "description", "caption_max_characters", "image", "video", "audio", "document"])
+        try map.rejectUnknownKeys([
+            "name", "description", "caption_max_characters", "image", "video", "audio", "document",
+        ])
         let imageMap = try map.map("image")
         try imageMap.rejectUnknownKeys([
             "max_bytes", "formats", "convertible", "max_input_pixels", "max_long_edge",
@@ -260,7 +262,8 @@ private struct ProfileMap {
             }
             let fileExtension = try item.string("extension")
             guard fileExtension.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                throw error(at: "\(item.path).extension", "'\(fileExtension)' must be letters and digits, without a dot")
+                throw error(
+                    at: "\(item.path).extension", "'\(fileExtension)' must be letters and digits, without a dot")
             }
             return AcceptedFormat(mime: mime, fileExtension: fileExtension)
         }

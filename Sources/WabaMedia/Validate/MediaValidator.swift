@@ -235,14 +235,16 @@ public struct MediaValidator: Sendable {
             findings.append(
                 Finding(
                     .tooManyPixels, .rejected,
-                    message: "\(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the \(Megapixels(rules.maxInputPixels)) the profile allows decoding",
+                    message:
+                        "\(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the \(Megapixels(rules.maxInputPixels)) the profile allows decoding",
                     hint: "downscale it before sending; images this large are refused to protect memory"))
             return findings
         }
         if image.bitsPerSample != 8 {
             findings.append(
                 Finding(
-                    .notEightBit, .fixable, message: "the image has \(image.bitsPerSample)-bit samples; WhatsApp needs 8-bit",
+                    .notEightBit, .fixable,
+                    message: "the image has \(image.bitsPerSample)-bit samples; WhatsApp needs 8-bit",
                     hint: "prepare converts it to 8-bit sRGB"))
         }
         if !["srgb", "b-w", "rgb", "rgb16", "grey16", "multiband"].contains(image.colourSpace) {
@@ -262,14 +264,20 @@ public struct MediaValidator: Sendable {
             findings.append(
                 Finding(
                     .dimensions, .warning,
-                    message: "\(image.width)×\(image.height) is larger than the \(rules.maxLongEdge) px WhatsApp clients show",
-                    hint: "it is sent as is when it fits; prepare resizes it to \(rules.maxLongEdge) px when it must shrink anyway"))
+                    message:
+                        "\(image.width)×\(image.height) is larger than the \(rules.maxLongEdge) px WhatsApp clients show",
+                    hint:
+                        "it is sent as is when it fits; prepare resizes it to \(rules.maxLongEdge) px when it must shrink anyway"
+                ))
         }
         if image.hasEXIF || image.hasXMP {
             findings.append(
                 Finding(
-                    .metadata, .warning, message: "the image carries EXIF/XMP metadata (possibly GPS location and camera details)",
-                    hint: "conforming images are sent untouched; re-save it without metadata if the location must stay private"))
+                    .metadata, .warning,
+                    message: "the image carries EXIF/XMP metadata (possibly GPS location and camera details)",
+                    hint:
+                        "conforming images are sent untouched; re-save it without metadata if the location must stay private"
+                ))
         }
         return findings
     }
@@ -282,10 +290,13 @@ public struct MediaValidator: Sendable {
     ]
 
     private func isCanonicalExtension(_ fileExtension: String) -> Bool {
-        MediaType.allCases.contains { type in profile.formats(for: type).contains { $0.fileExtension == fileExtension } }
+        MediaType.allCases.contains { type in profile.formats(for: type).contains { $0.fileExtension == fileExtension }
+        }
     }
 
-    private func extensionFinding(_ inspection: Inspection, _ mime: String, _ mediaType: MediaType) -> (Finding, String)? {
+    private func extensionFinding(_ inspection: Inspection, _ mime: String, _ mediaType: MediaType) -> (
+        Finding, String
+    )? {
         let name = inspection.fileName
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex,
             let canonical = profile.format(for: mime, as: mediaType)?.fileExtension
@@ -301,7 +312,9 @@ public struct MediaValidator: Sendable {
             Finding(
                 .extensionMismatch, weight,
                 message: "the name says .\(given) but the content is \(MIMENames.describe(mime))",
-                hint: "it is sent as \(suggested)\(mediaType == .document ? ", so the recipient sees the right icon" : "")"),
+                hint:
+                    "it is sent as \(suggested)\(mediaType == .document ? ", so the recipient sees the right icon" : "")"
+            ),
             suggested
         )
     }

@@ -82,9 +82,11 @@ struct Corpus: Sendable {
         expected["photo.bmp"] = "image/bmp"
 
         // Documents.
-        try FileManager.default.copyItem(atPath: samplesDirectory.appendingPathComponent("invoice.pdf").path, toPath: file("invoice.pdf"))
+        try FileManager.default.copyItem(
+            atPath: samplesDirectory.appendingPathComponent("invoice.pdf").path, toPath: file("invoice.pdf"))
         try Data("Order 42\nThanks!\n".utf8).write(to: URL(fileURLWithPath: file("notes.txt")))
-        try Data("name,qty,price\nwidget,2,3.50\ngadget,1,9.99\nbolt,100,0.05\n".utf8).write(to: URL(fileURLWithPath: file("order.csv")))
+        try Data("name,qty,price\nwidget,2,3.50\ngadget,1,9.99\nbolt,100,0.05\n".utf8).write(
+            to: URL(fileURLWithPath: file("order.csv")))
         expected["invoice.pdf"] = "application/pdf"
         expected["notes.txt"] = "text/plain"
         expected["order.csv"] = "text/csv"
@@ -111,12 +113,24 @@ struct Corpus: Sendable {
         // Audio and video.
         let tone = ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
         let picture = ["-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1"]
-        try runTool("ffmpeg", ["-v", "error", "-y"] + picture + ["-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", file("clip.mp4")])
-        try runTool("ffmpeg", ["-v", "error", "-y"] + picture + ["-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "16000", file("clip.3gp")])
+        try runTool(
+            "ffmpeg",
+            ["-v", "error", "-y"] + picture + [
+                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                file("clip.mp4"),
+            ])
+        try runTool(
+            "ffmpeg",
+            ["-v", "error", "-y"] + picture + [
+                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar",
+                "16000", file("clip.3gp"),
+            ])
         try runTool("ffmpeg", tone + ["-c:a", "aac", file("tone.m4a")])
         try runTool("ffmpeg", tone + ["-c:a", "aac", "-f", "adts", file("tone.aac")])
         try runTool("ffmpeg", tone + ["-c:a", "libmp3lame", file("tone.mp3")])
-        try runTool("ffmpeg", tone + ["-c:a", "libmp3lame", "-id3v2_version", "0", "-write_xing", "0", "-f", "mp3", file("bare.mp3")])
+        try runTool(
+            "ffmpeg",
+            tone + ["-c:a", "libmp3lame", "-id3v2_version", "0", "-write_xing", "0", "-f", "mp3", file("bare.mp3")])
         try runTool("ffmpeg", tone + ["-ac", "1", "-c:a", "libopus", file("voice.ogg")])
         try runTool("ffmpeg", tone + ["-c:a", "libvorbis", file("vorbis.ogg")])
         try runTool("ffmpeg", tone + [file("tone.wav")])

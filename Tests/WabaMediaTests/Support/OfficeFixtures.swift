@@ -68,7 +68,11 @@ enum OfficeFixtures {
         }
         entry(0, name: "Root Entry", type: 5, child: 1, start: 0xFFFF_FFFE, size: 0)
         entry(1, name: streamName, type: 2, child: 0xFFFF_FFFF, start: 2, size: 4096)
-        for index in 2..<4 { put32(0xFFFF_FFFF, index * 128 + 0x44, in: &directory); put32(0xFFFF_FFFF, index * 128 + 0x48, in: &directory); put32(0xFFFF_FFFF, index * 128 + 0x4C, in: &directory) }
+        for index in 2..<4 {
+            put32(0xFFFF_FFFF, index * 128 + 0x44, in: &directory);
+            put32(0xFFFF_FFFF, index * 128 + 0x48, in: &directory);
+            put32(0xFFFF_FFFF, index * 128 + 0x4C, in: &directory)
+        }
 
         let data = [UInt8](repeating: 0, count: sectorSize)
         return header + fat + directory + data
