@@ -83,9 +83,11 @@ let package = Package(
             dependencies: [
                 "WabaMedia", "WabaClient", "WabaSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["wamedia"]),
+        .testTarget(name: "CLITests", dependencies: ["wamedia", "WabaSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )
