@@ -318,7 +318,8 @@ public final class SendMediaClient: Sendable {
         }
         return SendMediaError(
             kind: .transport,
-            message: "the request to \(target) failed\(bodyStarted ? " after the body started going out" : ""): \(error)",
+            message:
+                "the request to \(target) failed\(bodyStarted ? " after the body started going out" : ""): \(error)",
             hint: bodyStarted
                 ? "the message may have been sent: check the conversation before sending again"
                 : "check the network and --base-url")

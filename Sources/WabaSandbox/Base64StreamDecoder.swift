@@ -59,7 +59,9 @@ struct Base64StreamDecoder {
                 let c = table[Int(characters[index + 2])]
                 let d = table[Int(characters[index + 3])]
                 if (a | b | c | d) & 0x80 != 0 {
-                    try emitSlow(characters[index], characters[index + 1], characters[index + 2], characters[index + 3], table: table)
+                    try emitSlow(
+                        characters[index], characters[index + 1], characters[index + 2], characters[index + 3],
+                        table: table)
                 } else {
                     output.append((a << 2) | (b >> 4))
                     output.append((b << 4) | (c >> 2))
@@ -80,7 +82,9 @@ struct Base64StreamDecoder {
     mutating func finish() throws {
         guard pendingCount == 0 else {
             throw Base64DecodingError(
-                message: "media_data is not valid base64: its length is not a multiple of 4 (\(encodedCount + pendingCount) characters)")
+                message:
+                    "media_data is not valid base64: its length is not a multiple of 4 (\(encodedCount + pendingCount) characters)"
+            )
         }
         try flush()
     }
@@ -101,7 +105,9 @@ struct Base64StreamDecoder {
         pendingCount += 1
     }
 
-    private mutating func emitQuad(_ c0: UInt8, _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, table: UnsafeBufferPointer<UInt8>)
+    private mutating func emitQuad(
+        _ c0: UInt8, _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, table: UnsafeBufferPointer<UInt8>
+    )
         throws
     {
         let (a, b, c, d) = (table[Int(c0)], table[Int(c1)], table[Int(c2)], table[Int(c3)])
@@ -115,12 +121,16 @@ struct Base64StreamDecoder {
     }
 
     /// A quad with padding or an invalid character.
-    private mutating func emitSlow(_ c0: UInt8, _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, table: UnsafeBufferPointer<UInt8>)
+    private mutating func emitSlow(
+        _ c0: UInt8, _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, table: UnsafeBufferPointer<UInt8>
+    )
         throws
     {
         let values = [c0, c1, c2, c3].map { table[Int($0)] }
         for (offset, (value, character)) in zip(values, [c0, c1, c2, c3]).enumerated() where value == 0xFF {
-            let shown = character >= 0x21 && character < 0x7F ? "'\(Character(Unicode.Scalar(character)))'" : "byte 0x\(String(character, radix: 16))"
+            let shown =
+                character >= 0x21 && character < 0x7F
+                ? "'\(Character(Unicode.Scalar(character)))'" : "byte 0x\(String(character, radix: 16))"
             throw error("\(shown) at position \(encodedCount + offset) is not in the base64 alphabet")
         }
         guard values[0] != 0xFE, values[1] != 0xFE else { throw error("padding at position \(encodedCount)") }

@@ -331,7 +331,8 @@ public final class SandboxServer: Sendable {
         if let content = strings["content"], content.utf16.count > configuration.profile.captionMaxCharacters {
             return answer(
                 400,
-                "content is \(content.utf16.count) characters, over the limit of \(configuration.profile.captionMaxCharacters)")
+                "content is \(content.utf16.count) characters, over the limit of \(configuration.profile.captionMaxCharacters)"
+            )
         }
         if threadID == nil, strings["channel_id"] == SandboxConfiguration.nonWABAChannelID {
             return answer(400, "the channel is not a WABA channel")
@@ -351,7 +352,8 @@ public final class SandboxServer: Sendable {
             receipt.mediaKind = "url"
             let lower = url.lowercased()
             guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-                return answer(400, url.isEmpty ? "media_data is empty" : "media_data is neither an http(s) URL nor base64")
+                return answer(
+                    400, url.isEmpty ? "media_data is empty" : "media_data is neither an http(s) URL nor base64")
             }
             mediaURL = url
         case .base64(let decodedBytes):
@@ -383,11 +385,13 @@ public final class SandboxServer: Sendable {
         }
         receipt.mediaURL = mediaURL
 
-        let failure: Int? = injected ?? state.withLock { state -> Int? in
-            guard state.failNext > 0 else { return nil }
-            state.failNext -= 1
-            return 500
-        }
+        let failure: Int? =
+            injected
+            ?? state.withLock { state -> Int? in
+                guard state.failNext > 0 else { return nil }
+                state.failNext -= 1
+                return 500
+            }
         if let failure {
             return answer(failure, "Error al subir el media: injected failure (sandbox)")
         }
@@ -450,7 +454,8 @@ public final class SandboxServer: Sendable {
     }
 
     private static func json(_ status: Int, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return Response(
             status: HTTPResponse.Status(code: status),

@@ -201,7 +201,8 @@ struct SendMediaBodyParser {
             } else if byte == UInt8(ascii: "\\") {
                 escape = []
             } else {
-                throw fail("a raw control character (0x\(String(byte, radix: 16))) inside a string; JSON needs it escaped")
+                throw fail(
+                    "a raw control character (0x\(String(byte, radix: 16))) inside a string; JSON needs it escaped")
             }
         }
         return index
@@ -266,7 +267,8 @@ struct SendMediaBodyParser {
         case .key, .value:
             let limit = target == .key ? 256 : Self.maxFieldBytes
             guard buffer.count + bytes.count <= limit else {
-                throw fail(target == .key ? "a field name is too long" : "the field \(currentKey) is over \(limit) bytes")
+                throw fail(
+                    target == .key ? "a field name is too long" : "the field \(currentKey) is over \(limit) bytes")
             }
             buffer.append(contentsOf: bytes)
         case .media:
@@ -287,7 +289,9 @@ struct SendMediaBodyParser {
             case .base64(var decoder):
                 mediaMode = nil  // keeps the decoder's buffer uniquely referenced while it decodes
                 defer { mediaMode = .base64(decoder) }
-                do { try decoder.decode(bytes) } catch let error as Base64DecodingError { throw BodyError(message: error.message) }
+                do { try decoder.decode(bytes) } catch let error as Base64DecodingError {
+                    throw BodyError(message: error.message)
+                }
             case nil:
                 break
             }

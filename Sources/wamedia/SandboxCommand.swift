@@ -22,7 +22,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The address to listen on.")
     var host: String = "127.0.0.1"
 
-    @Option(name: .customLong("api-key"), help: "The key clients must send (default: \(SandboxConfiguration.defaultAPIKey)).")
+    @Option(
+        name: .customLong("api-key"),
+        help: "The key clients must send (default: \(SandboxConfiguration.defaultAPIKey)).")
     var apiKey: String = SandboxConfiguration.defaultAPIKey
 
     @Option(name: .long, help: "Keep received media and their metadata in this folder, one folder per message.")
@@ -43,7 +45,9 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let contacts = contactList.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
+        let contacts = contactList.map {
+            Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+        }
         let server = try SandboxServer(
             configuration: SandboxConfiguration(
                 host: host, port: port, apiKey: apiKey, storeDirectory: store, failNext: failNext,

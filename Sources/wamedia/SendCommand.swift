@@ -60,7 +60,8 @@ struct SendCommand: AsyncParsableCommand {
             try failRejected(rejection, format: format.format)
         }
         defer { if let path = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: path) } }
-        for finding in (prepared.transformedReport ?? prepared.report)?.findings ?? [] where finding.severity == .warning {
+        for finding in (prepared.transformedReport ?? prepared.report)?.findings ?? []
+        where finding.severity == .warning {
             Terminal.note("warning: \(finding.code): \(finding.message)")
         }
 

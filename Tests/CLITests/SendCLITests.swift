@@ -78,7 +78,8 @@ import WabaSandbox
         let pdf = try Data(contentsOf: URL(fileURLWithPath: sample("invoice.pdf")))
         #expect(object["media_data"] as? String == pdf.base64EncodedString())
 
-        let stdout = try wamedia("payload", "--thread", "thr-1", "--caption", "Factura \"marzo\"", sample("invoice.pdf"))
+        let stdout = try wamedia(
+            "payload", "--thread", "thr-1", "--caption", "Factura \"marzo\"", sample("invoice.pdf"))
         #expect(Data(stdout.standardOutput.utf8) == data)
     }
 

@@ -86,7 +86,10 @@ struct Harness {
         }
     }
 
-    func prepare(_ input: String, as type: MediaType? = nil, fields: MessageFields = .init(channelID: "chn_abc123", contactID: contact))
+    func prepare(
+        _ input: String, as type: MediaType? = nil,
+        fields: MessageFields = .init(channelID: "chn_abc123", contactID: contact)
+    )
         throws -> PreparedSend
     {
         try preparer.prepare(input, as: type, fields: fields)
@@ -115,7 +118,9 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
 @Suite(.serialized) struct SendMediaTests {
     @Test func jpegArrivesIntact() async throws {
         try await Harness.with { harness in
-            let prepared = try harness.prepare(sample("photo.jpg"), fields: .init(channelID: "chn_abc123", contactID: contact, content: "Check out our latest catalog!"))
+            let prepared = try harness.prepare(
+                sample("photo.jpg"),
+                fields: .init(channelID: "chn_abc123", contactID: contact, content: "Check out our latest catalog!"))
             let result = try await harness.client.send(prepared.payload)
             #expect(result.messageID.hasPrefix("msg-"))
             #expect(result.providerID.hasPrefix("wamid."))
@@ -196,7 +201,8 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let long = String(repeating: "a", count: 1_025)
         try await Harness.with { harness in
             #expect {
-                try harness.prepare(sample("photo.jpg"), fields: .init(channelID: "chn_abc123", contactID: contact, content: long))
+                try harness.prepare(
+                    sample("photo.jpg"), fields: .init(channelID: "chn_abc123", contactID: contact, content: long))
             } throws: { "\($0)".contains("over the limit of 1024") }
             #expect(harness.sandbox.requestCount == 0)
 
@@ -232,7 +238,8 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
     @Test func unknownContactIs404() async throws {
         try await Harness.with { harness in
             let prepared = try harness.prepare(
-                sample("invoice.pdf"), fields: .init(channelID: "chn_abc123", contactID: SandboxConfiguration.unknownContactID))
+                sample("invoice.pdf"),
+                fields: .init(channelID: "chn_abc123", contactID: SandboxConfiguration.unknownContactID))
             await #expect { try await harness.client.send(prepared.payload) } throws: { error in
                 let error = try #require(error as? SendMediaError)
                 return error.kind == .notFound && error.status == 404 && error.serverMessage == "contact not found"
@@ -243,7 +250,8 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
     @Test func threadAloneIsAccepted() async throws {
         let thread = "b2c3d4e5-f6a7-8901-bcde-f12345678901"
         try await Harness.with { harness in
-            let prepared = try harness.prepare(sample("invoice.pdf"), fields: .init(threadID: thread, saveMessage: false))
+            let prepared = try harness.prepare(
+                sample("invoice.pdf"), fields: .init(threadID: thread, saveMessage: false))
             let result = try await harness.client.send(prepared.payload)
             #expect(result.threadID == thread)
             #expect(result.message == "Media enviado")
@@ -280,11 +288,14 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
             configuration: .init(baseURL: baseURL, apiKey: apiKey, maxAttempts: 3, retryDelay: .milliseconds(10)))
         defer { Task { try? await client.shutdown() } }
         let payload = try SendMediaPayload(
-            SendMediaRequest(channelID: "chn_a", contactID: contact, mediaType: .document, mediaData: .file(path: sample("invoice.pdf"))))
+            SendMediaRequest(
+                channelID: "chn_a", contactID: contact, mediaType: .document,
+                mediaData: .file(path: sample("invoice.pdf"))))
         let started = ContinuousClock.now
         await #expect { try await client.send(payload) } throws: { error in
             let error = try #require(error as? SendMediaError)
-            return error.kind == .connectionFailed && error.attempts == 3 && error.message.contains("connection refused")
+            return error.kind == .connectionFailed && error.attempts == 3
+                && error.message.contains("connection refused")
                 && error.status == nil
         }
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -321,14 +332,37 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
             let cases: [([String: Any], String)] = [
                 (["contact_id": contact, "media_type": "image", "media_data": "https://e.com/a.jpg"], "channel_id"),
                 (["channel_id": "chn_a", "contact_id": contact, "media_data": "https://e.com/a.jpg"], "media_type"),
-                (["channel_id": "chn_a", "contact_id": contact, "media_type": "sticker", "media_data": "https://e.com/a.jpg"], "media_type"),
+                (
+                    [
+                        "channel_id": "chn_a", "contact_id": contact, "media_type": "sticker",
+                        "media_data": "https://e.com/a.jpg",
+                    ], "media_type"
+                ),
                 (["channel_id": "chn_a", "contact_id": contact, "media_type": "image"], "media_data"),
-                (["channel_id": "chn_a", "contact_id": contact, "media_type": "document", "media_data": "JVBERi0x!!"], "base64"),
-                (["channel_id": "chn_a", "contact_id": contact, "media_type": "document", "media_data": "JVBERi0"], "multiple of 4"),
+                (
+                    [
+                        "channel_id": "chn_a", "contact_id": contact, "media_type": "document",
+                        "media_data": "JVBERi0x!!",
+                    ], "base64"
+                ),
+                (
+                    ["channel_id": "chn_a", "contact_id": contact, "media_type": "document", "media_data": "JVBERi0"],
+                    "multiple of 4"
+                ),
                 // A real PNG sent as a document: detection and validation refuse it.
-                (["channel_id": "chn_a", "contact_id": contact, "media_type": "document",
-                  "media_data": try Data(contentsOf: URL(fileURLWithPath: sample("logo.png"))).base64EncodedString()], "document"),
-                (["channel_id": SandboxConfiguration.nonWABAChannelID, "contact_id": contact, "media_type": "image", "media_data": "https://e.com/a.jpg"], "WABA"),
+                (
+                    [
+                        "channel_id": "chn_a", "contact_id": contact, "media_type": "document",
+                        "media_data": try Data(contentsOf: URL(fileURLWithPath: sample("logo.png")))
+                            .base64EncodedString(),
+                    ], "document"
+                ),
+                (
+                    [
+                        "channel_id": SandboxConfiguration.nonWABAChannelID, "contact_id": contact,
+                        "media_type": "image", "media_data": "https://e.com/a.jpg",
+                    ], "WABA"
+                ),
             ]
             for (object, expected) in cases {
                 let (status, message) = try await harness.post(try json(object), key: apiKey)
@@ -344,7 +378,8 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         // Escaped slashes (`\/`) in base64 and URLs, other key order, whitespace.
         let pdf = try Data(contentsOf: URL(fileURLWithPath: sample("invoice.pdf")))
         let base64 = pdf.base64EncodedString().replacingOccurrences(of: "/", with: "\\/")
-        let body = "{ \"media_data\" : \"\(base64)\",\n \"media_type\":\"document\", \"contact_id\":\"\(contact)\", \"channel_id\":\"chn_a\", \"file_name\":\"inv\\u00f3ice.pdf\", \"save_message\": false }"
+        let body =
+            "{ \"media_data\" : \"\(base64)\",\n \"media_type\":\"document\", \"contact_id\":\"\(contact)\", \"channel_id\":\"chn_a\", \"file_name\":\"inv\\u00f3ice.pdf\", \"save_message\": false }"
         try await Harness.with { harness in
             let (status, _) = try await harness.post(Array(body.utf8), key: apiKey)
             #expect(status == 200)
@@ -370,8 +405,10 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
                 texts.append(error.message + error.hint + (error.serverMessage ?? ""))
             }
             texts.append("\(harness.sandbox.receipts)")
-            for receipt in try FileManager.default.subpathsOfDirectory(atPath: harness.store.path) where receipt.hasSuffix(".json") {
-                texts.append(try String(contentsOfFile: harness.store.appendingPathComponent(receipt).path, encoding: .utf8))
+            for receipt in try FileManager.default.subpathsOfDirectory(atPath: harness.store.path)
+            where receipt.hasSuffix(".json") {
+                texts.append(
+                    try String(contentsOfFile: harness.store.appendingPathComponent(receipt).path, encoding: .utf8))
             }
         }
         texts.append(logs.text)

@@ -35,7 +35,8 @@ import WabaMedia
     }
 
     @Test func signedURLLosesItsQueryAndIsPercentDecoded() {
-        let url = "https://bucket.s3.amazonaws.com/docs/Factura%20n%C2%BA%207.pdf?X-Amz-Signature=abc123&X-Amz-Expires=60#page=2"
+        let url =
+            "https://bucket.s3.amazonaws.com/docs/Factura%20n%C2%BA%207.pdf?X-Amz-Signature=abc123&X-Amz-Expires=60#page=2"
         let result = name(url: url, mime: nil)
         #expect(result == InferredFileName(name: "Factura nº 7.pdf", origin: .url))
         #expect(!result.name.contains("Signature"))

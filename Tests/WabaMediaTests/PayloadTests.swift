@@ -20,7 +20,8 @@ import WabaMedia
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = SystemRandomNumberGenerator()
-        let sizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 9_998, 9_999, 10_000] + (0..<120).map { _ in Int.random(in: 0...10_000) }
+        let sizes =
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 9_998, 9_999, 10_000] + (0..<120).map { _ in Int.random(in: 0...10_000) }
         for size in sizes {
             let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let expected = Data(bytes).base64EncodedString()
@@ -57,7 +58,8 @@ import WabaMedia
     }
 
     @Test func smallFieldsSurviveEscaping() throws {
-        let tricky = "quote \" backslash \\ slash / newline \n tab \t nul \u{0} bell \u{7} unit \u{1F} é 文 📄 \u{2028} end"
+        let tricky =
+            "quote \" backslash \\ slash / newline \n tab \t nul \u{0} bell \u{7} unit \u{1F} é 文 📄 \u{2028} end"
         let body = try SendMediaPayload(
             SendMediaRequest(
                 mediaType: .image, mediaData: .bytes([1, 2, 3]), content: tricky, fileName: "a\"b.pdf",
@@ -76,8 +78,10 @@ import WabaMedia
     @Test func randomStringsRoundTrip() throws {
         for _ in 0..<200 {
             let scalars = (0..<Int.random(in: 0...40)).compactMap { _ -> Character? in
-                let value = [UInt32.random(in: 0...0x7F), UInt32.random(in: 0...0x2FFF), UInt32.random(in: 0x1F300...0x1F64F)]
-                    .randomElement()!
+                let value = [
+                    UInt32.random(in: 0...0x7F), UInt32.random(in: 0...0x2FFF), UInt32.random(in: 0x1F300...0x1F64F),
+                ]
+                .randomElement()!
                 return Unicode.Scalar(value).map(Character.init)
             }
             let text = String(scalars)
@@ -120,14 +124,17 @@ import WabaMedia
         }
     }
 
-    @Test(arguments: ["ftp://example.com/a.pdf", "file:///etc/passwd", "example.com/a.pdf", "https:///a.pdf", "https://a.com/b c.pdf"])
+    @Test(arguments: [
+        "ftp://example.com/a.pdf", "file:///etc/passwd", "example.com/a.pdf", "https:///a.pdf", "https://a.com/b c.pdf",
+    ])
     func nonHTTPURLsAreRefused(url: String) {
         #expect(throws: WabaMediaError.self) { try request(.url(url)).validate() }
     }
 
     @Test func validationHappensBeforeTheFileIsOpened() {
         // A missing file and a missing contact: the contact is reported, so no I/O was attempted.
-        let bad = SendMediaRequest(channelID: "chn_a", mediaType: .document, mediaData: .file(path: "/nonexistent/x.pdf"))
+        let bad = SendMediaRequest(
+            channelID: "chn_a", mediaType: .document, mediaData: .file(path: "/nonexistent/x.pdf"))
         #expect { try SendMediaPayload(bad) } throws: { "\($0)".contains("contact_id") }
     }
 }

@@ -180,7 +180,8 @@ struct Base64ChunkReader: Sendable {
         let bytes = try source.read(at: offset, count: wanted)
         guard bytes.count == wanted else {
             throw WabaMediaError(
-                .ioError, "\(source.path) became shorter while it was read (\(offset + bytes.count) of \(source.size) bytes)",
+                .ioError,
+                "\(source.path) became shorter while it was read (\(offset + bytes.count) of \(source.size) bytes)",
                 hint: "make sure the file is not changed while it is sent")
         }
         offset += wanted

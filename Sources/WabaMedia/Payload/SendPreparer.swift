@@ -138,7 +138,8 @@ public struct SendPreparer: Sendable {
             } else {
                 throw MediaRejected(
                     report: report, blocking: needsTransform,
-                    message: "\(input) must be transformed before it can be sent as \(type), and the transform did nothing")
+                    message:
+                        "\(input) must be transformed before it can be sent as \(type), and the transform did nothing")
             }
         }
 
