@@ -77,7 +77,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia"]),
+        .testTarget(name: "WabaMediaTests", dependencies: ["WabaMedia"], resources: [.copy("Resources")]),
         .testTarget(
             name: "WabaClientTests",
             dependencies: [
@@ -91,6 +91,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Benchmarks stay out of the default build: `WAMEDIA_BENCHMARKS=1 swift build -c release`
+// adds them (scripts/bench-*.sh do that).
+if Context.environment["WAMEDIA_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(name: "base64-bench", dependencies: ["WabaMedia"], path: "Benchmarks/Base64"))
+}
 
 // Every Swift target: `any` spelled out; libraries also keep their imports internal, so no
 // dependency's types leak into the public API by accident.
