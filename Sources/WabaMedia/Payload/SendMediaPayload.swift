@@ -21,7 +21,7 @@ public struct SendMediaPayload: Sendable {
     }
 
     /// Input bytes encoded per chunk: a multiple of 3, so only the last chunk is padded.
-    public static let defaultChunkSize = 3 * 128 * 1024
+    public static let defaultChunkSize = Base64FileEncoder.defaultChunkSize
 
     /// Lays out the body of `request`. Opens the media file (to learn its size) but reads none of it.
     /// - Throws: ``WabaMediaError`` from ``SendMediaRequest/validate(profile:)``, or when the file cannot be opened.
@@ -89,18 +89,17 @@ public struct SendMediaPayload: Sendable {
     }
 
     /// The body, chunk by chunk: the prefix, the encoded media, the suffix.
-    public struct Reader: Sendable {
+    public struct Reader {
         private enum Stage { case prefix, media, suffix, done }
         private let payload: SendMediaPayload
         private var stage = Stage.prefix
+        private let chunkSize: Int
         private var fileChunks: Base64ChunkReader?
         private var produced = 0
 
         init(payload: SendMediaPayload, chunkSize: Int) {
             self.payload = payload
-            if case .file(let source) = payload.media {
-                fileChunks = Base64ChunkReader(source: source, chunkSize: chunkSize)
-            }
+            self.chunkSize = chunkSize
         }
 
         /// The next chunk, or nil at the end.
@@ -118,7 +117,10 @@ public struct SendMediaPayload: Sendable {
                     case .bytes(let bytes):
                         stage = .suffix
                         return emit(Base64Encoder.encode(bytes))
-                    case .file:
+                    case .file(let source):
+                        if fileChunks == nil {
+                            fileChunks = try Base64ChunkReader(source: source, chunkSize: chunkSize)
+                        }
                         if let chunk = try fileChunks?.next() { return emit(chunk) }
                         stage = .suffix
                     }
@@ -159,32 +161,14 @@ public struct SendMediaPayload: Sendable {
     }
 }
 
-/// Reads a file in chunks of a multiple of 3 bytes and encodes each with ``Base64Encoder``;
-/// concatenated, the chunks are the base64 of the whole file.
-///
-/// The single place the payload meets the encoder: when the streaming file encoder is
-/// available, this is where it plugs in.
-struct Base64ChunkReader: Sendable {
-    let source: FileSource
-    let chunkSize: Int
-    private var offset = 0
+/// The encoded media of a file, chunk by chunk: the single place the payload meets the
+/// streaming encoder.
+struct Base64ChunkReader {
+    private let reader: Base64FileEncoder.Reader
 
-    init(source: FileSource, chunkSize: Int) {
-        self.source = source
-        self.chunkSize = max(3, chunkSize / 3 * 3)
+    init(source: FileSource, chunkSize: Int) throws {
+        reader = try Base64FileEncoder(source: source, chunkSize: max(3, chunkSize / 3 * 3)).makeReader()
     }
 
-    mutating func next() throws -> [UInt8]? {
-        guard offset < source.size else { return nil }
-        let wanted = min(chunkSize, source.size - offset)
-        let bytes = try source.read(at: offset, count: wanted)
-        guard bytes.count == wanted else {
-            throw WabaMediaError(
-                .ioError,
-                "\(source.path) became shorter while it was read (\(offset + bytes.count) of \(source.size) bytes)",
-                hint: "make sure the file is not changed while it is sent")
-        }
-        offset += wanted
-        return Base64Encoder.encode(bytes)
-    }
+    mutating func next() throws -> [UInt8]? { try reader.nextChunk() }
 }
