@@ -55,6 +55,7 @@ let package = Package(
                 "WabaMedia",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -65,6 +66,7 @@ let package = Package(
                 "WabaMedia",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -86,9 +88,11 @@ let package = Package(
             dependencies: [
                 "WabaMedia", "WabaClient", "WabaSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["wamedia"]),
+        .testTarget(name: "CLITests", dependencies: ["wamedia", "WabaSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )
