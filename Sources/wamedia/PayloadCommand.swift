@@ -42,9 +42,8 @@ struct MessageOptions: ParsableArguments {
 
     /// Detect, validate, transform and name: everything before the body is written.
     func prepare(profile: MediaProfile) throws -> PreparedSend {
-        // TRANSFORM: the image fitter (Transform/ImageFitter) plugs in here as `transform:` once it is
-        // on main; until then a file that needs transforming is refused with its findings.
-        let preparer = try SendPreparer(profile: profile, transform: nil)
+        let transformer = MediaTransformer(profile: profile)
+        let preparer = try SendPreparer(profile: profile, transform: transformer.temporaryFileTransform())
         return try preparer.prepare(input, as: type, fields: fields)
     }
 }

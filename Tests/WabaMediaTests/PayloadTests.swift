@@ -1,4 +1,5 @@
 import Foundation
+import WabaEncoding
 import Testing
 import WabaMedia
 

@@ -1,3 +1,4 @@
+import WabaEncoding
 /// The JSON body of a send-media request, with its exact length known before any media byte is read.
 ///
 /// The body is laid out as a prefix (every small field, then `"media_data":"`), the base64 of the
@@ -166,9 +167,24 @@ public struct SendMediaPayload: Sendable {
 struct Base64ChunkReader {
     private let reader: Base64FileEncoder.Reader
 
-    init(source: FileSource, chunkSize: Int) throws {
-        reader = try Base64FileEncoder(source: source, chunkSize: max(3, chunkSize / 3 * 3)).makeReader()
+    init(source: FileSource, chunkSize: Int) throws(WabaMediaError) {
+        do {
+            reader = try Base64FileEncoder(source: source, chunkSize: max(3, chunkSize / 3 * 3)).makeReader()
+        } catch let error as Base64FileEncoder.Error {
+            throw WabaMediaError(error)
+        } catch {
+            throw WabaMediaError(.ioError, "cannot encode \(source.path): \(error)")
+        }
     }
 
-    mutating func next() throws -> [UInt8]? { try reader.nextChunk() }
+    /// The next encoded chunk, nil at the end; the encoder's errors in the library's vocabulary.
+    mutating func next() throws(WabaMediaError) -> [UInt8]? {
+        do {
+            return try reader.nextChunk()
+        } catch let error as Base64FileEncoder.Error {
+            throw WabaMediaError(error)
+        } catch {
+            throw WabaMediaError(.ioError, "cannot encode the media: \(error)")
+        }
+    }
 }
