@@ -71,7 +71,8 @@ struct Harness {
                 baseURL: baseURL, apiKey: key, retryDelay: .milliseconds(20), retryOnServerError: retryOnServerError),
             logger: logs?.logger("client"))
         let harness = Harness(
-            sandbox: sandbox, client: client, baseURL: baseURL, store: store, preparer: try SendPreparer())
+            sandbox: sandbox, client: client, baseURL: baseURL, store: store, preparer: try SendPreparer(
+                transform: MediaTransformer(profile: .whatsappCloud).temporaryFileTransform()))
         do {
             let result = try await body(harness)
             try await client.shutdown()
@@ -138,7 +139,7 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         }
     }
 
-    @Test func overBudgetJPEGIsNeverSentAsItIs() async throws {
+    @Test func overBudgetJPEGArrivesTransformedUnderTheLimit() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.jpg").path
@@ -151,19 +152,47 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         try #require(size > 5_000_000, "the fixture must be over the image budget (\(size) bytes)")
 
         try await Harness.with { harness in
-            do {
-                let prepared = try harness.prepare(path, as: .image)
-                // With the image fitter in the pipeline, it must arrive transformed and under budget.
-                let result = try await harness.client.send(prepared.payload)
-                #expect(!result.messageID.isEmpty)
-                let receipt = try #require(harness.sandbox.receipts.last)
-                #expect(try #require(receipt.mediaBytes) <= 5_000_000)
-                #expect(receipt.detectedMIME == "image/jpeg")
-            } catch let rejection as MediaRejected {
-                // Without one, it is refused before anything is sent.
-                #expect(rejection.blocking.contains { $0.code == .tooLarge })
-                #expect(harness.sandbox.requestCount == 0)
-            }
+            let prepared = try harness.prepare(path, as: .image)
+            defer { if let output = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: output) } }
+            #expect(prepared.transformed?.mime == "image/jpeg")
+            #expect(prepared.fileName.name == "huge.jpg")
+            let result = try await harness.client.send(prepared.payload)
+            #expect(!result.messageID.isEmpty)
+            let receipt = try #require(harness.sandbox.receipts.last)
+            let arrived = try #require(receipt.mediaBytes)
+            #expect(arrived <= 5_000_000 && arrived > 4_000_000, "arrived at \(arrived) bytes")
+            #expect(receipt.detectedMIME == "image/jpeg")
+        }
+    }
+
+    @Test func videoWithMoovAtTheEndArrivesRewrittenFaststart() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("clip.mp4").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ffmpeg.arguments = [
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f", "lavfi",
+            "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac", path,
+        ]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+
+        try await Harness.with { harness in
+            let prepared = try harness.prepare(path, as: .video)
+            defer { if let output = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: output) } }
+            #expect(prepared.report?.findings.contains { $0.code == "not-faststart" } == true)
+            let transformed = try #require(prepared.transformed)
+            #expect(transformed.mime == "video/mp4")
+            _ = try await harness.client.send(prepared.payload)
+            let receipt = try #require(harness.sandbox.receipts.last)
+            #expect(receipt.detectedMIME == "video/mp4")
+            #expect(receipt.status == 200)
+            let stored = try #require(receipt.storedPath)
+            let av = try #require(try AVProbe.probe(FileSource(path: stored), mime: "video/mp4"))
+            #expect(av.faststart == true)
+            #expect(av.tracks.map(\.codec) == ["h264", "aac"])
         }
     }
 
