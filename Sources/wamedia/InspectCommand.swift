@@ -57,9 +57,31 @@ struct InspectCommand: AsyncParsableCommand {
             if image.pages > 1 { parts.append("\(image.pages) frames") }
         }
         if let damage = inspection.imageDamage { parts.append("unreadable: \(damage)") }
+        if let av = inspection.av { parts += avDetails(av) }
         if let refinement = inspection.detection.refinement {
             parts.append("libmagic said \(inspection.detection.libmagicMIME), refined by \(refinement)")
         }
         return parts.joined(separator: ", ")
+    }
+
+    /// Container, duration and one entry per track: `mp4, 12.4 s, h264 main 3.1 1920×1080 30 fps, aac 2 ch 48 kHz`.
+    static func avDetails(_ av: AVInfo) -> [String] {
+        var parts = [av.brand.map { "\(av.container) (\($0.split(separator: " ").joined()))" } ?? "\(av.container)"]
+        if let duration = av.durationSeconds { parts.append("\((duration * 100).rounded() / 100) s") }
+        for track in av.tracks {
+            var words = [track.codec]
+            if let profile = track.h264Profile { words.append(profile + (track.h264Level.map { " \($0)" } ?? "")) }
+            if let width = track.width, let height = track.height { words.append("\(width)×\(height)") }
+            if let rate = track.frameRate { words.append("\((rate * 100).rounded() / 100) fps") }
+            if track.hasBFrames == true { words.append("B-frames") }
+            if let rotation = track.rotation, rotation != 0 { words.append("rotated \(rotation)°") }
+            if let channels = track.channels { words.append("\(channels) ch") }
+            if let rate = track.sampleRate { words.append("\(rate) Hz") }
+            if track.kind != .video && track.kind != .audio { words.append("(\(track.kind))") }
+            parts.append(words.joined(separator: " "))
+        }
+        if av.faststart == false { parts.append("moov at end") }
+        if !av.problems.isEmpty { parts.append("damaged: " + av.problems.joined(separator: "; ")) }
+        return parts
     }
 }

@@ -62,6 +62,79 @@ int wm_vips_check_loader_file(const char *path, const char *required_loader);
 /// corrupt data, so damage is found without a full-size decode. Returns 0 when intact.
 int wm_vips_verify_file(const char *path);
 
+/// A decoded (or lazily decoding) image: an opaque VipsImage reference.
+/// Every handle a `wm_vips_*` function returns must be released with `wm_vips_image_release`.
+typedef struct wm_image wm_image;
+
+/// Encoded bytes owned by libvips; release with `wm_vips_blob_release`.
+typedef struct wm_blob wm_blob;
+
+void wm_vips_image_release(wm_image *image);
+void wm_vips_blob_release(wm_blob *blob);
+const void *wm_vips_blob_data(const wm_blob *blob);
+size_t wm_vips_blob_length(const wm_blob *blob);
+
+/// Sets the number of worker threads libvips uses per pipeline (0 keeps the default).
+void wm_vips_concurrency_set(int threads);
+
+/// Shape and colour of an image handle.
+typedef struct {
+    int width;
+    int height;
+    int bands;
+    int band_format;
+    int interpretation;
+    int has_alpha;
+} wm_image_shape;
+
+void wm_vips_image_shape(wm_image *image, wm_image_shape *out);
+
+/// Opens the image at `path` shrunk to fit `long_edge` (never enlarged), with shrink-on-load,
+/// EXIF rotation applied and, when `export_srgb` is set, colours converted to sRGB through the
+/// embedded ICC profile (or libvips' fallback profile for CMYK). Decoding fails on any error
+/// (truncation, corruption). The result is lazy and sequential: read it once, or copy it to memory.
+/// `required_loader` works as for `wm_vips_read_header_file`: the content decides the loader.
+int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
+                           wm_image **out);
+
+/// The same for an image held in memory; the buffer must outlive the returned image.
+int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *required_loader, int long_edge,
+                             int export_srgb, wm_image **out);
+
+/// Converts to 8-bit sRGB (or 8-bit grey for one- and two-band images): 16-bit, CMYK, Lab and
+/// float images are converted, 8-bit sRGB and grey are passed on unchanged.
+int wm_vips_to_srgb8(wm_image *in, wm_image **out);
+
+/// The smallest alpha value of an image with alpha (255 when fully opaque). Decodes the pixels.
+int wm_vips_alpha_min(wm_image *in, double *minimum);
+
+/// Flattens alpha onto a background colour (grey images use the colour's luma).
+/// Images without alpha are returned unchanged.
+int wm_vips_flatten(wm_image *in, int red, int green, int blue, wm_image **out);
+
+/// Decodes the whole image into memory, so it can be encoded several times.
+int wm_vips_copy_memory(wm_image *in, wm_image **out);
+
+/// Joins `count` horizontal strips of `strip_height` rows, spread evenly over the image, into one
+/// image: a cheap sample for estimating encoded sizes.
+int wm_vips_sample_strips(wm_image *in, int count, int strip_height, wm_image **out);
+
+/// Encodes as baseline JPEG at `quality` with all metadata stripped. Chroma is always subsampled
+/// 4:2:0 (libvips stops at quality 90 by default), so size grows smoothly with quality and the
+/// byte-budget search sees no jump.
+int wm_vips_jpeg_blob(wm_image *in, int quality, wm_blob **out);
+int wm_vips_jpeg_file(wm_image *in, const char *path, int quality);
+
+/// Encodes as PNG with all metadata stripped.
+int wm_vips_png_blob(wm_image *in, int compression, wm_blob **out);
+
+/// Resizes by `scale` (0 < scale < 1) with libvips' default kernel.
+int wm_vips_resize(wm_image *in, double scale, wm_image **out);
+
+/// Shrinks an image already in memory to fit `long_edge`, as the thumbnail functions do for files.
+int wm_vips_thumbnail_image(wm_image *in, int long_edge, wm_image **out);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,7 +29,7 @@ extension ByteSource {
 public final class FileSource: ByteSource {
     public let path: String
     public let size: Int
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Opens `path` for reading.
     /// - Throws: ``WabaMediaError`` `file-not-found` or `io-error` naming the path and the reason.

@@ -117,15 +117,15 @@ struct Corpus: Sendable {
             "ffmpeg",
             ["-v", "error", "-y"] + picture + [
                 "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                file("clip.mp4"),
+                "-movflags", "+faststart", file("clip.mp4"),
             ])
         try runTool(
             "ffmpeg",
             ["-v", "error", "-y"] + picture + [
                 "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar",
-                "16000", file("clip.3gp"),
+                "16000", "-movflags", "+faststart", file("clip.3gp"),
             ])
-        try runTool("ffmpeg", tone + ["-c:a", "aac", file("tone.m4a")])
+        try runTool("ffmpeg", tone + ["-c:a", "aac", "-movflags", "+faststart", file("tone.m4a")])
         try runTool("ffmpeg", tone + ["-c:a", "aac", "-f", "adts", file("tone.aac")])
         try runTool("ffmpeg", tone + ["-c:a", "libmp3lame", file("tone.mp3")])
         try runTool(

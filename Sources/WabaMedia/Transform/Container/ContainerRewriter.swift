@@ -1,0 +1,556 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What the container rewriter may change.
+public struct ContainerRewriteOptions: Sendable, Hashable, Codable {
+    /// Rewrite a QuickTime movie as MP4 (new `ftyp`, timecode/metadata/text tracks dropped,
+    /// QuickTime sound descriptions turned into MP4 ones).
+    public var convertQuickTime: Bool
+    /// Keep a single audio track when there are several.
+    public var keepOneAudioTrack: Bool
+    /// Which audio track to keep, counting audio tracks from 0 in file order; nil keeps the first.
+    public var audioTrack: Int?
+
+    public init(convertQuickTime: Bool = true, keepOneAudioTrack: Bool = true, audioTrack: Int? = nil) {
+        self.convertQuickTime = convertQuickTime
+        self.keepOneAudioTrack = keepOneAudioTrack
+        self.audioTrack = audioTrack
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case convertQuickTime = "convert_quicktime"
+        case keepOneAudioTrack = "keep_one_audio_track"
+        case audioTrack = "audio_track"
+    }
+}
+
+/// What rewriting a file would change, decided from its probe alone.
+public struct ContainerRewritePlan: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Move `moov` before `mdat`.
+        case faststart
+        /// Rewrite a QuickTime movie as MP4.
+        case quickTimeToMP4 = "quicktime-to-mp4"
+        /// Keep one audio track of several.
+        case keepOneAudioTrack = "keep-one-audio-track"
+        /// Drop timecode, metadata, text and other tracks that are neither audio nor video.
+        case dropNonMediaTracks = "drop-non-media-tracks"
+
+        public var description: String { rawValue }
+
+        /// The change in words, for a report's planned steps.
+        public var summary: String {
+            switch self {
+            case .faststart: "move the index (moov) before the media data (faststart)"
+            case .quickTimeToMP4: "rewrite the QuickTime movie as MP4 without re-encoding"
+            case .keepOneAudioTrack: "keep one audio track"
+            case .dropNonMediaTracks: "drop the timecode, metadata and text tracks"
+            }
+        }
+    }
+
+    /// The changes the file needs; empty when it needs none.
+    public var actions: [Action]
+    /// Why the file cannot be rewritten (not an ISO file, damaged, fragmented), if it cannot.
+    public var obstacle: String?
+
+    /// Whether a rewrite is both needed and possible.
+    public var isNeeded: Bool { !actions.isEmpty && obstacle == nil }
+
+    public init(actions: [Action], obstacle: String? = nil) {
+        self.actions = actions
+        self.obstacle = obstacle
+    }
+}
+
+/// What a rewrite did.
+public struct ContainerRewriteResult: Sendable, Hashable, Codable {
+    public var actions: [ContainerRewritePlan.Action]
+    /// The MIME type of the output (`video/mp4` after a QuickTime conversion).
+    public var outputMIME: String
+    /// Track IDs that were removed, with their kind and codec.
+    public var droppedTracks: [AVTrack]
+    /// How many `stco` tables became `co64` because offsets grew past 4 GB.
+    public var widenedChunkOffsetTables: Int
+    public var bytesWritten: Int
+
+    enum CodingKeys: String, CodingKey {
+        case actions
+        case outputMIME = "output_mime"
+        case droppedTracks = "dropped_tracks"
+        case widenedChunkOffsetTables = "widened_chunk_offset_tables"
+        case bytesWritten = "bytes_written"
+    }
+}
+
+/// Rewrites MP4 / QuickTime containers without touching the coded samples: `moov` first
+/// (faststart), QuickTime to MP4, one audio track of several.
+///
+/// Only the `moov` box is held in memory; media data is copied through a bounded buffer.
+public enum ContainerRewriter {
+    /// A `moov` larger than this is refused (a 16 MB video has one of a few hundred KB).
+    public static let maxMovieBoxBytes = 256 << 20
+    static let copyBufferBytes = 1 << 20
+
+    /// What `rewrite` would change for a file with this probe, and whether it can.
+    public static func plan(for info: AVInfo, options: ContainerRewriteOptions = .init())
+        -> ContainerRewritePlan
+    {
+        var actions: [ContainerRewritePlan.Action] = []
+        if info.faststart == false { actions.append(.faststart) }
+        if info.container == .quicktime && options.convertQuickTime {
+            actions.append(.quickTimeToMP4)
+            if info.tracks.contains(where: { $0.kind != .video && $0.kind != .audio }) {
+                actions.append(.dropNonMediaTracks)
+            }
+        }
+        let audioCount = info.audioTracks.count
+        if options.keepOneAudioTrack && audioCount > 1 { actions.append(.keepOneAudioTrack) }
+        var obstacle: String?
+        if !info.container.isISOBaseMedia {
+            obstacle = "only MP4, 3GP, M4A and QuickTime files can be rewritten, not \(info.container)"
+        } else if !info.problems.isEmpty {
+            obstacle = "the file is damaged: " + info.problems.joined(separator: "; ")
+        } else if info.fragmented {
+            obstacle = "fragmented MP4 files (moof) are not rewritten"
+        } else if let index = options.audioTrack, audioCount > 0, index < 0 || index >= audioCount {
+            obstacle = "there is no audio track \(index): the file has \(audioCount) (numbered from 0)"
+        }
+        return ContainerRewritePlan(actions: actions, obstacle: obstacle)
+    }
+
+    /// Writes a rewritten copy of the MP4 or QuickTime file at `input` to `output`: `moov` first,
+    /// and the other changes `options` allow that the file needs.
+    ///
+    /// - Throws: ``WabaMediaError`` `unsupported-input` for a file that cannot be rewritten (damaged,
+    ///   fragmented, not ISO), `invalid-argument` for a missing audio track or an output that is the
+    ///   input, `io-error` when writing fails (the partial output is removed).
+    @discardableResult
+    public static func rewrite(
+        input: String, output: String, options: ContainerRewriteOptions = .init()
+    ) throws
+        -> ContainerRewriteResult
+    {
+        let source = try FileSource(path: input)
+        if isSameFile(input, output) {
+            throw WabaMediaError(
+                .invalidArgument, "the output \(output) is the input file",
+                hint: "write the rewritten file to another path")
+        }
+        let info = try ISOBaseMediaProbe.probe(source)
+        let plan = plan(for: info, options: options)
+        if let obstacle = plan.obstacle {
+            let isArgument = obstacle.hasPrefix("there is no audio track")
+            throw WabaMediaError(
+                isArgument ? .invalidArgument : .unsupportedInput, "cannot rewrite \(input): \(obstacle)",
+                hint: isArgument ? "pick an existing audio track" : "re-encode it with ffmpeg instead")
+        }
+
+        var walker = ISOBoxWalker(source: source)
+        var topLevel: [ISOBox] = []
+        var offset = 0
+        while offset < source.size,
+            let box = try walker.header(at: offset, end: source.size, in: "the file")
+        {
+            topLevel.append(box)
+            offset = box.end
+        }
+        guard let moovBox = topLevel.first(where: { $0.type == "moov" }) else {
+            throw WabaMediaError(.unsupportedInput, "cannot rewrite \(input): it has no 'moov' box")
+        }
+        guard moovBox.size <= maxMovieBoxBytes else {
+            throw WabaMediaError(
+                .unsupportedInput, "cannot rewrite \(input): its 'moov' box is \(moovBox.size) bytes",
+                hint: "files with such large indexes are not rewritten; use ffmpeg -movflags +faststart")
+        }
+        let moovBytes = try source.read(at: moovBox.payload, count: moovBox.payloadSize)
+        guard moovBytes.count == moovBox.payloadSize else {
+            throw WabaMediaError(.unsupportedInput, "cannot rewrite \(input): its 'moov' box is cut off")
+        }
+        var budget = MP4Node.maxNodes
+        var moov = MP4Node(
+            type: "moov",
+            children: try MP4Node.parse(moovBytes, from: 0, to: moovBytes.count, budget: &budget))
+
+        var actions: [ContainerRewritePlan.Action] = []
+        if info.faststart == false { actions.append(.faststart) }
+        let converting = info.container == .quicktime && options.convertQuickTime
+        var dropped: [AVTrack] = []
+        try selectTracks(
+            in: &moov, info: info, options: options, converting: converting, dropped: &dropped,
+            actions: &actions)
+        if converting {
+            actions.insert(.quickTimeToMP4, at: min(actions.count, actions.contains(.faststart) ? 1 : 0))
+            convertToMP4(&moov)
+        }
+
+        // Layout: ftyp, moov, then every other box in its original order.
+        var ftyp: [UInt8] = []
+        if converting {
+            var brands: [UInt8] = Array("isom".utf8)
+            brands.appendBigEndian(UInt32(512))
+            for brand in ["isom", "iso2", "avc1", "mp41"] { brands.append(contentsOf: Array(brand.utf8)) }
+            ftyp = MP4Node(type: "ftyp", data: brands).serialized()
+        } else if let original = topLevel.first(where: { $0.type == "ftyp" }) {
+            guard original.size <= 65_536 else {
+                throw WabaMediaError(
+                    .unsupportedInput, "cannot rewrite \(input): its 'ftyp' box is implausibly large")
+            }
+            ftyp = try source.read(at: original.offset, count: original.size)
+        }
+        let skipped: Set<String> = ["ftyp", "moov", "free", "skip", "wide"]
+        let copied = topLevel.filter { !skipped.contains($0.type) }
+
+        var widened = 0
+        var tables = chunkOffsetTables(in: moov)
+        var layout: [(box: ISOBox, header: [UInt8], newPayload: Int)] = []
+        for _ in 0..<4 {
+            layout = []
+            var position = ftyp.count + moov.size
+            for box in copied {
+                let header = boxHeader(
+                    type: box.type, payloadSize: box.payloadSize, source: source, at: box.offset)
+                layout.append((box, header, position + header.count))
+                position += header.count + box.payloadSize
+            }
+            var grew = false
+            for index in tables.indices {
+                tables[index].offsets = try tables[index].original.map { old in
+                    guard let region = layout.first(where: { old >= $0.box.payload && old <= $0.box.end })
+                    else {
+                        throw WabaMediaError(
+                            .unsupportedInput,
+                            "cannot rewrite \(input): a chunk offset (\(old)) points outside the media data")
+                    }
+                    return old - region.box.payload + region.newPayload
+                }
+                if !tables[index].wide, tables[index].offsets.contains(where: { $0 > Int(UInt32.max) }) {
+                    tables[index].wide = true
+                    widened += 1
+                    grew = true
+                }
+                setChunkOffsets(tables[index], in: &moov)
+            }
+            if !grew { break }
+        }
+
+        let moovData = moov.serialized()
+        let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw WabaMediaError(
+                .ioError, "cannot create \(output): \(String(cString: strerror(errno)))",
+                hint: "check that its folder exists and is writable")
+        }
+        var written = 0
+        do {
+            try writeAll(descriptor, ftyp, path: output)
+            try writeAll(descriptor, moovData, path: output)
+            written = ftyp.count + moovData.count
+            for (box, header, _) in layout {
+                try writeAll(descriptor, header, path: output)
+                written += header.count
+                var copiedBytes = 0
+                while copiedBytes < box.payloadSize {
+                    let chunk = try source.read(
+                        at: box.payload + copiedBytes,
+                        count: min(copyBufferBytes, box.payloadSize - copiedBytes))
+                    guard !chunk.isEmpty else {
+                        throw WabaMediaError(.ioError, "\(input) ended while copying its '\(box.type)' box")
+                    }
+                    try writeAll(descriptor, chunk, path: output)
+                    copiedBytes += chunk.count
+                }
+                written += copiedBytes
+            }
+            guard close(descriptor) == 0 else {
+                throw WabaMediaError(
+                    .ioError, "cannot finish writing \(output): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            close(descriptor)
+            unlink(output)
+            throw error
+        }
+        let outputMIME =
+            converting || info.container == .mp4 || info.container == .m4a
+            ? (info.videoTracks.isEmpty ? "audio/mp4" : "video/mp4")
+            : (info.container == .threeGP ? "video/3gpp" : "video/quicktime")
+        return ContainerRewriteResult(
+            actions: actions, outputMIME: outputMIME, droppedTracks: dropped,
+            widenedChunkOffsetTables: widened,
+            bytesWritten: written)
+    }
+
+    // MARK: - Tracks
+
+    static func handlerType(of trak: MP4Node) -> String {
+        guard let hdlr = trak.child("mdia")?.child("hdlr") else { return "" }
+        return ByteView(hdlr.data).fourCC(at: 8) ?? ""
+    }
+
+    static func trackID(of trak: MP4Node) -> Int? {
+        guard let tkhd = trak.child("tkhd") else { return nil }
+        let bytes = ByteView(tkhd.data)
+        return bytes.u32(at: bytes.u8(at: 0) == 1 ? 20 : 12)
+    }
+
+    static func selectTracks(
+        in moov: inout MP4Node, info: AVInfo, options: ContainerRewriteOptions, converting: Bool,
+        dropped: inout [AVTrack], actions: inout [ContainerRewritePlan.Action]
+    ) throws {
+        guard var children = moov.children else { return }
+        let audioIndices = children.indices.filter {
+            children[$0].typeName == "trak" && handlerType(of: children[$0]) == "soun"
+        }
+        var keepAudio = Set(audioIndices)
+        if options.keepOneAudioTrack, audioIndices.count > 1 {
+            let chosen = options.audioTrack ?? 0
+            guard chosen >= 0, chosen < audioIndices.count else {
+                throw WabaMediaError(
+                    .invalidArgument,
+                    "there is no audio track \(chosen): the file has \(audioIndices.count) (numbered from 0)")
+            }
+            keepAudio = [audioIndices[chosen]]
+            // The kept track may have been an alternate that players leave off: enable it.
+            if var tkhd = children[audioIndices[chosen]].child("tkhd"), tkhd.data.count >= 4 {
+                tkhd.data[3] |= 0x01
+                replaceChild(&children[audioIndices[chosen]], with: tkhd)
+            }
+            actions.append(.keepOneAudioTrack)
+        }
+        var removedIDs: Set<Int> = []
+        var kept: [MP4Node] = []
+        var droppedNonMedia = false
+        for index in children.indices {
+            let node = children[index]
+            guard node.typeName == "trak" else {
+                kept.append(node)
+                continue
+            }
+            let handler = handlerType(of: node)
+            let isMedia = handler == "vide" || handler == "soun"
+            let drop = (handler == "soun" && !keepAudio.contains(index)) || (converting && !isMedia)
+            if drop {
+                let id = trackID(of: node)
+                if let id { removedIDs.insert(id) }
+                dropped.append(
+                    info.tracks.first { $0.id != nil && $0.id == id }
+                        ?? AVTrack(id: id, kind: ISOBaseMediaProbe.trackKind(handler: handler), codec: handler))
+                if !isMedia { droppedNonMedia = true }
+            } else {
+                kept.append(node)
+            }
+        }
+        if droppedNonMedia { actions.append(.dropNonMediaTracks) }
+        if !removedIDs.isEmpty {
+            // References (timecode, chapters) to removed tracks would dangle.
+            for index in kept.indices where kept[index].typeName == "trak" {
+                kept[index].children?.removeAll { $0.typeName == "tref" }
+            }
+        }
+        children = kept
+        moov.children = children
+    }
+
+    static func replaceChild(_ parent: inout MP4Node, with child: MP4Node) {
+        guard let index = parent.children?.firstIndex(where: { $0.type == child.type }) else { return }
+        parent.children?[index] = child
+    }
+
+    // MARK: - QuickTime to MP4
+
+    static func convertToMP4(_ moov: inout MP4Node) {
+        guard var children = moov.children else { return }
+        for index in children.indices where children[index].typeName == "trak" {
+            guard var mdia = children[index].child("mdia") else { continue }
+            let handler = handlerType(of: children[index])
+            if var hdlr = mdia.child("hdlr"), hdlr.data.count >= 24 {
+                // MP4 wants pre_defined = 0 (QuickTime puts 'mhlr' there) and a C-string name.
+                var data = Array(hdlr.data[0..<24])
+                data.replaceSubrange(4..<8, with: [0, 0, 0, 0])
+                data.append(contentsOf: Array((handler == "vide" ? "VideoHandler" : "SoundHandler").utf8))
+                data.append(0)
+                hdlr.data = data
+                replaceChild(&mdia, with: hdlr)
+            }
+            if var minf = mdia.child("minf") {
+                // QuickTime's data handler reference (a second 'hdlr') has no place in MP4.
+                minf.children?.removeAll { $0.typeName == "hdlr" }
+                if handler == "soun", var stbl = minf.child("stbl"), var stsd = stbl.child("stsd") {
+                    stsd.data = isoSoundDescriptions(stsd.data)
+                    replaceChild(&stbl, with: stsd)
+                    replaceChild(&minf, with: stbl)
+                }
+                replaceChild(&mdia, with: minf)
+            }
+            replaceChild(&children[index], with: mdia)
+        }
+        moov.children = children
+    }
+
+    /// Rewrites QuickTime version 1/2 sound sample entries as MP4 version 0 entries, with the
+    /// `esds` moved out of QuickTime's `wave` box. Entries it does not understand stay as they are.
+    static func isoSoundDescriptions(_ stsd: [UInt8]) -> [UInt8] {
+        let view = ByteView(stsd)
+        guard stsd.count >= 8 else { return stsd }
+        var output = Array(stsd[0..<8])
+        var offset = 8
+        while offset + 8 <= stsd.count, let size = view.u32(at: offset), size >= 8,
+            size <= stsd.count - offset
+        {
+            let entry = Array(stsd[offset..<(offset + size)])
+            output.append(contentsOf: isoSoundEntry(entry) ?? entry)
+            offset += size
+        }
+        if offset < stsd.count { output.append(contentsOf: stsd[offset...]) }
+        return output
+    }
+
+    static func isoSoundEntry(_ entry: [UInt8]) -> [UInt8]? {
+        let view = ByteView(entry)
+        guard let version = view.u16(at: 16), version == 1 || version == 2 else { return nil }
+        var channels = view.u16(at: 24) ?? 2
+        var rate = (view.u32(at: 32) ?? 0) >> 16
+        var childrenStart = 52
+        if version == 2 {
+            childrenStart = 72
+            if let bits = view.u64(at: 40) {
+                let value = Double(bitPattern: bits)
+                if value.isFinite, value > 0, value < 1_000_000 { rate = Int(value) }
+            }
+            channels = view.u32(at: 48) ?? channels
+        }
+        var esds: [UInt8]?
+        var others: [UInt8] = []
+        for child in ISOBaseMediaProbe.boxes(in: view, from: childrenStart, to: entry.count) {
+            let bytes = Array(entry[child.offset..<child.end])
+            switch child.type {
+            case "esds": esds = bytes
+            case "wave":
+                for inner in ISOBaseMediaProbe.boxes(in: view, from: child.payload, to: child.end)
+                where inner.type == "esds" {
+                    esds = Array(entry[inner.offset..<inner.end])
+                }
+            case "btrt": others.append(contentsOf: bytes)
+            default: break
+            }
+        }
+        guard let esds else { return nil }
+        var body: [UInt8] = Array(entry[8..<16])  // reserved and data reference index
+        body.append(contentsOf: [UInt8](repeating: 0, count: 8))
+        body.appendBigEndian(UInt16(clamping: channels))
+        body.appendBigEndian(UInt16(16))
+        body.appendBigEndian(UInt32(0))  // pre_defined and reserved
+        body.appendBigEndian(rate < 65_536 ? UInt32(rate) << 16 : 0)
+        body.append(contentsOf: esds)
+        body.append(contentsOf: others)
+        var result: [UInt8] = []
+        result.appendBigEndian(UInt32(body.count + 8))
+        result.append(contentsOf: entry[4..<8])
+        result.append(contentsOf: body)
+        return result
+    }
+
+    // MARK: - Chunk offsets
+
+    struct ChunkOffsetTable {
+        /// Index path from `moov` to the `stbl` holding the table.
+        var path: [Int]
+        var original: [Int]
+        var offsets: [Int]
+        var wide: Bool
+    }
+
+    static func chunkOffsetTables(in moov: MP4Node) -> [ChunkOffsetTable] {
+        var tables: [ChunkOffsetTable] = []
+        for (trakIndex, trak) in (moov.children ?? []).enumerated() where trak.typeName == "trak" {
+            guard let mdiaIndex = trak.children?.firstIndex(where: { $0.typeName == "mdia" }),
+                let minfIndex = trak.children?[mdiaIndex].children?.firstIndex(where: {
+                    $0.typeName == "minf"
+                }),
+                let minf = trak.children?[mdiaIndex].children?[minfIndex],
+                let stblIndex = minf.children?.firstIndex(where: { $0.typeName == "stbl" }),
+                let stbl = minf.children?[stblIndex],
+                let table = stbl.children?.first(where: { $0.typeName == "stco" || $0.typeName == "co64" })
+            else { continue }
+            let wide = table.typeName == "co64"
+            let view = ByteView(table.data)
+            let count = view.u32(at: 4) ?? 0
+            let entrySize = wide ? 8 : 4
+            let available = max(0, (table.data.count - 8) / entrySize)
+            let offsets = (0..<min(count, available)).map { index in
+                wide ? Int(clamping: view.u64(at: 8 + index * 8) ?? 0) : view.u32(at: 8 + index * 4) ?? 0
+            }
+            tables.append(
+                ChunkOffsetTable(
+                    path: [trakIndex, mdiaIndex, minfIndex, stblIndex], original: offsets, offsets: offsets,
+                    wide: wide))
+        }
+        return tables
+    }
+
+    static func setChunkOffsets(_ table: ChunkOffsetTable, in moov: inout MP4Node) {
+        var data: [UInt8] = [0, 0, 0, 0]
+        data.appendBigEndian(UInt32(table.offsets.count))
+        for offset in table.offsets {
+            if table.wide {
+                data.appendBigEndian(UInt64(offset))
+            } else {
+                data.appendBigEndian(UInt32(offset))
+            }
+        }
+        let node = MP4Node(type: table.wide ? "co64" : "stco", data: data)
+        let path = table.path
+        guard
+            var stbl = moov.children?[path[0]].children?[path[1]].children?[path[2]].children?[path[3]],
+            let index = stbl.children?.firstIndex(where: {
+                $0.typeName == "stco" || $0.typeName == "co64"
+            })
+        else { return }
+        stbl.children?[index] = node
+        moov.children?[path[0]].children?[path[1]].children?[path[2]].children?[path[3]] = stbl
+    }
+
+    // MARK: - Output
+
+    /// A header for a copied box: an explicit size (a size-0 "to the end" box may no longer be last).
+    static func boxHeader(type: String, payloadSize: Int, source: some ByteSource, at offset: Int)
+        -> [UInt8]
+    {
+        let rawType = (try? source.read(at: offset + 4, count: 4)) ?? Array(type.utf8)
+        var header: [UInt8] = []
+        if payloadSize + 8 <= Int(UInt32.max) {
+            header.appendBigEndian(UInt32(payloadSize + 8))
+            header.append(contentsOf: rawType)
+        } else {
+            header.appendBigEndian(UInt32(1))
+            header.append(contentsOf: rawType)
+            header.appendBigEndian(UInt64(payloadSize + 16))
+        }
+        return header
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + done, bytes.count - done)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += result
+        }
+    }
+
+    static func isSameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat()
+        var b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+}

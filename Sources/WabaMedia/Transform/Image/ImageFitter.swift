@@ -1,0 +1,488 @@
+internal import CVipsShim
+import Foundation
+public import Logging
+
+/// Makes an image fit a profile's image rules at the best quality its byte budget allows.
+///
+/// An input that already conforms (an accepted type, within the byte limit and the long edge,
+/// 8-bit RGB or grey, upright, without EXIF or XMP) is returned byte for byte. Anything else is
+/// opened with shrink-on-load, rotated upright, converted to 8-bit sRGB with every piece of
+/// metadata dropped, and encoded as JPEG at the highest quality that fits, or kept as PNG when
+/// its transparency matters and the PNG fits. Images with more pixels than the profile allows
+/// are refused from their header, before any decoding.
+public struct ImageFitter: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// Return conforming inputs untouched. Off when a validator already decided the image
+        /// needs work (for example to strip metadata a house policy forbids).
+        public var passThroughConforming: Bool
+        /// A search that fits stops once the output reaches this share of the budget.
+        public var targetFill: Double
+        /// libvips worker threads per image; 0 keeps libvips' default (one per core).
+        public var vipsConcurrency: Int
+
+        public init(passThroughConforming: Bool = true, targetFill: Double = 0.9, vipsConcurrency: Int = 0) {
+            self.passThroughConforming = passThroughConforming
+            self.targetFill = targetFill
+            self.vipsConcurrency = vipsConcurrency
+        }
+    }
+
+    public var rules: ImageRules
+    public var options: Options
+    public var logger: Logger?
+
+    public init(rules: ImageRules, options: Options = Options(), logger: Logger? = nil) {
+        self.rules = rules
+        self.options = options
+        self.logger = logger
+    }
+
+    public init(profile: MediaProfile, options: Options = Options(), logger: Logger? = nil) {
+        self.init(rules: profile.image, options: options, logger: logger)
+    }
+
+    // MARK: - Entry points
+
+    /// Fits the image file at `path` and returns the output in memory.
+    /// - Parameter mime: the input's detected type, when known; otherwise libvips' loader decides.
+    /// - Throws: ``WabaMediaError`` `unsupported-input` for unreadable, damaged or oversized
+    ///   (too many pixels) images; `transform-failed` when no size fits.
+    public func fit(path: String, mime: String? = nil) throws -> FittedImage {
+        let outcome = try run(.file(path), mime: mime, destination: .memory)
+        return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
+    }
+
+    /// Fits an image held in memory.
+    public func fit(bytes: [UInt8], name: String = "image", mime: String? = nil) throws -> FittedImage {
+        let outcome = try run(.bytes(bytes, name: name), mime: mime, destination: .memory)
+        return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
+    }
+
+    /// Fits the image file at `path` and writes the output to a file, atomically: the output
+    /// appears complete or not at all.
+    /// - Parameter outputPath: given the output's MIME type (`image/jpeg` or `image/png`),
+    ///   returns the path to write. It must not be the input.
+    public func fit(
+        path: String, mime: String? = nil, writingTo outputPath: (_ outputMIME: String) throws -> String
+    ) throws -> ImageFitResult {
+        try withoutActuallyEscaping(outputPath) { choose in
+            try run(.file(path), mime: mime, destination: .file(choose)).result
+        }
+    }
+
+    /// Fits the image file at `path` and writes it to `outputPath`.
+    public func fit(path: String, mime: String? = nil, writingTo outputPath: String) throws -> ImageFitResult {
+        try fit(path: path, mime: mime, writingTo: { _ in outputPath })
+    }
+
+    /// Copies an image a validator judged sendable as it is, byte for byte, after proving its data
+    /// decodes; written atomically like ``fit(path:mime:writingTo:)-(_,_,(String)->String)``.
+    public func keep(path: String, mime: String, writingTo outputPath: String) throws -> ImageFitResult {
+        try Vips.start()
+        let source = ImageSource.file(path)
+        let info = try source.header(mime: mime)
+        var context = RunContext(
+            source: source, info: info, inputMIME: mime, inputBytes: source.size,
+            destination: .file({ _ in outputPath }))
+        try source.verify(mime: mime)
+        context.steps = ["keep unchanged"]
+        return try context.finish(
+            bytes: try source.allBytes(), mime: mime, width: info.width, height: info.height, quality: nil,
+            passedThrough: true
+        ).result
+    }
+
+    /// Whether an image with this header, type and size may be sent as it is.
+    public func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+        rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
+            && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && !image.hasEXIF && !image.hasXMP
+            && image.pages <= 1 && (!image.hasAlpha || rules.keepPNGForAlpha)
+    }
+
+    // MARK: - The run
+
+    private func run(_ source: ImageSource, mime: String?, destination: FitDestination) throws -> FitOutcome {
+        try Vips.start()
+        if options.vipsConcurrency > 0 { wm_vips_concurrency_set(Int32(options.vipsConcurrency)) }
+        let started = ContinuousClock.now
+        let inputMIME = try mime ?? source.detectMIME()
+        let info = try source.header(mime: inputMIME)
+        guard info.pixelCount <= rules.maxInputPixels else {
+            throw WabaMediaError(
+                .unsupportedInput,
+                "\(source.name): \(info.width)×\(info.height) is \(Self.megapixels(info.pixelCount)), more than the "
+                    + "profile's limit of \(Self.megapixels(rules.maxInputPixels)); refused before decoding",
+                hint: "downscale the image before sending it, or raise image.max_input_pixels in a custom profile")
+        }
+        guard info.width > 0, info.height > 0 else {
+            throw WabaMediaError(.unsupportedInput, "\(source.name): the image has no pixels")
+        }
+        var context = RunContext(
+            source: source, info: info, inputMIME: inputMIME, inputBytes: source.size, destination: destination)
+
+        if options.passThroughConforming && conforms(info, mime: inputMIME, size: source.size) {
+            try source.verify(mime: inputMIME)
+            let bytes = try source.allBytes()
+            context.steps = ["keep unchanged: already conforms"]
+            let outcome = try context.finish(
+                bytes: bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil, passedThrough: true
+            )
+            log(outcome.result, started: started)
+            return outcome
+        }
+
+        context.steps = Self.conversionSteps(info: info, mime: inputMIME, rules: rules)
+        let outcome = try transform(&context)
+        log(outcome.result, started: started)
+        return outcome
+    }
+
+    private func transform(_ context: inout RunContext) throws -> FitOutcome {
+        let budget = rules.maxBytes
+        let background = RGB(hex: rules.background) ?? RGB(hex: "#ffffff")!
+        let opened = try open(context)
+        let shape = opened.shape
+        if shape.longEdge < context.info.longEdge {
+            context.steps.append("resize \(context.info.width)×\(context.info.height) → \(shape.width)×\(shape.height)")
+        }
+
+        if shape.hasAlpha && rules.keepPNGForAlpha && pngMayFit(context, outputPixels: shape.pixels) {
+            let memory = try decoded(opened, context)
+            if try memory.minimumAlpha() < 255 {
+                let estimate = try SizeEstimator(memory)?.pngBytes() ?? 0
+                if estimate <= Double(budget) * 1.25 {
+                    let png = try encoded(context) { try memory.png(compression: 6) }
+                    context.encodes += 1
+                    if png.count <= budget {
+                        context.steps.append("keep PNG for transparency (\(Self.megabytes(png.count)))")
+                        return try context.finish(
+                            bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
+                    }
+                    context.steps.append("PNG would be \(Self.megabytes(png.count))")
+                } else {
+                    context.steps.append("PNG would be about \(Self.megabytes(Int(estimate)))")
+                }
+            }
+            context.steps.append("flatten transparency onto \(rules.background)")
+            return try fitJPEG(try memory.flatten(onto: background), &context)
+        }
+
+        if shape.hasAlpha { context.steps.append("flatten transparency onto \(rules.background)") }
+        let flat = try opened.flatten(onto: background)
+        if streamsFirst(context, outputPixels: shape.pixels) {
+            // One pass from the file, as vipsthumbnail does: no full-size copy in memory. When the
+            // best quality fits, the search is over; otherwise decode once into memory and search.
+            let quality = rules.jpegQuality.max
+            if let written = try streamJPEG(flat, quality: quality, &context) {
+                return written
+            }
+            let memory = try decoded(try open(context).flatten(onto: background), context)
+            return try fitJPEG(memory, &context, knownTooBig: quality)
+        }
+        return try fitJPEG(try decoded(flat, context), &context)
+    }
+
+    /// Opens the source shrunk to the long edge, upright, in 8-bit sRGB or grey.
+    private func open(_ context: RunContext) throws -> VipsImage {
+        let longEdge = min(rules.maxLongEdge, context.info.longEdge)
+        let image: VipsImage
+        do {
+            image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: true)
+        } catch let failure as VipsFailure {
+            // A broken or unusual ICC profile: fall back to libvips' own conversion to sRGB.
+            logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\(failure.reason)"])
+            do {
+                image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: false)
+            } catch let failure as VipsFailure {
+                throw damaged(context, failure)
+            }
+        }
+        do { return try image.toSRGB8() } catch let failure as VipsFailure { throw damaged(context, failure) }
+    }
+
+    private func decoded(_ image: VipsImage, _ context: RunContext) throws -> VipsImage {
+        do { return try image.copyToMemory() } catch let failure as VipsFailure { throw damaged(context, failure) }
+    }
+
+    private func encoded(_ context: RunContext, _ encode: () throws -> [UInt8]) throws -> [UInt8] {
+        do { return try encode() } catch let failure as VipsFailure { throw damaged(context, failure) }
+    }
+
+    private func damaged(_ context: RunContext, _ failure: VipsFailure) -> WabaMediaError {
+        WabaMediaError(
+            .unsupportedInput,
+            "\(context.source.name): the image data is damaged or truncated and cannot be decoded (\(failure.reason))",
+            hint: "export or download the image again from its original")
+    }
+
+    // MARK: - Choosing a path
+
+    /// Whether a PNG of this image could plausibly fit: only then is it decoded to look at its alpha.
+    private func pngMayFit(_ context: RunContext, outputPixels: Int) -> Bool {
+        guard context.inputMIME == "image/png" else { return true }
+        let ratio = Double(outputPixels) / Double(context.info.pixelCount)
+        return Double(context.inputBytes) * ratio <= Double(rules.maxBytes) * 1.5
+    }
+
+    /// Whether to try the best quality in one streaming pass before holding the image in memory:
+    /// for cheap decoders when the input's bytes per pixel suggest it fits.
+    private func streamsFirst(_ context: RunContext, outputPixels: Int) -> Bool {
+        let ratio = Double(outputPixels) / Double(context.info.pixelCount)
+        let predicted: Double
+        switch context.inputMIME {
+        case "image/jpeg": predicted = Double(context.inputBytes) * ratio
+        case "image/webp": predicted = Double(context.inputBytes) * ratio * 2
+        case "image/png", "image/gif", "image/bmp", "image/tiff":
+            // Lossless sources say little about JPEG size; a detailed photo at high quality
+            // takes about half a byte per pixel.
+            predicted = Double(outputPixels) * 0.5
+        default:
+            // HEIC and AVIF decode slowly: decoding twice costs more than memory does.
+            return false
+        }
+        return predicted <= Double(rules.maxBytes) * 1.15
+    }
+
+    // MARK: - Encoding
+
+    private func streamJPEG(_ image: VipsImage, quality: Int, _ context: inout RunContext) throws -> FitOutcome? {
+        let shape = image.shape
+        context.encodes += 1
+        switch context.destination {
+        case .memory:
+            let bytes = try encoded(context) { try image.jpeg(quality: quality) }
+            guard bytes.count <= rules.maxBytes else {
+                context.steps.append("quality \(quality) gives \(Self.megabytes(bytes.count))")
+                return nil
+            }
+            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
+            return try context.finish(
+                bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+        case .file:
+            let target = try context.outputPath(for: "image/jpeg")
+            let temporary = try TemporaryFile(near: target)
+            do {
+                try image.writeJPEG(to: temporary.path, quality: quality)
+            } catch let failure as VipsFailure {
+                throw damaged(context, failure)
+            }
+            let size = try temporary.size()
+            guard size <= rules.maxBytes else {
+                context.steps.append("quality \(quality) gives \(Self.megabytes(size))")
+                return nil
+            }
+            try temporary.commit(to: target)
+            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
+            return context.finished(
+                path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality
+            )
+        }
+    }
+
+    /// Searches the JPEG quality for the largest output within budget, shrinking the image when
+    /// even the lowest quality is too large. `image` must be in memory: it is encoded many times.
+    private func fitJPEG(_ image: VipsImage, _ context: inout RunContext, knownTooBig: Int? = nil) throws -> FitOutcome
+    {
+        var current = image
+        var tooBig = knownTooBig
+        for _ in 0..<12 {
+            let shape = current.shape
+            switch try searchQuality(current, context: &context, knownTooBig: tooBig) {
+            case .fits(let bytes, let quality):
+                context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
+                return try context.finish(
+                    bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+            case .tooLargeAtMinimum(let bytes):
+                // JPEG size grows about with the pixel count: aim a little under the budget.
+                let scale = min(0.9, max(0.5, (Double(rules.maxBytes) * 0.85 / Double(bytes)).squareRoot()))
+                guard shape.longEdge > 16 else { break }
+                current = try current.resized(by: scale).copyToMemory()
+                tooBig = nil
+                let next = current.shape
+                context.steps.append(
+                    "quality \(rules.jpegQuality.min) gives \(Self.megabytes(bytes)): shrink "
+                        + "\(shape.width)×\(shape.height) → \(next.width)×\(next.height)")
+            }
+        }
+        throw WabaMediaError(
+            .transformFailed, "\(context.source.name): no size and quality fits \(Self.megabytes(rules.maxBytes))",
+            hint: "raise image.max_bytes or lower image.jpeg_quality.min in a custom profile")
+    }
+
+    private enum SearchResult {
+        case fits([UInt8], quality: Int)
+        case tooLargeAtMinimum(Int)
+    }
+
+    private func searchQuality(_ image: VipsImage, context: inout RunContext, knownTooBig: Int?) throws -> SearchResult
+    {
+        let budget = rules.maxBytes
+        let range = rules.jpegQuality
+        let estimator = try SizeEstimator(image)
+        // Qualities known to fit (the largest) and known not to (the smallest): the answer lies between.
+        var best: (bytes: [UInt8], quality: Int)?
+        var smallestTooBig = knownTooBig.map { min($0, range.max + 1) } ?? range.max + 1
+        var sizeAtMinimum = 0
+        // Actual over estimated size, learnt from each full encode.
+        var correction = 1.0
+        func guess() throws -> Int {
+            let low = (best?.quality ?? range.min - 1) + 1
+            let high = smallestTooBig - 1
+            guard let estimator, low < high else {
+                return best == nil ? max(low, min(high, range.max)) : (low + high + 1) / 2
+            }
+            let goal = Double(budget) * (1 + options.targetFill) / 2 / correction
+            return try estimator.largestJPEGQuality(in: low...high, under: goal)
+        }
+        while true {
+            let low = (best?.quality ?? range.min - 1) + 1
+            guard low < smallestTooBig else { break }
+            let quality = try guess()
+            let bytes = try encoded(context) { try image.jpeg(quality: quality) }
+            context.encodes += 1
+            logger?.trace("encoded", metadata: ["quality": "\(quality)", "bytes": "\(bytes.count)"])
+            if let estimate = try estimator?.jpegBytes(quality: quality), estimate > 0 {
+                correction = Double(bytes.count) / estimate
+            }
+            if bytes.count <= budget {
+                best = (bytes, quality)
+                if quality == range.max || Double(bytes.count) >= Double(budget) * options.targetFill { break }
+            } else {
+                smallestTooBig = quality
+                if quality == range.min { sizeAtMinimum = bytes.count }
+            }
+        }
+        if let best { return .fits(best.bytes, quality: best.quality) }
+        return .tooLargeAtMinimum(sizeAtMinimum)
+    }
+
+    private func log(_ result: ImageFitResult, started: ContinuousClock.Instant) {
+        logger?.debug(
+            "fitted image",
+            metadata: [
+                "input_bytes": "\(result.inputBytes)", "output_bytes": "\(result.outputBytes)",
+                "quality": "\(result.quality.map(String.init) ?? "-")", "encodes": "\(result.encodes)",
+                "elapsed": "\(ContinuousClock.now - started)",
+            ])
+    }
+}
+
+// MARK: - Sizes from a sample
+
+/// Estimates encoded sizes from evenly spread strips of about an eighth of the image: JPEG and PNG
+/// code blocks and rows independently, so the strips' size scales to the whole.
+private final class SizeEstimator {
+    private let sample: VipsImage
+    private let scale: Double
+    private var jpegSizes: [Int: Double] = [:]
+
+    /// nil when the image is small enough to encode whole.
+    init?(_ image: VipsImage) throws {
+        let shape = image.shape
+        guard shape.pixels >= 1_000_000, shape.height >= 512 else { return nil }
+        let count = 16
+        let stripHeight = max(16, shape.height / (8 * count) / 16 * 16)
+        sample = try image.sampleStrips(count: count, stripHeight: stripHeight)
+        scale = Double(shape.height) / Double(sample.shape.height)
+    }
+
+    func jpegBytes(quality: Int) throws -> Double {
+        if let known = jpegSizes[quality] { return known }
+        let size = Double(try sample.jpeg(quality: quality).count) * scale
+        jpegSizes[quality] = size
+        return size
+    }
+
+    func pngBytes() throws -> Double { Double(try sample.png(compression: 6).count) * scale }
+
+    /// The largest quality in `range` whose estimate stays under `goal` (the lowest if none does).
+    func largestJPEGQuality(in range: ClosedRange<Int>, under goal: Double) throws -> Int {
+        var low = range.lowerBound
+        var high = range.upperBound
+        if try jpegBytes(quality: high) <= goal { return high }
+        if try jpegBytes(quality: low) > goal { return low }
+        // Invariant: low fits the goal, high does not.
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if try jpegBytes(quality: middle) <= goal { low = middle } else { high = middle }
+        }
+        return low
+    }
+}
+
+// MARK: - Per-run state
+
+private enum FitDestination {
+    case memory
+    case file((String) throws -> String)
+}
+
+private struct FitOutcome {
+    var result: ImageFitResult
+    var bytes: [UInt8]?
+}
+
+private struct RunContext {
+    var source: ImageSource
+    var info: ImageInfo
+    var inputMIME: String
+    var inputBytes: Int
+    var destination: FitDestination
+    var steps: [String] = []
+    var encodes = 0
+
+    /// The path the caller wants for this output type; never the input itself.
+    func outputPath(for mime: String) throws -> String {
+        guard case .file(let choose) = destination else {
+            preconditionFailure("outputPath(for:) needs a file destination")
+        }
+        let path = try choose(mime)
+        if case .file(let input) = source, Self.sameFile(path, input) {
+            throw WabaMediaError(
+                .invalidArgument, "\(path): the output would overwrite the input",
+                hint: "choose another output path or folder")
+        }
+        return path
+    }
+
+    private static func sameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat()
+        var b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else {
+            return URL(fileURLWithPath: first).standardized.path == URL(fileURLWithPath: second).standardized.path
+        }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
+    /// Delivers the output: returned in memory, or written atomically to its file.
+    func finish(
+        bytes: [UInt8], mime: String, width: Int, height: Int, quality: Int?, passedThrough: Bool = false
+    ) throws -> FitOutcome {
+        switch destination {
+        case .memory:
+            var outcome = finished(
+                path: nil, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
+            outcome.result.passedThrough = passedThrough
+            outcome.bytes = bytes
+            return outcome
+        case .file:
+            let target = try outputPath(for: mime)
+            let temporary = try TemporaryFile(near: target)
+            try temporary.write(bytes)
+            try temporary.commit(to: target)
+            var outcome = finished(
+                path: target, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
+            outcome.result.passedThrough = passedThrough
+            return outcome
+        }
+    }
+
+    func finished(path: String?, size: Int, mime: String, width: Int, height: Int, quality: Int?) -> FitOutcome {
+        FitOutcome(
+            result: ImageFitResult(
+                output: path, inputBytes: inputBytes, outputBytes: size, inputMIME: inputMIME, outputMIME: mime,
+                inputWidth: info.width, inputHeight: info.height, outputWidth: width, outputHeight: height,
+                quality: quality, passedThrough: false, encodes: encodes, steps: steps),
+            bytes: nil)
+    }
+}

@@ -1,0 +1,79 @@
+extension ImageFitter {
+    /// What `prepare` would do to an inspected image, in words people read, so `check` can say it
+    /// without transforming anything. An image that conforms yields `["keep unchanged"]`; one that
+    /// cannot be prepared yields the reason, starting with "refuse".
+    public static func plan(for inspection: Inspection, profile: MediaProfile) -> [String] {
+        let rules = profile.image
+        guard let image = inspection.image else {
+            return ["refuse: \(inspection.imageDamage ?? "not a readable image")"]
+        }
+        if let damage = inspection.imageDamage { return ["refuse: \(damage)"] }
+        guard image.pixelCount <= rules.maxInputPixels else {
+            return [
+                "refuse: \(image.width)×\(image.height) is \(megapixels(image.pixelCount)), over the limit of "
+                    + megapixels(rules.maxInputPixels)
+            ]
+        }
+        let fitter = ImageFitter(rules: rules)
+        if fitter.conforms(image, mime: inspection.mime, size: inspection.size) { return ["keep unchanged"] }
+        var steps = conversionSteps(info: image, mime: inspection.mime, rules: rules)
+        if image.longEdge > rules.maxLongEdge {
+            let scale = Double(rules.maxLongEdge) / Double(image.longEdge)
+            let width = max(1, Int((Double(image.width) * scale).rounded()))
+            let height = max(1, Int((Double(image.height) * scale).rounded()))
+            steps.append("resize \(image.width)×\(image.height) → \(width)×\(height)")
+        }
+        if image.hasAlpha {
+            steps.append(
+                rules.keepPNGForAlpha
+                    ? "keep PNG if the transparency matters and fits, else flatten onto \(rules.background)"
+                    : "flatten transparency onto \(rules.background)")
+        }
+        steps.append("fit under \(megabytes(rules.maxBytes))")
+        return steps
+    }
+
+    /// The conversions an image needs before encoding, for the plan and the run's steps.
+    static func conversionSteps(info: ImageInfo, mime: String, rules: ImageRules) -> [String] {
+        var steps: [String] = []
+        let output = info.hasAlpha && rules.keepPNGForAlpha ? "JPEG or PNG" : "JPEG"
+        if !rules.formats.contains(where: { $0.mime == mime }) {
+            steps.append("convert \(formatName(mime)) to \(output)")
+        }
+        if info.pages > 1 { steps.append("keep the first of \(info.pages) frames") }
+        if info.orientation != 1 { steps.append("rotate upright (EXIF orientation \(info.orientation))") }
+        if info.bitsPerSample != 8 { steps.append("convert \(info.bitsPerSample)-bit to 8-bit") }
+        switch info.colourSpace {
+        case "srgb", "b-w", "rgb", "rgb16", "grey16", "multiband": break
+        default: steps.append("convert \(info.colourSpace.uppercased()) to sRGB")
+        }
+        if info.hasICCProfile { steps.append("convert colours to sRGB") }
+        var metadata: [String] = []
+        if info.hasEXIF { metadata.append("EXIF") }
+        if info.hasXMP { metadata.append("XMP") }
+        if !metadata.isEmpty { steps.append("strip metadata (\(metadata.joined(separator: ", ")))") }
+        return steps
+    }
+
+    static func formatName(_ mime: String) -> String {
+        let subtype = mime.split(separator: "/").last.map(String.init) ?? mime
+        return subtype.replacingOccurrences(of: "x-", with: "").uppercased()
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        bytes >= 1_000_000
+            ? "\((Double(bytes) / 1_000_000).formatted(decimals: 1)) MB"
+            : "\((Double(bytes) / 1_000).formatted(decimals: 0)) KB"
+    }
+
+    static func megapixels(_ pixels: Int) -> String { "\((Double(pixels) / 1_000_000).formatted(decimals: 1)) MP" }
+}
+
+extension Double {
+    fileprivate func formatted(decimals: Int) -> String {
+        var factor = 1.0
+        for _ in 0..<decimals { factor *= 10 }
+        let rounded = (self * factor).rounded() / factor
+        return decimals == 0 ? String(Int(rounded)) : String(rounded)
+    }
+}

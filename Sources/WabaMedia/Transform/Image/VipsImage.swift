@@ -1,0 +1,126 @@
+internal import CVipsShim
+
+/// An owned reference to a libvips image. libvips images are immutable once built, so one handle
+/// may be read (encoded) from several threads at once.
+final class VipsImage: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    private init(_ handle: OpaquePointer) { self.handle = handle }
+
+    deinit { wm_vips_image_release(handle) }
+
+    struct Shape: Hashable {
+        var width: Int
+        var height: Int
+        var bands: Int
+        var hasAlpha: Bool
+        var pixels: Int { width * height }
+        var longEdge: Int { max(width, height) }
+    }
+
+    var shape: Shape {
+        var shape = wm_image_shape()
+        wm_vips_image_shape(handle, &shape)
+        return Shape(
+            width: Int(shape.width), height: Int(shape.height), bands: Int(shape.bands),
+            hasAlpha: shape.has_alpha != 0)
+    }
+
+    /// Runs a shim call that produces an image, turning failure into a thrown error with libvips' reason.
+    private static func make(
+        _ what: @autoclosure () -> String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
+    ) throws -> VipsImage {
+        var result: OpaquePointer?
+        guard call(&result) == 0, let result else { throw VipsFailure(operation: what(), reason: Vips.takeError()) }
+        return VipsImage(result)
+    }
+
+    static func thumbnail(path: String, loader: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
+        try make("open", { wm_vips_thumbnail_file(path, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
+    }
+
+    /// The buffer must outlive the image: libvips reads it lazily.
+    static func thumbnail(buffer: UnsafeRawBufferPointer, loader: String, longEdge: Int, exportSRGB: Bool) throws
+        -> VipsImage
+    {
+        try make("open") {
+            wm_vips_thumbnail_buffer(buffer.baseAddress, buffer.count, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0)
+        }
+    }
+
+    func thumbnail(longEdge: Int) throws -> VipsImage {
+        try Self.make("resize", { wm_vips_thumbnail_image(handle, Int32(longEdge), $0) })
+    }
+
+    func toSRGB8() throws -> VipsImage { try Self.make("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
+
+    func flatten(onto colour: RGB) throws -> VipsImage {
+        try Self.make(
+            "flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
+    }
+
+    func copyToMemory() throws -> VipsImage { try Self.make("decode", { wm_vips_copy_memory(handle, $0) }) }
+
+    func resized(by scale: Double) throws -> VipsImage {
+        try Self.make("resize", { wm_vips_resize(handle, scale, $0) })
+    }
+
+    func sampleStrips(count: Int, stripHeight: Int) throws -> VipsImage {
+        try Self.make("sample", { wm_vips_sample_strips(handle, Int32(count), Int32(stripHeight), $0) })
+    }
+
+    func minimumAlpha() throws -> Double {
+        var minimum = 0.0
+        guard wm_vips_alpha_min(handle, &minimum) == 0 else {
+            throw VipsFailure(operation: "read alpha", reason: Vips.takeError())
+        }
+        return minimum
+    }
+
+    func jpeg(quality: Int) throws -> [UInt8] {
+        try Self.blob("encode JPEG") { wm_vips_jpeg_blob(handle, Int32(quality), $0) }
+    }
+
+    func png(compression: Int) throws -> [UInt8] {
+        try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), $0) }
+    }
+
+    func writeJPEG(to path: String, quality: Int) throws {
+        guard wm_vips_jpeg_file(handle, path, Int32(quality)) == 0 else {
+            throw VipsFailure(operation: "encode JPEG", reason: Vips.takeError())
+        }
+    }
+
+    private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8]
+    {
+        var blob: OpaquePointer?
+        guard call(&blob) == 0, let blob else { throw VipsFailure(operation: what, reason: Vips.takeError()) }
+        defer { wm_vips_blob_release(blob) }
+        let count = wm_vips_blob_length(blob)
+        guard count > 0, let data = wm_vips_blob_data(blob) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: data, count: count))
+    }
+}
+
+/// A libvips operation that failed, with the reason copied out of its error buffer.
+struct VipsFailure: Error {
+    var operation: String
+    var reason: String
+}
+
+/// An 8-bit RGB colour.
+struct RGB: Hashable, Sendable {
+    var red: Int
+    var green: Int
+    var blue: Int
+
+    /// Parses `#rrggbb` or `#rgb`.
+    init?(hex: String) {
+        var digits = Substring(hex.trimmingPrefix("#"))
+        if digits.count == 3 { digits = Substring(digits.map { "\($0)\($0)" }.joined()) }
+        guard digits.count == 6, let value = Int(digits, radix: 16) else { return nil }
+        red = (value >> 16) & 0xFF
+        green = (value >> 8) & 0xFF
+        blue = value & 0xFF
+    }
+}
