@@ -25,15 +25,31 @@ struct PrepareCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many files to prepare at once.")
     var jobs: Int = 1
 
-    @Argument(help: "The files to prepare.")
-    var files: [String]
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Bulk mode: prepare a whole campaign (files, folders, patterns, manifests) into this folder, with a manifest.jsonl of the results.",
+            valueName: "folder"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("A campaign manifest (.csv or .jsonl), with --out; may be repeated.", valueName: "file"))
+    var manifest: [String] = []
+
+    @Option(name: .long, help: "The manifests' format, when their extension does not say.")
+    var manifestFormat: ManifestFormat?
+
+    @Argument(help: "The files to prepare (with --out: also folders, glob patterns and URLs).")
+    var files: [String] = []
 
     func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
-        guard !files.isEmpty else { throw ValidationError("give at least one file to prepare") }
+        guard !files.isEmpty || !manifest.isEmpty else { throw ValidationError("give at least one file to prepare") }
+        guard manifest.isEmpty || out != nil else { throw ValidationError("--manifest needs --out FOLDER") }
+        guard out == nil || output == nil else { throw ValidationError("give either --out (bulk) or -o, not both") }
     }
 
     func run() async throws {
+        if let out { return try await runBulk(into: out) }
         let profile = try profileOptions.load()
         let destination = try OutputDestination(output, inputCount: files.count)
         let preparer = Preparer(

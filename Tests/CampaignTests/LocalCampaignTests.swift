@@ -246,3 +246,48 @@ struct ManifestTests {
         #expect(try await wamediaAsync(["check", "--manifest", text, "--manifest-format", "csv"]).status == 1)
     }
 }
+
+@Suite("prepare in bulk")
+struct BulkPrepareTests {
+    @Test("prepare --out writes ok and fixable assets, once per content, and a manifest that checks clean")
+    func bulkPrepare() async throws {
+        let input = try makeTemporaryDirectory("wamedia-bulk-in")
+        let out = try makeTemporaryDirectory("wamedia-bulk-out").appendingPathComponent("ready")
+        try FileManager.default.createDirectory(
+            at: input.appendingPathComponent("b"), withIntermediateDirectories: true)
+        for (source, name) in [
+            ("photo.jpg", "photo.jpg"), ("sticker.webp", "sticker.webp"), ("invoice.pdf", "invoice.pdf"),
+            ("truncated.jpg", "truncated.jpg"), ("photo.jpg", "b/photo.jpg"), ("invoice.pdf", "b/invoice.doc"),
+            ("clip.mp4", "clip.mp4"),
+        ] {
+            try FileManager.default.copyItem(at: sample(source), to: input.appendingPathComponent(name))
+        }
+        let run = try await wamediaAsync(["prepare", "--format", "json", "--out", out.path, input.path])
+        #expect(run.status == 1, "a rejected asset fails the run: \(run.standardError)")
+        let assets = try run.jsonLines()
+        #expect(assets.count == 7)
+        let byOrigin = Dictionary(uniqueKeysWithValues: assets.map { ($0["source"] as! String, $0) })
+        func origin(_ name: String) -> String { input.appendingPathComponent(name).path }
+        #expect(byOrigin[origin("sticker.webp")]?["output"] as? String == "sticker.jpg")
+        #expect(byOrigin[origin("sticker.webp")]?["action"] as? String == "transformed")
+        #expect(byOrigin[origin("truncated.jpg")]?["output"] == nil)
+        // The walk visits b/ first: its files are the first of their contents.
+        #expect(byOrigin[origin("photo.jpg")]?["action"] as? String == "shared")
+        #expect(byOrigin[origin("photo.jpg")]?["output"] as? String == "photo.jpg")
+        #expect(byOrigin[origin("invoice.pdf")]?["duplicate_of"] as? String == origin("b/invoice.doc"))
+        #expect(byOrigin[origin("b/invoice.doc")]?["output"] as? String == "invoice.pdf", "named after its content")
+
+        let written = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(written == ["clip.mp4", "invoice.pdf", "manifest.jsonl", "photo.jpg", "sticker.jpg"])
+        let rows = try String(contentsOf: out.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(rows.count == 6, "every asset but the rejected one")
+
+        let recheck = try await wamediaAsync([
+            "check", "--format", "json", "--manifest", out.appendingPathComponent("manifest.jsonl").path,
+        ])
+        #expect(recheck.status == 0, "\(recheck.standardOutput)")
+        let (_, summary) = try recheck.assetsAndSummary()
+        #expect(summary["fixable"] as? Int == 0 && summary["rejected"] as? Int == 0 && summary["total"] as? Int == 6)
+    }
+}

@@ -136,7 +136,7 @@ public struct CampaignRunner: Sendable {
         }
     }
 
-    private static func checkFile(
+    static func checkFile(
         _ path: String, asset: CampaignAsset, checker: MediaChecker,
         inspections: OnceCache<Result<Inspection, any Error>>
     ) async -> Outcome {

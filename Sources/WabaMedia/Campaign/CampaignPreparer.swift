@@ -1,0 +1,217 @@
+import Foundation
+
+/// What bulk preparation did with one asset.
+public struct PreparedAsset: Sendable, Hashable, Encodable {
+    public var result: CampaignResult
+    /// The file written in the output folder (its name, relative to the folder), or the URL kept as is.
+    /// Nil when the asset was rejected or could not be prepared.
+    public var media: String?
+    /// How the output was made: `copied`, `transformed`, `url` (sent by URL, not downloaded), `shared`
+    /// (the same content as an earlier asset, whose output it uses).
+    public var action: String?
+    /// The steps the transform took, in words.
+    public var steps: [String]
+    /// Why preparing failed, when it did (the asset is then left out of the output manifest).
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case media, action, steps, error
+        case output = "output"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(media, forKey: .output)
+        try container.encodeIfPresent(action, forKey: .action)
+        if !steps.isEmpty { try container.encode(steps, forKey: .steps) }
+        try container.encodeIfPresent(error, forKey: .error)
+    }
+
+    /// The row of the output folder's manifest, when the asset can be sent from it.
+    public var manifestRow: [String: String]? {
+        guard let media, error == nil, result.verdict != .rejected else { return nil }
+        var row = ["media": media, "media_type": result.report.mediaType.rawValue, "source": result.origin]
+        if let caption = captionForRow { row["caption"] = caption }
+        if let fileName = fileNameForRow { row["file_name"] = fileName }
+        return row
+    }
+
+    var captionForRow: String?
+    var fileNameForRow: String?
+}
+
+/// `prepare` over a whole campaign: every asset checked; ok ones copied, fixable ones transformed into
+/// `folder`, rejected ones reported; the same content is prepared once. The caller writes the
+/// manifest of the results from ``PreparedAsset/manifestRow`` (in input order) so the campaign can be
+/// sent from the folder.
+public struct CampaignPreparer: Sendable {
+    public var checker: MediaChecker
+    public var transformer: MediaTransformer
+    public var folder: String
+    public var jobs: Int
+
+    public init(checker: MediaChecker, transformer: MediaTransformer, folder: String, jobs: Int) {
+        precondition(jobs > 0, "jobs must be positive")
+        self.checker = checker
+        self.transformer = transformer
+        self.folder = folder
+        self.jobs = jobs
+    }
+
+    public func run(_ entries: some Sequence<CampaignEntry>, emit: (PreparedAsset) async throws -> Void)
+        async throws
+    {
+        let inspections = OnceCache<Result<Inspection, any Error>>()
+        let outputs = OnceCache<Result<(String, String, [String]), WabaMediaError>>()
+        var firstByContent: [String: String] = [:]
+        let checker = self.checker
+        let transformer = self.transformer
+        let folder = self.folder
+        let slots = AsyncSemaphore(jobs)
+
+        try await forEachConcurrently(UniqueStems(entries), width: jobs) { item -> (PreparedAsset, String?) in
+            let (entry, stem) = item
+            switch entry {
+            case .invalid(let invalid):
+                let result = CampaignResult(
+                    index: 0, origin: invalid.origin, report: CampaignRunner.report(for: invalid))
+                return (PreparedAsset(result: result, steps: []), nil)
+            case .asset(let asset):
+                switch asset.location {
+                case .url(let url):
+                    let report = ValidationReport(
+                        inspection: Inspection(
+                            file: url, size: 0,
+                            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown")),
+                        mediaType: asset.mediaType ?? .document,
+                        findings: [
+                            Finding(
+                                .notFetched, .warning, message: "\(url) is sent by URL; prepare does not fetch it",
+                                hint: "run 'wamedia check' on the manifest to check what the platform will fetch")
+                        ], effectiveMIME: "application/x-unknown")
+                    var prepared = PreparedAsset(
+                        result: CampaignResult(index: 0, origin: asset.origin, report: report), media: url,
+                        action: "url", steps: [])
+                    prepared.captionForRow = asset.caption
+                    prepared.fileNameForRow = asset.fileName
+                    return (prepared, nil)
+                case .file(let path):
+                    await slots.wait()
+                    defer { slots.signal() }
+                    let outcome = await CampaignRunner.checkFile(
+                        path, asset: asset, checker: checker, inspections: inspections)
+                    var prepared = PreparedAsset(
+                        result: CampaignResult(
+                            index: 0, origin: asset.origin, report: outcome.report, sha256: outcome.sha256),
+                        steps: [])
+                    prepared.captionForRow = asset.caption
+                    prepared.fileNameForRow = asset.fileName ?? outcome.report.suggestedFileName
+                    guard outcome.report.verdict != .rejected, let sha256 = outcome.sha256 else {
+                        return (prepared, nil)
+                    }
+                    let key = sha256 + "\u{0}" + outcome.report.mediaType.rawValue
+                    let report = outcome.report
+                    let output = await outputs.value(for: key) {
+                        await offload {
+                            Result { () throws(WabaMediaError) in
+                                try Self.write(
+                                    path, report: report, stem: stem, folder: folder, transformer: transformer)
+                            }
+                        }
+                    }
+                    switch output {
+                    case .success(let (name, action, steps)):
+                        prepared.media = name
+                        prepared.action = action
+                        prepared.steps = steps
+                    case .failure(let error):
+                        prepared.error = error.message
+                    }
+                    return (prepared, key)
+                }
+            }
+        } emit: { index, item in
+            var (prepared, key) = item
+            prepared.result.index = index
+            if let key, prepared.media != nil {
+                if let first = firstByContent[key] {
+                    prepared.result.duplicateOf = first
+                    prepared.action = "shared"
+                } else {
+                    firstByContent[key] = prepared.result.origin
+                }
+            }
+            try await emit(prepared)
+        }
+    }
+
+    /// Copies or transforms one asset into the folder; returns its name there, the action and the steps.
+    static func write(
+        _ path: String, report: ValidationReport, stem: String, folder: String, transformer: MediaTransformer
+    ) throws(WabaMediaError) -> (String, String, [String]) {
+        let canonical = transformer.profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
+        let ownExtension = URL(fileURLWithPath: path).pathExtension
+        func destination(_ fileExtension: String) -> String {
+            URL(fileURLWithPath: folder).appendingPathComponent(
+                fileExtension.isEmpty ? stem : "\(stem).\(fileExtension)"
+            ).path
+        }
+        do {
+            if report.verdict == .fixable,
+                let transformed = try transformer.transform(path, report: report, writingTo: destination)
+            {
+                return (URL(fileURLWithPath: transformed.path).lastPathComponent, "transformed", transformed.steps)
+            }
+            if report.verdict == .fixable && canonical == nil {
+                throw WabaMediaError(
+                    .transformFailed, "\(path): nothing in the pipeline makes this \(report.mediaType) conform yet",
+                    hint: "convert it by hand; the findings say what is wrong")
+            }
+            let target = destination(canonical ?? ownExtension)
+            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+            try FileManager.default.copyItem(atPath: path, toPath: target)
+            let steps =
+                canonical.map { $0 != ownExtension.lowercased() ? ["named .\($0) after its content"] : [] } ?? []
+            return (URL(fileURLWithPath: target).lastPathComponent, "copied", steps)
+        } catch let error as WabaMediaError {
+            throw error
+        } catch {
+            throw WabaMediaError(.transformFailed, "\(path): \(error)", hint: "check the output folder")
+        }
+    }
+}
+
+extension Finding.Code {
+    /// A remote asset `prepare` passes on by URL without fetching it.
+    public static let notFetched: Self = "not-fetched"
+}
+
+/// Gives each entry an output name stem no earlier entry has, in input order: `photo`, `photo-2`, ...
+struct UniqueStems<Base: Sequence<CampaignEntry>>: Sequence {
+    let base: Base
+    init(_ base: Base) { self.base = base }
+
+    func makeIterator() -> Iterator { Iterator(base: base.makeIterator()) }
+
+    struct Iterator: IteratorProtocol {
+        var base: Base.Iterator
+        var taken: Set<String> = []
+
+        mutating func next() -> (CampaignEntry, String)? {
+            guard let entry = base.next() else { return nil }
+            guard case .asset(let asset) = entry, case .file(let path) = asset.location else { return (entry, "") }
+            let name = asset.fileName ?? URL(fileURLWithPath: path).lastPathComponent
+            var stem = String(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent)
+                .map { $0 == "/" || $0 == "\\" || $0.isNewline ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+            if stem.isEmpty || stem.hasPrefix(".") { stem = "asset" + stem }
+            var candidate = stem
+            var counter = 2
+            while !taken.insert(candidate.lowercased()).inserted {
+                candidate = "\(stem)-\(counter)"
+                counter += 1
+            }
+            return (entry, candidate)
+        }
+    }
+}
