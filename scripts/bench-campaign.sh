@@ -23,7 +23,7 @@ trap cleanup EXIT
 # Small files of every kind, each made unique by a trailing line so no two share a SHA-256
 # (duplicates would be inspected once and flatter the figures).
 python3 - "$work/files" "$count" <<'PY'
-import os, sys
+import os, struct, sys
 folder, count = sys.argv[1], int(sys.argv[2])
 os.makedirs(folder)
 kinds = ["invoice.pdf", "logo.png", "notes.txt", "report.docx", "tone.mp3", "voice.ogg", "clip.mp4",
@@ -32,8 +32,11 @@ data = {k: open(os.path.join("samples", k), "rb").read() for k in kinds}
 for i in range(count):
     kind = kinds[i % len(kinds)]
     stem, ext = kind.rsplit(".", 1)
+    tag = b"\n%% " + str(i).encode() + b"\n"
+    if ext == "mp4":  # an MP4 may only end with boxes: a 'free' box carries the tag
+        tag = struct.pack(">I", 8 + len(tag)) + b"free" + tag
     with open(os.path.join(folder, f"{i:05d}-{stem}.{ext}"), "wb") as f:
-        f.write(data[kind] + b"\n%% " + str(i).encode() + b"\n")
+        f.write(data[kind] + tag)
 PY
 (cd "$work/files" && ls) > "$work/list"
 

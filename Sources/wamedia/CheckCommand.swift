@@ -136,6 +136,15 @@ struct CheckCommand: AsyncParsableCommand {
     static func tuneForManyFiles(jobs: Int) {
         guard jobs > 1 else { return }
         setenv("VIPS_CONCURRENCY", "1", 0)
+        #if os(Linux)
+            // glibc gives each new thread its own malloc arena, each keeping freed memory for reuse:
+            // with libvips' threads that is tens of MB that a long run never needs. (mallopt is not
+            // in the Glibc module; M_ARENA_MAX is -8 in malloc.h.)
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+                typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+                _ = unsafeBitCast(symbol, to: MallOpt.self)(-8, Int32(min(jobs, 4)))
+            }
+        #endif
     }
 
     static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {

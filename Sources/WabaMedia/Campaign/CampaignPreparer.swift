@@ -69,6 +69,8 @@ public struct CampaignPreparer: Sendable {
         let transformer = self.transformer
         let folder = self.folder
         let slots = AsyncSemaphore(jobs)
+        let workers = BlockingWorkers(count: jobs)
+        defer { workers.shutdown() }
 
         try await forEachConcurrently(UniqueStems(entries), width: jobs) { item -> (PreparedAsset, String?) in
             let (entry, stem) = item
@@ -100,7 +102,7 @@ public struct CampaignPreparer: Sendable {
                     await slots.wait()
                     defer { slots.signal() }
                     let outcome = await CampaignRunner.checkFile(
-                        path, asset: asset, checker: checker, inspections: inspections)
+                        path, asset: asset, checker: checker, inspections: inspections, workers: workers)
                     var prepared = PreparedAsset(
                         result: CampaignResult(
                             index: 0, origin: asset.origin, report: outcome.report, sha256: outcome.sha256),
@@ -113,7 +115,7 @@ public struct CampaignPreparer: Sendable {
                     let key = sha256 + "\u{0}" + outcome.report.mediaType.rawValue
                     let report = outcome.report
                     let output = await outputs.value(for: key) {
-                        await offload {
+                        await workers.run {
                             Result { () throws(WabaMediaError) in
                                 try Self.write(
                                     path, report: report, stem: stem, folder: folder, transformer: transformer)

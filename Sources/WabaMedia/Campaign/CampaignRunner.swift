@@ -54,6 +54,8 @@ public struct CampaignRunner: Sendable {
         _ entries: some Sequence<CampaignEntry>, emit: (CampaignResult) async throws -> Void
     ) async throws {
         let fileSlots = AsyncSemaphore(options.fileJobs)
+        let workers = BlockingWorkers(count: options.fileJobs)
+        defer { workers.shutdown() }
         let urlSlots = AsyncSemaphore(options.urlJobs)
         let inspections = OnceCache<Result<Inspection, any Error>>()
         let remoteChecks = OnceCache<RemoteCheck>()
@@ -71,7 +73,8 @@ public struct CampaignRunner: Sendable {
                 case .file(let path):
                     await fileSlots.wait()
                     defer { fileSlots.signal() }
-                    return await Self.checkFile(path, asset: asset, checker: checker, inspections: inspections)
+                    return await Self.checkFile(
+                        path, asset: asset, checker: checker, inspections: inspections, workers: workers)
                 case .url(let url):
                     guard let remote else {
                         return Outcome(
@@ -138,9 +141,9 @@ public struct CampaignRunner: Sendable {
 
     static func checkFile(
         _ path: String, asset: CampaignAsset, checker: MediaChecker,
-        inspections: OnceCache<Result<Inspection, any Error>>
+        inspections: OnceCache<Result<Inspection, any Error>>, workers: BlockingWorkers
     ) async -> Outcome {
-        let digest = await offload { Result { try ContentDigest.sha256(ofFileAt: path) } }
+        let digest = await workers.run { Result { try ContentDigest.sha256(ofFileAt: path) } }
         guard case .success(let sha256) = digest else {
             let error = digest.failure!
             return Outcome(
@@ -149,7 +152,7 @@ public struct CampaignRunner: Sendable {
             )
         }
         let inspection = await inspections.value(for: sha256) {
-            await offload { Result { try checker.inspector.inspect(path: path) } }
+            await workers.run { Result { try checker.inspector.inspect(path: path) } }
         }
         switch inspection {
         case .success(var inspection):
@@ -198,10 +201,39 @@ extension Result {
     }
 }
 
-/// Runs blocking work (file reads, libmagic, libvips) on a thread of its own, off the task pool.
-func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: work()) }
+/// A fixed set of threads for blocking work, so a long run keeps reusing the same few threads
+/// (and the same few malloc arenas and libvips thread states) instead of whatever the system lends.
+final class BlockingWorkers: Sendable {
+    private let jobs = Mutex<[(@Sendable () -> Void)?]>([])
+    private let ready = DispatchSemaphore(value: 0)
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        for index in 0..<count {
+            let thread = Thread { [self] in
+                while true {
+                    ready.wait()
+                    guard let job = jobs.withLock({ $0.removeFirst() }) else { return }
+                    job()
+                }
+            }
+            thread.name = "wamedia-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            jobs.withLock { $0.append { continuation.resume(returning: work()) } }
+            ready.signal()
+        }
+    }
+
+    /// Lets every thread end once the work already queued is done.
+    func shutdown() {
+        jobs.withLock { $0.append(contentsOf: repeatElement(nil, count: count)) }
+        for _ in 0..<count { ready.signal() }
     }
 }
 
@@ -305,7 +337,7 @@ final class OnceCache<Value: Sendable>: Sendable {
     private let state = Mutex(State())
     private let capacity: Int
 
-    init(capacity: Int = 4096) {
+    init(capacity: Int = 1024) {
         self.capacity = capacity
     }
 
