@@ -116,7 +116,7 @@ struct CheckCommand: AsyncParsableCommand {
         var progress = ProgressLine(enabled: Terminal.standardErrorIsTerminal)
         do {
             try await runner.run(entries) { result in
-                progress.clear()
+                progress.clearForOutput()
                 try renderer.add(result)
                 progress.update(renderer.summary)
             }
