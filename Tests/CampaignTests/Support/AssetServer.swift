@@ -75,7 +75,7 @@ final class AssetServer: Sendable {
         both("/loop/b") { _ in redirect("/loop/a") }
         both("/moved/photo.jpg") { _ in redirect("/ok/photo.jpg") }
         both("/slow.jpg") { request in
-            try await Task.sleep(for: .seconds(8))
+            try await Task.sleep(for: .seconds(60))
             return serve(request, photo, type: "image/jpeg", cached)
         }
         router.head("/no-head.pdf") { _, _ in Response(status: .methodNotAllowed) }
