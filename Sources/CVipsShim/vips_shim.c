@@ -1,7 +1,9 @@
 #include "CVipsShim.h"
 
 #include <pthread.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 static pthread_once_t wm_init_once = PTHREAD_ONCE_INIT;
@@ -422,6 +424,88 @@ int wm_vips_jpeg_blob(wm_image *handle, int quality, wm_blob **out) {
 int wm_vips_jpeg_file(wm_image *handle, const char *path, int quality) {
     return vips_jpegsave(WM_IMAGE(handle), path, "Q", quality, "strip", TRUE, "subsample_mode",
                          VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
+}
+
+// ---- Encoding with a byte cap: the encoder stops as soon as its output passes the cap ----
+
+typedef struct {
+    int fd;              // write here when >= 0, else collect in `bytes`
+    GByteArray *bytes;
+    size_t written;
+    size_t cap;
+    int over_cap;
+    int failed_errno;
+} wm_capped_sink;
+
+static gint64 wm_capped_write(VipsTargetCustom *target, const void *data, gint64 length, void *user) {
+    (void)target;
+    wm_capped_sink *sink = (wm_capped_sink *)user;
+    if (sink->written + (size_t)length > sink->cap) {
+        sink->over_cap = 1;
+        return -1;
+    }
+    if (sink->fd >= 0) {
+        const char *cursor = (const char *)data;
+        gint64 left = length;
+        while (left > 0) {
+            ssize_t done = write(sink->fd, cursor, (size_t)left);
+            if (done < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                sink->failed_errno = errno;
+                return -1;
+            }
+            cursor += done;
+            left -= done;
+        }
+    } else {
+        g_byte_array_append(sink->bytes, (const guint8 *)data, (guint)length);
+    }
+    sink->written += (size_t)length;
+    return length;
+}
+
+static int wm_free_byte_array(void *data, void *area) {
+    (void)area;
+    g_free(data);
+    return 0;
+}
+
+int wm_vips_jpeg_capped(wm_image *handle, int fd, int quality, size_t cap, size_t *written, wm_blob **out) {
+    wm_capped_sink sink = {fd, NULL, 0, cap, 0, 0};
+    if (fd < 0) {
+        sink.bytes = g_byte_array_new();
+    }
+    VipsTargetCustom *target = vips_target_custom_new();
+    g_signal_connect(target, "write", G_CALLBACK(wm_capped_write), &sink);
+    int result = vips_jpegsave_target(WM_IMAGE(handle), VIPS_TARGET(target), "Q", quality, "strip", TRUE,
+                                      "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
+    g_object_unref(target);
+    *written = sink.written;
+    if (sink.over_cap) {
+        // Not a failure of the image: the caller learns it is too large and tries otherwise.
+        vips_error_clear();
+        if (sink.bytes != NULL) {
+            g_byte_array_free(sink.bytes, TRUE);
+        }
+        return 1;
+    }
+    if (result != 0) {
+        if (sink.failed_errno != 0) {
+            vips_error("wamedia", "cannot write the output: %s", g_strerror(sink.failed_errno));
+        }
+        if (sink.bytes != NULL) {
+            g_byte_array_free(sink.bytes, TRUE);
+        }
+        return -1;
+    }
+    if (sink.bytes != NULL) {
+        size_t length = sink.bytes->len;
+        void *data = g_byte_array_free(sink.bytes, FALSE);
+        *out = (wm_blob *)vips_blob_new(wm_free_byte_array, data, length);
+    }
+    return 0;
 }
 
 int wm_vips_png_blob(wm_image *handle, int compression, wm_blob **out) {

@@ -81,6 +81,34 @@ final class VipsImage: @unchecked Sendable {
         try Self.blob("encode JPEG") { wm_vips_jpeg_blob(handle, Int32(quality), $0) }
     }
 
+    /// The outcome of an encode that stops once its output passes a byte cap.
+    enum CappedOutput {
+        /// The whole image, within the cap: its bytes (nil when written to a file) and size.
+        case complete([UInt8]?, size: Int)
+        /// The encoder passed the cap after this many bytes and stopped.
+        case overCap(after: Int)
+    }
+
+    /// Encodes as JPEG, giving up as soon as the output passes `cap` bytes: an image that cannot
+    /// fit costs only part of a pass. Writes to `fileDescriptor` when given, else returns the bytes.
+    func jpeg(quality: Int, cap: Int, fileDescriptor: Int32? = nil) throws -> CappedOutput {
+        var written = 0
+        var blob: OpaquePointer?
+        let result = wm_vips_jpeg_capped(handle, fileDescriptor ?? -1, Int32(quality), cap, &written, &blob)
+        switch result {
+        case 0:
+            guard let blob else { return .complete(fileDescriptor == nil ? [] : nil, size: written) }
+            defer { wm_vips_blob_release(blob) }
+            let count = wm_vips_blob_length(blob)
+            guard count > 0, let data = wm_vips_blob_data(blob) else { return .complete([], size: 0) }
+            return .complete([UInt8](UnsafeRawBufferPointer(start: data, count: count)), size: count)
+        case 1:
+            return .overCap(after: written)
+        default:
+            throw VipsFailure(operation: "encode JPEG", reason: Vips.takeError())
+        }
+    }
+
     func png(compression: Int) throws -> [UInt8] {
         try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), $0) }
     }
