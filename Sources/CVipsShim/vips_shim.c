@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "CVipsShim.h"
+
+#include <dlfcn.h>
 
 #include <pthread.h>
 #include <errno.h>
@@ -17,18 +20,47 @@ static void wm_silent_log(const gchar *domain, GLogLevelFlags level, const gchar
     (void)data;
 }
 
+// Blocks what media from untrusted senders must not reach; run again after loading a module,
+// whose classes the earlier calls did not see.
+static void wm_apply_blocks(void) {
+    // Media comes from untrusted senders: keep SVG, PDF, Matlab and similar loaders off.
+    vips_block_untrusted_set(TRUE);
+    // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
+    // the caller checked the loader against the content-detected type (required_loader).
+    vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+}
+
+// Where libvips keeps its loadable modules (vips-heif.so, vips-magick.so, ...), next to libvips.
+static char wm_modules_dir[4096];
+
 static void wm_vips_init_once(void) {
+    // libvips loads every module it finds at start-up (ImageMagick, poppler, OpenSlide, JPEG XL:
+    // ~8 MB of resident libraries). Point it at a folder without modules while it starts, then
+    // load the two wamedia reads (HEIF, and ImageMagick for BMP) when an image needs them.
+    Dl_info library;
+    if (dladdr((void *)vips_init, &library) != 0 && library.dli_fname != NULL) {
+        char *folder = g_path_get_dirname(library.dli_fname);
+        g_snprintf(wm_modules_dir, sizeof(wm_modules_dir), "%s/vips-modules-%d.%d", folder, vips_version(0),
+                   vips_version(1));
+        g_free(folder);
+    }
+    int override_home = wm_modules_dir[0] != 0 && g_getenv("VIPSHOME") == NULL &&
+                        g_getenv("WAMEDIA_VIPS_ALL_MODULES") == NULL;
+    if (override_home) {
+        g_setenv("VIPSHOME", "/nonexistent/wamedia-vips-home", TRUE);
+    } else {
+        wm_modules_dir[0] = 0;
+    }
     wm_init_result = VIPS_INIT("wamedia");
+    if (override_home) {
+        g_unsetenv("VIPSHOME");
+    }
     if (wm_init_result == 0) {
         // Per-tile warnings would flood stderr for one damaged file; the error buffer keeps the reason.
         if (g_getenv("WAMEDIA_VIPS_WARNINGS") == NULL) {
             g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, wm_silent_log, NULL);
         }
-        // Media comes from untrusted senders: keep SVG, PDF, Matlab and similar loaders off.
-        vips_block_untrusted_set(TRUE);
-        // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
-        // the caller checked the loader against the content-detected type (required_loader).
-        vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+        wm_apply_blocks();
         // Every input is unique, so the operation cache only holds memory.
         vips_cache_set_max(0);
     }
@@ -37,6 +69,41 @@ static void wm_vips_init_once(void) {
 int wm_vips_init(void) {
     pthread_once(&wm_init_once, wm_vips_init_once);
     return wm_init_result;
+}
+
+static pthread_mutex_t wm_module_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void wm_load_module(const char *name, int *loaded) {
+    pthread_mutex_lock(&wm_module_lock);
+    if (!*loaded && wm_modules_dir[0] != 0) {
+        char path[4200];
+        g_snprintf(path, sizeof(path), "%s/%s", wm_modules_dir, name);
+        // Opening runs the module's g_module_check_init, which registers its loaders.
+        GModule *module = g_module_open(path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+        if (module != NULL) {
+            g_module_make_resident(module);
+            wm_apply_blocks();
+        }
+    }
+    *loaded = 1;
+    pthread_mutex_unlock(&wm_module_lock);
+}
+
+/// Starts libvips with the module `required_loader` lives in (every module wamedia reads
+/// through when it is NULL).
+static int wm_vips_init_for(const char *required_loader) {
+    static int heif_loaded = 0;
+    static int magick_loaded = 0;
+    if (wm_vips_init() != 0) {
+        return -1;
+    }
+    if (required_loader == NULL || g_str_has_prefix(required_loader, "heif")) {
+        wm_load_module("vips-heif.so", &heif_loaded);
+    }
+    if (required_loader == NULL || g_str_has_prefix(required_loader, "magick")) {
+        wm_load_module("vips-magick.so", &magick_loaded);
+    }
+    return 0;
 }
 
 char *wm_vips_error_take(void) {
@@ -108,7 +175,7 @@ static int wm_loader_allowed(const char *loader, const char *required_loader) {
 }
 
 int wm_vips_check_loader_file(const char *path, const char *required_loader) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -119,7 +186,7 @@ int wm_vips_check_loader_file(const char *path, const char *required_loader) {
 }
 
 int wm_vips_read_header_file(const char *path, const char *required_loader, wm_image_header *out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -137,7 +204,7 @@ int wm_vips_read_header_file(const char *path, const char *required_loader, wm_i
 
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load_buffer(data, length);
@@ -155,7 +222,7 @@ int wm_vips_read_header_buffer(const void *data, size_t length, const char *requ
 }
 
 int wm_vips_verify_file(const char *path) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(NULL) != 0) {
         return -1;
     }
     VipsImage *thumbnail = NULL;
@@ -209,7 +276,7 @@ void wm_vips_image_shape(wm_image *handle, wm_image_shape *out) {
 
 int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
                            wm_image **out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -234,7 +301,7 @@ int wm_vips_thumbnail_file(const char *path, const char *required_loader, int lo
 
 int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *required_loader, int long_edge,
                              int export_srgb, wm_image **out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load_buffer(data, length);
