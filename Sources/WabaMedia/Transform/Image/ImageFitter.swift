@@ -279,12 +279,16 @@ public struct ImageFitter: Sendable {
             // input's bytes per pixel overstate those of a 4:2:0 encode at the top quality.
             predicted = Double(context.inputBytes) * ratio * 0.6
         case "image/webp": predicted = Double(context.inputBytes) * ratio * 2
+        case "image/heic", "image/heif":
+            // HEVC takes about half the bytes of JPEG for the same picture. A wrong guess costs a
+            // second (slow) HEIF decode, so only inputs well inside the budget stream.
+            predicted = Double(context.inputBytes) * ratio * 2
         case "image/png", "image/gif", "image/bmp", "image/tiff":
             // Lossless sources say little about JPEG size; a detailed photo takes about a third
             // of a byte per pixel at quality 90 with 4:2:0 chroma, half a byte at 95.
             predicted = Double(outputPixels) * (rules.jpegQuality.max > 92 ? 0.5 : 0.35)
         default:
-            // HEIC and AVIF decode slowly: decoding twice costs more than memory does.
+            // AVIF decodes slowly and its size says little: decoding twice costs more than memory.
             return false
         }
         return predicted <= Double(rules.maxBytes)
