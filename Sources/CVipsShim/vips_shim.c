@@ -575,12 +575,14 @@ int wm_vips_jpeg_capped(wm_image *handle, int fd, int quality, size_t cap, size_
     return 0;
 }
 
-int wm_vips_png_blob(wm_image *handle, int compression, wm_blob **out) {
+int wm_vips_png_blob(wm_image *handle, int compression, int filter_all, wm_blob **out) {
     VipsTarget *target = vips_target_new_to_memory();
     if (target == NULL) {
         return -1;
     }
-    if (vips_pngsave_target(WM_IMAGE(handle), target, "compression", compression, "strip", TRUE, NULL) != 0) {
+    VipsForeignPngFilter filter = filter_all ? VIPS_FOREIGN_PNG_FILTER_ALL : VIPS_FOREIGN_PNG_FILTER_NONE;
+    if (vips_pngsave_target(WM_IMAGE(handle), target, "compression", compression, "filter", filter, "strip", TRUE,
+                            NULL) != 0) {
         g_object_unref(target);
         return -1;
     }

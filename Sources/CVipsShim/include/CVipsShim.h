@@ -131,8 +131,9 @@ int wm_vips_jpeg_file(wm_image *in, const char *path, int quality);
 /// Returns 0 when the whole image was encoded within `cap`, 1 when it passed `cap`, -1 on error.
 int wm_vips_jpeg_capped(wm_image *in, int fd, int quality, size_t cap, size_t *written, wm_blob **out);
 
-/// Encodes as PNG with all metadata stripped.
-int wm_vips_png_blob(wm_image *in, int compression, wm_blob **out);
+/// Encodes as PNG with all metadata stripped; `filter_all` lets libpng pick each row's filter
+/// (libvips' default is no filter).
+int wm_vips_png_blob(wm_image *in, int compression, int filter_all, wm_blob **out);
 
 /// Resizes by `scale` (0 < scale < 1) with libvips' default kernel.
 int wm_vips_resize(wm_image *in, double scale, wm_image **out);

@@ -173,13 +173,11 @@ public struct ImageFitter: Sendable {
         {
             // Only metadata to drop: a PNG stays PNG (lossless) when it still fits.
             let memory = try decoded(opened, context)
-            let png = try encoded(context) { try memory.png(compression: 6) }
-            context.encodes += 1
-            if png.count <= budget {
+            if let png = try fittingPNG(memory, &context) {
+                context.steps.append("encode PNG (\(Self.megabytes(png.count)))")
                 return try context.finish(
                     bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
             }
-            context.steps.append("PNG would be \(Self.megabytes(png.count))")
             if shape.hasAlpha { context.steps.append("flatten transparency onto \(rules.background)") }
             return try fitJPEG(try memory.flatten(onto: background).copyToMemory(), &context)
         }
@@ -189,14 +187,11 @@ public struct ImageFitter: Sendable {
             if try memory.minimumAlpha() < 255 {
                 let estimate = try SizeEstimator(memory)?.pngBytes() ?? 0
                 if estimate <= Double(budget) * 1.25 {
-                    let png = try encoded(context) { try memory.png(compression: 6) }
-                    context.encodes += 1
-                    if png.count <= budget {
+                    if let png = try fittingPNG(memory, &context) {
                         context.steps.append("keep PNG for transparency (\(Self.megabytes(png.count)))")
                         return try context.finish(
                             bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
                     }
-                    context.steps.append("PNG would be \(Self.megabytes(png.count))")
                 } else {
                     context.steps.append("PNG would be about \(Self.megabytes(Int(estimate)))")
                 }
@@ -295,6 +290,25 @@ public struct ImageFitter: Sendable {
     }
 
     // MARK: - Encoding
+
+    /// A PNG of `image` within budget, if one is found cheaply: a fast encode first (zlib level 2
+    /// with every row filter: faster and smaller than libvips' default level 6 unfiltered), and
+    /// the slow, thorough level only when that misses the budget by a little.
+    private func fittingPNG(_ image: VipsImage, _ context: inout RunContext) throws -> [UInt8]? {
+        let budget = rules.maxBytes
+        let fast = try encoded(context) { try image.png(compression: 2, filtered: true) }
+        context.encodes += 1
+        if fast.count <= budget { return fast }
+        guard Double(fast.count) <= Double(budget) * 1.3 else {
+            context.steps.append("PNG would be \(Self.megabytes(fast.count))")
+            return nil
+        }
+        let thorough = try encoded(context) { try image.png(compression: 6, filtered: true) }
+        context.encodes += 1
+        if thorough.count <= budget { return thorough }
+        context.steps.append("PNG would be \(Self.megabytes(thorough.count))")
+        return nil
+    }
 
     /// Encodes `image` in one pass from the file at `quality`; nil when the output would pass the
     /// budget (the encoder stops there).
@@ -441,7 +455,8 @@ private final class SizeEstimator {
         return size
     }
 
-    func pngBytes() throws -> Double { Double(try sample.png(compression: 6).count) * scale }
+    /// The size of ``ImageFitter``'s first, fast PNG encode.
+    func pngBytes() throws -> Double { Double(try sample.png(compression: 2, filtered: true).count) * scale }
 
     /// The largest quality in `range` whose estimate stays under `goal` (the lowest if none does).
     func largestJPEGQuality(in range: ClosedRange<Int>, under goal: Double) throws -> Int {

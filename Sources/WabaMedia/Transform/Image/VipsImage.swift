@@ -109,8 +109,10 @@ final class VipsImage: @unchecked Sendable {
         }
     }
 
-    func png(compression: Int) throws -> [UInt8] {
-        try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), $0) }
+    /// - Parameter filtered: let libpng choose a row filter per row (smaller, a little slower);
+    ///   libvips' default is none.
+    func png(compression: Int, filtered: Bool = false) throws -> [UInt8] {
+        try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), filtered ? 1 : 0, $0) }
     }
 
     func writeJPEG(to path: String, quality: Int) throws {
