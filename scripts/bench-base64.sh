@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Base64 of a random file (100 MiB) to /dev/null, in one run: wamedia's streaming encoder against
+# Base64 of a random file (100 MiB) to /dev/null, in one run: wamedia's streaming encoder (the
+# WabaEncoding target, which a process can link without the rest of WabaMedia) against
 # GNU `base64 -w0` and Python's `base64.b64encode` (read the file, encode, write). Prints wall time
 # (median of RUNS runs, process start to exit, file in the page cache), throughput in GB/s of
 # input, peak RSS (/usr/bin/time -v) and the ratio to `base64 -w0`.
@@ -26,29 +27,6 @@ BENCH="$(swift build -c release --show-bin-path)/base64-bench"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# The same benchmark over the encoder's own sources only, without the rest of WabaMedia: this
-# separates what the encoder costs from what linking libvips, libmagic and Foundation costs every
-# process at start-up. Skipped (with a note) if those sources stop compiling on their own.
-build_lean() {
-    local lean=$WORK/lean
-    mkdir -p "$lean/module"
-    printf 'module CBase64 { header "%s" export * }\n' "$PWD/Sources/CBase64/include/CBase64.h" \
-        >"$lean/module/module.modulemap"
-    clang -O3 -c Sources/CBase64/base64.c -I Sources/CBase64/include -o "$lean/base64.o" &&
-        (cd "$lean" && swiftc -O -parse-as-library -emit-module -emit-library -static -module-name WabaMedia \
-            -enable-upcoming-feature InternalImportsByDefault -I module \
-            "$OLDPWD"/Sources/WabaMedia/Encode/*.swift "$OLDPWD"/Sources/WabaMedia/Pipeline/ByteSource.swift \
-            "$OLDPWD"/Sources/WabaMedia/Pipeline/WabaMediaError.swift) &&
-        swiftc -O Benchmarks/Base64/main.swift -I "$lean" -I "$lean/module" -L "$lean" -lWabaMedia \
-            "$lean/base64.o" -o "$lean/base64-bench-lean"
-}
-LEAN=""
-if build_lean >"$WORK/lean.log" 2>&1; then
-    LEAN=$WORK/lean/base64-bench-lean
-else
-    echo "bench-base64: the encoder-only build failed, its row is skipped (see below)" >&2
-    cat "$WORK/lean.log" >&2
-fi
 FILE="$WORK/random.bin"
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom >"$FILE"
 BYTES=$(stat -c %s "$FILE")
@@ -126,10 +104,6 @@ row "base64 -w0" base64 -w0 "$FILE"
 row "python3 base64.b64encode" python3 -c "$PYTHON_ENCODE" "$FILE"
 row "wamedia Base64FileEncoder.write(to:)" "$BENCH" "$FILE"
 row "wamedia Base64FileEncoder.chunks (async)" "$BENCH" "$FILE" --api async
-if [[ -n $LEAN ]]; then
-    cmp -s <("$LEAN" "$FILE" 2>/dev/null) <(base64 -w0 "$FILE") || { echo "bench-base64: lean output differs" >&2; exit 1; }
-    row "same, encoder sources only (no libvips)" "$LEAN" "$FILE"
-fi
 
 : >"$WORK/empty"
 read -r STARTUP_SECONDS STARTUP_CPU < <(timing "$BENCH" "$WORK/empty")
@@ -137,8 +111,7 @@ STARTUP_RSS=$(peak_rss_mb "$BENCH" "$WORK/empty")
 FULL_RSS=$(peak_rss_mb "$BENCH" "$FILE")
 echo
 echo "wamedia process start-up alone (empty file):  ${STARTUP_SECONDS} s wall, ${STARTUP_CPU} s cpu, peak ${STARTUP_RSS} MB"
-echo "  (a process linking WabaMedia loads $(ldd "$BENCH" | wc -l) shared libraries: libvips' and Foundation;"
-[[ -n $LEAN ]] && echo "   the encoder-only build loads $(ldd "$LEAN" | wc -l) and starts in $(timing "$LEAN" "$WORK/empty" | cut -d' ' -f2) s cpu, $(peak_rss_mb "$LEAN" "$WORK/empty") MB)"
+echo "  (base64-bench links WabaEncoding only: $(ldd "$BENCH" | wc -l) shared libraries, no libvips, libmagic or Foundation)"
 echo "wamedia peak RSS growth, empty -> $SIZE_MIB MiB:   $(awk -v a="$STARTUP_RSS" -v b="$FULL_RSS" 'BEGIN { printf "%.1f", b - a }') MB"
 echo "wamedia encoding alone (in process, write):   $(encode_rate "$FILE")"
 echo "wamedia encoding alone (in process, async):   $(encode_rate "$FILE" --api async)"

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product wamedia
-wamedia=.build/release/wamedia
+swift build --product wamedia
+wamedia=.build/debug/wamedia
 out=${WAMEDIA_DEMO_OUT:-out}
 mkdir -p "$out"
 
@@ -16,23 +16,22 @@ echo >&2
 echo "== check: can each be sent? (truncated.jpg is meant to be rejected)" >&2
 "$wamedia" check samples/* || true
 
-if "$wamedia" prepare --help >/dev/null 2>&1 && ! "$wamedia" prepare --help 2>&1 | grep -q "Not available"; then
-    echo >&2
-    echo "== prepare: make the fixable image conform" >&2
-    "$wamedia" prepare --type image samples/sticker.webp -o "$out"
-fi
+echo >&2
+echo "== prepare: make the fixable image conform" >&2
+"$wamedia" prepare --type image samples/sticker.webp -o "$out"
 
-if "$wamedia" sandbox --help >/dev/null 2>&1 && ! "$wamedia" sandbox --help 2>&1 | grep -q "Not available"; then
-    echo >&2
-    echo "== send: each sendable sample to the local sandbox" >&2
-    key=demo-key
-    "$wamedia" sandbox --port 0 --api-key "$key" --store "$out/sandbox" > "$out/sandbox.url" &
-    sandbox=$!
-    trap 'kill $sandbox 2>/dev/null || true' EXIT
-    for _ in $(seq 1 50); do [ -s "$out/sandbox.url" ] && break; sleep 0.1; done
-    base_url=$(head -n 1 "$out/sandbox.url")
-    for file in samples/photo.jpg samples/sticker.webp samples/invoice.pdf samples/clip.mp4 samples/voice.ogg; do
-        WAMEDIA_API_KEY=$key "$wamedia" send --base-url "$base_url" --channel chn_demo \
-            --contact 5f0c6a52-8a43-4c1e-9f1e-2b7d3c9a1e55 --caption "Sample: $(basename "$file")" "$file"
-    done
-fi
+echo >&2
+echo "== send: each sendable sample to the local sandbox" >&2
+key=demo-key
+rm -f "$out/sandbox.url"
+"$wamedia" sandbox --port 0 --api-key "$key" --store "$out/sandbox" > "$out/sandbox.url" &
+sandbox=$!
+trap 'kill $sandbox 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s "$out/sandbox.url" ] && break; sleep 0.1; done
+base_url=$(head -n 1 "$out/sandbox.url")
+for file in samples/photo.jpg samples/sticker.webp samples/invoice.pdf samples/clip.mp4 samples/voice.ogg; do
+    WAMEDIA_API_KEY=$key "$wamedia" send --base-url "$base_url" --channel chn_demo \
+        --contact 5f0c6a52-8a43-4c1e-9f1e-2b7d3c9a1e55 --caption "Sample: $(basename "$file")" "$file"
+done
+echo >&2
+echo "== the sandbox stored what it received in $out/sandbox" >&2

@@ -4,7 +4,7 @@
 //
 //   base64-bench FILE [--api write|callback|async|reader] [--chunk-size BYTES] [--kernel NAME]
 
-import WabaMedia
+import WabaEncoding
 
 #if canImport(Glibc)
     import Glibc

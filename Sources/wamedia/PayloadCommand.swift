@@ -1,9 +1,107 @@
 import ArgumentParser
+import Foundation
+import WabaMedia
+
+/// The message options `payload` and `send` share.
+struct MessageOptions: ParsableArguments {
+    @Option(name: .long, help: "The media type (default: inferred from a file's content; required for a URL).")
+    var type: MediaType?
+
+    @Option(name: .long, help: "The caption shown under the media.")
+    var caption: String?
+
+    @Option(name: .long, help: "The WABA channel that sends (with --contact).")
+    var channel: String?
+
+    @Option(name: .long, help: "The recipient contact's UUID (with --channel).")
+    var contact: String?
+
+    @Option(name: .long, help: "An existing thread's id, instead of --channel and --contact.")
+    var thread: String?
+
+    @Option(name: .customLong("file-name"), help: "The name the recipient sees (default: inferred from the input).")
+    var fileName: String?
+
+    @Flag(name: .customLong("no-save"), help: "Do not store the message in the conversation thread.")
+    var noSave = false
+
+    @Argument(help: "The file to send, or a public http(s) URL the platform fetches.")
+    var input: String
+
+    var fields: MessageFields {
+        MessageFields(
+            channelID: channel, contactID: contact, threadID: thread, content: caption, fileName: fileName,
+            saveMessage: !noSave)
+    }
+
+    func validate() throws {
+        if thread == nil && (channel == nil || contact == nil) {
+            throw ValidationError("give --channel and --contact, or --thread for an existing conversation")
+        }
+    }
+
+    /// Detect, validate, transform and name: everything before the body is written.
+    func prepare(profile: MediaProfile) throws -> PreparedSend {
+        let transformer = MediaTransformer(profile: profile)
+        let preparer = try SendPreparer(profile: profile, transform: transformer.temporaryFileTransform())
+        return try preparer.prepare(input, as: type, fields: fields)
+    }
+}
+
+/// Prints why a file cannot be sent and ends with status 1.
+func failRejected(_ rejection: MediaRejected, format: OutputFormat) throws -> Never {
+    switch format {
+    case .json: try Output.json(rejection.report)
+    case .table: Output.line(CheckCommand.explain(rejection.report).joined(separator: "\n"))
+    }
+    throw CommandFailure.rejected(rejection.message)
+}
 
 struct PayloadCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "payload", abstract: "Not available yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "payload",
+        abstract: "Write the exact JSON body 'send' would post (standard output by default).",
+        discussion: """
+            Runs the same stages as 'send' (detect, validate, transform, name, encode) and writes the body \
+            as a stream, so a 100 MB document never sits in memory. A rejected file is not written: \
+            exit status 1 with the findings.
+            """)
+
+    @OptionGroup var message: MessageOptions
+    @OptionGroup var profileOptions: ProfileOptions
+
+    @Option(name: .shortAndLong, help: "Write the body to this file instead of standard output.")
+    var output: String?
 
     func run() async throws {
-        throw CommandFailure.usage("'wamedia payload' is not available yet")
+        let prepared: PreparedSend
+        do {
+            prepared = try message.prepare(profile: try profileOptions.load())
+        } catch let rejection as MediaRejected {
+            try failRejected(rejection, format: .table)
+        }
+        defer { if let path = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: path) } }
+
+        let handle: FileHandle
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                throw CommandFailure.rejected("cannot create \(output)")
+            }
+            guard let file = FileHandle(forWritingAtPath: output) else {
+                throw CommandFailure.rejected("cannot open \(output) for writing")
+            }
+            handle = file
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        var reader = prepared.payload.makeReader()
+        while let chunk = try reader.next() {
+            try handle.write(contentsOf: chunk)
+        }
+        if output != nil {
+            try handle.close()
+            Terminal.note(
+                "wrote \(output!) (\(prepared.payload.contentLength) bytes, file_name \(prepared.fileName.name))")
+        }
     }
 }

@@ -1,9 +1,230 @@
 import ArgumentParser
+import Foundation
+import WabaClient
+import WabaMedia
 
 struct SendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "send", abstract: "Not available yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Check, prepare and send one media message to the send-media API.",
+        discussion: """
+            Runs detect, validate, transform, name and encode, then posts the body as a stream with \
+            its exact Content-Length. A rejected file is never sent (exit status 1 with the findings). \
+            The API key comes from --api-key or WAMEDIA_API_KEY and is never printed. Only a request that \
+            provably never reached the server (connection refused) is retried, unless \
+            --retry-on-server-error is given: the call sends a WhatsApp message and is not idempotent.
+            """)
+
+    @OptionGroup var message: MessageOptions
+    @OptionGroup var profileOptions: ProfileOptions
+    @OptionGroup var format: FormatOptions
+
+    @Option(name: .customLong("api-key"), help: "The API key (default: $WAMEDIA_API_KEY).")
+    var apiKey: String?
+
+    @Option(
+        name: .customLong("base-url"),
+        help: "The API's origin (default: $WAMEDIA_BASE_URL, else \(SendMediaClient.Configuration.defaultBaseURL)).")
+    var baseURL: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Stop before sending: show what would be sent.")
+    var dryRun = false
+
+    @Flag(
+        name: .customLong("retry-on-server-error"),
+        help: "Also retry after a 5xx or a broken connection (the message may then be sent twice).")
+    var retryOnServerError = false
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the connection.")
+    var connectTimeout: Int = 10
+
+    @Option(name: .customLong("read-timeout"), help: "Seconds to wait for the server's answer.")
+    var readTimeout: Int = 120
+
+    func validate() throws {
+        guard connectTimeout > 0, readTimeout > 0 else { throw ValidationError("timeouts must be at least 1 second") }
+    }
 
     func run() async throws {
-        throw CommandFailure.usage("'wamedia send' is not available yet")
+        let environment = ProcessInfo.processInfo.environment
+        let key = apiKey ?? environment["WAMEDIA_API_KEY"]
+        let base = baseURL ?? environment["WAMEDIA_BASE_URL"] ?? SendMediaClient.Configuration.defaultBaseURL
+        if !dryRun, key?.isEmpty ?? true {
+            throw CommandFailure.usage("no API key: give --api-key or set WAMEDIA_API_KEY")
+        }
+
+        let prepared: PreparedSend
+        do {
+            prepared = try message.prepare(profile: try profileOptions.load())
+        } catch let rejection as MediaRejected {
+            try failRejected(rejection, format: format.format)
+        }
+        defer { if let path = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: path) } }
+        for finding in (prepared.transformedReport ?? prepared.report)?.findings ?? []
+        where finding.severity == .warning {
+            Terminal.note("warning: \(finding.code): \(finding.message)")
+        }
+
+        if dryRun {
+            render(prepared: prepared, result: nil, seconds: nil)
+            return
+        }
+
+        let client = try SendMediaClient(
+            configuration: .init(
+                baseURL: base, apiKey: key ?? "", connectTimeout: .seconds(connectTimeout),
+                readTimeout: .seconds(readTimeout), retryOnServerError: retryOnServerError))
+        let bar = ProgressBar(total: prepared.payload.contentLength)
+        let started = ContinuousClock.now
+        var progress: SendMediaClient.Progress?
+        if let bar {
+            progress = { @Sendable sent, _ in bar.update(sent) }
+        }
+        let outcome: Result<SendMediaResult, SendMediaError>
+        do throws(SendMediaError) {
+            outcome = .success(try await client.send(prepared.payload, progress: progress))
+        } catch {
+            outcome = .failure(error)
+        }
+        bar?.finish()
+        try? await client.shutdown()
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+
+        switch outcome {
+        case .success(let result):
+            render(prepared: prepared, result: result, seconds: seconds)
+        case .failure(let error):
+            if format.format == .json {
+                try Output.json(SendFailureOutput(error: error, fileName: prepared.fileName.name))
+            }
+            Terminal.error(error.message, hint: error.hint)
+            throw CommandFailure.rejected()
+        }
+    }
+
+    private func render(prepared: PreparedSend, result: SendMediaResult?, seconds: Double?) {
+        let payload = prepared.payload
+        switch format.format {
+        case .json:
+            try? Output.json(
+                SendOutput(
+                    status: result == nil ? "dry-run" : "sent", mediaType: prepared.request.mediaType.rawValue,
+                    fileName: prepared.fileName.name, fileNameOrigin: prepared.fileName.origin.rawValue,
+                    mediaBytes: payload.mediaByteCount, bodyBytes: payload.contentLength,
+                    transformed: prepared.transformed?.steps, seconds: seconds, result: result))
+        case .table:
+            var table = TextTable("FIELD", "VALUE")
+            table.append("status", result == nil ? "dry-run (not sent)" : "sent")
+            table.append("media_type", prepared.request.mediaType.rawValue)
+            table.append("file_name", "\(prepared.fileName.name) (\(prepared.fileName.origin.rawValue))")
+            if case .url(let url) = prepared.request.mediaData {
+                table.append("media_data", url)
+            } else {
+                table.append("media", formatBytes(payload.mediaByteCount))
+            }
+            if let steps = prepared.transformed?.steps, !steps.isEmpty {
+                table.append("transformed", steps.joined(separator: "; "))
+            }
+            table.append("body", "\(payload.contentLength) bytes")
+            if let result {
+                table.append("message_id", result.messageID)
+                table.append("provider_id", result.providerID)
+                table.append("media_url", result.mediaURL)
+                table.append("thread_id", result.threadID)
+                if result.attempts > 1 { table.append("attempts", "\(result.attempts)") }
+            }
+            if let seconds { table.append("time", String(format: "%.2f s", seconds)) }
+            Output.line(table.render())
+        }
+    }
+}
+
+private struct SendOutput: Encodable {
+    var status: String
+    var mediaType: String
+    var fileName: String
+    var fileNameOrigin: String
+    var mediaBytes: Int
+    var bodyBytes: Int
+    var transformed: [String]?
+    var seconds: Double?
+    var result: SendMediaResult?
+
+    enum CodingKeys: String, CodingKey {
+        case status, transformed, seconds, result
+        case mediaType = "media_type"
+        case fileName = "file_name"
+        case fileNameOrigin = "file_name_origin"
+        case mediaBytes = "media_bytes"
+        case bodyBytes = "body_bytes"
+    }
+}
+
+private struct SendFailureOutput: Encodable {
+    var error: SendMediaError
+    var fileName: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, kind, message, hint, attempts
+        case httpStatus = "http_status"
+        case serverMessage = "server_message"
+        case fileName = "file_name"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("failed", forKey: .status)
+        try container.encode(error.kind.rawValue, forKey: .kind)
+        try container.encodeIfPresent(error.status, forKey: .httpStatus)
+        try container.encodeIfPresent(error.serverMessage, forKey: .serverMessage)
+        try container.encode(error.message, forKey: .message)
+        try container.encode(error.hint, forKey: .hint)
+        try container.encode(error.attempts, forKey: .attempts)
+        try container.encode(fileName, forKey: .fileName)
+    }
+}
+
+/// Bytes, rate and ETA on standard error, only when it is a terminal and the body is large.
+final class ProgressBar: @unchecked Sendable {
+    private let total: Int
+    private let started = ContinuousClock.now
+    private let lock = NSLock()
+    private var lastDraw = ContinuousClock.now - .seconds(1)
+    private var drawn = false
+
+    init?(total: Int, minimumBytes: Int = 1_000_000) {
+        guard Terminal.standardErrorIsTerminal, total >= minimumBytes else { return nil }
+        self.total = total
+    }
+
+    func update(_ sent: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = ContinuousClock.now
+        guard now - lastDraw >= .milliseconds(100) || sent == total else { return }
+        lastDraw = now
+        drawn = true
+        let elapsed = Self.seconds(now - started)
+        let rate = elapsed > 0 ? Double(sent) / elapsed : 0
+        let eta = rate > 0 ? Double(total - sent) / rate : 0
+        let fraction = total > 0 ? Double(sent) / Double(total) : 1
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let line = String(
+            format: "\r[%@] %3.0f%%  %@ / %@  %@/s  ETA %.0fs ", bar, fraction * 100, formatBytes(sent),
+            formatBytes(total), formatBytes(Int(rate)), eta)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -92,27 +92,6 @@ enum ContentSniffer {
     }
 }
 
-/// Little-endian integer reads that return nil instead of trapping on short input.
-extension Array where Element == UInt8 {
-    func littleEndianUInt16(at offset: Int) -> Int? {
-        guard offset >= 0, offset + 2 <= count else { return nil }
-        return Int(self[offset]) | Int(self[offset + 1]) << 8
-    }
-
-    func littleEndianUInt32(at offset: Int) -> Int? {
-        guard offset >= 0, offset + 4 <= count else { return nil }
-        return Int(self[offset]) | Int(self[offset + 1]) << 8 | Int(self[offset + 2]) << 16
-            | Int(self[offset + 3]) << 24
-    }
-
-    func littleEndianUInt64(at offset: Int) -> UInt64? {
-        guard let low = littleEndianUInt32(at: offset), let high = littleEndianUInt32(at: offset + 4) else {
-            return nil
-        }
-        return UInt64(low) | UInt64(high) << 32
-    }
-}
-
 /// Reads a ZIP file's central directory to tell OOXML documents apart from other ZIPs.
 enum ZipDirectory {
     private static let endOfDirectorySignature = 0x0605_4B50
@@ -139,36 +118,36 @@ enum ZipDirectory {
     static func entryNames(of source: some ByteSource) throws -> [String] {
         let tailLength = Swift.min(source.size, 65_535 + 22)
         let tailStart = source.size - tailLength
-        let tail = try source.read(at: tailStart, count: tailLength)
+        let tail = ByteView(try source.read(at: tailStart, count: tailLength))
         var index = tail.count - 22
-        while index >= 0, tail.littleEndianUInt32(at: index) != endOfDirectorySignature { index -= 1 }
-        guard index >= 0, var directorySize = tail.littleEndianUInt32(at: index + 12),
-            var directoryOffset = tail.littleEndianUInt32(at: index + 16)
+        while index >= 0, tail.u32LE(at: index) != endOfDirectorySignature { index -= 1 }
+        guard index >= 0, var directorySize = tail.u32LE(at: index + 12),
+            var directoryOffset = tail.u32LE(at: index + 16)
         else { return [] }
         if directoryOffset == 0xFFFF_FFFF || directorySize == 0xFFFF_FFFF {
             let locator = index - 20
-            guard tail.littleEndianUInt32(at: locator) == zip64LocatorSignature,
-                let recordOffset = tail.littleEndianUInt64(at: locator + 8),
+            guard tail.u32LE(at: locator) == zip64LocatorSignature,
+                let recordOffset = tail.u64LE(at: locator + 8),
                 recordOffset < UInt64(source.size)
             else { return [] }
-            let record = try source.read(at: Int(recordOffset), count: 56)
-            guard let size = record.littleEndianUInt64(at: 40), let offset = record.littleEndianUInt64(at: 48),
+            let record = ByteView(try source.read(at: Int(recordOffset), count: 56))
+            guard let size = record.u64LE(at: 40), let offset = record.u64LE(at: 48),
                 size < UInt64(Int.max), offset < UInt64(Int.max)
             else { return [] }
             directorySize = Int(size)
             directoryOffset = Int(offset)
         }
         guard directorySize <= maxDirectoryBytes, directoryOffset + directorySize <= source.size else { return [] }
-        let directory = try source.read(at: directoryOffset, count: directorySize)
+        let directory = ByteView(try source.read(at: directoryOffset, count: directorySize))
         var names: [String] = []
         var position = 0
-        while directory.littleEndianUInt32(at: position) == entrySignature,
-            let nameLength = directory.littleEndianUInt16(at: position + 28),
-            let extraLength = directory.littleEndianUInt16(at: position + 30),
-            let commentLength = directory.littleEndianUInt16(at: position + 32),
+        while directory.u32LE(at: position) == entrySignature,
+            let nameLength = directory.u16LE(at: position + 28),
+            let extraLength = directory.u16LE(at: position + 30),
+            let commentLength = directory.u16LE(at: position + 32),
             position + 46 + nameLength <= directory.count
         {
-            names.append(String(decoding: directory[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
+            names.append(String(decoding: directory.bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
             position += 46 + nameLength + extraLength + commentLength
         }
         return names
@@ -192,31 +171,31 @@ enum CompoundFileDirectory {
     }
 
     static func streamNames(of source: some ByteSource) throws -> Set<String> {
-        let header = try source.read(at: 0, count: 512)
-        guard header.starts(with: signature), let shift = header.littleEndianUInt16(at: 0x1E),
-            shift == 9 || shift == 12, var sector = header.littleEndianUInt32(at: 0x30)
+        let header = ByteView(try source.read(at: 0, count: 512))
+        guard header.bytes.starts(with: signature), let shift = header.u16LE(at: 0x1E),
+            shift == 9 || shift == 12, var sector = header.u32LE(at: 0x30)
         else { return [] }
         let sectorSize = 1 << shift
         let entriesPerFATSector = sectorSize / 4
-        let difat = (0..<109).compactMap { header.littleEndianUInt32(at: 0x4C + $0 * 4) }
+        let difat = (0..<109).compactMap { header.u32LE(at: 0x4C + $0 * 4) }
 
         func nextSector(after sector: Int) throws -> Int? {
             let fatIndex = sector / entriesPerFATSector
             guard fatIndex < difat.count else { return nil }
             let fatSector = difat[fatIndex]
             let entryOffset = (fatSector + 1) * sectorSize + (sector % entriesPerFATSector) * 4
-            return try source.read(at: entryOffset, count: 4).littleEndianUInt32(at: 0)
+            return ByteView(try source.read(at: entryOffset, count: 4)).u32LE(at: 0)
         }
 
         var names: Set<String> = []
         var visited = 0
         while sector != endOfChain, sector < 0xFFFF_FFF0, visited < maxDirectorySectors {
-            let directory = try source.read(at: (sector + 1) * sectorSize, count: sectorSize)
+            let directory = ByteView(try source.read(at: (sector + 1) * sectorSize, count: sectorSize))
             guard directory.count == sectorSize else { break }
             for entry in stride(from: 0, to: sectorSize, by: 128) {
-                guard let nameBytes = directory.littleEndianUInt16(at: entry + 0x40), nameBytes >= 2, nameBytes <= 64
+                guard let nameBytes = directory.u16LE(at: entry + 0x40), nameBytes >= 2, nameBytes <= 64
                 else { continue }
-                let units = (0..<(nameBytes / 2 - 1)).compactMap { directory.littleEndianUInt16(at: entry + $0 * 2) }
+                let units = (0..<(nameBytes / 2 - 1)).compactMap { directory.u16LE(at: entry + $0 * 2) }
                 names.insert(String(decoding: units.map(UInt16.init), as: UTF16.self))
             }
             guard let next = try nextSector(after: sector) else { break }
@@ -228,48 +207,19 @@ enum CompoundFileDirectory {
 }
 
 /// Recognises raw MPEG audio and ADTS AAC streams that libmagic calls octet-stream, by
-/// finding two consecutive valid frame headers.
+/// finding two consecutive valid frame headers (with the probes' own header parsers).
 enum AudioSyncSniffer {
     static func audioType(of head: [UInt8]) -> String? {
-        var start = 0
-        if head.starts(with: Array("ID3".utf8)), head.count >= 10 {
-            let tagSize = head[6...9].reduce(0) { $0 << 7 | Int($1 & 0x7F) }
-            start = 10 + tagSize
-        }
-        if let length = adtsFrameLength(head, at: start), adtsFrameLength(head, at: start + length) != nil {
+        let bytes = ByteView(head)
+        let start = ID3.tagLength(bytes)
+        if let frame = ADTSProbe.frame(bytes, at: start), ADTSProbe.frame(bytes, at: start + frame.length) != nil {
             return "audio/aac"
         }
-        if let length = mpegFrameLength(head, at: start), mpegFrameLength(head, at: start + length) != nil {
+        if let frame = MP3Probe.frameHeader(bytes, at: start), frame.length > 0,
+            MP3Probe.frameHeader(bytes, at: start + frame.length) != nil
+        {
             return "audio/mpeg"
         }
         return nil
-    }
-
-    static func adtsFrameLength(_ bytes: [UInt8], at offset: Int) -> Int? {
-        guard offset >= 0, offset + 7 <= bytes.count, bytes[offset] == 0xFF, bytes[offset + 1] & 0xF6 == 0xF0
-        else { return nil }
-        let length =
-            Int(bytes[offset + 3] & 0x03) << 11 | Int(bytes[offset + 4]) << 3 | Int(bytes[offset + 5] >> 5)
-        return length >= 7 ? length : nil
-    }
-
-    private static let bitratesV1L3 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
-    private static let bitratesV2L3 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
-    private static let sampleRatesV1 = [44_100, 48_000, 32_000]
-
-    /// The length of an MPEG audio layer III frame starting at `offset`, if one does.
-    static func mpegFrameLength(_ bytes: [UInt8], at offset: Int) -> Int? {
-        guard offset >= 0, offset + 4 <= bytes.count, bytes[offset] == 0xFF, bytes[offset + 1] & 0xE0 == 0xE0
-        else { return nil }
-        let version = Int(bytes[offset + 1] >> 3) & 0x03  // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-        let layer = Int(bytes[offset + 1] >> 1) & 0x03  // 1: layer III
-        let bitrateIndex = Int(bytes[offset + 2] >> 4)
-        let rateIndex = Int(bytes[offset + 2] >> 2) & 0x03
-        let padding = Int(bytes[offset + 2] >> 1) & 0x01
-        guard version != 1, layer == 1, bitrateIndex != 0, bitrateIndex != 15, rateIndex != 3 else { return nil }
-        let isVersion1 = version == 3
-        let bitrate = (isVersion1 ? bitratesV1L3 : bitratesV2L3)[bitrateIndex] * 1000
-        let sampleRate = sampleRatesV1[rateIndex] >> (isVersion1 ? 0 : (version == 2 ? 1 : 2))
-        return (isVersion1 ? 144 : 72) * bitrate / sampleRate + padding
     }
 }

@@ -82,28 +82,6 @@ public final class FileSource: ByteSource {
     }
 }
 
-extension FileSource {
-    /// Reads up to `buffer.count` bytes starting at `offset` into `buffer`, without allocating.
-    ///
-    /// - Returns: the number of bytes read: `buffer.count`, or fewer only at the end of the file.
-    /// - Throws: ``WabaMediaError`` `io-error` naming the path and the reason.
-    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        precondition(offset >= 0, "negative offset")
-        guard let base = buffer.baseAddress else { return 0 }
-        var done = 0
-        while done < buffer.count {
-            let result = pread(descriptor, base + done, buffer.count - done, off_t(offset + done))
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw WabaMediaError(.ioError, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if result == 0 { break }
-            done += result
-        }
-        return done
-    }
-}
-
 /// Bytes in memory: a whole file, or only the first bytes of a larger one (a remote asset).
 public struct MemorySource: ByteSource {
     public let bytes: [UInt8]

@@ -15,6 +15,16 @@ enum FrameWalker {
         /// Whether the last frame runs past the end of the file.
         var lastFrameCut = false
         var walkedEverything = true
+
+        /// `seconds` for the frames walked, scaled up to the whole stream when the walk stopped
+        /// early, rounded to the millisecond.
+        func duration(_ seconds: Double, streamStart start: Int, sourceSize: Int) -> Double {
+            var duration = seconds
+            if !walkedEverything, endOffset > start {
+                duration *= Double(sourceSize - start) / Double(endOffset - start)
+            }
+            return (duration * 1000).rounded() / 1000
+        }
     }
 
     /// - Parameter frame: the length and duration units of the frame at an offset of a window, or nil
@@ -242,11 +252,8 @@ enum ADTSProbe {
             info.problems.append("the last AAC frame is cut off: the file is truncated")
         }
         if rate > 0, walk.units > 0 {
-            var duration = Double(walk.units) * 1024 / Double(rate)
-            if !walk.walkedEverything, walk.endOffset > start {
-                duration *= Double(source.size - start) / Double(walk.endOffset - start)
-            }
-            duration = (duration * 1000).rounded() / 1000
+            let duration = walk.duration(
+                Double(walk.units) * 1024 / Double(rate), streamStart: start, sourceSize: source.size)
             info.durationSeconds = duration
             track.durationSeconds = duration
         }
@@ -294,11 +301,7 @@ enum AMRProbe {
         } else if walk.lastFrameCut {
             info.problems.append("the last AMR frame is cut off: the file is truncated")
         }
-        var duration = Double(walk.units) * 0.02
-        if !walk.walkedEverything, walk.endOffset > start {
-            duration *= Double(source.size - start) / Double(walk.endOffset - start)
-        }
-        duration = (duration * 1000).rounded() / 1000
+        let duration = walk.duration(Double(walk.units) * 0.02, streamStart: start, sourceSize: source.size)
         info.durationSeconds = duration
         track.durationSeconds = duration
         info.tracks = [track]

@@ -114,9 +114,24 @@ public struct MediaValidator: Sendable {
             suggestedFileName = name
         }
 
-        return ValidationReport(
+        var report = ValidationReport(
             inspection: inspection, mediaType: mediaType, findings: findings, effectiveMIME: effectiveMIME,
             suggestedFileName: suggestedFileName)
+        if report.verdict == .fixable { report.plannedSteps = plannedSteps(for: inspection, as: mediaType) }
+        return report
+    }
+
+    /// What `prepare` would do to a fixable file, in words.
+    private func plannedSteps(for inspection: Inspection, as mediaType: MediaType) -> [String] {
+        switch mediaType {
+        case .image:
+            return ImageFitter.plan(for: inspection, profile: profile)
+        case .video, .audio:
+            guard let av = inspection.av else { return [] }
+            return ContainerRewriter.plan(for: av).actions.map(\.summary)
+        case .document:
+            return []
+        }
     }
 
     // MARK: - Types

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WabaMedia
+import WabaEncoding
 
 /// A folder of generated files, removed when the test is done with it.
 final class ScratchFolder {
@@ -116,7 +116,7 @@ struct Base64FileEncoderTests {
     func missingFile() throws {
         let scratch = try ScratchFolder()
         let path = scratch.url.appendingPathComponent("absent.bin").path
-        let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path) }
+        let error = #expect(throws: Base64FileEncoder.Error.self) { try Base64FileEncoder(path: path) }
         #expect(error?.code == .fileNotFound)
         #expect(error?.message.contains(path) == true)
     }
@@ -124,7 +124,7 @@ struct Base64FileEncoderTests {
     @Test("a folder is refused as unsupported input")
     func folderIsRefused() throws {
         let scratch = try ScratchFolder()
-        let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: scratch.url.path) }
+        let error = #expect(throws: Base64FileEncoder.Error.self) { try Base64FileEncoder(path: scratch.url.path) }
         #expect(error?.code == .unsupportedInput)
         #expect(error?.message.contains(scratch.url.path) == true)
     }
@@ -145,7 +145,7 @@ struct Base64FileEncoderTests {
             path = try scratch.file("locked.bin", [1, 2, 3])
             try #require(chmod(path, 0) == 0)
         }
-        let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path) }
+        let error = #expect(throws: Base64FileEncoder.Error.self) { try Base64FileEncoder(path: path) }
         #expect(error?.code == .ioError)
         #expect(error?.message.contains(path) == true)
         #expect(error?.message.contains("Permission denied") == true)
@@ -160,7 +160,7 @@ struct Base64FileEncoderTests {
 
         let shrinking = try Base64FileEncoder(path: path, chunkSize: 3 * 1024)
         try #require(truncate(path, 50_000) == 0)
-        let shrunk = #expect(throws: WabaMediaError.self) { try encodedByCallback(shrinking) }
+        let shrunk = #expect(throws: Base64FileEncoder.Error.self) { try encodedByCallback(shrinking) }
         #expect(shrunk?.code == .ioError)
         #expect(shrunk?.message.contains("changed while being encoded") == true)
 
@@ -169,7 +169,7 @@ struct Base64FileEncoderTests {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data([1, 2, 3]))
         try handle.close()
-        let grown = #expect(throws: WabaMediaError.self) { try encodedByCallback(growing) }
+        let grown = #expect(throws: Base64FileEncoder.Error.self) { try encodedByCallback(growing) }
         #expect(grown?.code == .ioError)
         #expect(grown?.message.contains("grew") == true)
     }
@@ -179,12 +179,72 @@ struct Base64FileEncoderTests {
         let scratch = try ScratchFolder()
         let path = try scratch.file("small.bin", [1, 2, 3, 4])
         for chunkSize in [0, -3, 4, 1000] {
-            let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path, chunkSize: chunkSize) }
+            let error = #expect(throws: Base64FileEncoder.Error.self) {
+                try Base64FileEncoder(path: path, chunkSize: chunkSize)
+            }
             #expect(error?.code == .invalidArgument)
         }
         let unsupported = try #require(Base64Encoder.Kernel.allCases.first { !$0.isSupported })
-        let error = #expect(throws: WabaMediaError.self) { try Base64FileEncoder(path: path, kernel: unsupported) }
+        let error = #expect(throws: Base64FileEncoder.Error.self) {
+            try Base64FileEncoder(path: path, kernel: unsupported)
+        }
         #expect(error?.code == .invalidArgument)
+    }
+
+    @Test("an open descriptor is encoded through a duplicate that leaves the caller's open")
+    func duplicatedDescriptor() throws {
+        let scratch = try ScratchFolder()
+        var generator = SeededGenerator(seed: 0x5EED_0015)
+        let bytes = generator.bytes(700_001)
+        let path = try scratch.file("opened.bin", bytes)
+        let descriptor = open(path, O_RDONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        // The encoder reads at explicit offsets: where the caller left the position does not matter.
+        try #require(lseek(descriptor, 1234, SEEK_SET) == 1234)
+
+        var encoder: Base64FileEncoder? = try Base64FileEncoder(
+            duplicating: descriptor, path: path, chunkSize: 3 * 1024)
+        #expect(encoder?.path == path)
+        #expect(try encodedByCallback(try #require(encoder)) == foundationBase64(bytes))
+        encoder = nil
+
+        #expect(lseek(descriptor, 0, SEEK_CUR) == 1234)
+        var first: UInt8 = 0
+        #expect(pread(descriptor, &first, 1, 0) == 1, "the caller's descriptor was closed with the encoder")
+        #expect(first == bytes[0])
+    }
+
+    @Test("a closed, write-only or non-file descriptor is refused with the reason")
+    func unusableDescriptors() throws {
+        let scratch = try ScratchFolder()
+        let path = try scratch.file("target.bin", [1, 2, 3])
+
+        let closed = open(path, O_RDONLY)
+        close(closed)
+        let notOpen = #expect(throws: Base64FileEncoder.Error.self) {
+            try Base64FileEncoder(duplicating: closed, path: path)
+        }
+        #expect(notOpen?.code == .invalidArgument)
+        #expect(notOpen?.message.contains("not open") == true)
+
+        let writeOnly = open(path, O_WRONLY)
+        try #require(writeOnly >= 0)
+        defer { close(writeOnly) }
+        let forWriting = #expect(throws: Base64FileEncoder.Error.self) {
+            try Base64FileEncoder(duplicating: writeOnly, path: path)
+        }
+        #expect(forWriting?.code == .ioError)
+        #expect(forWriting?.message.contains("writing only") == true)
+
+        let folder = open(scratch.url.path, O_RDONLY)
+        try #require(folder >= 0)
+        defer { close(folder) }
+        let notAFile = #expect(throws: Base64FileEncoder.Error.self) {
+            try Base64FileEncoder(duplicating: folder, path: scratch.url.path)
+        }
+        #expect(notAFile?.code == .unsupportedInput)
+        #expect(notAFile?.hint != nil)
     }
 
     @Test("readers of one encoder in concurrent tasks each get the whole encoding")

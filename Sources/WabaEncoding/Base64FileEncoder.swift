@@ -23,6 +23,8 @@
 ///
 /// The file is read with `pread`, not mapped: a mapped file that another process truncates
 /// kills the reader with `SIGBUS`, where a read just comes back short and becomes an error.
+///
+/// Failures are thrown as ``Error``, with a code, a message naming the file and a hint.
 public struct Base64FileEncoder: Sendable {
     /// Input bytes per chunk unless told otherwise: 192 KiB in, 256 KiB out. Both buffers stay in
     /// a core's L2 cache, so the bytes `read` copies in are still cached when they are encoded;
@@ -30,47 +32,69 @@ public struct Base64FileEncoder: Sendable {
     /// system calls.
     public static let defaultChunkSize = 192 * 1024
 
-    /// The file being encoded.
-    public let source: FileSource
+    /// The file being encoded, as named when it was opened.
+    public var path: String { file.path }
     /// Input bytes read and encoded per chunk (a positive multiple of 3).
     public let chunkSize: Int
     /// The kernel that encodes each chunk.
     public let kernel: Base64Encoder.Kernel
 
+    let file: OpenFile
+
     /// Opens `path` for encoding.
-    /// - Throws: ``WabaMediaError`` `file-not-found`, `io-error` (unreadable) or
-    ///   `unsupported-input` (not a regular file), naming the path; `invalid-argument` for a chunk
-    ///   size that is not a positive multiple of 3 or a kernel this CPU cannot run.
+    /// - Throws: ``Error`` `file-not-found`, `io-error` (unreadable) or `unsupported-input` (not a
+    ///   regular file), naming the path; `invalid-argument` for a chunk size that is not a
+    ///   positive multiple of 3 or a kernel this CPU cannot run.
     public init(path: String, chunkSize: Int = defaultChunkSize, kernel: Base64Encoder.Kernel = .best) throws {
-        try self.init(source: FileSource(path: path), chunkSize: chunkSize, kernel: kernel)
+        try Self.check(chunkSize: chunkSize, kernel: kernel)
+        try self.init(file: OpenFile(opening: path), chunkSize: chunkSize, kernel: kernel)
     }
 
-    /// Encodes an already opened file.
-    public init(source: FileSource, chunkSize: Int = defaultChunkSize, kernel: Base64Encoder.Kernel = .best) throws {
-        guard chunkSize > 0, chunkSize % 3 == 0 else {
-            throw WabaMediaError(
-                .invalidArgument, "base64 chunk size \(chunkSize) is not a positive multiple of 3",
-                hint: "use a multiple of 3 so that only the last chunk is padded, e.g. \(Self.defaultChunkSize)")
-        }
-        guard kernel.isSupported else {
-            throw WabaMediaError(
-                .invalidArgument, "the \(kernel) base64 kernel cannot run on this CPU",
-                hint: "use Base64Encoder.Kernel.best (here: \(Base64Encoder.Kernel.best))")
-        }
-        self.source = source
+    /// Encodes a file that is already open for reading.
+    ///
+    /// The encoder reads through its own duplicate of `descriptor` and closes only that: the
+    /// caller keeps ownership of `descriptor`. Reads use explicit offsets, so the descriptor's
+    /// position does not matter and is left as it is.
+    /// - Parameter path: names the file in errors.
+    /// - Throws: ``Error`` `invalid-argument` for a descriptor that is not open, `io-error` for
+    ///   one open for writing only, `unsupported-input` when it is not a regular file, and the
+    ///   chunk size and kernel errors of ``init(path:chunkSize:kernel:)``.
+    public init(
+        duplicating descriptor: Int32, path: String, chunkSize: Int = defaultChunkSize,
+        kernel: Base64Encoder.Kernel = .best
+    ) throws {
+        try Self.check(chunkSize: chunkSize, kernel: kernel)
+        try self.init(file: OpenFile(duplicating: descriptor, path: path), chunkSize: chunkSize, kernel: kernel)
+    }
+
+    private init(file: OpenFile, chunkSize: Int, kernel: Base64Encoder.Kernel) {
+        self.file = file
         self.chunkSize = chunkSize
         self.kernel = kernel
         #if os(Linux)
             // A larger read-ahead window for a cold file; harmless when it is cached.
-            _ = posix_fadvise(source.descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+            _ = posix_fadvise(file.descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
     }
 
+    private static func check(chunkSize: Int, kernel: Base64Encoder.Kernel) throws {
+        guard chunkSize > 0, chunkSize % 3 == 0 else {
+            throw Error(
+                .invalidArgument, "base64 chunk size \(chunkSize) is not a positive multiple of 3",
+                hint: "use a multiple of 3 so that only the last chunk is padded, e.g. \(defaultChunkSize)")
+        }
+        guard kernel.isSupported else {
+            throw Error(
+                .invalidArgument, "the \(kernel) base64 kernel cannot run on this CPU",
+                hint: "use Base64Encoder.Kernel.best (here: \(Base64Encoder.Kernel.best))")
+        }
+    }
+
     /// The file's size in bytes, as it was when opened.
-    public var byteCount: Int { source.size }
+    public var byteCount: Int { file.size }
 
     /// The exact number of base64 bytes the whole file encodes to.
-    public var encodedLength: Int { Base64Encoder.encodedLength(of: source.size) }
+    public var encodedLength: Int { Base64Encoder.encodedLength(of: file.size) }
 
     /// The largest encoded chunk: the output buffer size ``Reader/next(into:)`` needs.
     public var encodedChunkCapacity: Int { chunkSize / 3 * 4 }
@@ -105,13 +129,13 @@ public struct Base64FileEncoder: Sendable {
     /// Writes the whole encoding to `descriptor` (a file, a pipe, a socket; blocking or not).
     ///
     /// - Returns: the number of bytes written, always ``encodedLength``.
-    /// - Throws: ``WabaMediaError`` `io-error` when reading the file or writing fails. A closed pipe
+    /// - Throws: ``Error`` `io-error` when reading the file or writing fails. A closed pipe
     ///   is reported as `EPIPE` only if the process ignores `SIGPIPE`; otherwise the signal ends it.
     @discardableResult
     public func write(to descriptor: Int32) throws -> Int {
         var written = 0
         try encode { chunk in
-            try Self.writeAll(chunk, to: descriptor, path: source.path)
+            try Self.writeAll(chunk, to: descriptor, path: path)
             written += chunk.count
         }
         return written
@@ -134,10 +158,10 @@ public struct Base64FileEncoder: Sendable {
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&waiting, 1, -1)
             default:
-                throw WabaMediaError(
+                throw Error(
                     .ioError,
-                    "cannot write the base64 of \(path) to descriptor \(descriptor): \(String(cString: strerror(errno)))"
-                )
+                    "cannot write the base64 of \(path) to descriptor \(descriptor): \(String(cString: strerror(errno)))",
+                    hint: "check that the destination is open for writing and has room")
             }
         }
     }
@@ -153,7 +177,7 @@ public struct Base64FileEncoder: Sendable {
     /// The encoded chunks of a file, in order.
     public struct Chunks: AsyncSequence, Sendable {
         public typealias Element = [UInt8]
-        public typealias Failure = any Error
+        public typealias Failure = any Swift.Error
 
         public let encoder: Base64FileEncoder
 
@@ -164,7 +188,8 @@ public struct Base64FileEncoder: Sendable {
 
             public mutating func next() async throws -> [UInt8]? { try reader.nextChunk() }
 
-            public mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error) -> [UInt8]? {
+            public mutating func next(isolation actor: isolated (any Actor)?) async throws(any Swift.Error) -> [UInt8]?
+            {
                 try reader.nextChunk()
             }
         }
@@ -193,7 +218,7 @@ public struct Base64FileEncoder: Sendable {
         /// ``Base64FileEncoder/encodedChunkCapacity`` bytes.
         ///
         /// - Returns: the number of bytes written; 0 once the whole file has been encoded.
-        /// - Throws: ``WabaMediaError`` `io-error` when the file cannot be read or no longer has
+        /// - Throws: ``Base64FileEncoder/Error`` `io-error` when the file cannot be read or no longer has
         ///   the size it had when opened.
         public func next(into output: UnsafeMutableRawBufferPointer) throws -> Int {
             let capacity = encoder.encodedChunkCapacity
@@ -202,14 +227,14 @@ public struct Base64FileEncoder: Sendable {
             guard offset < size else { return 0 }
             let wanted = Swift.min(encoder.chunkSize, size - offset)
             let chunk = UnsafeMutableRawBufferPointer(rebasing: input[..<wanted])
-            let got = try encoder.source.read(at: offset, into: chunk)
+            let got = try encoder.file.read(at: offset, into: chunk)
             guard got == wanted else { throw changedSize("shrank to \(offset + got) bytes") }
             offset += got
             if offset == size {
                 // Reading one byte past the end catches a file that grew, which would otherwise
                 // be cut short silently.
                 var probe: UInt8 = 0
-                let extra = try withUnsafeMutableBytes(of: &probe) { try encoder.source.read(at: size, into: $0) }
+                let extra = try withUnsafeMutableBytes(of: &probe) { try encoder.file.read(at: size, into: $0) }
                 guard extra == 0 else { throw changedSize("grew") }
             }
             return Base64Encoder.encode(UnsafeRawBufferPointer(chunk), into: output, kernel: encoder.kernel)
@@ -223,10 +248,10 @@ public struct Base64FileEncoder: Sendable {
             }
         }
 
-        private func changedSize(_ change: String) -> WabaMediaError {
-            WabaMediaError(
+        private func changedSize(_ change: String) -> Base64FileEncoder.Error {
+            Base64FileEncoder.Error(
                 .ioError,
-                "\(encoder.source.path) changed while being encoded: it was \(encoder.byteCount) bytes and \(change)",
+                "\(encoder.path) changed while being encoded: it was \(encoder.byteCount) bytes and \(change)",
                 hint: "do not modify the file while it is being sent; copy it first if it is still being written")
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WabaMedia
+import WabaEncoding
 
 /// SplitMix64: reproducible random bytes, so a failing size can be replayed.
 struct SeededGenerator: RandomNumberGenerator {

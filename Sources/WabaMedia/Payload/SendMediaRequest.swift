@@ -1,0 +1,99 @@
+/// What `media_data` carries: a URL the platform fetches, or the file's bytes in base64.
+public enum MediaData: Sendable, Hashable {
+    /// A public `http(s)` URL, passed through as is.
+    case url(String)
+    /// A file on disk, streamed and encoded in chunks when the body is written.
+    case file(path: String)
+    /// Bytes in memory (small media, library users).
+    case bytes([UInt8])
+}
+
+/// One `POST /v1/waba/send-media` request, as typed values.
+///
+/// ``validate(profile:)`` checks everything that can be checked without reading the media,
+/// so a wrong command line fails before any I/O.
+public struct SendMediaRequest: Sendable, Hashable {
+    public var channelID: String?
+    public var contactID: String?
+    public var mediaType: MediaType
+    public var mediaData: MediaData
+    /// The caption.
+    public var content: String?
+    public var fileName: String?
+    public var threadID: String?
+    /// Whether the platform stores the message in the thread (the API's default is true).
+    public var saveMessage: Bool
+
+    public init(
+        channelID: String? = nil, contactID: String? = nil, mediaType: MediaType, mediaData: MediaData,
+        content: String? = nil, fileName: String? = nil, threadID: String? = nil, saveMessage: Bool = true
+    ) {
+        self.channelID = channelID
+        self.contactID = contactID
+        self.mediaType = mediaType
+        self.mediaData = mediaData
+        self.content = content
+        self.fileName = fileName
+        self.threadID = threadID
+        self.saveMessage = saveMessage
+    }
+
+    /// Checks the request's own fields against the API contract and `profile`.
+    /// - Throws: ``WabaMediaError`` `invalid-argument` saying which field is wrong and how to fix it.
+    public func validate(profile: MediaProfile = .whatsappCloud) throws {
+        func blank(_ value: String?) -> Bool { value?.allSatisfy(\.isWhitespace) ?? true }
+        if let threadID, blank(threadID) {
+            throw WabaMediaError(.invalidArgument, "thread_id is empty", hint: "give a thread id or leave it out")
+        }
+        if threadID == nil {
+            let missing = [("channel_id", channelID), ("contact_id", contactID)].filter { blank($0.1) }.map(\.0)
+            if !missing.isEmpty {
+                throw WabaMediaError(
+                    .invalidArgument,
+                    "\(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") required when no thread_id is given",
+                    hint: "give --channel and --contact, or --thread for an existing conversation")
+            }
+        }
+        if let content {
+            // UTF-16 units, as the validate stage counts: the most a server can count a caption as.
+            let length = content.utf16.count
+            if length > profile.captionMaxCharacters {
+                throw WabaMediaError(
+                    .invalidArgument,
+                    "the caption is \(length) characters, over the limit of \(profile.captionMaxCharacters)",
+                    hint: "shorten it by \(length - profile.captionMaxCharacters) characters")
+            }
+        }
+        if let fileName, fileName.isEmpty {
+            throw WabaMediaError(.invalidArgument, "file_name is empty", hint: "give a name or leave it out")
+        }
+        switch mediaData {
+        case .url(let url):
+            try Self.checkURL(url)
+        case .file(let path):
+            if path.isEmpty { throw WabaMediaError(.invalidArgument, "the media file path is empty") }
+        case .bytes:
+            break
+        }
+    }
+
+    /// A URL the platform can fetch: `http` or `https` with a host, and nothing JSON or HTTP would mangle.
+    static func checkURL(_ url: String) throws {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            throw WabaMediaError(
+                .invalidArgument, "media URL \(url) is not an http(s) URL",
+                hint: "give a public https:// URL, or a local file to send its bytes")
+        }
+        let afterScheme = url[url.index(url.firstIndex(of: ":")!, offsetBy: 3)...]
+        let host = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !host.isEmpty else {
+            throw WabaMediaError(.invalidArgument, "media URL \(url) has no host", hint: "check the URL")
+        }
+        guard !url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
+            throw WabaMediaError(
+                .invalidArgument, "media URL contains spaces or control characters",
+                hint: "percent-encode them (a space is %20)")
+        }
+    }
+}
