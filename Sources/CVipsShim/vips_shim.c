@@ -488,11 +488,6 @@ int wm_vips_jpeg_blob(wm_image *handle, int quality, wm_blob **out) {
     return wm_take_blob(target, out);
 }
 
-int wm_vips_jpeg_file(wm_image *handle, const char *path, int quality) {
-    return vips_jpegsave(WM_IMAGE(handle), path, "Q", quality, "strip", TRUE, "subsample_mode",
-                         VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
-}
-
 // ---- Encoding with a byte cap: the encoder stops as soon as its output passes the cap ----
 
 typedef struct {

@@ -123,7 +123,6 @@ int wm_vips_sample_strips(wm_image *in, int count, int strip_height, wm_image **
 /// 4:2:0 (libvips stops at quality 90 by default), so size grows smoothly with quality and the
 /// byte-budget search sees no jump.
 int wm_vips_jpeg_blob(wm_image *in, int quality, wm_blob **out);
-int wm_vips_jpeg_file(wm_image *in, const char *path, int quality);
 
 /// Encodes as JPEG like `wm_vips_jpeg_blob`, but gives up as soon as the output passes `cap` bytes,
 /// so an image that cannot fit costs only part of a pass. Writes to `fd` when it is >= 0 (the caller

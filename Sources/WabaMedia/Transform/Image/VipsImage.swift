@@ -115,11 +115,6 @@ final class VipsImage: @unchecked Sendable {
         try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), filtered ? 1 : 0, $0) }
     }
 
-    func writeJPEG(to path: String, quality: Int) throws {
-        guard wm_vips_jpeg_file(handle, path, Int32(quality)) == 0 else {
-            throw VipsFailure(operation: "encode JPEG", reason: Vips.takeError())
-        }
-    }
 
     private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8]
     {
