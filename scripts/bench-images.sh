@@ -15,6 +15,10 @@ MAGICK=${MAGICK:-/usr/bin/convert}
 mkdir -p "$BENCH_DIR/out"
 cd "$BENCH_DIR"
 
+# SSIM needs numpy: the Debian package (scripts/install-deps.sh), else PyPI for this user.
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install --user --quiet numpy >&2 ||
+    echo "numpy is missing: SSIM will read n/a (apt-get install python3-numpy)" >&2
+
 if [[ -z "${NO_BUILD:-}${GENERATE_ONLY:-}" ]]; then (cd "$ROOT" && swift build -c release >&2); fi
 WAMEDIA="$ROOT/.build/release/wamedia"
 
@@ -63,16 +67,20 @@ if [[ ! -f photo24.jpg ]]; then
 fi
 if [[ -n "${GENERATE_ONLY:-}" ]]; then exit 0; fi
 
-# Runs a command RUNS times; prints the median wall seconds and the median peak RSS in KiB.
+median() { sort -n | sed -n "$(((RUNS + 1) / 2))p"; }
+
+# Runs a command RUNS times; prints the median wall seconds, the median CPU seconds (user +
+# system: on a busy machine wall time also counts waiting for a core) and the median peak RSS in KiB.
 measure() {
-    local times=() rss=() i line
+    local times=() cpus=() rss=() i wall user system peak
     for ((i = 0; i < RUNS; i++)); do
-        line=$(/usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1)
-        times+=("${line% *}")
-        rss+=("${line#* }")
+        read -r wall user system peak < <(/usr/bin/time -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -1)
+        times+=("$wall")
+        cpus+=("$(echo "$user + $system" | bc -l)")
+        rss+=("$peak")
     done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")" \
-        "$(printf '%s\n' "${rss[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")"
+    printf '%s %s %s\n' "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" \
+        "$(printf '%s\n' "${rss[@]}" | median)"
 }
 
 ssim() { # output input: SSIM against a reference downscale of the input to the output's size
@@ -83,23 +91,26 @@ ssim() { # output input: SSIM against a reference downscale of the input to the 
     python3 "$ROOT/scripts/ssim.py" "$output" "$BENCH_DIR/out/reference.v" 2>/dev/null || echo "n/a"
 }
 
-printf '%-12s %-14s %8s %9s %9s %10s %7s\n' INPUT TOOL "TIME s" "RSS MB" "SIZE MB" DIMENSIONS SSIM
+printf '%-12s %-14s %8s %7s %9s %9s %10s %7s\n' INPUT TOOL "TIME s" "CPU s" "RSS MB" "SIZE MB" DIMENSIONS SSIM
 summary=()
 for input in photo24.jpg photo48.jpg alpha.png photo.heic; do
     stem=${input%.*}
     rm -f out/"$stem".* out/vt-"$stem".jpg out/im-"$stem".jpg
-    read -r wt wr < <(measure "$WAMEDIA" prepare --type image "$input" -o out/)
+    read -r wt wc wr < <(measure "$WAMEDIA" prepare --type image "$input" -o out/)
     wout=$(ls out/"$stem".jpg out/"$stem".png 2>/dev/null | head -1 || true)
-    read -r vt vr < <(measure vipsthumbnail "$input" --size "4096x4096>" -o "$BENCH_DIR/out/vt-$stem.jpg[Q=85,strip]")
-    read -r it ir < <(measure "$MAGICK" "$input" -resize "4096x4096>" -quality 85 -strip "out/im-$stem.jpg")
-    for row in "wamedia $wt $wr $wout" "vipsthumbnail $vt $vr out/vt-$stem.jpg" "imagemagick $it $ir out/im-$stem.jpg"; do
-        read -r tool time rss file <<<"$row"
-        printf '%-12s %-14s %8.2f %9.1f %9.2f %10s %7s\n' "$input" "$tool" "$time" "$(echo "$rss / 1024" | bc -l)" \
+    read -r vt vc vr < <(measure vipsthumbnail "$input" --size "4096x4096>" -o "$BENCH_DIR/out/vt-$stem.jpg[Q=85,strip]")
+    read -r it ic ir < <(measure "$MAGICK" "$input" -resize "4096x4096>" -quality 85 -strip "out/im-$stem.jpg")
+    for row in "wamedia $wt $wc $wr $wout" "vipsthumbnail $vt $vc $vr out/vt-$stem.jpg" \
+        "imagemagick $it $ic $ir out/im-$stem.jpg"; do
+        read -r tool time cpu rss file <<<"$row"
+        printf '%-12s %-14s %8.2f %7.2f %9.1f %9.2f %10s %7s\n' "$input" "$tool" "$time" "$cpu" \
+            "$(echo "$rss / 1024" | bc -l)" \
             "$(echo "$(stat -c %s "$file") / 1000000" | bc -l)" \
             "$(vipsheader -f width "$file")x$(vipsheader -f height "$file")" "$(ssim "$file" "$input")"
     done
-    summary+=("$(printf '%-12s time %.2fx vipsthumbnail, RSS %.2fx vipsthumbnail, %.1fx faster than ImageMagick' \
-        "$input" "$(echo "$wt / $vt" | bc -l)" "$(echo "$wr / $vr" | bc -l)" "$(echo "$it / $wt" | bc -l)")")
+    summary+=("$(printf '%-12s time %.2fx vipsthumbnail (CPU %.2fx), RSS %.2fx vipsthumbnail, %.1fx faster than ImageMagick' \
+        "$input" "$(echo "$wt / $vt" | bc -l)" "$(echo "$wc / $vc" | bc -l)" "$(echo "$wr / $vr" | bc -l)" \
+        "$(echo "$it / $wt" | bc -l)")")
 done
 echo
 printf '%s\n' "${summary[@]}"

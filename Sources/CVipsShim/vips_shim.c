@@ -1,7 +1,12 @@
+#define _GNU_SOURCE
 #include "CVipsShim.h"
 
+#include <dlfcn.h>
+
 #include <pthread.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 static pthread_once_t wm_init_once = PTHREAD_ONCE_INIT;
@@ -15,18 +20,47 @@ static void wm_silent_log(const gchar *domain, GLogLevelFlags level, const gchar
     (void)data;
 }
 
+// Blocks what media from untrusted senders must not reach; run again after loading a module,
+// whose classes the earlier calls did not see.
+static void wm_apply_blocks(void) {
+    // Media comes from untrusted senders: keep SVG, PDF, Matlab and similar loaders off.
+    vips_block_untrusted_set(TRUE);
+    // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
+    // the caller checked the loader against the content-detected type (required_loader).
+    vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+}
+
+// Where libvips keeps its loadable modules (vips-heif.so, vips-magick.so, ...), next to libvips.
+static char wm_modules_dir[4096];
+
 static void wm_vips_init_once(void) {
+    // libvips loads every module it finds at start-up (ImageMagick, poppler, OpenSlide, JPEG XL:
+    // ~8 MB of resident libraries). Point it at a folder without modules while it starts, then
+    // load the two wamedia reads (HEIF, and ImageMagick for BMP) when an image needs them.
+    Dl_info library;
+    if (dladdr((void *)vips_init, &library) != 0 && library.dli_fname != NULL) {
+        char *folder = g_path_get_dirname(library.dli_fname);
+        g_snprintf(wm_modules_dir, sizeof(wm_modules_dir), "%s/vips-modules-%d.%d", folder, vips_version(0),
+                   vips_version(1));
+        g_free(folder);
+    }
+    int override_home = wm_modules_dir[0] != 0 && g_getenv("VIPSHOME") == NULL &&
+                        g_getenv("WAMEDIA_VIPS_ALL_MODULES") == NULL;
+    if (override_home) {
+        g_setenv("VIPSHOME", "/nonexistent/wamedia-vips-home", TRUE);
+    } else {
+        wm_modules_dir[0] = 0;
+    }
     wm_init_result = VIPS_INIT("wamedia");
+    if (override_home) {
+        g_unsetenv("VIPSHOME");
+    }
     if (wm_init_result == 0) {
         // Per-tile warnings would flood stderr for one damaged file; the error buffer keeps the reason.
         if (g_getenv("WAMEDIA_VIPS_WARNINGS") == NULL) {
             g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, wm_silent_log, NULL);
         }
-        // Media comes from untrusted senders: keep SVG, PDF, Matlab and similar loaders off.
-        vips_block_untrusted_set(TRUE);
-        // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
-        // the caller checked the loader against the content-detected type (required_loader).
-        vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+        wm_apply_blocks();
         // Every input is unique, so the operation cache only holds memory.
         vips_cache_set_max(0);
     }
@@ -35,6 +69,41 @@ static void wm_vips_init_once(void) {
 int wm_vips_init(void) {
     pthread_once(&wm_init_once, wm_vips_init_once);
     return wm_init_result;
+}
+
+static pthread_mutex_t wm_module_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void wm_load_module(const char *name, int *loaded) {
+    pthread_mutex_lock(&wm_module_lock);
+    if (!*loaded && wm_modules_dir[0] != 0) {
+        char path[4200];
+        g_snprintf(path, sizeof(path), "%s/%s", wm_modules_dir, name);
+        // Opening runs the module's g_module_check_init, which registers its loaders.
+        GModule *module = g_module_open(path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+        if (module != NULL) {
+            g_module_make_resident(module);
+            wm_apply_blocks();
+        }
+    }
+    *loaded = 1;
+    pthread_mutex_unlock(&wm_module_lock);
+}
+
+/// Starts libvips with the module `required_loader` lives in (every module wamedia reads
+/// through when it is NULL).
+static int wm_vips_init_for(const char *required_loader) {
+    static int heif_loaded = 0;
+    static int magick_loaded = 0;
+    if (wm_vips_init() != 0) {
+        return -1;
+    }
+    if (required_loader == NULL || g_str_has_prefix(required_loader, "heif")) {
+        wm_load_module("vips-heif.so", &heif_loaded);
+    }
+    if (required_loader == NULL || g_str_has_prefix(required_loader, "magick")) {
+        wm_load_module("vips-magick.so", &magick_loaded);
+    }
+    return 0;
 }
 
 char *wm_vips_error_take(void) {
@@ -106,7 +175,7 @@ static int wm_loader_allowed(const char *loader, const char *required_loader) {
 }
 
 int wm_vips_check_loader_file(const char *path, const char *required_loader) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -117,7 +186,7 @@ int wm_vips_check_loader_file(const char *path, const char *required_loader) {
 }
 
 int wm_vips_read_header_file(const char *path, const char *required_loader, wm_image_header *out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -135,7 +204,7 @@ int wm_vips_read_header_file(const char *path, const char *required_loader, wm_i
 
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load_buffer(data, length);
@@ -153,7 +222,7 @@ int wm_vips_read_header_buffer(const void *data, size_t length, const char *requ
 }
 
 int wm_vips_verify_file(const char *path) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(NULL) != 0) {
         return -1;
     }
     VipsImage *thumbnail = NULL;
@@ -207,7 +276,7 @@ void wm_vips_image_shape(wm_image *handle, wm_image_shape *out) {
 
 int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
                            wm_image **out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load(path);
@@ -232,7 +301,7 @@ int wm_vips_thumbnail_file(const char *path, const char *required_loader, int lo
 
 int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *required_loader, int long_edge,
                              int export_srgb, wm_image **out) {
-    if (wm_vips_init() != 0) {
+    if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = vips_foreign_find_load_buffer(data, length);
@@ -419,17 +488,96 @@ int wm_vips_jpeg_blob(wm_image *handle, int quality, wm_blob **out) {
     return wm_take_blob(target, out);
 }
 
-int wm_vips_jpeg_file(wm_image *handle, const char *path, int quality) {
-    return vips_jpegsave(WM_IMAGE(handle), path, "Q", quality, "strip", TRUE, "subsample_mode",
-                         VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
+// ---- Encoding with a byte cap: the encoder stops as soon as its output passes the cap ----
+
+typedef struct {
+    int fd;              // write here when >= 0, else collect in `bytes`
+    GByteArray *bytes;
+    size_t written;
+    size_t cap;
+    int over_cap;
+    int failed_errno;
+} wm_capped_sink;
+
+static gint64 wm_capped_write(VipsTargetCustom *target, const void *data, gint64 length, void *user) {
+    (void)target;
+    wm_capped_sink *sink = (wm_capped_sink *)user;
+    if (sink->written + (size_t)length > sink->cap) {
+        sink->over_cap = 1;
+        return -1;
+    }
+    if (sink->fd >= 0) {
+        const char *cursor = (const char *)data;
+        gint64 left = length;
+        while (left > 0) {
+            ssize_t done = write(sink->fd, cursor, (size_t)left);
+            if (done < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                sink->failed_errno = errno;
+                return -1;
+            }
+            cursor += done;
+            left -= done;
+        }
+    } else {
+        g_byte_array_append(sink->bytes, (const guint8 *)data, (guint)length);
+    }
+    sink->written += (size_t)length;
+    return length;
 }
 
-int wm_vips_png_blob(wm_image *handle, int compression, wm_blob **out) {
+static int wm_free_byte_array(void *data, void *area) {
+    (void)area;
+    g_free(data);
+    return 0;
+}
+
+int wm_vips_jpeg_capped(wm_image *handle, int fd, int quality, size_t cap, size_t *written, wm_blob **out) {
+    wm_capped_sink sink = {fd, NULL, 0, cap, 0, 0};
+    if (fd < 0) {
+        sink.bytes = g_byte_array_new();
+    }
+    VipsTargetCustom *target = vips_target_custom_new();
+    g_signal_connect(target, "write", G_CALLBACK(wm_capped_write), &sink);
+    int result = vips_jpegsave_target(WM_IMAGE(handle), VIPS_TARGET(target), "Q", quality, "strip", TRUE,
+                                      "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON, NULL);
+    g_object_unref(target);
+    *written = sink.written;
+    if (sink.over_cap) {
+        // Not a failure of the image: the caller learns it is too large and tries otherwise.
+        vips_error_clear();
+        if (sink.bytes != NULL) {
+            g_byte_array_free(sink.bytes, TRUE);
+        }
+        return 1;
+    }
+    if (result != 0) {
+        if (sink.failed_errno != 0) {
+            vips_error("wamedia", "cannot write the output: %s", g_strerror(sink.failed_errno));
+        }
+        if (sink.bytes != NULL) {
+            g_byte_array_free(sink.bytes, TRUE);
+        }
+        return -1;
+    }
+    if (sink.bytes != NULL) {
+        size_t length = sink.bytes->len;
+        void *data = g_byte_array_free(sink.bytes, FALSE);
+        *out = (wm_blob *)vips_blob_new(wm_free_byte_array, data, length);
+    }
+    return 0;
+}
+
+int wm_vips_png_blob(wm_image *handle, int compression, int filter_all, wm_blob **out) {
     VipsTarget *target = vips_target_new_to_memory();
     if (target == NULL) {
         return -1;
     }
-    if (vips_pngsave_target(WM_IMAGE(handle), target, "compression", compression, "strip", TRUE, NULL) != 0) {
+    VipsForeignPngFilter filter = filter_all ? VIPS_FOREIGN_PNG_FILTER_ALL : VIPS_FOREIGN_PNG_FILTER_NONE;
+    if (vips_pngsave_target(WM_IMAGE(handle), target, "compression", compression, "filter", filter, "strip", TRUE,
+                            NULL) != 0) {
         g_object_unref(target);
         return -1;
     }

@@ -22,6 +22,14 @@ struct PrepareCommand: AsyncParsableCommand {
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var format: FormatOptions
 
+    @Flag(
+        name: .long,
+        help: """
+            Also re-save images that are sendable as they are but carry EXIF/XMP metadata (GPS location, \
+            camera details): upright, without the metadata.
+            """)
+    var stripMetadata = false
+
     @Option(name: .long, help: "How many files to prepare at once.")
     var jobs: Int = 1
 
@@ -54,7 +62,8 @@ struct PrepareCommand: AsyncParsableCommand {
         let destination = try OutputDestination(output, inputCount: files.count)
         let preparer = Preparer(
             profile: profile, detector: try MIMEDetector(), type: type, destination: destination,
-            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0)
+            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0,
+            stripMetadata: stripMetadata)
         var table = TextTable("FILE", "VERDICT", "OUTPUT", "SIZE", "DIMENSIONS", "QUALITY", "STEPS")
         var details: [String] = []
         var failed = 0
@@ -125,10 +134,11 @@ struct Preparer: Sendable {
     var fitter: ImageFitter
     var type: MediaType?
     var destination: OutputDestination
+    var stripMetadata: Bool
 
     init(
         profile: MediaProfile, detector: MIMEDetector, type: MediaType?, destination: OutputDestination,
-        vipsConcurrency: Int
+        vipsConcurrency: Int, stripMetadata: Bool = false
     ) {
         self.profile = profile
         // The fitter decodes every image it transforms with errors on; kept images are verified
@@ -136,9 +146,12 @@ struct Preparer: Sendable {
         self.inspector = MediaInspector(detector: detector, options: .init(verifyImageData: false))
         self.validator = MediaValidator(profile: profile)
         self.fitter = ImageFitter(
-            profile: profile, options: .init(passThroughConforming: false, vipsConcurrency: vipsConcurrency))
+            profile: profile,
+            options: .init(
+                passThroughConforming: false, vipsConcurrency: vipsConcurrency, stripMetadata: stripMetadata))
         self.type = type
         self.destination = destination
+        self.stripMetadata = stripMetadata
     }
 
     func prepare(_ path: String) -> PrepareRecord {
@@ -162,11 +175,15 @@ struct Preparer: Sendable {
             let outputPath = { (mime: String) in
                 destination.path(for: path, fileExtension: profile.canonicalExtension(for: mime) ?? "img")
             }
-            if report.verdict == .ok {
+            let inspection = report.inspection
+            let carriesMetadata = inspection.image.map { $0.hasEXIF || $0.hasXMP } ?? false
+            if report.verdict == .ok && !(stripMetadata && carriesMetadata) {
                 record.result = try fitter.keep(
-                    path: path, mime: report.inspection.mime, writingTo: outputPath(report.inspection.mime))
+                    path: path, mime: inspection.mime, info: inspection.image,
+                    writingTo: outputPath(inspection.mime))
             } else {
-                record.result = try fitter.fit(path: path, mime: report.inspection.mime, writingTo: outputPath)
+                record.result = try fitter.fit(
+                    path: path, mime: inspection.mime, info: inspection.image, writingTo: outputPath)
             }
         } catch let error as WabaMediaError where error.code == .unsupportedInput {
             // Damage found while decoding is a property of the file: report it as a finding.

@@ -67,7 +67,7 @@ struct ProfileTests {
         arguments: [
             ("max_bytes: 5000000\n  formats", "max_bytes: lots\n  formats", "image.max_bytes"),
             ("caption_max_characters: 1024", "caption_max_characters: 1024\ncolour: blue", "colour"),
-            ("jpeg_quality: { min: 50, max: 95 }", "jpeg_quality: { min: 96, max: 95 }", "image.jpeg_quality"),
+            ("jpeg_quality: { min: 50, max: 90 }", "jpeg_quality: { min: 91, max: 90 }", "image.jpeg_quality"),
             ("  voice_note_max_bytes: 512000\n", "", "audio.voice_note_max_bytes"),
             ("{ mime: image/png, extension: png }", "{ mime: png, extension: png }", "image.formats[1].mime"),
             ("background: \"#ffffff\"", "background: white", "image.background"),

@@ -123,10 +123,16 @@ int wm_vips_sample_strips(wm_image *in, int count, int strip_height, wm_image **
 /// 4:2:0 (libvips stops at quality 90 by default), so size grows smoothly with quality and the
 /// byte-budget search sees no jump.
 int wm_vips_jpeg_blob(wm_image *in, int quality, wm_blob **out);
-int wm_vips_jpeg_file(wm_image *in, const char *path, int quality);
 
-/// Encodes as PNG with all metadata stripped.
-int wm_vips_png_blob(wm_image *in, int compression, wm_blob **out);
+/// Encodes as JPEG like `wm_vips_jpeg_blob`, but gives up as soon as the output passes `cap` bytes,
+/// so an image that cannot fit costs only part of a pass. Writes to `fd` when it is >= 0 (the caller
+/// owns and closes it), else returns the bytes in `*out`. `*written` is the byte count produced.
+/// Returns 0 when the whole image was encoded within `cap`, 1 when it passed `cap`, -1 on error.
+int wm_vips_jpeg_capped(wm_image *in, int fd, int quality, size_t cap, size_t *written, wm_blob **out);
+
+/// Encodes as PNG with all metadata stripped; `filter_all` lets libpng pick each row's filter
+/// (libvips' default is no filter).
+int wm_vips_png_blob(wm_image *in, int compression, int filter_all, wm_blob **out);
 
 /// Resizes by `scale` (0 < scale < 1) with libvips' default kernel.
 int wm_vips_resize(wm_image *in, double scale, wm_image **out);

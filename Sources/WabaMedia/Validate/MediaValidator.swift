@@ -291,7 +291,8 @@ public struct MediaValidator: Sendable {
                     .metadata, .warning,
                     message: "the image carries EXIF/XMP metadata (possibly GPS location and camera details)",
                     hint:
-                        "conforming images are sent untouched; re-save it without metadata if the location must stay private"
+                        "conforming images are sent untouched; 'wamedia prepare --strip-metadata' re-saves it without "
+                        + "metadata if the location must stay private"
                 ))
         }
         return findings

@@ -19,11 +19,19 @@ public struct ImageFitter: Sendable {
         public var targetFill: Double
         /// libvips worker threads per image; 0 keeps libvips' default (one per core).
         public var vipsConcurrency: Int
+        /// EXIF or XMP metadata (GPS location, camera details) alone makes an image non-conforming:
+        /// an otherwise conforming image that carries it is re-encoded upright without it. Off, such
+        /// an image passes through untouched when nothing else needs fixing.
+        public var stripMetadata: Bool
 
-        public init(passThroughConforming: Bool = true, targetFill: Double = 0.9, vipsConcurrency: Int = 0) {
+        public init(
+            passThroughConforming: Bool = true, targetFill: Double = 0.9, vipsConcurrency: Int = 0,
+            stripMetadata: Bool = true
+        ) {
             self.passThroughConforming = passThroughConforming
             self.targetFill = targetFill
             self.vipsConcurrency = vipsConcurrency
+            self.stripMetadata = stripMetadata
         }
     }
 
@@ -48,25 +56,29 @@ public struct ImageFitter: Sendable {
     /// - Throws: ``WabaMediaError`` `unsupported-input` for unreadable, damaged or oversized
     ///   (too many pixels) images; `transform-failed` when no size fits.
     public func fit(path: String, mime: String? = nil) throws -> FittedImage {
-        let outcome = try run(.file(path), mime: mime, destination: .memory)
+        let outcome = try run(.file(path), mime: mime, info: nil, destination: .memory)
         return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
     }
 
     /// Fits an image held in memory.
     public func fit(bytes: [UInt8], name: String = "image", mime: String? = nil) throws -> FittedImage {
-        let outcome = try run(.bytes(bytes, name: name), mime: mime, destination: .memory)
+        let outcome = try run(.bytes(bytes, name: name), mime: mime, info: nil, destination: .memory)
         return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
     }
 
     /// Fits the image file at `path` and writes the output to a file, atomically: the output
     /// appears complete or not at all.
-    /// - Parameter outputPath: given the output's MIME type (`image/jpeg` or `image/png`),
-    ///   returns the path to write. It must not be the input.
+    /// - Parameters:
+    ///   - info: the image's header when the caller already read it (an ``Inspection``'s), so
+    ///     it is not read again; it must describe this file with this `mime`.
+    ///   - outputPath: given the output's MIME type (`image/jpeg` or `image/png`), returns the
+    ///     path to write. It must not be the input.
     public func fit(
-        path: String, mime: String? = nil, writingTo outputPath: (_ outputMIME: String) throws -> String
+        path: String, mime: String? = nil, info: ImageInfo? = nil,
+        writingTo outputPath: (_ outputMIME: String) throws -> String
     ) throws -> ImageFitResult {
         try withoutActuallyEscaping(outputPath) { choose in
-            try run(.file(path), mime: mime, destination: .file(choose)).result
+            try run(.file(path), mime: mime, info: mime == nil ? nil : info, destination: .file(choose)).result
         }
     }
 
@@ -77,10 +89,12 @@ public struct ImageFitter: Sendable {
 
     /// Copies an image a validator judged sendable as it is, byte for byte, after proving its data
     /// decodes; written atomically like ``fit(path:mime:writingTo:)-(_,_,(String)->String)``.
-    public func keep(path: String, mime: String, writingTo outputPath: String) throws -> ImageFitResult {
+    public func keep(path: String, mime: String, info: ImageInfo? = nil, writingTo outputPath: String) throws
+        -> ImageFitResult
+    {
         try Vips.start()
         let source = ImageSource.file(path)
-        let info = try source.header(mime: mime)
+        let info = try info ?? source.header(mime: mime)
         var context = RunContext(
             source: source, info: info, inputMIME: mime, inputBytes: source.size,
             destination: .file({ _ in outputPath }))
@@ -94,19 +108,26 @@ public struct ImageFitter: Sendable {
 
     /// Whether an image with this header, type and size may be sent as it is.
     public func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+        conformsApartFromMetadata(image, mime: mime, size: size)
+            && (!options.stripMetadata || !(image.hasEXIF || image.hasXMP))
+    }
+
+    private func conformsApartFromMetadata(_ image: ImageInfo, mime: String, size: Int) -> Bool {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
-            && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && !image.hasEXIF && !image.hasXMP
-            && image.pages <= 1 && (!image.hasAlpha || rules.keepPNGForAlpha)
+            && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && image.pages <= 1
+            && (!image.hasAlpha || rules.keepPNGForAlpha)
     }
 
     // MARK: - The run
 
-    private func run(_ source: ImageSource, mime: String?, destination: FitDestination) throws -> FitOutcome {
+    private func run(_ source: ImageSource, mime: String?, info knownInfo: ImageInfo?, destination: FitDestination)
+        throws -> FitOutcome
+    {
         try Vips.start()
         if options.vipsConcurrency > 0 { wm_vips_concurrency_set(Int32(options.vipsConcurrency)) }
         let started = ContinuousClock.now
         let inputMIME = try mime ?? source.detectMIME()
-        let info = try source.header(mime: inputMIME)
+        let info = try knownInfo ?? source.header(mime: inputMIME)
         guard info.pixelCount <= rules.maxInputPixels else {
             throw WabaMediaError(
                 .unsupportedInput,
@@ -146,19 +167,31 @@ public struct ImageFitter: Sendable {
             context.steps.append("resize \(context.info.width)×\(context.info.height) → \(shape.width)×\(shape.height)")
         }
 
+        if context.inputMIME == "image/png" && (context.info.hasEXIF || context.info.hasXMP)
+            && shape.longEdge == context.info.longEdge
+            && conformsApartFromMetadata(context.info, mime: context.inputMIME, size: context.inputBytes)
+        {
+            // Only metadata to drop: a PNG stays PNG (lossless) when it still fits.
+            let memory = try decoded(opened, context)
+            if let png = try fittingPNG(memory, &context) {
+                context.steps.append("encode PNG (\(Self.megabytes(png.count)))")
+                return try context.finish(
+                    bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
+            }
+            if shape.hasAlpha { context.steps.append("flatten transparency onto \(rules.background)") }
+            return try fitJPEG(try memory.flatten(onto: background).copyToMemory(), &context)
+        }
+
         if shape.hasAlpha && rules.keepPNGForAlpha && pngMayFit(context, outputPixels: shape.pixels) {
             let memory = try decoded(opened, context)
             if try memory.minimumAlpha() < 255 {
                 let estimate = try SizeEstimator(memory)?.pngBytes() ?? 0
                 if estimate <= Double(budget) * 1.25 {
-                    let png = try encoded(context) { try memory.png(compression: 6) }
-                    context.encodes += 1
-                    if png.count <= budget {
+                    if let png = try fittingPNG(memory, &context) {
                         context.steps.append("keep PNG for transparency (\(Self.megabytes(png.count)))")
                         return try context.finish(
                             bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
                     }
-                    context.steps.append("PNG would be \(Self.megabytes(png.count))")
                 } else {
                     context.steps.append("PNG would be about \(Self.megabytes(Int(estimate)))")
                 }
@@ -176,6 +209,7 @@ public struct ImageFitter: Sendable {
             if let written = try streamJPEG(flat, quality: quality, &context) {
                 return written
             }
+            context.steps.append("quality \(quality) gives more than \(Self.megabytes(budget))")
             let memory = try decoded(try open(context).flatten(onto: background), context)
             return try fitJPEG(memory, &context, knownTooBig: quality)
         }
@@ -185,9 +219,13 @@ public struct ImageFitter: Sendable {
     /// Opens the source shrunk to the long edge, upright, in 8-bit sRGB or grey.
     private func open(_ context: RunContext) throws -> VipsImage {
         let longEdge = min(rules.maxLongEdge, context.info.longEdge)
+        // Colour management only where there is something to manage: an ICC transform of an
+        // untagged (so already sRGB) image would cost a quarter of the run and change nothing.
+        let exportSRGB = context.info.hasICCProfile || context.info.colourSpace == "cmyk"
         let image: VipsImage
         do {
-            image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: true)
+            image = try context.source.thumbnail(
+                mime: context.inputMIME, longEdge: longEdge, exportSRGB: exportSRGB)
         } catch let failure as VipsFailure {
             // A broken or unusual ICC profile: fall back to libvips' own conversion to sRGB.
             logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\(failure.reason)"])
@@ -204,7 +242,7 @@ public struct ImageFitter: Sendable {
         do { return try image.copyToMemory() } catch let failure as VipsFailure { throw damaged(context, failure) }
     }
 
-    private func encoded(_ context: RunContext, _ encode: () throws -> [UInt8]) throws -> [UInt8] {
+    private func encoded<Output>(_ context: RunContext, _ encode: () throws -> Output) throws -> Output {
         do { return try encode() } catch let failure as VipsFailure { throw damaged(context, failure) }
     }
 
@@ -225,52 +263,76 @@ public struct ImageFitter: Sendable {
     }
 
     /// Whether to try the best quality in one streaming pass before holding the image in memory:
-    /// for cheap decoders when the input's bytes per pixel suggest it fits.
+    /// for cheap decoders when the input's bytes per pixel suggest it fits. The streaming encode
+    /// stops as soon as it passes the budget, so a wrong guess costs part of a pass.
     private func streamsFirst(_ context: RunContext, outputPixels: Int) -> Bool {
         let ratio = Double(outputPixels) / Double(context.info.pixelCount)
         let predicted: Double
         switch context.inputMIME {
-        case "image/jpeg": predicted = Double(context.inputBytes) * ratio
+        case "image/jpeg":
+            // Phones and cameras save at quality 90-98 (often without chroma subsampling): the
+            // input's bytes per pixel overstate those of a 4:2:0 encode at the top quality.
+            predicted = Double(context.inputBytes) * ratio * 0.6
         case "image/webp": predicted = Double(context.inputBytes) * ratio * 2
+        case "image/heic", "image/heif":
+            // HEVC takes about half the bytes of JPEG for the same picture. A wrong guess costs a
+            // second (slow) HEIF decode, so only inputs well inside the budget stream.
+            predicted = Double(context.inputBytes) * ratio * 2
         case "image/png", "image/gif", "image/bmp", "image/tiff":
-            // Lossless sources say little about JPEG size; a detailed photo at high quality
-            // takes about half a byte per pixel.
-            predicted = Double(outputPixels) * 0.5
+            // Lossless sources say little about JPEG size; a detailed photo takes about a third
+            // of a byte per pixel at quality 90 with 4:2:0 chroma, half a byte at 95.
+            predicted = Double(outputPixels) * (rules.jpegQuality.max > 92 ? 0.5 : 0.35)
         default:
-            // HEIC and AVIF decode slowly: decoding twice costs more than memory does.
+            // AVIF decodes slowly and its size says little: decoding twice costs more than memory.
             return false
         }
-        return predicted <= Double(rules.maxBytes) * 1.15
+        return predicted <= Double(rules.maxBytes)
     }
 
     // MARK: - Encoding
 
+    /// A PNG of `image` within budget, if one is found cheaply: a fast encode first (zlib level 2
+    /// with every row filter: faster and smaller than libvips' default level 6 unfiltered), and
+    /// the slow, thorough level only when that misses the budget by a little.
+    private func fittingPNG(_ image: VipsImage, _ context: inout RunContext) throws -> [UInt8]? {
+        let budget = rules.maxBytes
+        let fast = try encoded(context) { try image.png(compression: 2, filtered: true) }
+        context.encodes += 1
+        if fast.count <= budget { return fast }
+        guard Double(fast.count) <= Double(budget) * 1.3 else {
+            context.steps.append("PNG would be \(Self.megabytes(fast.count))")
+            return nil
+        }
+        let thorough = try encoded(context) { try image.png(compression: 6, filtered: true) }
+        context.encodes += 1
+        if thorough.count <= budget { return thorough }
+        context.steps.append("PNG would be \(Self.megabytes(thorough.count))")
+        return nil
+    }
+
+    /// Encodes `image` in one pass from the file at `quality`; nil when the output would pass the
+    /// budget (the encoder stops there).
     private func streamJPEG(_ image: VipsImage, quality: Int, _ context: inout RunContext) throws -> FitOutcome? {
         let shape = image.shape
         context.encodes += 1
         switch context.destination {
         case .memory:
-            let bytes = try encoded(context) { try image.jpeg(quality: quality) }
-            guard bytes.count <= rules.maxBytes else {
-                context.steps.append("quality \(quality) gives \(Self.megabytes(bytes.count))")
-                return nil
-            }
-            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
+            let output = try encoded(context) { try image.jpeg(quality: quality, cap: rules.maxBytes) }
+            guard case .complete(let bytes?, let size) = output else { return nil }
+            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
             return try context.finish(
                 bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
         case .file:
             let target = try context.outputPath(for: "image/jpeg")
             let temporary = try TemporaryFile(near: target)
-            do {
-                try image.writeJPEG(to: temporary.path, quality: quality)
-            } catch let failure as VipsFailure {
-                throw damaged(context, failure)
+            let output = try temporary.withDescriptor { descriptor in
+                do {
+                    return try image.jpeg(quality: quality, cap: rules.maxBytes, fileDescriptor: descriptor)
+                } catch let failure as VipsFailure {
+                    throw damaged(context, failure)
+                }
             }
-            let size = try temporary.size()
-            guard size <= rules.maxBytes else {
-                context.steps.append("quality \(quality) gives \(Self.megabytes(size))")
-                return nil
-            }
+            guard case .complete(_, let size) = output else { return nil }
             try temporary.commit(to: target)
             context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
             return context.finished(
@@ -393,7 +455,8 @@ private final class SizeEstimator {
         return size
     }
 
-    func pngBytes() throws -> Double { Double(try sample.png(compression: 6).count) * scale }
+    /// The size of ``ImageFitter``'s first, fast PNG encode.
+    func pngBytes() throws -> Double { Double(try sample.png(compression: 2, filtered: true).count) * scale }
 
     /// The largest quality in `range` whose estimate stays under `goal` (the lowest if none does).
     func largestJPEGQuality(in range: ClosedRange<Int>, under goal: Double) throws -> Int {

@@ -117,6 +117,16 @@ final class TemporaryFile {
         }
     }
 
+    /// Runs `body` with the file open for writing from its start.
+    func withDescriptor<T>(_ body: (Int32) throws -> T) throws -> T {
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        return try body(descriptor)
+    }
+
     func size() throws -> Int {
         var status = stat()
         guard stat(path, &status) == 0 else {

@@ -81,15 +81,40 @@ final class VipsImage: @unchecked Sendable {
         try Self.blob("encode JPEG") { wm_vips_jpeg_blob(handle, Int32(quality), $0) }
     }
 
-    func png(compression: Int) throws -> [UInt8] {
-        try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), $0) }
+    /// The outcome of an encode that stops once its output passes a byte cap.
+    enum CappedOutput {
+        /// The whole image, within the cap: its bytes (nil when written to a file) and size.
+        case complete([UInt8]?, size: Int)
+        /// The encoder passed the cap after this many bytes and stopped.
+        case overCap(after: Int)
     }
 
-    func writeJPEG(to path: String, quality: Int) throws {
-        guard wm_vips_jpeg_file(handle, path, Int32(quality)) == 0 else {
+    /// Encodes as JPEG, giving up as soon as the output passes `cap` bytes: an image that cannot
+    /// fit costs only part of a pass. Writes to `fileDescriptor` when given, else returns the bytes.
+    func jpeg(quality: Int, cap: Int, fileDescriptor: Int32? = nil) throws -> CappedOutput {
+        var written = 0
+        var blob: OpaquePointer?
+        let result = wm_vips_jpeg_capped(handle, fileDescriptor ?? -1, Int32(quality), cap, &written, &blob)
+        switch result {
+        case 0:
+            guard let blob else { return .complete(fileDescriptor == nil ? [] : nil, size: written) }
+            defer { wm_vips_blob_release(blob) }
+            let count = wm_vips_blob_length(blob)
+            guard count > 0, let data = wm_vips_blob_data(blob) else { return .complete([], size: 0) }
+            return .complete([UInt8](UnsafeRawBufferPointer(start: data, count: count)), size: count)
+        case 1:
+            return .overCap(after: written)
+        default:
             throw VipsFailure(operation: "encode JPEG", reason: Vips.takeError())
         }
     }
+
+    /// - Parameter filtered: let libpng choose a row filter per row (smaller, a little slower);
+    ///   libvips' default is none.
+    func png(compression: Int, filtered: Bool = false) throws -> [UInt8] {
+        try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), filtered ? 1 : 0, $0) }
+    }
+
 
     private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8]
     {

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+/// A fresh folder for one test's outputs.
+private func outputFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wamedia-prepare-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// A sample copied into `folder`, so a test can prove it is left alone.
+private func copyOfSample(_ name: String, into folder: URL) throws -> URL {
+    let copy = folder.appendingPathComponent(name)
+    try FileManager.default.copyItem(at: samplesURL.appendingPathComponent(name), to: copy)
+    return copy
+}
+
+/// What `wamedia inspect` says about an image file.
+private func imageHeader(_ path: String) throws -> [String: Any] {
+    let run = try wamedia("inspect", "--format", "json", path)
+    #expect(run.status == 0, "\(run.standardError)")
+    let object = try #require(try run.jsonLines().first)
+    return try #require(object["image"] as? [String: Any])
+}
+
+@Suite("wamedia prepare")
+struct PrepareCLITests {
+    @Test("a fixable WebP becomes a JPEG under the limit, exit 0, named after the input in the -o folder")
+    func webpBecomesJPEG() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try wamedia("prepare", "--type", "image", sample("sticker.webp"), "-o", folder.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        let output = folder.appendingPathComponent("sticker.jpg")
+        let bytes = try Data(contentsOf: output)
+        #expect(bytes.count > 0 && bytes.count <= 5_000_000)
+        #expect(bytes.prefix(3) == Data([0xFF, 0xD8, 0xFF]))
+        let header = try imageHeader(output.path)
+        #expect(header["bits_per_sample"] as? Int == 8)
+        #expect(header["has_exif"] as? Bool == false)
+        #expect(run.standardOutput.contains("fixable"))
+        // Nothing else is left in the folder: no temporary files.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["sticker.jpg"])
+    }
+
+    @Test("a PDF prepared as an image is rejected with exit 1 and no output")
+    func rejectedPDF() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try wamedia("prepare", "--type", "image", sample("invoice.pdf"), "-o", folder.path)
+        #expect(run.status == 1)
+        #expect(run.standardOutput.contains("rejected"))
+        #expect(run.standardOutput.contains("mime-mismatch"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test("-o names a file for one input; a folder gets the input's name with the output's extension")
+    func outputNaming() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let named = folder.appendingPathComponent("chosen-name.jpg")
+        let toFile = try wamedia("prepare", sample("sticker.webp"), "-o", named.path)
+        #expect(toFile.status == 0, "\(toFile.standardError)")
+        #expect(FileManager.default.fileExists(atPath: named.path))
+
+        let subfolder = folder.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: subfolder, withIntermediateDirectories: true)
+        let toFolder = try wamedia("prepare", sample("sticker.webp"), sample("photo.jpg"), "-o", subfolder.path + "/")
+        #expect(toFolder.status == 0, "\(toFolder.standardError)")
+        #expect(
+            Set(try FileManager.default.contentsOfDirectory(atPath: subfolder.path)) == ["sticker.jpg", "photo.jpg"])
+
+        let notAFolder = try wamedia("prepare", sample("sticker.webp"), sample("photo.jpg"), "-o", named.path)
+        #expect(notAFolder.status == 2)
+        #expect(notAFolder.standardError.contains("folder"))
+    }
+
+    @Test("--format json prints one object per file with the result's documented keys")
+    func jsonShape() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try wamedia(
+            "prepare", "--format", "json", sample("sticker.webp"), sample("photo.jpg"), sample("truncated.jpg"), "-o",
+            folder.path)
+        #expect(run.status == 1)
+        let objects = try run.jsonLines()
+        #expect(objects.count == 3)
+        let byFile = Dictionary(uniqueKeysWithValues: objects.map { ($0["file"] as? String ?? "", $0) })
+        for object in objects {
+            for key in ["file", "media_type", "verdict", "findings"] {
+                #expect(object[key] != nil, "missing \(key) in \(object)")
+            }
+        }
+        let converted = try #require(byFile[sample("sticker.webp")]?["result"] as? [String: Any])
+        for key in [
+            "output", "input_bytes", "output_bytes", "input_mime", "output_mime", "input_width", "input_height",
+            "output_width", "output_height", "quality", "passed_through", "encodes", "steps",
+        ] {
+            #expect(converted[key] != nil, "missing result.\(key)")
+        }
+        #expect(converted["output_mime"] as? String == "image/jpeg")
+        #expect((converted["output_bytes"] as? Int ?? .max) <= 5_000_000)
+        #expect((converted["steps"] as? [String])?.contains("convert WEBP to JPEG") == true)
+
+        let kept = try #require(byFile[sample("photo.jpg")]?["result"] as? [String: Any])
+        #expect(kept["passed_through"] as? Bool == true)
+        #expect(byFile[sample("truncated.jpg")]?["verdict"] as? String == "rejected")
+        #expect(byFile[sample("truncated.jpg")]?["result"] == nil)
+    }
+
+    @Test("the input is never overwritten, even when the output folder is its own folder")
+    func neverOverwritesInput() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = try copyOfSample("photo.jpg", into: folder)
+        let before = try Data(contentsOf: input)
+
+        let intoOwnFolder = try wamedia("prepare", input.path, "-o", folder.path, "--strip-metadata")
+        #expect(intoOwnFolder.status == 0, "\(intoOwnFolder.standardError)")
+        #expect(try Data(contentsOf: input) == before)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("photo-prepared.jpg").path))
+
+        let ontoItself = try wamedia("prepare", input.path, "-o", input.path, "--strip-metadata")
+        #expect(ontoItself.status == 1)
+        #expect(ontoItself.standardOutput.contains("overwrite"))
+        #expect(try Data(contentsOf: input) == before)
+    }
+
+    @Test("a sendable JPEG with EXIF is copied as is, or re-saved without EXIF with --strip-metadata")
+    func stripMetadata() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try imageHeader(sample("photo.jpg"))["has_exif"] as? Bool == true)
+
+        let kept = folder.appendingPathComponent("kept.jpg")
+        let keep = try wamedia("prepare", sample("photo.jpg"), "-o", kept.path)
+        #expect(keep.status == 0, "\(keep.standardError)")
+        #expect(try Data(contentsOf: kept) == Data(contentsOf: URL(fileURLWithPath: sample("photo.jpg"))))
+
+        let stripped = folder.appendingPathComponent("stripped.jpg")
+        let strip = try wamedia("prepare", "--strip-metadata", sample("photo.jpg"), "-o", stripped.path)
+        #expect(strip.status == 0, "\(strip.standardError)")
+        let header = try imageHeader(stripped.path)
+        #expect(header["has_exif"] as? Bool == false && header["has_xmp"] as? Bool == false)
+        #expect(header["width"] as? Int == 1200 && header["height"] as? Int == 900)
+        #expect(header["orientation"] as? Int == 1)
+    }
+}
