@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
 scripts/install-deps.sh
-swift build -c release --product wamedia >&2
+[ -n "${NO_BUILD:-}" ] || swift build -c release --product wamedia >&2
 wamedia=$PWD/.build/release/wamedia
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

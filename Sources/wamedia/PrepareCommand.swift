@@ -40,7 +40,9 @@ struct PrepareCommand: AsyncParsableCommand {
             valueName: "folder"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("A campaign manifest (.csv or .jsonl), with --out; may be repeated.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A campaign manifest (.csv or .jsonl), with --out; may be repeated.", valueName: "file"))
     var manifest: [String] = []
 
     @Option(name: .long, help: "The manifests' format, when their extension does not say.")
@@ -165,10 +167,7 @@ struct Preparer: Sendable {
         var record = PrepareRecord(report: report)
         guard report.verdict != .rejected else { return record }
         guard report.mediaType == .image else {
-            record.error = WabaMediaError(
-                .invalidArgument, "\(path): preparing \(report.mediaType) files is not available yet",
-                hint: "prepare handles images; check the file with 'wamedia check' and send it as it is if ok")
-            return record
+            return prepareOther(path, report: report)
         }
         do {
             let profile = self.profile
@@ -201,14 +200,52 @@ struct Preparer: Sendable {
     }
 }
 
+extension Preparer {
+    /// Video, audio and documents: containers are rewritten when fixable, everything else is copied.
+    fileprivate func prepareOther(_ path: String, report: ValidationReport) -> PrepareRecord {
+        var record = PrepareRecord(report: report)
+        let transformer = MediaTransformer(profile: profile)
+        let inputPath = URL(fileURLWithPath: path).standardizedFileURL.path
+        do {
+            let transformed = try transformer.transform(path, report: report) { fileExtension in
+                destination.path(for: path, fileExtension: fileExtension)
+            }
+            if let transformed {
+                record.output = transformed
+            } else {
+                let fileExtension =
+                    profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
+                    ?? URL(fileURLWithPath: path).pathExtension
+                let target = destination.path(for: path, fileExtension: fileExtension)
+                guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
+                    throw WabaMediaError(
+                        .invalidArgument, "\(path): the output would overwrite the input",
+                        hint: "give -o another file or a folder")
+                }
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: path, toPath: target)
+                record.output = TransformedMedia(path: target, mime: report.effectiveMIME, steps: ["keep unchanged"])
+            }
+        } catch let error as WabaMediaError {
+            record.error = error
+        } catch {
+            record.error = WabaMediaError(.transformFailed, "\(path): \(error.localizedDescription)")
+        }
+        return record
+    }
+}
+
 /// One line of `prepare`'s output.
 struct PrepareRecord: Sendable, Encodable {
     var report: ValidationReport
+    /// What the image fitter did.
     var result: ImageFitResult?
+    /// What was written for video, audio and documents.
+    var output: TransformedMedia?
     var error: WabaMediaError?
 
     enum CodingKeys: String, CodingKey {
-        case file, verdict, findings, result, error, hint
+        case file, verdict, findings, result, output, error, hint
         case mediaType = "media_type"
     }
 
@@ -219,6 +256,7 @@ struct PrepareRecord: Sendable, Encodable {
         try container.encode(report.verdict, forKey: .verdict)
         try container.encode(report.findings, forKey: .findings)
         try container.encodeIfPresent(result, forKey: .result)
+        try container.encodeIfPresent(output, forKey: .output)
         if let error {
             try container.encode(error.message, forKey: .error)
             try container.encodeIfPresent(error.hint, forKey: .hint)
@@ -245,6 +283,14 @@ struct PrepareRecord: Sendable, Encodable {
 extension TextTable {
     mutating func append(contentsOf record: PrepareRecord) {
         let file = record.report.inspection.file
+        if let output = record.output {
+            let size = (try? FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) ?? 0
+            append(
+                file, record.report.verdict.rawValue, output.path,
+                "\(formatBytes(record.report.inspection.size)) → \(formatBytes(size))", "-", "-",
+                output.steps.joined(separator: "; "))
+            return
+        }
         guard let result = record.result else {
             append(file, record.error == nil ? record.report.verdict.rawValue : "failed", "-", "-", "-", "-", "-")
             return

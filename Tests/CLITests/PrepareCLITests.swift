@@ -146,3 +146,55 @@ struct PrepareCLITests {
         #expect(header["orientation"] as? Int == 1)
     }
 }
+
+@Suite("wamedia prepare: video, audio and documents")
+struct PrepareContainerCLITests {
+    @Test("an MP4 with its index at the end is rewritten faststart, and then checks without that finding")
+    func videoFaststart() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("late.mp4").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ffmpeg.arguments = [
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+            "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", input,
+        ]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+        let before = try wamedia("check", "--format", "json", input)
+        #expect(before.standardOutput.contains("not-faststart"))
+
+        let outputs = folder.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+        let run = try wamedia("prepare", "--format", "json", "-o", outputs.path + "/", input)
+        #expect(run.status == 0, "\(run.standardError)")
+        let record = try #require(try run.jsonLines().first)
+        let output = try #require(record["output"] as? [String: Any])
+        let path = try #require(output["path"] as? String)
+        #expect(path == outputs.appendingPathComponent("late.mp4").path)
+
+        let after = try wamedia("check", "--format", "json", path)
+        #expect(after.status == 0)
+        #expect(!after.standardOutput.contains("not-faststart"))
+        #expect(try after.jsonLines().first?["verdict"] as? String == "ok")
+    }
+
+    @Test("an ok document is copied unchanged; -o naming the input itself is refused, the input kept")
+    func documentCopy() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = try copyOfSample("invoice.pdf", into: folder)
+        let original = try Data(contentsOf: input)
+        let copy = folder.appendingPathComponent("copy.pdf")
+        let run = try wamedia("prepare", "-o", copy.path, input.path)
+        #expect(run.status == 0)
+        #expect(try Data(contentsOf: copy) == original)
+
+        let overwrite = try wamedia("prepare", "-o", input.path, input.path)
+        #expect(overwrite.status == 1)
+        #expect(overwrite.standardOutput.contains("overwrite the input"))
+        #expect(try Data(contentsOf: input) == original)
+    }
+}

@@ -71,7 +71,8 @@ struct Harness {
                 baseURL: baseURL, apiKey: key, retryDelay: .milliseconds(20), retryOnServerError: retryOnServerError),
             logger: logs?.logger("client"))
         let harness = Harness(
-            sandbox: sandbox, client: client, baseURL: baseURL, store: store, preparer: try SendPreparer(
+            sandbox: sandbox, client: client, baseURL: baseURL, store: store,
+            preparer: try SendPreparer(
                 transform: MediaTransformer(profile: .whatsappCloud).temporaryFileTransform()))
         do {
             let result = try await body(harness)
@@ -172,8 +173,10 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let ffmpeg = Process()
         ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         ffmpeg.arguments = [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f", "lavfi",
-            "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac", path,
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+            "lavfi",
+            "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            path,
         ]
         try ffmpeg.run()
         ffmpeg.waitUntilExit()

@@ -1,6 +1,6 @@
 import Foundation
-import WabaEncoding
 import Testing
+import WabaEncoding
 import WabaMedia
 
 @Suite struct PayloadTests {

@@ -147,7 +147,8 @@ enum ZipDirectory {
             let commentLength = directory.u16LE(at: position + 32),
             position + 46 + nameLength <= directory.count
         {
-            names.append(String(decoding: directory.bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
+            names.append(
+                String(decoding: directory.bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
             position += 46 + nameLength + extraLength + commentLength
         }
         return names

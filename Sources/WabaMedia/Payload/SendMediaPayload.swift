@@ -1,4 +1,5 @@
 import WabaEncoding
+
 /// The JSON body of a send-media request, with its exact length known before any media byte is read.
 ///
 /// The body is laid out as a prefix (every small field, then `"media_data":"`), the base64 of the

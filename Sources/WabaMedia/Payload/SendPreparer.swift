@@ -25,7 +25,7 @@ public struct MessageFields: Sendable, Hashable {
 }
 
 /// Media made to conform by the transform stage, in a file of its own.
-public struct TransformedMedia: Sendable, Hashable {
+public struct TransformedMedia: Sendable, Hashable, Codable {
     public var path: String
     public var mime: String
     /// What was done, in words (`resized to 4096 px`, `JPEG q82`).

@@ -236,7 +236,6 @@ struct ProbeDamage: Error {
     init(_ message: String) { self.message = message }
 }
 
-
 extension ByteSource {
     /// Reads up to `count` bytes at `offset`, clamped to the content (never a negative or overflowing request).
     func readClamped(at offset: Int, count: Int) throws -> [UInt8] {

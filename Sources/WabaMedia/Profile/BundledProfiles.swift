@@ -3,122 +3,122 @@
 enum BundledProfiles {
     static let sources: [String: String] = [
         "whatsapp-cloud": #"""
-# WhatsApp Cloud API media limits: the default profile.
-# Sizes are in bytes, with "MB" read as 10^6 (Meta does not say, and the smaller reading is the safe one).
-name: whatsapp-cloud
-description: WhatsApp Cloud API limits as Meta documents them.
-caption_max_characters: 1024
+        # WhatsApp Cloud API media limits: the default profile.
+        # Sizes are in bytes, with "MB" read as 10^6 (Meta does not say, and the smaller reading is the safe one).
+        name: whatsapp-cloud
+        description: WhatsApp Cloud API limits as Meta documents them.
+        caption_max_characters: 1024
 
-image:
-  max_bytes: 5000000
-  formats:
-    - { mime: image/jpeg, extension: jpg }
-    - { mime: image/png, extension: png }
-  # Decodable types the transform stage turns into JPEG (or PNG when alpha matters).
-  convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
-  # Refused before decoding: a small file can expand to gigabytes of pixels.
-  max_input_pixels: 100000000
-  # WhatsApp's own clients send 1600 px (2560 px in HD); larger only costs bytes.
-  max_long_edge: 4096
-  # Quality 90 with 4:2:0 chroma: WhatsApp recompresses received photos, and 95 doubles the bytes
-  # for an SSIM gain of under 0.01 (Benchmarks/README.md).
-  jpeg_quality: { min: 50, max: 90 }
-  # JPEG has no alpha: transparent areas are flattened onto this colour.
-  background: "#ffffff"
-  # Keep PNG for images with real transparency when it fits the byte limit.
-  keep_png_for_alpha: true
+        image:
+          max_bytes: 5000000
+          formats:
+            - { mime: image/jpeg, extension: jpg }
+            - { mime: image/png, extension: png }
+          # Decodable types the transform stage turns into JPEG (or PNG when alpha matters).
+          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
+          # Refused before decoding: a small file can expand to gigabytes of pixels.
+          max_input_pixels: 100000000
+          # WhatsApp's own clients send 1600 px (2560 px in HD); larger only costs bytes.
+          max_long_edge: 4096
+          # Quality 90 with 4:2:0 chroma: WhatsApp recompresses received photos, and 95 doubles the bytes
+          # for an SSIM gain of under 0.01 (Benchmarks/README.md).
+          jpeg_quality: { min: 50, max: 90 }
+          # JPEG has no alpha: transparent areas are flattened onto this colour.
+          background: "#ffffff"
+          # Keep PNG for images with real transparency when it fits the byte limit.
+          keep_png_for_alpha: true
 
-video:
-  max_bytes: 16000000
-  formats:
-    - { mime: video/mp4, extension: mp4 }
-    - { mime: video/3gpp, extension: 3gp }
-  # Containers rewritten to MP4 without transcoding when their codecs are allowed.
-  remuxable: [video/quicktime]
-  video_codecs: [h264]
-  audio_codecs: [aac]
-  max_audio_streams: 1
-  # H.264 profiles that Android clients fail on (a warning) and that phones cannot decode (rejected).
-  h264_warn_profiles: [high]
-  h264_reject_profiles: [high10, high422, high444]
+        video:
+          max_bytes: 16000000
+          formats:
+            - { mime: video/mp4, extension: mp4 }
+            - { mime: video/3gpp, extension: 3gp }
+          # Containers rewritten to MP4 without transcoding when their codecs are allowed.
+          remuxable: [video/quicktime]
+          video_codecs: [h264]
+          audio_codecs: [aac]
+          max_audio_streams: 1
+          # H.264 profiles that Android clients fail on (a warning) and that phones cannot decode (rejected).
+          h264_warn_profiles: [high]
+          h264_reject_profiles: [high10, high422, high444]
 
-audio:
-  max_bytes: 16000000
-  formats:
-    - { mime: audio/aac, extension: aac }
-    - { mime: audio/amr, extension: amr }
-    - { mime: audio/mpeg, extension: mp3 }
-    - { mime: audio/mp4, extension: m4a }
-    - { mime: audio/ogg, extension: ogg }
-  # Codecs accepted inside OGG: Vorbis is refused by WhatsApp.
-  ogg_codecs: [opus]
-  # Only voice notes up to this size show a play button.
-  voice_note_max_bytes: 512000
+        audio:
+          max_bytes: 16000000
+          formats:
+            - { mime: audio/aac, extension: aac }
+            - { mime: audio/amr, extension: amr }
+            - { mime: audio/mpeg, extension: mp3 }
+            - { mime: audio/mp4, extension: m4a }
+            - { mime: audio/ogg, extension: ogg }
+          # Codecs accepted inside OGG: Vorbis is refused by WhatsApp.
+          ogg_codecs: [opus]
+          # Only voice notes up to this size show a play button.
+          voice_note_max_bytes: 512000
 
-document:
-  max_bytes: 100000000
-  formats:
-    - { mime: application/pdf, extension: pdf }
-    - { mime: text/plain, extension: txt }
-    - { mime: application/msword, extension: doc }
-    - { mime: application/vnd.openxmlformats-officedocument.wordprocessingml.document, extension: docx }
-    - { mime: application/vnd.ms-excel, extension: xls }
-    - { mime: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, extension: xlsx }
-    - { mime: application/vnd.ms-powerpoint, extension: ppt }
-    - { mime: application/vnd.openxmlformats-officedocument.presentationml.presentation, extension: pptx }
-  # Treat text/csv, text/x-c and other plain-text variants as text/plain (never HTML, XML or scripts).
-  text_variants_as_plain: true
+        document:
+          max_bytes: 100000000
+          formats:
+            - { mime: application/pdf, extension: pdf }
+            - { mime: text/plain, extension: txt }
+            - { mime: application/msword, extension: doc }
+            - { mime: application/vnd.openxmlformats-officedocument.wordprocessingml.document, extension: docx }
+            - { mime: application/vnd.ms-excel, extension: xls }
+            - { mime: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, extension: xlsx }
+            - { mime: application/vnd.ms-powerpoint, extension: ppt }
+            - { mime: application/vnd.openxmlformats-officedocument.presentationml.presentation, extension: pptx }
+          # Treat text/csv, text/x-c and other plain-text variants as text/plain (never HTML, XML or scripts).
+          text_variants_as_plain: true
 
-"""#,
+        """#,
         "whatsapp-conservative": #"""
-# A stricter profile for campaigns that must arrive on old phones and slow networks:
-# smaller files, smaller images, no H.264 High profile, mono-friendly voice notes.
-name: whatsapp-conservative
-description: Smaller than WhatsApp's limits, for old devices and slow networks.
-caption_max_characters: 700
+        # A stricter profile for campaigns that must arrive on old phones and slow networks:
+        # smaller files, smaller images, no H.264 High profile, mono-friendly voice notes.
+        name: whatsapp-conservative
+        description: Smaller than WhatsApp's limits, for old devices and slow networks.
+        caption_max_characters: 700
 
-image:
-  max_bytes: 1000000
-  formats:
-    - { mime: image/jpeg, extension: jpg }
-    - { mime: image/png, extension: png }
-  convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
-  max_input_pixels: 50000000
-  max_long_edge: 1600
-  jpeg_quality: { min: 60, max: 90 }
-  background: "#ffffff"
-  keep_png_for_alpha: false
+        image:
+          max_bytes: 1000000
+          formats:
+            - { mime: image/jpeg, extension: jpg }
+            - { mime: image/png, extension: png }
+          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
+          max_input_pixels: 50000000
+          max_long_edge: 1600
+          jpeg_quality: { min: 60, max: 90 }
+          background: "#ffffff"
+          keep_png_for_alpha: false
 
-video:
-  max_bytes: 8000000
-  formats:
-    - { mime: video/mp4, extension: mp4 }
-  remuxable: [video/quicktime]
-  video_codecs: [h264]
-  audio_codecs: [aac]
-  max_audio_streams: 1
-  h264_warn_profiles: []
-  h264_reject_profiles: [high, high10, high422, high444]
+        video:
+          max_bytes: 8000000
+          formats:
+            - { mime: video/mp4, extension: mp4 }
+          remuxable: [video/quicktime]
+          video_codecs: [h264]
+          audio_codecs: [aac]
+          max_audio_streams: 1
+          h264_warn_profiles: []
+          h264_reject_profiles: [high, high10, high422, high444]
 
-audio:
-  max_bytes: 8000000
-  formats:
-    - { mime: audio/aac, extension: aac }
-    - { mime: audio/mpeg, extension: mp3 }
-    - { mime: audio/mp4, extension: m4a }
-    - { mime: audio/ogg, extension: ogg }
-  ogg_codecs: [opus]
-  voice_note_max_bytes: 512000
+        audio:
+          max_bytes: 8000000
+          formats:
+            - { mime: audio/aac, extension: aac }
+            - { mime: audio/mpeg, extension: mp3 }
+            - { mime: audio/mp4, extension: m4a }
+            - { mime: audio/ogg, extension: ogg }
+          ogg_codecs: [opus]
+          voice_note_max_bytes: 512000
 
-document:
-  max_bytes: 20000000
-  formats:
-    - { mime: application/pdf, extension: pdf }
-    - { mime: application/vnd.openxmlformats-officedocument.wordprocessingml.document, extension: docx }
-    - { mime: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, extension: xlsx }
-    - { mime: application/vnd.openxmlformats-officedocument.presentationml.presentation, extension: pptx }
-  text_variants_as_plain: false
+        document:
+          max_bytes: 20000000
+          formats:
+            - { mime: application/pdf, extension: pdf }
+            - { mime: application/vnd.openxmlformats-officedocument.wordprocessingml.document, extension: docx }
+            - { mime: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, extension: xlsx }
+            - { mime: application/vnd.openxmlformats-officedocument.presentationml.presentation, extension: pptx }
+          text_variants_as_plain: false
 
-"""#,
+        """#,
     ]
 }

@@ -115,7 +115,6 @@ final class VipsImage: @unchecked Sendable {
         try Self.blob("encode PNG") { wm_vips_png_blob(handle, Int32(compression), filtered ? 1 : 0, $0) }
     }
 
-
     private static func blob(_ what: String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> [UInt8]
     {
         var blob: OpaquePointer?
