@@ -19,6 +19,8 @@ struct MessageOptions: ParsableArguments {
     @Option(name: .long, help: "An existing thread's id, instead of --channel and --contact.")
     var thread: String?
 
+    @OptionGroup var container: ContainerOptions
+
     @Option(name: .customLong("file-name"), help: "The name the recipient sees (default: inferred from the input).")
     var fileName: String?
 
@@ -42,7 +44,7 @@ struct MessageOptions: ParsableArguments {
 
     /// Detect, validate, transform and name: everything before the body is written.
     func prepare(profile: MediaProfile) throws -> PreparedSend {
-        let transformer = MediaTransformer(profile: profile)
+        let transformer = MediaTransformer(profile: profile, containerOptions: container.rewriteOptions)
         let preparer = try SendPreparer(profile: profile, transform: transformer.temporaryFileTransform())
         return try preparer.prepare(input, as: type, fields: fields)
     }

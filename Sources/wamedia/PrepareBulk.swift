@@ -12,7 +12,7 @@ extension PrepareCommand {
         CheckCommand.tuneForManyFiles(jobs: jobs)
         let profile = try profileOptions.load()
         let checker = try MediaChecker(profile: profile)
-        let transformer = MediaTransformer(profile: profile)
+        let transformer = MediaTransformer(profile: profile, containerOptions: container.rewriteOptions)
         let sources =
             CampaignInputs.classify(files)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }

@@ -30,6 +30,8 @@ struct PrepareCommand: AsyncParsableCommand {
             """)
     var stripMetadata = false
 
+    @OptionGroup var container: ContainerOptions
+
     @Option(name: .long, help: "How many files to prepare at once.")
     var jobs: Int = 1
 
@@ -65,7 +67,7 @@ struct PrepareCommand: AsyncParsableCommand {
         let preparer = Preparer(
             profile: profile, detector: try MIMEDetector(), type: type, destination: destination,
             vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0,
-            stripMetadata: stripMetadata)
+            stripMetadata: stripMetadata, containerOptions: container.rewriteOptions)
         var table = TextTable("FILE", "VERDICT", "OUTPUT", "SIZE", "DIMENSIONS", "QUALITY", "STEPS")
         var details: [String] = []
         var failed = 0
@@ -137,10 +139,11 @@ struct Preparer: Sendable {
     var type: MediaType?
     var destination: OutputDestination
     var stripMetadata: Bool
+    var containerOptions: ContainerRewriteOptions
 
     init(
         profile: MediaProfile, detector: MIMEDetector, type: MediaType?, destination: OutputDestination,
-        vipsConcurrency: Int, stripMetadata: Bool = false
+        vipsConcurrency: Int, stripMetadata: Bool = false, containerOptions: ContainerRewriteOptions = .init()
     ) {
         self.profile = profile
         // The fitter decodes every image it transforms with errors on; kept images are verified
@@ -154,6 +157,7 @@ struct Preparer: Sendable {
         self.type = type
         self.destination = destination
         self.stripMetadata = stripMetadata
+        self.containerOptions = containerOptions
     }
 
     func prepare(_ path: String) -> PrepareRecord {
@@ -204,7 +208,7 @@ extension Preparer {
     /// Video, audio and documents: containers are rewritten when fixable, everything else is copied.
     fileprivate func prepareOther(_ path: String, report: ValidationReport) -> PrepareRecord {
         var record = PrepareRecord(report: report)
-        let transformer = MediaTransformer(profile: profile)
+        let transformer = MediaTransformer(profile: profile, containerOptions: containerOptions)
         let inputPath = URL(fileURLWithPath: path).standardizedFileURL.path
         do {
             let transformed = try transformer.transform(path, report: report) { fileExtension in

@@ -29,3 +29,19 @@ struct FormatOptions: ParsableArguments {
     @Option(name: .long, help: "How results are printed: table (for people) or json (one object per line).")
     var format: OutputFormat = .table
 }
+
+/// `--audio-track`, for the commands that rewrite containers.
+struct ContainerOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Which audio track to keep when a video has several, counting from 0 (default: the first).",
+            valueName: "index"))
+    var audioTrack: Int?
+
+    func validate() throws {
+        if let audioTrack, audioTrack < 0 { throw ValidationError("--audio-track counts from 0") }
+    }
+
+    var rewriteOptions: ContainerRewriteOptions { ContainerRewriteOptions(audioTrack: audioTrack) }
+}

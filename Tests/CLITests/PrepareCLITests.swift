@@ -181,6 +181,37 @@ struct PrepareContainerCLITests {
         #expect(try after.jsonLines().first?["verdict"] as? String == "ok")
     }
 
+    @Test("--audio-track picks the audio track a two-track video keeps; a track that does not exist is a clear failure")
+    func audioTrackChoice() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("two.mp4").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ffmpeg.arguments = [
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
+            "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i", "sine=frequency=900:duration=1:sample_rate=22050",
+            "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-movflags", "+faststart", input,
+        ]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+
+        let output = folder.appendingPathComponent("second.mp4").path
+        let run = try wamedia("prepare", "--audio-track", "1", "-o", output, input)
+        #expect(run.status == 0, "\(run.standardError)")
+        let inspected = try #require(try wamedia("inspect", "--format", "json", output).jsonLines().first)
+        let tracks = try #require((inspected["av"] as? [String: Any])?["tracks"] as? [[String: Any]])
+        let audio = tracks.filter { $0["kind"] as? String == "audio" }
+        #expect(audio.count == 1)
+        #expect(audio.first?["sample_rate"] as? Int == 22_050)
+
+        let missing = try wamedia("prepare", "--audio-track", "5", "-o", folder.appendingPathComponent("x.mp4").path, input)
+        #expect(missing.status == 1)
+        #expect(missing.standardOutput.contains("no audio track 5"))
+    }
+
     @Test("an ok document is copied unchanged; -o naming the input itself is refused, the input kept")
     func documentCopy() throws {
         let folder = try outputFolder()

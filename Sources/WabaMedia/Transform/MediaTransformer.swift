@@ -40,6 +40,11 @@ public struct MediaTransformer: Sendable {
         case .video, .audio:
             guard let av = report.inspection.av else { return nil }
             let plan = ContainerRewriter.plan(for: av, options: containerOptions)
+            if let obstacle = plan.obstacle, !plan.actions.isEmpty {
+                throw WabaMediaError(
+                    .transformFailed, "\(path) cannot be rewritten: \(obstacle)",
+                    hint: "check --audio-track (counted from 0), or convert it with ffmpeg as 'wamedia check' suggests")
+            }
             guard plan.isNeeded else { return nil }
             let fileExtension = report.mediaType == .audio ? "m4a" : "mp4"
             let output = outputPath(fileExtension)
