@@ -212,6 +212,38 @@ struct PrepareContainerCLITests {
         #expect(missing.standardOutput.contains("no audio track 5"))
     }
 
+    @Test("an iPhone-style .mov becomes an MP4 without its location and device metadata")
+    func movWithoutLocation() throws {
+        let folder = try outputFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("IMG_0001.mov").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ffmpeg.arguments = [
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+            "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-metadata", "location=+48.8584+002.2945/", "-metadata", "make=Apple", input,
+        ]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+
+        let run = try wamedia("prepare", "--format", "json", "-o", folder.path + "/", input)
+        #expect(run.status == 0, "\(run.standardError)")
+        let output = folder.appendingPathComponent("IMG_0001.mp4").path
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["ffprobe", "-v", "error", "-show_entries", "format_tags", "-of", "flat", output]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let tags = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        probe.waitUntilExit()
+        #expect(probe.terminationStatus == 0)
+        #expect(tags.contains("isom"))
+        #expect(!tags.contains("location") && !tags.contains("Apple"), "\(tags)")
+    }
+
     @Test("an ok document is copied unchanged; -o naming the input itself is refused, the input kept")
     func documentCopy() throws {
         let folder = try outputFolder()

@@ -38,6 +38,8 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
         case keepOneAudioTrack = "keep-one-audio-track"
         /// Drop timecode, metadata, text and other tracks that are neither audio nor video.
         case dropNonMediaTracks = "drop-non-media-tracks"
+        /// Remove the movie's and tracks' user metadata (location, device, software).
+        case dropMetadata = "drop-metadata"
 
         public var description: String { rawValue }
 
@@ -48,6 +50,7 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
             case .quickTimeToMP4: "rewrite the QuickTime movie as MP4 without re-encoding"
             case .keepOneAudioTrack: "keep one audio track"
             case .dropNonMediaTracks: "drop the timecode, metadata and text tracks"
+            case .dropMetadata: "drop the movie's metadata (location, device)"
             }
         }
     }
@@ -186,6 +189,9 @@ public enum ContainerRewriter {
             actions.insert(.quickTimeToMP4, at: min(actions.count, actions.contains(.faststart) ? 1 : 0))
             convertToMP4(&moov)
         }
+        // A rewritten file carries no more about the sender than its media: phones record the
+        // location and the device in these boxes, as in an image's EXIF.
+        if dropUserMetadata(&moov) { actions.append(.dropMetadata) }
 
         // Layout: ftyp, moov, then every other box in its original order.
         var ftyp: [UInt8] = []
@@ -353,6 +359,22 @@ public enum ContainerRewriter {
         }
         children = kept
         moov.children = children
+    }
+
+    /// Removes `udta` and `meta` boxes from the movie and its tracks; true when there were any.
+    static func dropUserMetadata(_ moov: inout MP4Node) -> Bool {
+        let metadata: Set<String> = ["udta", "meta"]
+        guard var children = moov.children else { return false }
+        let before = children.count
+        children.removeAll { metadata.contains($0.typeName) }
+        var removed = children.count != before
+        for index in children.indices where children[index].typeName == "trak" {
+            let count = children[index].children?.count ?? 0
+            children[index].children?.removeAll { metadata.contains($0.typeName) }
+            removed = removed || (children[index].children?.count ?? 0) != count
+        }
+        moov.children = children
+        return removed
     }
 
     static func replaceChild(_ parent: inout MP4Node, with child: MP4Node) {
