@@ -39,8 +39,8 @@ struct InspectCommand: AsyncParsableCommand {
                 }
             case .failure(let error):
                 failures += 1
-                let reason = (error as? WabaMediaError)?.message ?? "\(error)"
-                Terminal.error(reason)
+                let reason = error as? WabaMediaError
+                Terminal.error(reason?.message ?? "\(error)", hint: reason?.hint)
             }
         }
         if format.format == .table && !table.rows.isEmpty { Output.line(table.render()) }

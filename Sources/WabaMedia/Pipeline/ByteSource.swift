@@ -53,7 +53,7 @@ public final class FileSource: ByteSource {
             close(descriptor)
             throw WabaMediaError(
                 .unsupportedInput, "\(path) is not a regular file",
-                hint: "give a file; folders are read by the campaign commands")
+                hint: "give a file; 'wamedia check' also takes folders")
         }
         self.descriptor = descriptor
         self.size = Int(status.st_size)
