@@ -208,32 +208,14 @@ extension Preparer {
     /// Video, audio and documents: containers are rewritten when fixable, everything else is copied.
     fileprivate func prepareOther(_ path: String, report: ValidationReport) -> PrepareRecord {
         var record = PrepareRecord(report: report)
-        let transformer = MediaTransformer(profile: profile, containerOptions: containerOptions)
-        let inputPath = URL(fileURLWithPath: path).standardizedFileURL.path
         do {
-            let transformed = try transformer.transform(path, report: report) { fileExtension in
-                destination.path(for: path, fileExtension: fileExtension)
-            }
-            if let transformed {
-                record.output = transformed
-            } else {
-                let fileExtension =
-                    profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
-                    ?? URL(fileURLWithPath: path).pathExtension
-                let target = destination.path(for: path, fileExtension: fileExtension)
-                guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
-                    throw WabaMediaError(
-                        .invalidArgument, "\(path): the output would overwrite the input",
-                        hint: "give -o another file or a folder")
-                }
-                try? FileManager.default.removeItem(atPath: target)
-                try FileManager.default.copyItem(atPath: path, toPath: target)
-                record.output = TransformedMedia(path: target, mime: report.effectiveMIME, steps: ["keep unchanged"])
-            }
-        } catch let error as WabaMediaError {
-            record.error = error
+            let conformed = try MediaTransformer(profile: profile, containerOptions: containerOptions)
+                .conform(path, report: report) { destination.path(for: path, fileExtension: $0) }
+            record.output = TransformedMedia(
+                path: conformed.path, mime: conformed.mime,
+                steps: conformed.steps.isEmpty && conformed.action == .copied ? ["keep unchanged"] : conformed.steps)
         } catch {
-            record.error = WabaMediaError(.transformFailed, "\(path): \(error.localizedDescription)")
+            record.error = error
         }
         return record
     }

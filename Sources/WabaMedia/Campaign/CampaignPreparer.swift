@@ -117,8 +117,15 @@ public struct CampaignPreparer: Sendable {
                     let output = await outputs.value(for: key) {
                         await workers.run {
                             Result { () throws(WabaMediaError) in
-                                try Self.write(
-                                    path, report: report, stem: stem, folder: folder, transformer: transformer)
+                                let conformed = try transformer.conform(path, report: report) { fileExtension in
+                                    URL(fileURLWithPath: folder).appendingPathComponent(
+                                        fileExtension.isEmpty ? stem : "\(stem).\(fileExtension)"
+                                    ).path
+                                }
+                                return (
+                                    URL(fileURLWithPath: conformed.path).lastPathComponent, conformed.action.rawValue,
+                                    conformed.steps
+                                )
                             }
                         }
                     }
@@ -145,41 +152,6 @@ public struct CampaignPreparer: Sendable {
                 }
             }
             try await emit(prepared)
-        }
-    }
-
-    /// Copies or transforms one asset into the folder; returns its name there, the action and the steps.
-    static func write(
-        _ path: String, report: ValidationReport, stem: String, folder: String, transformer: MediaTransformer
-    ) throws(WabaMediaError) -> (String, String, [String]) {
-        let canonical = transformer.profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
-        let ownExtension = URL(fileURLWithPath: path).pathExtension
-        func destination(_ fileExtension: String) -> String {
-            URL(fileURLWithPath: folder).appendingPathComponent(
-                fileExtension.isEmpty ? stem : "\(stem).\(fileExtension)"
-            ).path
-        }
-        do {
-            if report.verdict == .fixable,
-                let transformed = try transformer.transform(path, report: report, writingTo: destination)
-            {
-                return (URL(fileURLWithPath: transformed.path).lastPathComponent, "transformed", transformed.steps)
-            }
-            if report.verdict == .fixable && canonical == nil {
-                throw WabaMediaError(
-                    .transformFailed, "\(path): nothing in the pipeline makes this \(report.mediaType) conform yet",
-                    hint: "convert it by hand; the findings say what is wrong")
-            }
-            let target = destination(canonical ?? ownExtension)
-            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
-            try FileManager.default.copyItem(atPath: path, toPath: target)
-            let steps =
-                canonical.map { $0 != ownExtension.lowercased() ? ["named .\($0) after its content"] : [] } ?? []
-            return (URL(fileURLWithPath: target).lastPathComponent, "copied", steps)
-        } catch let error as WabaMediaError {
-            throw error
-        } catch {
-            throw WabaMediaError(.transformFailed, "\(path): \(error)", hint: "check the output folder")
         }
     }
 }

@@ -55,6 +55,67 @@ public struct MediaTransformer: Sendable {
         }
     }
 
+    /// What ``conform(_:report:writingTo:)`` wrote.
+    public struct Conformed: Sendable, Hashable {
+        public enum Action: String, Sendable, Hashable, Codable {
+            /// Written by the transform stage.
+            case transformed
+            /// Copied byte for byte.
+            case copied
+        }
+
+        public var path: String
+        public var mime: String
+        public var action: Action
+        public var steps: [String]
+    }
+
+    /// Writes a file that is not rejected in its sendable form: transformed when the report says it
+    /// is fixable, else copied unchanged under the extension its content calls for.
+    ///
+    /// - Parameter outputPath: given the output's extension, returns where to write it.
+    /// - Throws: ``WabaMediaError``: the output would overwrite the input, the transform failed, or a
+    ///   fixable file has nothing in the pipeline that makes it conform.
+    public func conform(
+        _ path: String, report: ValidationReport, writingTo outputPath: (_ fileExtension: String) -> String
+    ) throws(WabaMediaError) -> Conformed {
+        let input = URL(fileURLWithPath: path).standardizedFileURL.path
+        func guardedOutput(_ fileExtension: String) throws(WabaMediaError) -> String {
+            let target = outputPath(fileExtension)
+            guard URL(fileURLWithPath: target).standardizedFileURL.path != input else {
+                throw WabaMediaError(
+                    .invalidArgument, "\(path): the output would overwrite the input",
+                    hint: "give -o another file or a folder")
+            }
+            return target
+        }
+        let canonical = profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
+        let ownExtension = URL(fileURLWithPath: path).pathExtension
+        do {
+            if report.verdict == .fixable {
+                _ = try guardedOutput(canonical ?? ownExtension)
+                if let transformed = try transform(path, report: report, writingTo: outputPath) {
+                    return Conformed(
+                        path: transformed.path, mime: transformed.mime, action: .transformed, steps: transformed.steps)
+                }
+                if canonical == nil {
+                    throw WabaMediaError(
+                        .transformFailed, "\(path): nothing in the pipeline makes this \(report.mediaType) conform yet",
+                        hint: "convert it by hand; the findings say what is wrong")
+                }
+            }
+            let target = try guardedOutput(canonical ?? ownExtension)
+            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+            try FileManager.default.copyItem(atPath: path, toPath: target)
+            let steps = canonical.map { $0 != ownExtension.lowercased() ? ["named .\($0) after its content"] : [] } ?? []
+            return Conformed(path: target, mime: report.effectiveMIME, action: .copied, steps: steps)
+        } catch let error as WabaMediaError {
+            throw error
+        } catch {
+            throw WabaMediaError(.transformFailed, "\(path): \(error)", hint: "check the output folder")
+        }
+    }
+
     /// A ``SendPreparer/Transform`` that writes into the system's temporary folder; the caller
     /// removes ``TransformedMedia/path`` when done with it.
     public func temporaryFileTransform() -> SendPreparer.Transform {
