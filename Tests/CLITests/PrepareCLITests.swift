@@ -190,7 +190,8 @@ struct PrepareContainerCLITests {
         ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         ffmpeg.arguments = [
             "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
-            "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i", "sine=frequency=900:duration=1:sample_rate=22050",
+            "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i",
+            "sine=frequency=900:duration=1:sample_rate=22050",
             "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
             "-movflags", "+faststart", input,
         ]
@@ -207,7 +208,8 @@ struct PrepareContainerCLITests {
         #expect(audio.count == 1)
         #expect(audio.first?["sample_rate"] as? Int == 22_050)
 
-        let missing = try wamedia("prepare", "--audio-track", "5", "-o", folder.appendingPathComponent("x.mp4").path, input)
+        let missing = try wamedia(
+            "prepare", "--audio-track", "5", "-o", folder.appendingPathComponent("x.mp4").path, input)
         #expect(missing.status == 1)
         #expect(missing.standardOutput.contains("no audio track 5"))
     }

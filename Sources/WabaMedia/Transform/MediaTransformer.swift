@@ -107,7 +107,8 @@ public struct MediaTransformer: Sendable {
             let target = try guardedOutput(canonical ?? ownExtension)
             if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
             try FileManager.default.copyItem(atPath: path, toPath: target)
-            let steps = canonical.map { $0 != ownExtension.lowercased() ? ["named .\($0) after its content"] : [] } ?? []
+            let steps =
+                canonical.map { $0 != ownExtension.lowercased() ? ["named .\($0) after its content"] : [] } ?? []
             return Conformed(path: target, mime: report.effectiveMIME, action: .copied, steps: steps)
         } catch let error as WabaMediaError {
             throw error
