@@ -83,23 +83,26 @@ let package = Package(
             ]
         ),
 
+        // Shared by the test targets: fixture tools and running the built CLI.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
-            name: "WabaMediaTests", dependencies: ["WabaMedia", "WabaEncoding"], resources: [.copy("Resources")]),
+            name: "WabaMediaTests", dependencies: ["WabaMedia", "WabaEncoding", "TestSupport"],
+            resources: [.copy("Resources")]),
         .testTarget(name: "WabaEncodingTests", dependencies: ["WabaEncoding"]),
         .testTarget(
             name: "WabaClientTests",
             dependencies: [
-                "WabaMedia", "WabaClient", "WabaSandbox",
+                "WabaMedia", "WabaClient", "WabaSandbox", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["wamedia", "WabaSandbox"]),
+        .testTarget(name: "CLITests", dependencies: ["wamedia", "WabaSandbox", "TestSupport"]),
         .testTarget(
             name: "CampaignTests",
             dependencies: [
-                "WabaMedia", "WabaClient", "wamedia",
+                "WabaMedia", "WabaClient", "wamedia", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -1,64 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// Runs the built `wamedia` executable, as users do.
-struct CLIRun {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-
-    /// The JSON objects of a `--format json` run, one per line, without the closing summary object.
-    func jsonLines() throws -> [[String: Any]] {
-        try allJSONLines().filter { $0["summary"] as? Bool != true }
-    }
-
-    func allJSONLines() throws -> [[String: Any]] {
-        try standardOutput.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
-            return try #require(object as? [String: Any])
-        }
-    }
-}
-
-let executableURL: URL = {
-    // The test bundle sits beside the products in the build folder.
-    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("wamedia").path), folder.path != "/" {
-        folder.deleteLastPathComponent()
-    }
-    return folder.appendingPathComponent("wamedia")
-}()
-
-let repositoryURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-let samplesURL = repositoryURL.appendingPathComponent("samples")
-
-func wamedia(_ arguments: String..., environment: [String: String] = [:]) throws -> CLIRun {
-    try wamedia(arguments, environment: environment)
-}
-
-func wamedia(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIRun {
-    let process = Process()
-    process.executableURL = executableURL
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryURL
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    // Standard error goes to a file so neither stream can fill up and stall the process.
-    let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("wamedia-stderr-\(UUID().uuidString)")
-    guard FileManager.default.createFile(atPath: errorURL.path, contents: nil) else {
-        throw CocoaError(.fileWriteUnknown)
-    }
-    defer { try? FileManager.default.removeItem(at: errorURL) }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = try FileHandle(forWritingTo: errorURL)
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIRun(
-        status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: try String(contentsOf: errorURL, encoding: .utf8))
-}
 
 func sample(_ name: String) -> String { samplesURL.appendingPathComponent(name).path }
 

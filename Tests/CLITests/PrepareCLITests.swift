@@ -1,12 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A fresh folder for one test's outputs.
-private func outputFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wamedia-prepare-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-}
+private func outputFolder() throws -> URL { try makeTemporaryDirectory("wamedia-prepare") }
 
 /// A sample copied into `folder`, so a test can prove it is left alone.
 private func copyOfSample(_ name: String, into folder: URL) throws -> URL {
@@ -154,15 +151,12 @@ struct PrepareContainerCLITests {
         let folder = try outputFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("late.mp4").path
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ffmpeg.arguments = [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
-            "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", input,
-        ]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0)
+        try runTool(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", input,
+            ])
         let before = try wamedia("check", "--format", "json", input)
         #expect(before.standardOutput.contains("not-faststart"))
 
@@ -186,18 +180,15 @@ struct PrepareContainerCLITests {
         let folder = try outputFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("two.mp4").path
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ffmpeg.arguments = [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
-            "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i",
-            "sine=frequency=900:duration=1:sample_rate=22050",
-            "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-movflags", "+faststart", input,
-        ]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0)
+        try runTool(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
+                "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i",
+                "sine=frequency=900:duration=1:sample_rate=22050",
+                "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-movflags", "+faststart", input,
+            ])
 
         let output = folder.appendingPathComponent("second.mp4").path
         let run = try wamedia("prepare", "--audio-track", "1", "-o", output, input)
@@ -219,29 +210,18 @@ struct PrepareContainerCLITests {
         let folder = try outputFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("IMG_0001.mov").path
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ffmpeg.arguments = [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
-            "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-metadata", "location=+48.8584+002.2945/", "-metadata", "make=Apple", input,
-        ]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0)
+        try runTool(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-metadata", "location=+48.8584+002.2945/", "-metadata", "make=Apple", input,
+            ])
 
         let run = try wamedia("prepare", "--format", "json", "-o", folder.path + "/", input)
         #expect(run.status == 0, "\(run.standardError)")
         let output = folder.appendingPathComponent("IMG_0001.mp4").path
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["ffprobe", "-v", "error", "-show_entries", "format_tags", "-of", "flat", output]
-        let pipe = Pipe()
-        probe.standardOutput = pipe
-        try probe.run()
-        let tags = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        probe.waitUntilExit()
-        #expect(probe.terminationStatus == 0)
+        let tags = try runTool("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "flat", output])
         #expect(tags.contains("isom"))
         #expect(!tags.contains("location") && !tags.contains("Apple"), "\(tags)")
     }

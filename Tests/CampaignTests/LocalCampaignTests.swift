@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import WabaMedia
@@ -264,7 +265,7 @@ struct BulkPrepareTests {
         }
         let run = try await wamediaAsync(["prepare", "--format", "json", "--out", out.path, input.path])
         #expect(run.status == 1, "a rejected asset fails the run: \(run.standardError)")
-        let assets = try run.jsonLines()
+        let assets = try run.allJSONLines()
         #expect(assets.count == 7)
         let byOrigin = Dictionary(uniqueKeysWithValues: assets.map { ($0["source"] as! String, $0) })
         func origin(_ name: String) -> String { input.appendingPathComponent(name).path }

@@ -3,25 +3,18 @@ import Foundation
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 import WabaClient
 import WabaMedia
 import WabaSandbox
 
-let samplesDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("samples")
-
-func sample(_ name: String) -> String { samplesDirectory.appendingPathComponent(name).path }
+func sample(_ name: String) -> String { samplesURL.appendingPathComponent(name).path }
 
 let contact = "c1d2e3f4-a5b6-7890-cdef-123456789012"
 let apiKey = "sk-test-9f8e7d6c5b4a"
 
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("wamedia-send-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+func temporaryDirectory() throws -> URL { try makeTemporaryDirectory("wamedia-send") }
 
 /// Log records kept in memory, to prove what was (not) logged.
 final class LogRecorder: @unchecked Sendable {
@@ -144,11 +137,7 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.jpg").path
-        let vips = Process()
-        vips.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        vips.arguments = ["vips", "gaussnoise", path + "[Q=100]", "3000", "2500"]
-        try vips.run()
-        vips.waitUntilExit()
+        try runTool("vips", ["gaussnoise", path + "[Q=100]", "3000", "2500"])
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         try #require(size > 5_000_000, "the fixture must be over the image budget (\(size) bytes)")
 
@@ -170,17 +159,14 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("clip.mp4").path
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ffmpeg.arguments = [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
-            "lavfi",
-            "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            path,
-        ]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0)
+        try runTool(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
+                "lavfi",
+                "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                path,
+            ])
 
         try await Harness.with { harness in
             let prepared = try harness.prepare(path, as: .video)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import WabaMedia
@@ -7,20 +8,20 @@ import Testing
 struct ProfileTests {
     @Test("each bundled profile is byte for byte its file in profiles/", arguments: MediaProfile.bundledNames)
     func bundledMatchesFile(name: String) throws {
-        let file = try String(contentsOf: profilesDirectory.appendingPathComponent("\(name).yaml"), encoding: .utf8)
+        let file = try String(contentsOf: profilesURL.appendingPathComponent("\(name).yaml"), encoding: .utf8)
         #expect(BundledProfiles.sources[name] == file, "run scripts/embed-profiles.sh after editing profiles/")
     }
 
     @Test("every YAML file in profiles/ is bundled and parses")
     func everyFileIsBundled() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: profilesDirectory.path).filter {
+        let files = try FileManager.default.contentsOfDirectory(atPath: profilesURL.path).filter {
             $0.hasSuffix(".yaml")
         }
         #expect(!files.isEmpty)
         for file in files {
             let name = String(file.dropLast(".yaml".count))
             #expect(MediaProfile.bundledNames.contains(name))
-            let profile = try MediaProfile.load(fromFile: profilesDirectory.appendingPathComponent(file).path)
+            let profile = try MediaProfile.load(fromFile: profilesURL.appendingPathComponent(file).path)
             #expect(profile.name == name)
         }
     }
@@ -42,7 +43,7 @@ struct ProfileTests {
     @Test("a profile is found by bundled name, by path, and as NAME.yaml in a search directory")
     func resolution() throws {
         #expect(try MediaProfile.load("whatsapp-conservative").image.maxBytes == 1_000_000)
-        let path = profilesDirectory.appendingPathComponent("whatsapp-cloud.yaml").path
+        let path = profilesURL.appendingPathComponent("whatsapp-cloud.yaml").path
         #expect(try MediaProfile.load(path) == .whatsappCloud)
 
         let directory = try makeTemporaryDirectory()

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TestSupport
 
 /// A web server on loopback that serves media the way real hosts do, well and badly:
 /// ranged GETs, HEAD, redirects and loops, wrong types, error pages, huge and slow answers.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A campaign folder of a few hundred files, made once per test run with real encoders and the samples:
 /// good, fixable and rejected files of every media type, in nested folders, with hidden files that

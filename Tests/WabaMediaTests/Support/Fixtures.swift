@@ -1,45 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// Runs a tool the tests make fixtures with, failing the test with its output when it fails.
-@discardableResult
-func runTool(_ tool: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw FixtureError("\(tool) \(arguments.joined(separator: " ")) failed: \(text)")
-    }
-    return text
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh folder under the system's temporary directory.
-func makeTemporaryDirectory(_ label: String = "wamedia-tests") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// The repository's samples/ folder.
-let samplesDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("samples")
-
-/// The repository's profiles/ folder.
-let profilesDirectory = samplesDirectory.deletingLastPathComponent().appendingPathComponent("profiles")
 
 /// Files of every kind the default profile names, made once per test run with real encoders.
 struct Corpus: Sendable {
@@ -83,7 +44,7 @@ struct Corpus: Sendable {
 
         // Documents.
         try FileManager.default.copyItem(
-            atPath: samplesDirectory.appendingPathComponent("invoice.pdf").path, toPath: file("invoice.pdf"))
+            atPath: samplesURL.appendingPathComponent("invoice.pdf").path, toPath: file("invoice.pdf"))
         try Data("Order 42\nThanks!\n".utf8).write(to: URL(fileURLWithPath: file("notes.txt")))
         try Data("name,qty,price\nwidget,2,3.50\ngadget,1,9.99\nbolt,100,0.05\n".utf8).write(
             to: URL(fileURLWithPath: file("order.csv")))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Builders for office and audio files that no installed tool writes.
 enum OfficeFixtures {
