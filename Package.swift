@@ -31,7 +31,9 @@ let package = Package(
             providers: [.apt(["libmagic-dev"])]
         ),
         // Fixed-arity wrappers over libvips' variadic API.
-        .target(name: "CVipsShim", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("gmodule-2.0")]),
+        .target(
+            name: "CVipsShim", dependencies: ["CVips"],
+            linkerSettings: [.linkedLibrary("gmodule-2.0"), .linkedLibrary("z")]),
         // Vectorised base64 encoding with a portable scalar fallback.
         .target(name: "CBase64", cSettings: [.unsafeFlags(["-O3"])]),
         // Streaming base64 of files, on its own so that a process that only encodes does not load

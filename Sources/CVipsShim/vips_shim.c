@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <vips/vips.h>
+#include <zlib.h>
 
 static pthread_once_t wm_init_once = PTHREAD_ONCE_INIT;
 static int wm_init_result = -1;
@@ -157,7 +158,13 @@ static void wm_fill_header(VipsImage *image, const char *loader, wm_image_header
         g_strlcpy(out->interpretation_name, nick, sizeof(out->interpretation_name));
     }
     if (loader != NULL) {
-        g_strlcpy(out->loader, loader, sizeof(out->loader));
+        // The operation's nickname without its source suffix: `jpegload` from a file or a buffer alike.
+        const char *nickname = vips_nickname_find(g_type_from_name(loader));
+        g_strlcpy(out->loader, nickname != NULL ? nickname : loader, sizeof(out->loader));
+        char *suffix = g_strrstr(out->loader, "_");
+        if (suffix != NULL && (strcmp(suffix, "_buffer") == 0 || strcmp(suffix, "_source") == 0)) {
+            *suffix = 0;
+        }
     }
 }
 
@@ -601,4 +608,17 @@ int wm_vips_thumbnail_image(wm_image *handle, int long_edge, wm_image **out) {
     }
     *out = (wm_image *)image;
     return 0;
+}
+
+uint32_t wm_crc32(uint32_t crc, const void *data, size_t length) {
+    // zlib takes a uInt length: feed larger buffers in pieces.
+    const unsigned char *bytes = data;
+    uLong result = crc;
+    while (length > 0) {
+        uInt piece = length > UINT32_MAX ? UINT32_MAX : (uInt)length;
+        result = crc32(result, bytes, piece);
+        bytes += piece;
+        length -= piece;
+    }
+    return (uint32_t)result;
 }

@@ -14,6 +14,11 @@ struct CampaignRenderer {
     private var details: [String] = []
     private var printedBlocks = 0
     private var junitCases: (url: URL, handle: FileHandle)?
+    private let encoder = Output.jsonEncoder()
+    /// JSON lines not yet written: one write per block instead of one per asset, yet results still
+    /// reach a reader within a fraction of a second.
+    private var pendingLines = Data()
+    private var lastWrite = ContinuousClock.now
 
     init(format: CheckFormat, failAt: Verdict) throws {
         self.format = format
@@ -34,7 +39,14 @@ struct CampaignRenderer {
         summary.add(result)
         switch format {
         case .json:
-            try Output.json(result)
+            pendingLines.append(try encoder.encode(result))
+            pendingLines.append(0x0A)
+            let now = ContinuousClock.now
+            if pendingLines.count >= 1 << 16 || now - lastWrite > .milliseconds(200) {
+                Output.write(pendingLines)
+                pendingLines.removeAll(keepingCapacity: true)
+                lastWrite = now
+            }
         case .junit:
             try junitCases?.handle.write(contentsOf: Data(junit.testCase(for: result).utf8))
         case .table:
@@ -64,7 +76,10 @@ struct CampaignRenderer {
     mutating func finish() throws {
         switch format {
         case .json:
-            try Output.json(summary)
+            pendingLines.append(try encoder.encode(summary))
+            pendingLines.append(0x0A)
+            Output.write(pendingLines)
+            pendingLines.removeAll()
         case .table:
             if !table.rows.isEmpty || printedBlocks == 0 { flushTable() }
             let verdicts = Verdict.allCases.map { "\(summary.count($0)) \($0)" }.joined(separator: ", ")

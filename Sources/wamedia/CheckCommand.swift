@@ -4,6 +4,7 @@ import WabaClient
 import WabaMedia
 
 extension ManifestFormat: ExpressibleByArgument {}
+extension ImageVerification: ExpressibleByArgument {}
 
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
     case table
@@ -75,6 +76,13 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Make plain-http URLs a warning instead of a rejection (local test servers).")
     var allowHTTP = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How images are proven intact: structure (every segment, chunk and checksum, at disk speed) or decode (also finds corrupt compressed data, a decode per image).",
+            valueName: "structure|decode"))
+    var verifyImages: ImageVerification = .structure
+
     @Option(name: .long, help: "The verdict from which an asset fails the run: rejected or fixable.")
     var failOn: FailOn = .rejected
 
@@ -87,6 +95,9 @@ struct CheckCommand: AsyncParsableCommand {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
+        guard verifyImages != .header else {
+            throw ValidationError("--verify-images is structure or decode: a check always proves images intact")
+        }
         guard maxRedirects >= 0 else { throw ValidationError("--max-redirects cannot be negative") }
         guard !inputs.isEmpty || !manifest.isEmpty else {
             throw ValidationError("give files, folders, patterns or URLs to check, or --manifest FILE")
@@ -95,7 +106,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         Self.tuneForManyFiles(jobs: jobs)
-        let checker = try MediaChecker(profile: try profileOptions.load())
+        let checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
         let sources =
             CampaignInputs.classify(inputs)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }

@@ -23,7 +23,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Inspection describes; decoding every image to prove it intact is check's job.
-        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(verifyImageData: false))
+        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(imageVerification: .header))
         var table = TextTable("FILE", "MIME", "SIZE", "DETAILS")
         var failures = 0
         try await forEachConcurrently(files, width: jobs) { path in

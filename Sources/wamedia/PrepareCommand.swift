@@ -148,7 +148,7 @@ struct Preparer: Sendable {
         self.profile = profile
         // The fitter decodes every image it transforms with errors on; kept images are verified
         // before copying. Decoding each image once more here would only cost time.
-        self.inspector = MediaInspector(detector: detector, options: .init(verifyImageData: false))
+        self.inspector = MediaInspector(detector: detector, options: .init(imageVerification: .header))
         self.validator = MediaValidator(profile: profile)
         self.fitter = ImageFitter(
             profile: profile,

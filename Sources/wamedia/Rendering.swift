@@ -16,10 +16,15 @@ enum Output {
         }
     }
 
-    static func json(_ value: some Encodable) throws {
+    /// The encoder behind every JSON result: keys sorted, so lines diff and grep well.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
+        return encoder
+    }
+
+    static func json(_ value: some Encodable) throws {
+        var data = try jsonEncoder().encode(value)
         data.append(0x0A)
         write(data)
     }

@@ -93,7 +93,7 @@ enum AVTestSupport {
     }
 
     static func inspect(_ path: String) throws -> Inspection {
-        try MediaInspector(detector: detector, options: .init(verifyImageData: false)).inspect(
+        try MediaInspector(detector: detector, options: .init(imageVerification: .header)).inspect(
             path: path)
     }
 

@@ -296,7 +296,7 @@ struct ImageFitterTests {
     @Test("the plan says what prepare would do")
     func plans() throws {
         let fixtures = try FitterFixtures.get()
-        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(verifyImageData: false))
+        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(imageVerification: .header))
         let heic = try inspector.inspect(path: fixtures.path("photo.heic"))
         let steps = ImageFitter.plan(for: heic, profile: profile(maxLongEdge: 800))
         #expect(steps.contains("convert HEIC to JPEG"))

@@ -18,6 +18,9 @@ char *wm_vips_error_take(void);
 
 void wm_vips_free(void *pointer);
 
+/// zlib's CRC-32 of `length` bytes, continuing from `crc` (0 to start).
+uint32_t wm_crc32(uint32_t crc, const void *data, size_t length);
+
 /// What an image's header says, read without decoding any pixels.
 typedef struct {
     int width;

@@ -101,8 +101,12 @@ public struct CampaignPreparer: Sendable {
                 case .file(let path):
                     await slots.wait()
                     defer { slots.signal() }
-                    let outcome = await CampaignRunner.checkFile(
-                        path, asset: asset, checker: checker, inspections: inspections, workers: workers)
+                    let work = await workers.run {
+                        CampaignRunner.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
+                    }
+                    let outcome = await CampaignRunner.outcome(
+                        of: work, path: path, asset: asset, checker: checker, inspections: inspections,
+                        workers: workers)
                     var prepared = PreparedAsset(
                         result: CampaignResult(
                             index: 0, origin: asset.origin, report: outcome.report, sha256: outcome.sha256),

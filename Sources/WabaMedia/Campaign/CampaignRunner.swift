@@ -60,30 +60,56 @@ public struct CampaignRunner: Sendable {
         let inspections = OnceCache<Result<Inspection, any Error>>()
         let remoteChecks = OnceCache<RemoteCheck>()
         var firstByContent: [String: String] = [:]
+        var nextIndex = 0
         let checker = self.checker
         let remote = self.remote
 
-        try await forEachConcurrently(entries, width: options.fileJobs + options.urlJobs) {
-            entry -> Outcome in
-            switch entry {
-            case .invalid(let invalid):
-                return Outcome(origin: invalid.origin, report: Self.report(for: invalid))
-            case .asset(let asset):
+        try await forEachConcurrently(
+            WorkUnits(entries.makeIterator(), filesPerBatch: Self.filesPerBatch),
+            width: options.fileJobs + options.urlJobs
+        ) { unit -> [Outcome] in
+            switch unit {
+            case .files(let batch):
+                await fileSlots.wait()
+                defer { fileSlots.signal() }
+                let works = await workers.run {
+                    batch.map {
+                        Self.work(onFile: $0.path, asset: $0.asset, checker: checker, inspections: inspections)
+                    }
+                }
+                var outcomes: [Outcome] = []
+                outcomes.reserveCapacity(works.count)
+                for (file, work) in zip(batch, works) {
+                    outcomes.append(
+                        await Self.outcome(
+                            of: work, path: file.path, asset: file.asset, checker: checker, inspections: inspections,
+                            workers: workers))
+                }
+                return outcomes
+            case .other(.invalid(let invalid)):
+                return [Outcome(origin: invalid.origin, report: Self.report(for: invalid))]
+            case .other(.asset(let asset)):
                 switch asset.location {
                 case .file(let path):
-                    await fileSlots.wait()
-                    defer { fileSlots.signal() }
-                    return await Self.checkFile(
-                        path, asset: asset, checker: checker, inspections: inspections, workers: workers)
+                    let work = await workers.run {
+                        Self.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
+                    }
+                    return [
+                        await Self.outcome(
+                            of: work, path: path, asset: asset, checker: checker, inspections: inspections,
+                            workers: workers)
+                    ]
                 case .url(let url):
                     guard let remote else {
-                        return Outcome(
-                            origin: asset.origin,
-                            report: MediaChecker.unreadableReport(
-                                file: url, mediaType: asset.mediaType ?? .document,
-                                error: WabaMediaError(
-                                    .unsupportedInput, "\(url): remote assets cannot be checked here",
-                                    hint: "check it with the wamedia command, which fetches its first bytes")))
+                        return [
+                            Outcome(
+                                origin: asset.origin,
+                                report: MediaChecker.unreadableReport(
+                                    file: url, mediaType: asset.mediaType ?? .document,
+                                    error: WabaMediaError(
+                                        .unsupportedInput, "\(url): remote assets cannot be checked here",
+                                        hint: "check it with the wamedia command, which fetches its first bytes")))
+                        ]
                     }
                     await urlSlots.wait()
                     defer { urlSlots.signal() }
@@ -91,33 +117,45 @@ public struct CampaignRunner: Sendable {
                     let key = [url, asset.mediaType?.rawValue ?? "", asset.caption ?? "", asset.fileName ?? ""]
                         .joined(separator: "\u{0}")
                     let check = await remoteChecks.value(for: key) { await remote.check(url: url, asset: asset) }
-                    return Outcome(
-                        origin: asset.origin, report: check.report, contentKey: "url:" + url, remote: check.fetch)
+                    return [
+                        Outcome(
+                            origin: asset.origin, report: check.report, contentKey: "url:" + url, remote: check.fetch)
+                    ]
                 }
             }
-        } emit: { index, outcome in
-            var result = CampaignResult(
-                index: index, origin: outcome.origin, report: outcome.report, sha256: outcome.sha256,
-                remote: outcome.remote)
-            if let key = outcome.contentKey {
-                if let first = firstByContent[key] {
-                    result.duplicateOf = first
-                    var findings = result.report.findings
-                    findings.append(
-                        Finding(
-                            .duplicate, .warning,
-                            message: "the same \(outcome.remote == nil ? "content" : "URL") as \(first): checked once",
-                            hint: "send it once and reuse the media, or remove the repeat"))
-                    result.report = ValidationReport(
-                        inspection: result.report.inspection, mediaType: result.report.mediaType, findings: findings,
-                        effectiveMIME: result.report.effectiveMIME, suggestedFileName: result.report.suggestedFileName,
-                        plannedSteps: result.report.plannedSteps)
-                } else {
-                    firstByContent[key] = outcome.origin
-                }
+        } emit: { _, outcomes in
+            for outcome in outcomes {
+                try await emit(Self.result(for: outcome, index: nextIndex, firstByContent: &firstByContent))
+                nextIndex += 1
             }
-            try await emit(result)
         }
+    }
+
+    /// The result of the `index`th entry, noting a repeat of content (or a URL) met earlier.
+    private static func result(
+        for outcome: Outcome, index: Int, firstByContent: inout [String: String]
+    ) -> CampaignResult {
+        var result = CampaignResult(
+            index: index, origin: outcome.origin, report: outcome.report, sha256: outcome.sha256,
+            remote: outcome.remote)
+        if let key = outcome.contentKey {
+            if let first = firstByContent[key] {
+                result.duplicateOf = first
+                var findings = result.report.findings
+                findings.append(
+                    Finding(
+                        .duplicate, .warning,
+                        message: "the same \(outcome.remote == nil ? "content" : "URL") as \(first): checked once",
+                        hint: "send it once and reuse the media, or remove the repeat"))
+                result.report = ValidationReport(
+                    inspection: result.report.inspection, mediaType: result.report.mediaType, findings: findings,
+                    effectiveMIME: result.report.effectiveMIME, suggestedFileName: result.report.suggestedFileName,
+                    plannedSteps: result.report.plannedSteps)
+            } else {
+                firstByContent[key] = outcome.origin
+            }
+        }
+        return result
     }
 
     struct Outcome: Sendable {
@@ -139,20 +177,56 @@ public struct CampaignRunner: Sendable {
         }
     }
 
-    static func checkFile(
-        _ path: String, asset: CampaignAsset, checker: MediaChecker,
+    /// Consecutive local files go to a worker together: one hand-over between threads serves
+    /// several files, which on small files costs more than the work itself.
+    static let filesPerBatch = 8
+
+    /// Reads, hashes and inspects a file, on a worker thread. A small file is read once for all three.
+    static func work(
+        onFile path: String, asset: CampaignAsset, checker: MediaChecker,
+        inspections: OnceCache<Result<Inspection, any Error>>
+    ) -> FileWork {
+        do {
+            let source = try FileSource(path: path)
+            guard source.size <= MediaInspector.wholeReadLimit else {
+                return .hashed(try ContentDigest.sha256(of: source))
+            }
+            let contents = try source.read(at: 0, count: source.size)
+            let sha256 = ContentDigest.sha256(of: contents)
+            guard inspections.claim(sha256) else { return .hashed(sha256) }
+            let inspection = Result { try checker.inspector.inspect(path: path, contents: contents) }
+            inspections.fulfil(sha256, with: inspection)
+            return .inspected(sha256, inspection)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// The outcome of a worker's ``work(onFile:asset:checker:inspections:)``: waits for the inspection
+    /// of the same content when another file has it, and validates.
+    static func outcome(
+        of work: FileWork, path: String, asset: CampaignAsset, checker: MediaChecker,
         inspections: OnceCache<Result<Inspection, any Error>>, workers: BlockingWorkers
     ) async -> Outcome {
-        let digest = await workers.run { Result { try ContentDigest.sha256(ofFileAt: path) } }
-        guard case .success(let sha256) = digest else {
-            let error = digest.failure!
-            return Outcome(
+        func unreadable(_ error: any Error, sha256: String? = nil) -> Outcome {
+            Outcome(
                 origin: asset.origin,
-                report: MediaChecker.unreadableReport(file: path, mediaType: asset.mediaType ?? .document, error: error)
-            )
+                report: MediaChecker.unreadableReport(
+                    file: path, mediaType: asset.mediaType ?? .document, error: error),
+                sha256: sha256)
         }
-        let inspection = await inspections.value(for: sha256) {
-            await workers.run { Result { try checker.inspector.inspect(path: path) } }
+        let sha256: String
+        let inspection: Result<Inspection, any Error>
+        switch work {
+        case .failed(let error):
+            return unreadable(error)
+        case .inspected(let digest, let result):
+            (sha256, inspection) = (digest, result)
+        case .hashed(let digest):
+            sha256 = digest
+            inspection = await inspections.value(for: digest) {
+                await workers.run { Result { try checker.inspector.inspect(path: path) } }
+            }
         }
         switch inspection {
         case .success(var inspection):
@@ -161,12 +235,17 @@ public struct CampaignRunner: Sendable {
                 origin: asset.origin, report: validate(inspection, asset: asset, validator: checker.validator),
                 sha256: sha256)
         case .failure(let error):
-            return Outcome(
-                origin: asset.origin,
-                report: MediaChecker.unreadableReport(
-                    file: path, mediaType: asset.mediaType ?? .document, error: error),
-                sha256: sha256)
+            return unreadable(error, sha256: sha256)
         }
+    }
+
+    /// What a worker did with a file.
+    enum FileWork: Sendable {
+        /// Read, hashed and inspected.
+        case inspected(String, Result<Inspection, any Error>)
+        /// Hashed only: another file with the same content is (or was) inspected, or it is too large to read whole.
+        case hashed(String)
+        case failed(any Error)
     }
 
     /// Validates with the asset's type and caption, judging the extension of the name the recipient sees.
@@ -194,10 +273,47 @@ public struct CampaignRunner: Sendable {
     }
 }
 
-extension Result {
-    fileprivate var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
+/// One unit of a campaign's work.
+enum CampaignWorkUnit: Sendable {
+    struct LocalFile: Sendable {
+        var path: String
+        var asset: CampaignAsset
+    }
+
+    case files([LocalFile])
+    case other(CampaignEntry)
+}
+
+/// A campaign's entries as units of work: runs of up to `filesPerBatch` consecutive local files,
+/// and every other entry on its own.
+struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProtocol {
+    private var base: Base
+    private var pending: CampaignEntry?
+    private let filesPerBatch: Int
+
+    init(_ base: Base, filesPerBatch: Int) {
+        self.base = base
+        self.filesPerBatch = filesPerBatch
+    }
+
+    mutating func next() -> CampaignWorkUnit? {
+        guard let first = pending ?? base.next() else { return nil }
+        pending = nil
+        guard let file = Self.localFile(first) else { return .other(first) }
+        var batch = [file]
+        while batch.count < filesPerBatch, let entry = base.next() {
+            guard let file = Self.localFile(entry) else {
+                pending = entry
+                break
+            }
+            batch.append(file)
+        }
+        return .files(batch)
+    }
+
+    private static func localFile(_ entry: CampaignEntry) -> CampaignWorkUnit.LocalFile? {
+        guard case .asset(let asset) = entry, case .file(let path) = asset.location else { return nil }
+        return CampaignWorkUnit.LocalFile(path: path, asset: asset)
     }
 }
 
@@ -241,7 +357,11 @@ final class BlockingWorkers: Sendable {
 public enum ContentDigest {
     /// The SHA-256 of the file at `path`, in lower-case hex, read in blocks.
     public static func sha256(ofFileAt path: String) throws -> String {
-        let source = try FileSource(path: path)
+        try sha256(of: FileSource(path: path))
+    }
+
+    /// The SHA-256 of everything `source` holds, in lower-case hex, read in blocks.
+    public static func sha256(of source: some ByteSource) throws -> String {
         var hasher = SHA256()
         let blockSize = 1 << 20
         var offset = 0
@@ -362,24 +482,39 @@ final class OnceCache<Value: Sendable>: Sendable {
             // Dropped before this task got to wait: claim it again.
             case .compute:
                 let value = await compute()
-                let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>] in
-                    guard case .computing(let waiters)? = state.slots[key] else { return [] }
-                    state.slots[key] = .done(value)
-                    state.finished.append(key)
-                    if state.finished.count - state.oldest > capacity {
-                        state.slots[state.finished[state.oldest]] = nil
-                        state.oldest += 1
-                        if state.oldest > capacity {
-                            state.finished.removeFirst(state.oldest)
-                            state.oldest = 0
-                        }
-                    }
-                    return waiters
-                }
-                for waiter in waiters { waiter.resume(returning: value) }
+                fulfil(key, with: value)
                 return value
             }
         }
+    }
+
+    /// Claims `key` for the caller to compute, without waiting: true when no one has it yet.
+    /// The caller must then ``fulfil(_:with:)`` it.
+    func claim(_ key: String) -> Bool {
+        state.withLock { state in
+            guard state.slots[key] == nil else { return false }
+            state.slots[key] = .computing([])
+            return true
+        }
+    }
+
+    /// Stores the value of a claimed key and hands it to the tasks waiting for it.
+    func fulfil(_ key: String, with value: Value) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>] in
+            guard case .computing(let waiters)? = state.slots[key] else { return [] }
+            state.slots[key] = .done(value)
+            state.finished.append(key)
+            if state.finished.count - state.oldest > capacity {
+                state.slots[state.finished[state.oldest]] = nil
+                state.oldest += 1
+                if state.oldest > capacity {
+                    state.finished.removeFirst(state.oldest)
+                    state.oldest = 0
+                }
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
     }
 
     private func waitForValue(_ key: String) async -> Value? {

@@ -39,17 +39,27 @@ public struct Inspection: Sendable, Hashable, Codable {
     }
 }
 
+/// How far ``MediaInspector`` goes to prove an image's data is intact.
+public enum ImageVerification: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The header alone: a cut-off file passes.
+    case header
+    /// The file's structure (``ImageStructure``): finds cut-off files and, in PNG, corrupt chunks,
+    /// at the speed of a memory scan. Types without a structural check are decoded.
+    case structure
+    /// A decode at reduced size: also finds corrupt compressed data, at the cost of a decode per image.
+    case decode
+}
+
 /// The detect and probe stages: what a file is, from its bytes alone.
 public struct MediaInspector: Sendable {
     public struct Options: Sendable, Hashable {
-        /// Decode images (at a reduced size) to find truncation and corruption.
-        /// Costs a decode per image; header reads alone do not catch a cut-off file.
-        public var verifyImageData: Bool
+        /// How far to go to prove an image's data is intact.
+        public var imageVerification: ImageVerification
         /// Images with more pixels are not decoded at all: validation refuses them from the header.
         public var maxPixelsToVerify: Int
 
-        public init(verifyImageData: Bool = true, maxPixelsToVerify: Int = 100_000_000) {
-            self.verifyImageData = verifyImageData
+        public init(imageVerification: ImageVerification = .structure, maxPixelsToVerify: Int = 100_000_000) {
+            self.imageVerification = imageVerification
             self.maxPixelsToVerify = maxPixelsToVerify
         }
     }
@@ -62,17 +72,40 @@ public struct MediaInspector: Sendable {
         self.options = options
     }
 
+    /// Files up to this size are read whole, once, and every stage works on those bytes; larger
+    /// ones are read piecemeal, each stage taking only what it needs.
+    public static let wholeReadLimit = 4 << 20
+
     /// Inspects the file at `path`.
     public func inspect(path: String) throws -> Inspection {
         let source = try FileSource(path: path)
+        if source.size <= Self.wholeReadLimit {
+            return try inspect(path: path, contents: source.read(at: 0, count: source.size))
+        }
         var inspection = try inspect(source, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
-                inspection.image = try ImageInfo(path: path, mime: inspection.mime)
-                if options.verifyImageData, let image = inspection.image,
-                    image.pixelCount <= options.maxPixelsToVerify
-                {
-                    inspection.imageDamage = try ImageInfo.damage(inFileAt: path)
+                let image = try ImageInfo(path: path, mime: inspection.mime)
+                inspection.image = image
+                inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
+                    try ImageStructure.verify(fileAt: path, mime: inspection.mime)
+                }
+            } catch let error as WabaMediaError where error.code == .unsupportedInput {
+                inspection.imageDamage = error.message
+            }
+        }
+        return inspection
+    }
+
+    /// Inspects the file at `path` from its whole content, already read into `contents`.
+    public func inspect(path: String, contents: [UInt8]) throws -> Inspection {
+        var inspection = try inspect(MemorySource(contents) as any ByteSource, name: path)
+        if ImageInfo.loaders[inspection.mime] != nil {
+            do {
+                let image = try ImageInfo(bytes: contents, mime: inspection.mime)
+                inspection.image = image
+                inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
+                    contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
                 inspection.imageDamage = error.message
@@ -93,6 +126,21 @@ public struct MediaInspector: Sendable {
             }
         }
         return inspection
+    }
+
+    /// Why the image's data is not intact, or nil when it is (or was not looked at).
+    private func verifyImageData(
+        of image: ImageInfo, atPath path: String, structure: () throws -> ImageStructure.Result
+    ) throws -> String? {
+        if options.imageVerification == .structure {
+            switch try structure() {
+            case .intact: return nil
+            case .damaged(let reason): return reason
+            case .notChecked: break
+            }
+        }
+        guard options.imageVerification != .header, image.pixelCount <= options.maxPixelsToVerify else { return nil }
+        return try ImageInfo.damage(inFileAt: path)
     }
 
     private func inspect(_ source: any ByteSource, name: String) throws -> Inspection {

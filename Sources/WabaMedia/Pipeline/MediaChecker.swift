@@ -6,12 +6,17 @@ public struct MediaChecker: Sendable {
     public var inspector: MediaInspector
     public var validator: MediaValidator
 
-    /// - Parameter detector: share one across checkers; a new one is made when nil.
-    public init(profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil) throws {
+    /// - Parameters:
+    ///   - detector: share one across checkers; a new one is made when nil.
+    ///   - imageVerification: how far to go to prove an image's data is intact.
+    public init(
+        profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil,
+        imageVerification: ImageVerification = .structure
+    ) throws {
         self.profile = profile
         self.inspector = MediaInspector(
             detector: try detector ?? MIMEDetector(),
-            options: .init(verifyImageData: true, maxPixelsToVerify: profile.image.maxInputPixels))
+            options: .init(imageVerification: imageVerification, maxPixelsToVerify: profile.image.maxInputPixels))
         self.validator = MediaValidator(profile: profile)
     }
 

@@ -236,8 +236,8 @@ public struct MediaValidator: Sendable {
         if let damage = inspection.imageDamage {
             return [
                 Finding(
-                    .unreadable, .rejected, message: "the image cannot be decoded: \(damage)",
-                    hint: "the file is truncated or corrupt: export or download it again")
+                    .unreadable, .rejected, message: "the image is damaged: \(damage)",
+                    hint: "export or download it again")
             ]
         }
         guard let image = inspection.image else {
