@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CVipsShim.h"
+#include "fast_reduce.h"
 
 #include <dlfcn.h>
 
@@ -281,6 +282,63 @@ void wm_vips_image_shape(wm_image *handle, wm_image_shape *out) {
     out->has_alpha = vips_image_hasalpha(image) ? 1 : 0;
 }
 
+static int wm_is_jpeg_loader(const char *loader) {
+    const char *nickname = vips_nickname_find(g_type_from_name(loader));
+    return nickname != NULL && g_str_has_prefix(nickname, "jpegload") &&
+           g_getenv("WAMEDIA_LIBVIPS_RESIZE") == NULL;
+}
+
+/// Shrinks a JPEG as vips_thumbnail does when shrink-on-load cannot help (a reduction under 4×:
+/// libvips then decodes the full size and reduces it with Lanczos-3), but with the vectorised
+/// horizontal pass, which costs less than half of libvips' own. Then, as vips_thumbnail: colours
+/// through the embedded ICC profile to sRGB when asked, and rotation by the EXIF orientation.
+/// Returns 1 with `*out` set, 0 when the image is not one this applies to (8-bit grey or RGB
+/// reduced by less than 4×), -1 on error.
+static int wm_thumbnail_loaded_jpeg(VipsImage *loaded, int long_edge, int export_srgb, VipsImage **out) {
+    const double shrink = (double)VIPS_MAX(loaded->Xsize, loaded->Ysize) / long_edge;
+    if (shrink <= 1 || shrink >= 4 || loaded->BandFmt != VIPS_FORMAT_UCHAR ||
+        (loaded->Bands != 1 && loaded->Bands != 3) || loaded->Coding != VIPS_CODING_NONE) {
+        return 0;
+    }
+    VipsImage *vertical = NULL;
+    if (vips_reducev(loaded, &vertical, shrink, "kernel", VIPS_KERNEL_LANCZOS3, NULL) != 0) {
+        return -1;
+    }
+    VipsImage *image = NULL;
+    int result = wm_reduceh_lanczos3(vertical, &image, shrink);
+    g_object_unref(vertical);
+    if (result != 0) {
+        return -1;
+    }
+    if (export_srgb && vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0) {
+        VipsImage *converted = NULL;
+        result = vips_icc_transform(image, &converted, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_RELATIVE,
+                                    NULL);
+        g_object_unref(image);
+        if (result != 0) {
+            return -1;
+        }
+        image = converted;
+    }
+    if (vips_image_get_orientation(image) != 1) {
+        // Rotation reads the image in any order, the decoder only top to bottom: hold it in memory.
+        VipsImage *memory = vips_image_copy_memory(image);
+        g_object_unref(image);
+        if (memory == NULL) {
+            return -1;
+        }
+        VipsImage *upright = NULL;
+        result = vips_autorot(memory, &upright, NULL);
+        g_object_unref(memory);
+        if (result != 0) {
+            return -1;
+        }
+        image = upright;
+    }
+    *out = image;
+    return 1;
+}
+
 int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
                            wm_image **out) {
     if (wm_vips_init_for(required_loader) != 0) {
@@ -292,6 +350,22 @@ int wm_vips_thumbnail_file(const char *path, const char *required_loader, int lo
     }
     VipsImage *image = NULL;
     int result;
+    if (wm_is_jpeg_loader(loader)) {
+        VipsImage *loaded = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                     VIPS_FAIL_ON_ERROR, NULL);
+        if (loaded == NULL) {
+            return -1;
+        }
+        result = wm_thumbnail_loaded_jpeg(loaded, long_edge, export_srgb, &image);
+        g_object_unref(loaded);
+        if (result < 0) {
+            return -1;
+        }
+        if (result == 1) {
+            *out = (wm_image *)image;
+            return 0;
+        }
+    }
     if (export_srgb) {
         result = vips_thumbnail(path, &image, long_edge, "height", long_edge, "size", VIPS_SIZE_DOWN,
                                 "fail_on", VIPS_FAIL_ON_ERROR, "export_profile", "srgb", NULL);
@@ -319,6 +393,22 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
     int result;
     // libvips takes a non-const pointer but only reads the buffer.
     void *buffer = (void *)data;
+    if (wm_is_jpeg_loader(loader)) {
+        VipsImage *loaded = vips_image_new_from_buffer(buffer, length, "", "access", VIPS_ACCESS_SEQUENTIAL,
+                                                       "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        if (loaded == NULL) {
+            return -1;
+        }
+        result = wm_thumbnail_loaded_jpeg(loaded, long_edge, export_srgb, &image);
+        g_object_unref(loaded);
+        if (result < 0) {
+            return -1;
+        }
+        if (result == 1) {
+            *out = (wm_image *)image;
+            return 0;
+        }
+    }
     if (export_srgb) {
         result = vips_thumbnail_buffer(buffer, length, &image, long_edge, "height", long_edge, "size",
                                        VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR, "export_profile",
