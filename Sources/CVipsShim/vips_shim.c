@@ -700,6 +700,15 @@ int wm_vips_thumbnail_image(wm_image *handle, int long_edge, wm_image **out) {
     return 0;
 }
 
+int wm_vips_reduceh(wm_image *handle, double hshrink, wm_image **out) {
+    VipsImage *reduced = NULL;
+    if (wm_reduceh_lanczos3(WM_IMAGE(handle), &reduced, hshrink) != 0) {
+        return -1;
+    }
+    *out = (wm_image *)reduced;
+    return 0;
+}
+
 uint32_t wm_crc32(uint32_t crc, const void *data, size_t length) {
     // zlib takes a uInt length: feed larger buffers in pieces.
     const unsigned char *bytes = data;

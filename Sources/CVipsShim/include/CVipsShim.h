@@ -143,6 +143,10 @@ int wm_vips_resize(wm_image *in, double scale, wm_image **out);
 /// Shrinks an image already in memory to fit `long_edge`, as the thumbnail functions do for files.
 int wm_vips_thumbnail_image(wm_image *in, int long_edge, wm_image **out);
 
+/// Shrinks horizontally by `hshrink` with the Lanczos-3 kernel, vectorised for 8-bit grey and RGB
+/// (the thumbnail functions use it for JPEGs reduced by less than 4×); other images go to libvips.
+int wm_vips_reduceh(wm_image *in, double hshrink, wm_image **out);
+
 
 #ifdef __cplusplus
 }

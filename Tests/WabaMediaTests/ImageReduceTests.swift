@@ -1,0 +1,177 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import WabaMedia
+
+/// JPEGs that shrink by less than 4×, where shrink-on-load cannot help: they are decoded at full
+/// size and reduced with wamedia's vectorised Lanczos-3 horizontal pass.
+struct ReduceFixtures: Sendable {
+    let directory: URL
+
+    static let shared: Result<ReduceFixtures, any Error> = Result { try ReduceFixtures() }
+    static func get() throws -> ReduceFixtures { try shared.get() }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    private init() throws {
+        directory = try makeTemporaryDirectory("wamedia-reduce")
+        let dir = directory
+        func file(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        // 24 MP with soft structure in red and blue and a left-to-right ramp in green, so a
+        // misplaced or mis-weighted sample shows.
+        try runTool("vips", ["perlin", file("perlin.v"), "6000", "4000", "--cell-size", "256"])
+        try runTool("vips", ["linear", file("perlin.v"), file("red.v"), "100", "128"])
+        try runTool("vips", ["linear", file("perlin.v"), file("blue.v"), " -90", "128"])
+        try runTool("vips", ["xyz", file("xy.v"), "6000", "4000"])
+        try runTool("vips", ["extract_band", file("xy.v"), file("x.v"), "0"])
+        try runTool("vips", ["linear", file("x.v"), file("green.v"), "0.04", "8"])
+        try runTool("vips", ["bandjoin", "\(file("red.v")) \(file("green.v")) \(file("blue.v"))", file("rgb.v")])
+        try runTool("vips", ["cast", file("rgb.v"), file("rgb8.v"), "uchar"])
+        try runTool("vips", ["copy", file("rgb8.v"), file("photo.v"), "--interpretation", "srgb"])
+        try runTool("vips", ["jpegsave", file("photo.v"), file("photo24.jpg"), "--Q", "92"])
+        try runTool("vips", ["pngsave", file("photo.v"), file("photo24.png"), "--compression", "1"])
+        // Green on the left, red on the right, in ProPhoto (ROMM) RGB: right only through the profile.
+        try runTool(
+            "convert",
+            [
+                "-size", "600x800", "xc:rgb(40,180,60)", "-size", "600x800", "xc:rgb(200,60,40)", "+append", "-strip",
+                file("halves.png"),
+            ])
+        try runTool(
+            "vips",
+            [
+                "jpegsave", file("halves.png"), file("romm.jpg"), "--Q", "95", "--profile",
+                "/usr/share/color/icc/ghostscript/rommrgb.icc",
+            ])
+        for name in ["perlin.v", "red.v", "blue.v", "xy.v", "x.v", "green.v", "rgb.v", "rgb8.v", "photo.v"] {
+            try? FileManager.default.removeItem(atPath: file(name))
+        }
+    }
+}
+
+/// The mean and largest absolute difference between two images of the same size, from libvips.
+private func difference(_ first: String, _ second: String, in folder: URL) throws -> (mean: Double, max: Double) {
+    let difference = folder.appendingPathComponent("difference-\(UUID().uuidString).v").path
+    let absolute = folder.appendingPathComponent("absolute-\(UUID().uuidString).v").path
+    try runTool("vips", ["subtract", first, second, difference])
+    try runTool("vips", ["abs", difference, absolute])
+    let mean = Double(try runTool("vips", ["avg", absolute]).trimmingCharacters(in: .whitespacesAndNewlines))
+    let max = Double(try runTool("vips", ["max", absolute]).trimmingCharacters(in: .whitespacesAndNewlines))
+    return (mean ?? .infinity, max ?? .infinity)
+}
+
+private func pixel(_ path: String, _ x: Int, _ y: Int) throws -> [Double] {
+    try runTool("vips", ["getpoint", path, "\(x)", "\(y)"]).split(separator: " ").compactMap {
+        Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+@Suite("Image reduction under 4×")
+struct ImageReduceTests {
+    @Test("the horizontal reduce gives libvips' Lanczos-3 result within one level")
+    func reduceMatchesLibvips() throws {
+        let fixtures = try ReduceFixtures.get()
+        let folder = try makeTemporaryDirectory()
+        for shrink in [1.46484375, 1.953125, 3.2] {
+            let image = try VipsImage.thumbnail(
+                path: fixtures.path("photo24.png"), loader: "pngload", longEdge: 6000, exportSRGB: false)
+            let reduced = try image.reducedHorizontally(by: shrink).copyToMemory()
+            let ours = folder.appendingPathComponent("ours-\(shrink).png").path
+            try Data(try reduced.png(compression: 1)).write(to: URL(fileURLWithPath: ours))
+            let reference = folder.appendingPathComponent("reference-\(shrink).v").path
+            try runTool("vips", ["reduceh", fixtures.path("photo24.png"), reference, "\(shrink)"])
+            #expect(
+                try runTool("vipsheader", ["-f", "width", ours]) == runTool("vipsheader", ["-f", "width", reference]))
+            let (mean, max) = try difference(ours, reference, in: folder)
+            #expect(max <= 1 && mean < 0.1, "shrink \(shrink): mean \(mean), max \(max)")
+        }
+    }
+
+    @Test("a 6000×4000 JPEG comes out 4096×2731, under budget, close to libvips' own downscale")
+    func exactDimensions() throws {
+        let fixtures = try ReduceFixtures.get()
+        let folder = try makeTemporaryDirectory()
+        let budget = 1_500_000
+        let fitted = try ImageFitter(profile: profile(maxBytes: budget)).fit(path: fixtures.path("photo24.jpg"))
+        let facts = try OutputFacts(bytes: fitted.bytes)
+        facts.expectConforming(under: budget)
+        #expect(facts.info.width == 4096 && facts.info.height == 2731)
+        #expect(fitted.result.outputWidth == 4096 && fitted.result.outputHeight == 2731)
+        let output = folder.appendingPathComponent("fitted.jpg").path
+        try Data(fitted.bytes).write(to: URL(fileURLWithPath: output))
+        let reference = folder.appendingPathComponent("reference.v").path
+        try runTool("vipsthumbnail", [fixtures.path("photo24.jpg"), "--size", "4096x4096", "-o", reference])
+        let (mean, _) = try difference(output, reference, in: folder)
+        #expect(mean < 2, "mean difference from vipsthumbnail's downscale: \(mean)")
+    }
+
+    @Test("EXIF orientation 6 is applied after the reduce, and no EXIF is left")
+    func rotatesReduced() throws {
+        let fixtures = try FitterFixtures.get()
+        let fitted = try ImageFitter(profile: profile(maxLongEdge: 200)).fit(path: fixtures.path("oriented.jpg"))
+        let facts = try OutputFacts(bytes: fitted.bytes)
+        facts.expectConforming(under: 5_000_000)
+        #expect(facts.info.width == 133 && facts.info.height == 200)
+        #expect(!fitted.bytes.containsSequence(Array("Exif".utf8)))
+        let output = try makeTemporaryDirectory().appendingPathComponent("upright.jpg").path
+        try Data(fitted.bytes).write(to: URL(fileURLWithPath: output))
+        // Rotated clockwise: the stored left half (red) is now on top.
+        let top = try pixel(output, 66, 30)
+        let bottom = try pixel(output, 66, 170)
+        #expect(top.count == 3 && top[0] > 200 && top[2] < 60, "top pixel \(top)")
+        #expect(bottom.count == 3 && bottom[2] > 200 && bottom[0] < 100, "bottom pixel \(bottom)")
+    }
+
+    @Test("an ICC-tagged JPEG is converted to sRGB through its profile")
+    func convertsThroughProfile() throws {
+        let fixtures = try ReduceFixtures.get()
+        let folder = try makeTemporaryDirectory()
+        let fitted = try ImageFitter(profile: profile(maxLongEdge: 800)).fit(path: fixtures.path("romm.jpg"))
+        let facts = try OutputFacts(bytes: fitted.bytes)
+        facts.expectConforming(under: 5_000_000)
+        #expect(facts.info.width == 800 && facts.info.height == 533)
+        #expect(!facts.info.hasICCProfile)
+        let output = folder.appendingPathComponent("srgb.jpg").path
+        try Data(fitted.bytes).write(to: URL(fileURLWithPath: output))
+        let reference = folder.appendingPathComponent("reference.v").path
+        try runTool("vips", ["icc_transform", fixtures.path("romm.jpg"), reference, "srgb", "--embedded"])
+        for (outputX, inputX) in [(200, 300), (600, 900)] {
+            let got = try pixel(output, outputX, 266)
+            let expected = try pixel(reference, inputX, 400)
+            let raw = try pixel(fixtures.path("romm.jpg"), inputX, 400)
+            #expect(got.count == 3 && expected.count == 3 && raw.count == 3)
+            guard got.count == 3, expected.count == 3, raw.count == 3 else { continue }
+            #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= 6 }, "got \(got), expected \(expected)")
+            #expect(zip(expected, raw).contains { abs($0 - $1) > 20 }, "the profile changes \(raw) to \(expected)")
+        }
+    }
+
+    @Test("a CMYK JPEG that needs a reduction still comes out sRGB with its colours")
+    func cmykReduced() throws {
+        let fixtures = try FitterFixtures.get()
+        let fitted = try ImageFitter(profile: profile(maxLongEdge: 1000)).fit(path: fixtures.path("cmyk.jpg"))
+        let facts = try OutputFacts(bytes: fitted.bytes)
+        facts.expectConforming(under: 5_000_000)
+        #expect(facts.info.width == 1000 && facts.info.height == 750)
+        #expect(facts.info.colourSpace == "srgb" && facts.info.bands == 3)
+    }
+
+    @Test("a truncated JPEG that needs a reduction is refused with a clear error, and no output")
+    func refusesTruncatedReduced() throws {
+        let fixtures = try FitterFixtures.get()
+        let folder = try makeTemporaryDirectory()
+        let output = folder.appendingPathComponent("out.jpg").path
+        let error = #expect(throws: WabaMediaError.self) {
+            try ImageFitter(profile: profile(maxLongEdge: 1000)).fit(
+                path: fixtures.path("truncated.jpg"), writingTo: output)
+        }
+        #expect(error?.code == .unsupportedInput)
+        #expect(error?.message.contains("damaged or truncated") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures.path("truncated.jpg"))))
+        #expect(throws: WabaMediaError.self) {
+            try ImageFitter(profile: profile(maxLongEdge: 1000)).fit(bytes: bytes, name: "truncated.jpg")
+        }
+    }
+}
