@@ -31,6 +31,8 @@ struct ReduceFixtures: Sendable {
         try runTool("vips", ["copy", file("rgb8.v"), file("photo.v"), "--interpretation", "srgb"])
         try runTool("vips", ["jpegsave", file("photo.v"), file("photo24.jpg"), "--Q", "92"])
         try runTool("vips", ["pngsave", file("photo.v"), file("photo24.png"), "--compression", "1"])
+        try runTool("vips", ["colourspace", file("photo.v"), file("grey.v"), "b-w"])
+        try runTool("vips", ["pngsave", file("grey.v"), file("grey24.png"), "--compression", "1"])
         // Green on the left, red on the right, in ProPhoto (ROMM) RGB: right only through the profile.
         try runTool(
             "convert",
@@ -44,7 +46,7 @@ struct ReduceFixtures: Sendable {
                 "jpegsave", file("halves.png"), file("romm.jpg"), "--Q", "95", "--profile",
                 "/usr/share/color/icc/ghostscript/rommrgb.icc",
             ])
-        for name in ["perlin.v", "red.v", "blue.v", "xy.v", "x.v", "green.v", "rgb.v", "rgb8.v", "photo.v"] {
+        for name in ["perlin.v", "red.v", "blue.v", "xy.v", "x.v", "green.v", "rgb.v", "rgb8.v", "photo.v", "grey.v"] {
             try? FileManager.default.removeItem(atPath: file(name))
         }
     }
@@ -73,18 +75,21 @@ struct ImageReduceTests {
     func reduceMatchesLibvips() throws {
         let fixtures = try ReduceFixtures.get()
         let folder = try makeTemporaryDirectory()
-        for shrink in [1.46484375, 1.953125, 3.2] {
+        for (input, shrink) in [
+            ("photo24.png", 1.46484375), ("photo24.png", 1.953125), ("photo24.png", 3.2), ("grey24.png", 1.46484375),
+        ] {
             let image = try VipsImage.thumbnail(
-                path: fixtures.path("photo24.png"), loader: "pngload", longEdge: 6000, exportSRGB: false)
+                path: fixtures.path(input), loader: "pngload", longEdge: 6000, exportSRGB: false)
             let reduced = try image.reducedHorizontally(by: shrink).copyToMemory()
-            let ours = folder.appendingPathComponent("ours-\(shrink).png").path
+            #expect(reduced.shape.bands == (input.hasPrefix("grey") ? 1 : 3))
+            let ours = folder.appendingPathComponent("ours-\(input)-\(shrink).png").path
             try Data(try reduced.png(compression: 1)).write(to: URL(fileURLWithPath: ours))
-            let reference = folder.appendingPathComponent("reference-\(shrink).v").path
-            try runTool("vips", ["reduceh", fixtures.path("photo24.png"), reference, "\(shrink)"])
+            let reference = folder.appendingPathComponent("reference-\(input)-\(shrink).v").path
+            try runTool("vips", ["reduceh", fixtures.path(input), reference, "\(shrink)"])
             #expect(
                 try runTool("vipsheader", ["-f", "width", ours]) == runTool("vipsheader", ["-f", "width", reference]))
             let (mean, max) = try difference(ours, reference, in: folder)
-            #expect(max <= 1 && mean < 0.1, "shrink \(shrink): mean \(mean), max \(max)")
+            #expect(max <= 1 && mean < 0.1, "\(input) by \(shrink): mean \(mean), max \(max)")
         }
     }
 
@@ -104,6 +109,11 @@ struct ImageReduceTests {
         try runTool("vipsthumbnail", [fixtures.path("photo24.jpg"), "--size", "4096x4096", "-o", reference])
         let (mean, _) = try difference(output, reference, in: folder)
         #expect(mean < 2, "mean difference from vipsthumbnail's downscale: \(mean)")
+        // From memory, through libvips' buffer loader: the same size.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures.path("photo24.jpg"))))
+        let fromMemory = try ImageFitter(profile: profile(maxBytes: budget)).fit(bytes: bytes, name: "photo24.jpg")
+        #expect(fromMemory.result.outputWidth == 4096 && fromMemory.result.outputHeight == 2731)
+        #expect(fromMemory.bytes.count <= budget)
     }
 
     @Test("EXIF orientation 6 is applied after the reduce, and no EXIF is left")
