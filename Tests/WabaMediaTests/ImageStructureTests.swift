@@ -177,6 +177,19 @@ struct ImageHeaderParserTests {
         }
     }
 
+    @Test(
+        "the bundled samples parse as libvips reads them",
+        arguments: [
+            ("photo.jpg", "image/jpeg"), ("scan.jpg", "image/png"), ("logo.png", "image/png"),
+            ("sticker.webp", "image/webp"),
+        ])
+    func samplesAgreeWithLibvips(name: String, mime: String) throws {
+        let path = samplesURL.appendingPathComponent(name).path
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let parsed = try #require(bytes.withUnsafeBytes { ImageHeaderParser.parse($0, mime: mime) })
+        #expect(parsed == (try ImageInfo(path: path, mime: mime)))
+    }
+
     @Test("the common still images are parsed, not deferred")
     func commonImagesAreParsed() throws {
         let corpus = try StructureCorpus.get()
