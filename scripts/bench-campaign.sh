@@ -57,6 +57,10 @@ cd "$work/files"
 file_time=$(best_of file --mime-type -b -f "$work/list")
 check_time=$(best_of "$wamedia" check --format json .)
 check_serial=$(best_of "$wamedia" check --format json --jobs 1 .)
+start=$(date +%s.%N)
+"$wamedia" check --format json --verify-images decode . > /dev/null || true
+end=$(date +%s.%N)
+check_decode=$(echo "$end - $start" | bc -l)
 rss_kb=$( { /usr/bin/time -v "$wamedia" check --format json . > "$work/check.jsonl" || true; } 2>&1 | awk '/Maximum resident/ {print $6}')
 summary=$(tail -n 1 "$work/check.jsonl")
 cd - > /dev/null
@@ -65,8 +69,9 @@ echo
 printf '%-46s %8s %10s %9s\n' "local files ($count)" "seconds" "files/s" "vs file"
 row() { printf '%-46s %8.3f %10.0f %8.2fx\n' "$1" "$2" "$(echo "$count / $2" | bc -l)" "$(echo "$file_time / $2" | bc -l)"; }
 row "file --mime-type -b (libmagic only)" "$file_time"
-row "wamedia check (2 cores: detect+decode+sha256)" "$check_time"
+row "wamedia check (2 workers)" "$check_time"
 row "wamedia check --jobs 1" "$check_serial"
+row "wamedia check --verify-images decode (1 run)" "$check_decode"
 echo "peak RSS of wamedia check over $count files: $((rss_kb / 1024)) MB (target < 100 MB)"
 echo "summary: $summary"
 

@@ -10,16 +10,14 @@ import WabaMedia
 /// Refuses hosts that resolve to private, loopback, link-local and other non-public addresses, so a
 /// manifest cannot be used to make this tool probe an internal network.
 enum AddressPolicy {
-    /// The first non-public address `host` resolves to, or nil when all are public.
-    /// - Throws: ``WabaMediaError`` `io-error` when the name does not resolve.
-    static func firstNonPublicAddress(of host: String) async throws -> String? {
-        let addresses = try await resolve(host)
-        return addresses.first { !isPublic($0) }.map(\.description)
-    }
-
-    enum Address: CustomStringConvertible {
+    enum Address: CustomStringConvertible, Sendable {
         case v4([UInt8])
         case v6([UInt8])
+
+        var isIPv4: Bool {
+            if case .v4 = self { return true }
+            return false
+        }
 
         var description: String {
             switch self {

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 public import WabaMedia
 
 extension Finding.Code {
@@ -66,28 +67,50 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
 
     public let options: Options
     private let checker: MediaChecker
+    private let configuration: HTTPClient.Configuration
+    /// For address literals, and for every host when private addresses are allowed.
     private let client: HTTPClient
+    /// One client per host name, connecting to the address that was checked: the name is resolved
+    /// once, so it cannot answer a public address to the check and a private one to the connection
+    /// (DNS rebinding).
+    private let pinnedClients = Mutex<[String: (address: String, client: HTTPClient)]>([:])
+    private let isAllowedAddress: @Sendable (AddressPolicy.Address) -> Bool
     private let logger: Logger?
 
     /// - Parameters:
     ///   - checker: inspects and validates the fetched bytes (its profile gives the size limits).
     ///   - logger: for request-level debugging; nothing is logged when nil.
     /// Call ``shutdown()`` when done.
-    public init(checker: MediaChecker, options: Options = Options(), logger: Logger? = nil) {
+    public convenience init(checker: MediaChecker, options: Options = Options(), logger: Logger? = nil) {
+        self.init(checker: checker, options: options, logger: logger, isAllowedAddress: AddressPolicy.isPublic)
+    }
+
+    /// - Parameter isAllowedAddress: which resolved addresses may be connected to when private ones are not allowed.
+    init(
+        checker: MediaChecker, options: Options, logger: Logger?,
+        isAllowedAddress: @escaping @Sendable (AddressPolicy.Address) -> Bool
+    ) {
         self.checker = checker
         self.options = options
         self.logger = logger
+        self.isAllowedAddress = isAllowedAddress
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: Self.timeAmount(options.timeout), read: Self.timeAmount(options.timeout)),
             decompression: .disabled)
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connectionsPerHost)
+        self.configuration = configuration
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Closes the connections.
     public func shutdown() async throws {
+        let pinned = pinnedClients.withLock { clients in
+            defer { clients.removeAll() }
+            return clients.values.map(\.client)
+        }
+        for pinnedClient in pinned { try await pinnedClient.shutdown() }
         try await client.shutdown()
     }
 
@@ -253,7 +276,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
     ) async throws -> HTTPClientResponse {
         var current = url
         while true {
-            try await ensureAllowed(current)
+            let client = try await client(for: current)
             var request = HTTPClientRequest(url: current)
             request.method = method
             request.headers.add(name: "User-Agent", value: "wamedia-check/0.1")
@@ -297,21 +320,44 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
     }
 
-    private func ensureAllowed(_ url: String) async throws {
-        guard !options.allowPrivateAddresses, let host = URL(string: url)?.host else { return }
-        let address: String?
+    /// The client to fetch `url` with: one that connects only to an address the policy allows.
+    private func client(for url: String) async throws -> HTTPClient {
+        guard !options.allowPrivateAddresses, let host = URL(string: url)?.host, !host.isEmpty else { return client }
+        if let pinned = pinnedClients.withLock({ $0[host]?.client }) { return pinned }
+        let addresses: [AddressPolicy.Address]
         do {
-            address = try await AddressPolicy.firstNonPublicAddress(of: host)
+            addresses = try await AddressPolicy.resolve(host)
         } catch let error as WabaMediaError {
             throw Stop(finding: Finding(.urlUnreachable, .rejected, message: error.message, hint: error.hint ?? ""))
         }
-        if let address {
+        if let address = addresses.first(where: { !isAllowedAddress($0) }) {
             throw Stop(
                 finding: Finding(
                     .urlPrivateAddress, .rejected,
                     message: "\(host) resolves to \(address), a private, loopback or link-local address",
                     hint: "the platform fetches from the public internet: use a public https URL"))
         }
+        // IPv4 first: a single pinned address leaves no fallback, and IPv4 is what hosts reach most surely.
+        guard let address = addresses.first(where: \.isIPv4) ?? addresses.first else {
+            throw Stop(
+                finding: Finding(
+                    .urlUnreachable, .rejected, message: "the host \(host) resolves to no address",
+                    hint: "check the URL's host name"))
+        }
+        if address.description == host { return client }
+        return pinnedClients.withLock { clients in
+            if let pinned = clients[host] { return pinned.client }
+            var configuration = self.configuration
+            configuration.dnsOverride = [host: address.description]
+            let pinned = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[host] = (address.description, pinned)
+            return pinned
+        }
+    }
+
+    /// Host name → the address its connections go to, for the hosts fetched from so far.
+    var pinnedAddresses: [String: String] {
+        pinnedClients.withLock { $0.mapValues(\.address) }
     }
 
     /// Reads an unwanted body (HEAD, redirect, error page) to its end, so the connection can be reused;

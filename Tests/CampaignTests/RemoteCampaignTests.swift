@@ -87,6 +87,24 @@ struct RemoteCampaignTests {
         #expect(finding["code"] as? String == "url-not-https" && finding["severity"] as? String == "rejected")
     }
 
+    @Test("a host name is resolved once, and its connections go to the address that was checked")
+    func hostsArePinned() async throws {
+        let server = try await AssetServer.start()
+        defer { server.stop() }
+        // Loopback stands in for a public address here: the test server cannot be anywhere else.
+        let remote = RemoteAssetChecker(
+            checker: try MediaChecker(), options: .init(allowHTTP: true), logger: nil,
+            isAllowedAddress: { _ in true })
+        let url = "http://localhost:\(server.port)/ok/photo.jpg"
+        let first = await remote.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
+        let second = await remote.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
+        let pinned = remote.pinnedAddresses
+        try await remote.shutdown()
+        #expect(first.report.verdict == .ok, "\(first.report.findings)")
+        #expect(second.report.verdict == .ok, "\(second.report.findings)")
+        #expect(pinned == ["localhost": "127.0.0.1"])
+    }
+
     @Test(
         "address ranges that are not public",
         arguments: [

@@ -86,42 +86,30 @@ public struct CampaignRunner: Sendable {
                             workers: workers))
                 }
                 return outcomes
-            case .other(.invalid(let invalid)):
+            case .invalid(let invalid):
                 return [Outcome(origin: invalid.origin, report: Self.report(for: invalid))]
-            case .other(.asset(let asset)):
-                switch asset.location {
-                case .file(let path):
-                    let work = await workers.run {
-                        Self.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
-                    }
-                    return [
-                        await Self.outcome(
-                            of: work, path: path, asset: asset, checker: checker, inspections: inspections,
-                            workers: workers)
-                    ]
-                case .url(let url):
-                    guard let remote else {
-                        return [
-                            Outcome(
-                                origin: asset.origin,
-                                report: MediaChecker.unreadableReport(
-                                    file: url, mediaType: asset.mediaType ?? .document,
-                                    error: WabaMediaError(
-                                        .unsupportedInput, "\(url): remote assets cannot be checked here",
-                                        hint: "check it with the wamedia command, which fetches its first bytes")))
-                        ]
-                    }
-                    await urlSlots.wait()
-                    defer { urlSlots.signal() }
-                    // Identical rows fetch once; the same URL with another type or caption is judged again.
-                    let key = [url, asset.mediaType?.rawValue ?? "", asset.caption ?? "", asset.fileName ?? ""]
-                        .joined(separator: "\u{0}")
-                    let check = await remoteChecks.value(for: key) { await remote.check(url: url, asset: asset) }
+            case .url(let url, let asset):
+                guard let remote else {
                     return [
                         Outcome(
-                            origin: asset.origin, report: check.report, contentKey: "url:" + url, remote: check.fetch)
+                            origin: asset.origin,
+                            report: MediaChecker.unreadableReport(
+                                file: url, mediaType: asset.mediaType ?? .document,
+                                error: WabaMediaError(
+                                    .unsupportedInput, "\(url): remote assets cannot be checked here",
+                                    hint: "check it with the wamedia command, which fetches its first bytes")))
                     ]
                 }
+                await urlSlots.wait()
+                defer { urlSlots.signal() }
+                // Identical rows fetch once; the same URL with another type or caption is judged again.
+                let key = [url, asset.mediaType?.rawValue ?? "", asset.caption ?? "", asset.fileName ?? ""]
+                    .joined(separator: "\u{0}")
+                let check = await remoteChecks.value(for: key) { await remote.check(url: url, asset: asset) }
+                return [
+                    Outcome(
+                        origin: asset.origin, report: check.report, contentKey: "url:" + url, remote: check.fetch)
+                ]
             }
         } emit: { _, outcomes in
             for outcome in outcomes {
@@ -280,12 +268,14 @@ enum CampaignWorkUnit: Sendable {
         var asset: CampaignAsset
     }
 
+    /// Consecutive local files, checked one after another by one worker.
     case files([LocalFile])
-    case other(CampaignEntry)
+    case url(String, CampaignAsset)
+    case invalid(InvalidInput)
 }
 
 /// A campaign's entries as units of work: runs of up to `filesPerBatch` consecutive local files,
-/// and every other entry on its own.
+/// every other entry on its own.
 struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProtocol {
     private var base: Base
     private var pending: CampaignEntry?
@@ -299,21 +289,25 @@ struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProto
     mutating func next() -> CampaignWorkUnit? {
         guard let first = pending ?? base.next() else { return nil }
         pending = nil
-        guard let file = Self.localFile(first) else { return .other(first) }
-        var batch = [file]
-        while batch.count < filesPerBatch, let entry = base.next() {
-            guard let file = Self.localFile(entry) else {
-                pending = entry
-                break
+        switch first {
+        case .invalid(let invalid):
+            return .invalid(invalid)
+        case .asset(let asset):
+            let path: String
+            switch asset.location {
+            case .url(let url): return .url(url, asset)
+            case .file(let filePath): path = filePath
             }
-            batch.append(file)
+            var batch = [CampaignWorkUnit.LocalFile(path: path, asset: asset)]
+            while batch.count < filesPerBatch, let entry = base.next() {
+                guard case .asset(let next) = entry, case .file(let nextPath) = next.location else {
+                    pending = entry
+                    break
+                }
+                batch.append(CampaignWorkUnit.LocalFile(path: nextPath, asset: next))
+            }
+            return .files(batch)
         }
-        return .files(batch)
-    }
-
-    private static func localFile(_ entry: CampaignEntry) -> CampaignWorkUnit.LocalFile? {
-        guard case .asset(let asset) = entry, case .file(let path) = asset.location else { return nil }
-        return CampaignWorkUnit.LocalFile(path: path, asset: asset)
     }
 }
 

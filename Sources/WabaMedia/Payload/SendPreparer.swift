@@ -73,7 +73,8 @@ public struct SendPreparer: Sendable {
         throws
     {
         self.profile = profile
-        self.checker = try MediaChecker(profile: profile, detector: detector)
+        // One file about to be sent: a full decode costs little and catches damage the structure hides.
+        self.checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .decode)
         self.namer = FileNamer(profile: profile)
         self.transform = transform
     }

@@ -102,7 +102,8 @@ public struct MediaInspector: Sendable {
         var inspection = try inspect(MemorySource(contents) as any ByteSource, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
-                let image = try ImageInfo(bytes: contents, mime: inspection.mime)
+                let parsed = contents.withUnsafeBytes { ImageHeaderParser.parse($0, mime: inspection.mime) }
+                let image = try parsed ?? ImageInfo(bytes: contents, mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }

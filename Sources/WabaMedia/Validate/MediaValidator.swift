@@ -233,6 +233,17 @@ public struct MediaValidator: Sendable {
     // MARK: - Images
 
     private func imageFindings(_ inspection: Inspection) -> [Finding] {
+        let rules = profile.image
+        // A bomb is named as such even when its data is cut short too: it is refused from the header alone.
+        if let image = inspection.image, image.pixelCount > rules.maxInputPixels {
+            return [
+                Finding(
+                    .tooManyPixels, .rejected,
+                    message:
+                        "\(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the \(Megapixels(rules.maxInputPixels)) the profile allows decoding",
+                    hint: "downscale it before sending; images this large are refused to protect memory")
+            ]
+        }
         if let damage = inspection.imageDamage {
             return [
                 Finding(
@@ -241,20 +252,10 @@ public struct MediaValidator: Sendable {
             ]
         }
         guard let image = inspection.image else {
-            // A remote asset whose first bytes hold too little of the header: nothing more to say.
+            // A remote asset's first bytes may hold too little of the header to read.
             return []
         }
         var findings: [Finding] = []
-        let rules = profile.image
-        if image.pixelCount > rules.maxInputPixels {
-            findings.append(
-                Finding(
-                    .tooManyPixels, .rejected,
-                    message:
-                        "\(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the \(Megapixels(rules.maxInputPixels)) the profile allows decoding",
-                    hint: "downscale it before sending; images this large are refused to protect memory"))
-            return findings
-        }
         if image.bitsPerSample != 8 {
             findings.append(
                 Finding(
