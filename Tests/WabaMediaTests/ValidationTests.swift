@@ -74,7 +74,7 @@ struct ValidationTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("blank.jpg").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         for type in MediaType.allCases {
             let report = check(path, as: type)
             #expect(report.verdict == .rejected)
@@ -140,7 +140,7 @@ struct ValidationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.pdf").path
         let pdf = try Data(contentsOf: URL(fileURLWithPath: try Corpus.get().path("invoice.pdf")))
-        FileManager.default.createFile(atPath: path, contents: pdf)
+        #expect(FileManager.default.createFile(atPath: path, contents: pdf))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: 120_000_000)
         try handle.close()

@@ -29,8 +29,8 @@ struct GeneratedCampaign: Sendable {
             return try names.flatMap { name -> [String] in
                 let url = folder.appendingPathComponent(name)
                 var isFolder: ObjCBool = false
-                FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
-                return isFolder.boolValue ? try walk(url) : [url.path]
+                let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+                return exists && isFolder.boolValue ? try walk(url) : [url.path]
             }
         }
         return try walk(root)
@@ -75,7 +75,7 @@ struct GeneratedCampaign: Sendable {
             quiet + ["-f", "lavfi", "-i", "sine=frequency=550", "-t", "1", "-c:a", "libmp3lame", t("made.mp3")])
 
         // Template name → (source, verdict). Names keep the source's real extension unless the test is about it.
-        var templates: [String: (URL, String)] = [
+        let templates: [String: (URL, String)] = [
             "made.jpg": (URL(fileURLWithPath: t("made.jpg")), "ok"),
             "made.png": (URL(fileURLWithPath: t("made.png")), "ok"),
             "made.mp4": (URL(fileURLWithPath: t("made.mp4")), "ok"),
