@@ -53,7 +53,8 @@ public struct CampaignRunner: Sendable {
     public func run(
         _ entries: some Sequence<CampaignEntry>, emit: (CampaignResult) async throws -> Void
     ) async throws {
-        let fileSlots = AsyncSemaphore(options.fileJobs)
+        // Twice as many runs of files as workers: a worker that finishes one finds the next waiting.
+        let fileSlots = AsyncSemaphore(options.fileJobs * 2)
         let workers = BlockingWorkers(count: options.fileJobs)
         defer { workers.shutdown() }
         let urlSlots = AsyncSemaphore(options.urlJobs)
