@@ -339,6 +339,16 @@ static int wm_thumbnail_loaded_jpeg(VipsImage *loaded, int long_edge, int export
     return 1;
 }
 
+/// wm_thumbnail_loaded_jpeg on a freshly loaded image, which it releases; NULL (a failed load) is an error.
+static int wm_thumbnail_jpeg_taking(VipsImage *loaded, int long_edge, int export_srgb, VipsImage **out) {
+    if (loaded == NULL) {
+        return -1;
+    }
+    int result = wm_thumbnail_loaded_jpeg(loaded, long_edge, export_srgb, out);
+    g_object_unref(loaded);
+    return result;
+}
+
 int wm_vips_thumbnail_file(const char *path, const char *required_loader, int long_edge, int export_srgb,
                            wm_image **out) {
     if (wm_vips_init_for(required_loader) != 0) {
@@ -351,13 +361,9 @@ int wm_vips_thumbnail_file(const char *path, const char *required_loader, int lo
     VipsImage *image = NULL;
     int result;
     if (wm_is_jpeg_loader(loader)) {
-        VipsImage *loaded = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                                     VIPS_FAIL_ON_ERROR, NULL);
-        if (loaded == NULL) {
-            return -1;
-        }
-        result = wm_thumbnail_loaded_jpeg(loaded, long_edge, export_srgb, &image);
-        g_object_unref(loaded);
+        result = wm_thumbnail_jpeg_taking(
+            vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL),
+            long_edge, export_srgb, &image);
         if (result < 0) {
             return -1;
         }
@@ -394,13 +400,10 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
     // libvips takes a non-const pointer but only reads the buffer.
     void *buffer = (void *)data;
     if (wm_is_jpeg_loader(loader)) {
-        VipsImage *loaded = vips_image_new_from_buffer(buffer, length, "", "access", VIPS_ACCESS_SEQUENTIAL,
-                                                       "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-        if (loaded == NULL) {
-            return -1;
-        }
-        result = wm_thumbnail_loaded_jpeg(loaded, long_edge, export_srgb, &image);
-        g_object_unref(loaded);
+        result = wm_thumbnail_jpeg_taking(vips_image_new_from_buffer(buffer, length, "", "access",
+                                                                     VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                                     VIPS_FAIL_ON_ERROR, NULL),
+                                          long_edge, export_srgb, &image);
         if (result < 0) {
             return -1;
         }
