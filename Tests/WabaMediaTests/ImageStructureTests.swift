@@ -111,6 +111,24 @@ struct ImageStructureTests {
         }
     }
 
+    @Test("a cut-off JPEG too large to be read whole with the other stages is found from its file")
+    func largeFileIsChecked() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        try runTool("vips", ["gaussnoise", file("noise.v"), "2400", "2400", "--sigma", "60"])
+        try runTool("vips", ["cast", file("noise.v"), file("noise8.v"), "uchar"])
+        try runTool("vips", ["jpegsave", file("noise8.v"), file("large.jpg"), "--Q", "100"])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: file("large.jpg")))
+        #expect(whole.count > MediaInspector.wholeReadLimit)
+        try whole.prefix(whole.count - 100_000).write(to: URL(fileURLWithPath: file("cut.jpg")))
+
+        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(imageVerification: .structure))
+        #expect(try inspector.inspect(path: file("large.jpg")).imageDamage == nil)
+        let cut = try inspector.inspect(path: file("cut.jpg"))
+        #expect(cut.imageDamage == "the file ends in the middle of the image: it was cut off")
+    }
+
     @Test("a PNG chunk with a bad checksum is damaged and named")
     func corruptPNGChunk() throws {
         var bytes = try StructureCorpus.get().bytes("rgb.png")

@@ -26,11 +26,17 @@ public enum ImageStructure {
     /// The types with a structural check.
     public static let checkedTypes: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/gif"]
 
+    /// Files up to this size are checked from a copy in memory; larger ones are left to a decode,
+    /// which streams. (A memory map would save the copy, but a file cut short while mapped kills the
+    /// process with SIGBUS.)
+    public static let maxCheckedSize = 64 << 20
+
     /// Checks the file at `path`, whose content was detected as `mime`.
     public static func verify(fileAt path: String, mime: String) throws -> Result {
         guard checkedTypes.contains(mime) else { return .notChecked }
-        let file = try MappedFile(path: path)
-        return file.withUnsafeBytes { verify($0, mime: mime) }
+        let source = try FileSource(path: path)
+        guard source.size <= maxCheckedSize else { return .notChecked }
+        return try source.read(at: 0, count: source.size).withUnsafeBytes { verify($0, mime: mime) }
     }
 
     /// Checks a whole file held in memory, whose content was detected as `mime`.
@@ -274,33 +280,5 @@ private struct GIFStructure {
             offset += length
         }
         return nil
-    }
-}
-
-/// A whole file mapped read-only: the structural checks scan it without copying it.
-final class MappedFile {
-    private let base: UnsafeMutableRawPointer?
-    private let count: Int
-
-    init(path: String) throws {
-        let source = try FileSource(path: path)
-        count = source.size
-        guard count > 0 else {
-            base = nil
-            return
-        }
-        let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, source.descriptor, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            throw WabaMediaError(.ioError, "cannot map \(path): \(String(cString: strerror(errno)))")
-        }
-        base = mapped
-    }
-
-    deinit {
-        if let base { munmap(base, count) }
-    }
-
-    func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }
