@@ -57,36 +57,3 @@ public struct Finding: Sendable, Hashable, Codable {
         self.hint = hint
     }
 }
-
-extension Finding.Code {
-    /// The file has no bytes.
-    public static let empty: Self = "empty"
-    /// The file cannot be read or decoded (truncated, corrupt, unknown format).
-    public static let unreadable: Self = "unreadable"
-    /// The content's type is not one the requested media type accepts.
-    public static let mimeMismatch: Self = "mime-mismatch"
-    /// The content's type is accepted only after conversion (HEIC, WebP, GIF, ...).
-    public static let needsConversion: Self = "needs-conversion"
-    /// The file's extension does not match its content.
-    public static let extensionMismatch: Self = "extension-mismatch"
-    /// The file is over the profile's byte limit.
-    public static let tooLarge: Self = "too-large"
-    /// The image's samples are not 8-bit.
-    public static let notEightBit: Self = "not-8-bit"
-    /// The image is not RGB, RGBA or grey (CMYK, Lab, ...).
-    public static let colourSpace: Self = "colour-space"
-    /// The image carries an EXIF orientation that must be applied before metadata is stripped.
-    public static let orientation: Self = "orientation"
-    /// The image carries metadata (EXIF, GPS, XMP) that would leave the sender's machine.
-    public static let metadata: Self = "metadata"
-    /// The image has more pixels than the profile allows decoding.
-    public static let tooManyPixels: Self = "too-many-pixels"
-    /// The image is larger than the profile's long edge.
-    public static let dimensions: Self = "dimensions"
-    /// The image is animated; only its first frame can be sent.
-    public static let animated: Self = "animated"
-    /// The caption is longer than the profile allows.
-    public static let captionTooLong: Self = "caption-too-long"
-    /// A caption was given for a media type that does not show one.
-    public static let captionIgnored: Self = "caption-ignored"
-}
