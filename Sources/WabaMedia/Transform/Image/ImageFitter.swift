@@ -168,7 +168,7 @@ public struct ImageFitter: Sendable {
 
     private func transform(_ context: inout RunContext) throws -> FitOutcome {
         let budget = rules.maxBytes
-        let background = RGB(hex: rules.background) ?? RGB(hex: "#ffffff")!
+        let background = rules.background
         let opened = try open(context)
         let shape = opened.shape
         if shape.longEdge < context.info.longEdge {
