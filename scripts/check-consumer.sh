@@ -11,7 +11,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-EXAMPLE=$ROOT/Examples/UploadValidator
 
 fail() {
     echo "check-consumer: $*" >&2
@@ -19,23 +18,25 @@ fail() {
 }
 command -v heif-enc >/dev/null || fail "heif-enc (libheif-examples) makes the HEIC the README examples read: run scripts/install-deps.sh"
 
-scripts/check-readme-examples.sh >&2
-
 VERSION=$(sed -n 's/^ *version: "\([0-9][0-9.]*\)",$/\1/p' Sources/wamedia/Wamedia.swift)
 [[ -n $VERSION ]] || fail "no version found in Sources/wamedia/Wamedia.swift"
 git diff --quiet HEAD -- || echo "check-consumer: uncommitted changes are not checked: this builds HEAD" >&2
 
+# The clone's folder is named wamedia: a package is known by the last part of its URL.
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-git clone --quiet --no-local "$ROOT" "$WORK/wamedia"
-git -C "$WORK/wamedia" tag "$VERSION"
-export WAMEDIA_PACKAGE_URL="file://$WORK/wamedia"
-echo "check-consumer: Examples/UploadValidator against wamedia $VERSION ($(git rev-parse --short HEAD)) from $WAMEDIA_PACKAGE_URL" >&2
+CLONE=$WORK/wamedia
+git clone --quiet --no-local "$ROOT" "$CLONE"
+git -C "$CLONE" tag "$VERSION"
+export WAMEDIA_PACKAGE_URL="file://$CLONE"
+EXAMPLE=$CLONE/Examples/UploadValidator
+echo "check-consumer: Examples/UploadValidator against wamedia $VERSION ($(git -C "$CLONE" rev-parse --short HEAD)) from $WAMEDIA_PACKAGE_URL" >&2
 
-# The example's own build folder, kept between runs; its pins are made anew each run, since the
-# clone they point at is a new one.
-rm -f "$EXAMPLE/Package.resolved"
-BUILD=(swift build --package-path "$EXAMPLE" --scratch-path "$EXAMPLE/.build")
+"$CLONE/scripts/check-readme-examples.sh" >&2
+
+# The example and its pins come from the clone too; its build folder stays in this checkout, so
+# that a second run rebuilds only what changed.
+BUILD=(swift build --package-path "$EXAMPLE" --scratch-path "$ROOT/Examples/UploadValidator/.build")
 "${BUILD[@]}" --product upload-validator >&2
 BIN=$("${BUILD[@]}" --show-bin-path)
 
@@ -48,6 +49,7 @@ expect() {
     grep -Eq "$pattern" <<<"$output" || fail "$(basename "$1") ${*:2}: expected /$pattern/ in: $output"
     echo "$output"
 }
+cd "$CLONE"
 expect 0 '^samples/photo\.jpg: ok as image$' "$BIN/upload-validator" samples/photo.jpg image
 expect 0 '^samples/sticker\.webp: fixable as image$' "$BIN/upload-validator" samples/sticker.webp image
 expect 1 '^samples/truncated\.jpg: rejected as image$' "$BIN/upload-validator" samples/truncated.jpg
@@ -60,8 +62,8 @@ fi
 
 # The README's library examples, in a folder holding the files they name.
 mkdir -p "$WORK/run/campaign"
-heif-enc --quality 80 samples/photo.jpg -o "$WORK/run/campaign/hero.heic" >/dev/null
-cp samples/invoice.pdf "$WORK/run/invoice"
+heif-enc --quality 80 "$CLONE/samples/photo.jpg" -o "$WORK/run/campaign/hero.heic" >/dev/null
+cp "$CLONE/samples/invoice.pdf" "$WORK/run/invoice"
 "${BUILD[@]}" --product readme-check >&2
 "${BUILD[@]}" --product readme-send >&2
 (cd "$WORK/run" && expect 0 '^readme-check: hero\.heic fixable, invoice application/pdf ok$' "$BIN/readme-check")

@@ -4,26 +4,23 @@
 //   upload-validator FILE [image|video|audio|document]
 //
 // Exit status: 0 the file can be sent (ok, or fixable by preparing it), 1 rejected, 2 usage.
+import Foundation
 import WabaMedia
 
-#if canImport(Glibc)
-    import Glibc
-#else
-    import Darwin
-#endif
-
-let arguments = CommandLine.arguments.dropFirst()
-guard (1...2).contains(arguments.count) else {
-    fputs("usage: upload-validator FILE [image|video|audio|document]\n", stderr)
-    exit(2)
+func exit(_ status: Int32, saying message: String) -> Never {
+    FileHandle.standardError.write(Data("upload-validator: \(message)\n".utf8))
+    exit(status)
 }
-let path = arguments[arguments.startIndex]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard (1...2).contains(arguments.count) else {
+    exit(2, saying: "usage: upload-validator FILE [image|video|audio|document]")
+}
+let path = arguments[0]
 var mediaType: MediaType?
 if arguments.count == 2 {
-    let name = arguments[arguments.startIndex + 1]
-    guard let type = MediaType(rawValue: name) else {
-        fputs("upload-validator: unknown media type '\(name)': use image, video, audio or document\n", stderr)
-        exit(2)
+    guard let type = MediaType(rawValue: arguments[1]) else {
+        exit(2, saying: "unknown media type '\(arguments[1])': use image, video, audio or document")
     }
     mediaType = type
 }
@@ -32,8 +29,7 @@ let checker: MediaChecker
 do {
     checker = try MediaChecker(profile: .whatsappCloud)
 } catch {
-    fputs("upload-validator: cannot start the checker: \(error)\n", stderr)
-    exit(1)
+    exit(1, saying: "cannot start the checker: \(error)")
 }
 let report = checker.check(path: path, as: mediaType)
 print("\(path): \(report.verdict) as \(report.mediaType)")
