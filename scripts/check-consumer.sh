@@ -61,11 +61,13 @@ if nm "$BIN/upload-validator" | grep -Eq 'NIOCore|NIOPosix|AsyncHTTPClient'; the
 fi
 
 # The README's library examples, in a folder holding the files they name.
-mkdir -p "$WORK/run/campaign"
+mkdir -p "$WORK/run/campaign" "$WORK/run/ready"
 heif-enc --quality 80 "$CLONE/samples/photo.jpg" -o "$WORK/run/campaign/hero.heic" >/dev/null
 cp "$CLONE/samples/invoice.pdf" "$WORK/run/invoice"
 "${BUILD[@]}" --product readme-check >&2
+"${BUILD[@]}" --product readme-prepare >&2
 "${BUILD[@]}" --product readme-send >&2
 (cd "$WORK/run" && expect 0 '^readme-check: hero\.heic fixable, invoice application/pdf ok$' "$BIN/readme-check")
+(cd "$WORK/run" && expect 0 '^readme-prepare: ready/hero\.jpg image/jpeg ok$' "$BIN/readme-prepare")
 (cd "$WORK/run" && expect 0 '^readme-send: sent hero\.jpg' "$BIN/readme-send")
 echo "check-consumer: the example builds against wamedia $VERSION by version and runs" >&2

@@ -33,6 +33,10 @@ let package = Package(
             dependencies: [.product(name: "WabaMedia", package: wamediaPackage)]
         ),
         .executableTarget(
+            name: "readme-prepare",
+            dependencies: [.product(name: "WabaMedia", package: wamediaPackage)]
+        ),
+        .executableTarget(
             name: "readme-send",
             dependencies: [
                 .product(name: "WabaMedia", package: wamediaPackage),

@@ -13,13 +13,14 @@ let contactID = "c1d2e3f4-a5b6-7890-cdef-123456789012"
 import WabaClient
 import WabaMedia
 
-let profile = MediaProfile.whatsappCloud
-let preparer = try SendPreparer(profile: profile, transform: MediaTransformer(profile: profile).temporaryFileTransform())
-let prepared = try preparer.prepare("campaign/hero.heic", as: .image,
-                                    fields: MessageFields(channelID: "chn_abc123", contactID: contactID, content: "New season"))
+let preparer = try MediaPreparer(profile: .whatsappCloud)
 let client = try SendMediaClient(configuration: .init(baseURL: baseURL, apiKey: apiKey), logger: logger)
-let result = try await client.send(prepared.payload)   // result.messageID, result.providerID, result.mediaURL
-try await client.shutdown()                            // explicit, as AsyncHTTPClient wants
+let fields = MessageFields(channelID: "chn_abc123", contactID: contactID, content: "New season")
+let result = try await preparer.withPreparedMessage("campaign/hero.heic", as: .image, fields: fields) { message in
+    try await client.send(message.payload)    // streamed from the file that was checked
+}
+print(result.messageID, result.providerID, result.mediaURL)
+try await client.shutdown()                   // explicit, as AsyncHTTPClient wants
 // --- end of the README's example ---
 
 // The sandbox received one image, a JPEG converted from the HEIC.
