@@ -74,6 +74,8 @@ public struct InvalidInput: Sendable, Hashable {
 extension Finding.Code {
     /// A manifest row that cannot be read: wrong number of fields, bad JSON, a missing `media`, an unknown type.
     public static let manifestRow: Self = "manifest-row"
+    /// A manifest over its size limit: reading stopped, and the rows after it are not checked.
+    public static let manifestLimit: Self = "manifest-limit"
     /// A folder or pattern given as input that cannot be read or matches nothing.
     public static let input: Self = "input"
     /// The same content as an earlier asset: checked once, reported for each.
