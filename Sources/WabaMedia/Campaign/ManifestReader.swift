@@ -52,7 +52,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         public var maxBytes: Int
 
         public static let defaultMaxLineBytes = 1 << 20
-        public static let defaultMaxBytes = 1 << 30
+        public static let defaultMaxBytes = 256 << 20
 
         public init(maxLineBytes: Int = defaultMaxLineBytes, maxBytes: Int = defaultMaxBytes) {
             self.maxLineBytes = Swift.max(1, maxLineBytes)
@@ -428,12 +428,23 @@ final class LineReader {
         return result > 0
     }
 
+    /// The index of the first line feed from `offset` (memchr: a megabyte-long line is scanned at
+    /// memory speed, not byte by byte).
+    private func newline(from offset: Int) -> Int? {
+        guard offset < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { bytes in
+            memchr(bytes.baseAddress! + offset, 0x0A, bytes.count - offset).map {
+                UnsafeRawPointer($0) - bytes.baseAddress!
+            }
+        }
+    }
+
     /// The next line (1-based number, bytes without the line end), or nil at the end.
     func next() -> (Int, [UInt8])? {
         lastLineWasCut = false
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+            if let newline = newline(from: searchFrom) {
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = Array(buffer[start..<end])
@@ -450,7 +461,7 @@ final class LineReader {
                 start = 0
                 while !atEnd {
                     fill()
-                    if let newline = buffer.firstIndex(of: 0x0A) {
+                    if let newline = newline(from: 0) {
                         start = newline + 1
                         break
                     }
