@@ -17,6 +17,7 @@ targets=(iso ogg matroska mpeg amr riff moov any image-structure image-header)
 out=.build-fuzz
 av_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
+    Sources/WabaMedia/Pipeline/ByteView.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
     Sources/WabaMedia/Probe/AVInfo.swift
     Sources/WabaMedia/Probe/ISOBaseMediaProbe.swift
