@@ -279,13 +279,12 @@ public final class SendMediaClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration()
-        // The write timeout ends an upload that makes no progress: without it, a server that accepts
-        // the connection and never reads holds the send forever (the read timeout only starts once
-        // the whole body is out).
+        // The client's own write timeout measures how long the body's producer had nothing to give
+        // while the connection could take more, and pauses while it cannot: it never fires for a
+        // server that stopped reading. ``executeWatchingProgress`` measures that instead.
         httpConfiguration.timeout = .init(
             connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
-            read: .nanoseconds(configuration.readTimeout.nanoseconds),
-            write: .nanoseconds(configuration.writeTimeout.nanoseconds))
+            read: .nanoseconds(configuration.readTimeout.nanoseconds))
         // A failed connection is reported at once, so this client decides about retries itself.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.redirectConfiguration = .disallow
@@ -368,7 +367,7 @@ public final class SendMediaClient: Sendable {
         do {
             // The read and write timeouts guard against a silent server; the deadline, when given,
             // bounds the whole send.
-            response = try await http.execute(request, deadline: deadline, logger: logger)
+            response = try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw classify(error, bodyStarted: sent.value > 0)
@@ -393,8 +392,43 @@ public final class SendMediaClient: Sendable {
             threadID: data.thread_id ?? "", message: decoded.message ?? "")
     }
 
+    /// The upload made no progress for the write timeout: the server stopped reading.
+    private struct Stalled: Error {}
+
+    /// Runs the request while watching the body go out: when the connection takes no more of it for
+    /// the write timeout (the body's chunks are pulled only as the socket drains), the request is
+    /// cancelled. Once the whole body was taken, the read timeout is the client's; this watch then
+    /// only bounds what no timer would (both timeouts together).
+    private func executeWatchingProgress(
+        _ request: HTTPClientRequest, deadline: NIODeadline, sent: ProgressCounter, total: Int
+    ) async throws -> HTTPClientResponse {
+        let stallLimit = configuration.writeTimeout
+        let afterBodyLimit = configuration.writeTimeout + configuration.readTimeout
+        return try await withThrowingTaskGroup(of: HTTPClientResponse.self) { group in
+            group.addTask { try await self.http.execute(request, deadline: deadline, logger: self.logger) }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: min(.milliseconds(250), stallLimit))
+                    let (bytes, idle) = sent.snapshot()
+                    // Before the first byte, the connect timeout is the one that counts.
+                    if bytes > 0, idle > (bytes < total ? stallLimit : afterBodyLimit) { throw Stalled() }
+                }
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next() else { throw CancellationError() }
+            return response
+        }
+    }
+
     private func classify(_ error: any Error, bodyStarted: Bool) -> SendMediaError {
         let target = configuration.endpoint
+        if error is Stalled {
+            return SendMediaError(
+                kind: .unknown,
+                message:
+                    "the server at \(target) stopped reading the body: no progress for \(Self.seconds(configuration.writeTimeout)) (write timeout)",
+                hint: Self.mayHaveBeenSent)
+        }
         if let payloadError = error as? WabaMediaError {
             return SendMediaError(
                 kind: .payload, message: "the body could not be produced: \(payloadError.message)",
@@ -416,12 +450,6 @@ public final class SendMediaClient: Sendable {
                     kind: .unknown,
                     message:
                         "the server at \(target) took the whole body but did not answer within \(Self.seconds(configuration.readTimeout)) (read timeout)",
-                    hint: Self.mayHaveBeenSent)
-            case .writeTimeout:
-                return SendMediaError(
-                    kind: .unknown,
-                    message:
-                        "the server at \(target) stopped reading the body: no progress for \(Self.seconds(configuration.writeTimeout)) (write timeout)",
                     hint: Self.mayHaveBeenSent)
             case .deadlineExceeded:
                 let limit = configuration.deadline.map(Self.seconds) ?? "its deadline"
@@ -503,16 +531,25 @@ private struct APIResponse: Decodable {
     }
 }
 
-/// Bytes handed to the connection so far, shared with the body's stream.
+/// Bytes handed to the connection so far, and when the last were, shared with the body's stream.
 private final class ProgressCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    private var lastChange = ContinuousClock.now
 
     func add(_ bytes: Int) -> Int {
         lock.lock()
         defer { lock.unlock() }
         count += bytes
+        lastChange = .now
         return count
+    }
+
+    /// The bytes so far and how long ago the last were taken.
+    func snapshot() -> (bytes: Int, idle: Duration) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (count, .now - lastChange)
     }
 
     var value: Int {

@@ -18,6 +18,7 @@ struct RemoteCampaignTests {
         ("/no-range.jpg", "rejected", ["url-not-https", "url-too-large", "metadata"]),
         ("/loop/a", "rejected", ["url-not-https", "url-redirects"]),
         ("/moved/photo.jpg", "ok", ["url-not-https", "url-redirects", "metadata"]),
+        ("/bad-port.jpg", "rejected", ["url-not-https", "url-redirects"]),
         ("/slow.jpg", "rejected", ["url-not-https", "url-timeout"]),
         ("/nocache/logo.png", "ok", ["url-not-https", "url-not-cacheable"]),
         ("/ok/invoice.pdf", "ok", ["url-not-https"]),

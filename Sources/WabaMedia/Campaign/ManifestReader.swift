@@ -380,6 +380,8 @@ final class LineReader {
     private(set) var overSize = false
     /// Whether the line last returned was longer than the limit: only its start was returned.
     private(set) var lastLineWasCut = false
+    /// Whether the rest of a cut line is still to be skipped.
+    private var skipPending = false
 
     init(path: String, limits: ManifestReader.Limits = ManifestReader.Limits()) throws {
         self.path = path
@@ -428,6 +430,37 @@ final class LineReader {
         return result > 0
     }
 
+    /// Reads past the rest of a cut line, block by block without keeping it, up to its line feed,
+    /// the end of the file, or the size limit.
+    private func skipRestOfLine() {
+        skipPending = false
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while !atEnd {
+            guard bytesRead < limits.maxBytes else {
+                atEnd = true
+                overSize = true
+                return
+            }
+            let wanted = min(block.count, limits.maxBytes - bytesRead)
+            var result = 0
+            repeat {
+                result = block.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, wanted) }
+            } while result < 0 && errno == EINTR
+            guard result > 0 else {
+                atEnd = true
+                return
+            }
+            bytesRead += result
+            let found = block.withUnsafeBytes { memchr($0.baseAddress!, 0x0A, result) }
+            if let found {
+                let after = block.withUnsafeBytes { UnsafeRawPointer(found) - $0.baseAddress! } + 1
+                buffer = Array(block[after..<result])
+                start = 0
+                return
+            }
+        }
+    }
+
     /// The index of the first line feed from `offset` (memchr: a megabyte-long line is scanned at
     /// memory speed, not byte by byte).
     private func newline(from offset: Int) -> Int? {
@@ -442,31 +475,27 @@ final class LineReader {
     /// The next line (1-based number, bytes without the line end), or nil at the end.
     func next() -> (Int, [UInt8])? {
         lastLineWasCut = false
+        if skipPending { skipRestOfLine() }
         var searchFrom = start
         while true {
             if let newline = newline(from: searchFrom) {
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
-                let line = Array(buffer[start..<end])
+                // Over the limit though it ended within the block: only its start is returned.
+                lastLineWasCut = end - start > limits.maxLineBytes
+                let line = Array(buffer[start..<(lastLineWasCut ? start + 200 : end)])
                 start = newline + 1
                 lineNumber += 1
                 return (lineNumber, line)
             }
             let scanned = buffer.count - start
             if scanned > limits.maxLineBytes {
-                // A line this long is not a manifest row: skip to its end rather than hold it (the
-                // skip is bounded too, by the size limit).
+                // A line this long is not a manifest row: its rest is skipped, not held, when the
+                // next line is asked for (a header this long ends the reading at once).
                 let line = Array(buffer[start..<(start + min(200, scanned))])
-                buffer.removeAll()
+                buffer.removeAll(keepingCapacity: true)
                 start = 0
-                while !atEnd {
-                    fill()
-                    if let newline = newline(from: 0) {
-                        start = newline + 1
-                        break
-                    }
-                    buffer.removeAll()
-                }
+                skipPending = true
                 lineNumber += 1
                 lastLineWasCut = true
                 return (lineNumber, line)
