@@ -120,6 +120,14 @@ struct HostileInputCLITests {
         #expect(try json.jsonLines().map { $0["file"] as? String } == paths)
     }
 
+    @Test("an argument error quoting what was typed escapes its control characters")
+    func argumentErrorsAreEscaped() throws {
+        let run = try wamedia("check", "--type", "im\u{1B}[31mage", sample("logo.png"))
+        #expect(run.status == 2)
+        #expect(!run.standardError.contains("\u{1B}"))
+        #expect(run.standardError.contains("im\\033[31mage"))
+    }
+
     @Test("send to a server that stops reading ends as unknown, with exit 1, and says so")
     func sendToSilentServer() async throws {
         let folder = try makeTemporaryDirectory("wamedia-silent")
