@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 public import WabaMedia
 
 /// What the API answered for a message it accepted.
@@ -396,27 +397,42 @@ public final class SendMediaClient: Sendable {
     private struct Stalled: Error {}
 
     /// Runs the request while watching the body go out: when the connection takes no more of it for
-    /// the write timeout (the body's chunks are pulled only as the socket drains), the request is
-    /// cancelled. Once the whole body was taken, the read timeout is the client's; this watch then
-    /// only bounds what no timer would (both timeouts together).
+    /// the write timeout (the body's chunks are pulled only as the socket drains), the send ends at
+    /// once and the request is cancelled behind it (the HTTP client may take until the connection
+    /// closes to finish cancelling, which is not waited for). Once the whole body was taken, the read
+    /// timeout is the client's; this watch then only bounds what no timer would (both together).
     private func executeWatchingProgress(
         _ request: HTTPClientRequest, deadline: NIODeadline, sent: ProgressCounter, total: Int
     ) async throws -> HTTPClientResponse {
         let stallLimit = configuration.writeTimeout
         let afterBodyLimit = configuration.writeTimeout + configuration.readTimeout
-        return try await withThrowingTaskGroup(of: HTTPClientResponse.self) { group in
-            group.addTask { try await self.http.execute(request, deadline: deadline, logger: self.logger) }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: min(.milliseconds(250), stallLimit))
-                    let (bytes, idle) = sent.snapshot()
-                    // Before the first byte, the connect timeout is the one that counts.
-                    if bytes > 0, idle > (bytes < total ? stallLimit : afterBodyLimit) { throw Stalled() }
+        let race = FirstOutcome<HTTPClientResponse>()
+        let http = self.http
+        let logger = self.logger
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation)
+                race.execution = Task {
+                    do {
+                        race.finish(.success(try await http.execute(request, deadline: deadline, logger: logger)))
+                    } catch {
+                        race.finish(.failure(error))
+                    }
+                }
+                Task {
+                    while !race.isFinished {
+                        try? await Task.sleep(for: min(.milliseconds(250), stallLimit))
+                        let (bytes, idle) = sent.snapshot()
+                        // Before the first byte, the connect timeout is the one that counts.
+                        if bytes > 0, idle > (bytes < total ? stallLimit : afterBodyLimit) {
+                            race.finish(.failure(Stalled()))
+                            race.execution?.cancel()
+                        }
+                    }
                 }
             }
-            defer { group.cancelAll() }
-            guard let response = try await group.next() else { throw CancellationError() }
-            return response
+        } onCancel: {
+            race.execution?.cancel()
         }
     }
 
@@ -528,6 +544,31 @@ private struct APIResponse: Decodable {
         var provider_id: String?
         var media_url: String?
         var thread_id: String?
+    }
+}
+
+/// Whichever of the request and the stall watch ends first resumes the send; the other is ignored.
+private final class FirstOutcome<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// The request's task, to cancel when the watch or the caller gives up.
+    var execution: Task<Void, Never>? {
+        get { task.withLock { $0 } }
+        set { task.withLock { $0 = newValue } }
+    }
+
+    var isFinished: Bool { continuation.withLock { $0 == nil } }
+
+    func start(_ waiting: CheckedContinuation<Value, any Error>) {
+        continuation.withLock { $0 = waiting }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        continuation.withLock { waiting in
+            waiting?.resume(with: result)
+            waiting = nil
+        }
     }
 }
 

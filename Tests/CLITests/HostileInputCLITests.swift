@@ -134,7 +134,8 @@ struct HostileInputCLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let document = folder.appendingPathComponent("large.pdf")
         var data = Data("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".utf8)
-        data.append(Data((0..<24_000_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }))
+        let block = Data((0..<65_536).map { _ in UInt8.random(in: 0...255) })
+        for _ in 0..<366 { data.append(block) }
         data.append(Data("\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8))
         try data.write(to: document)
         let server = try SilentServer()

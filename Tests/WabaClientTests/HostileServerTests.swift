@@ -13,8 +13,8 @@ import WabaSandbox
 func largeDocument(bytes: Int, in folder: URL) throws -> String {
     let path = folder.appendingPathComponent("large.pdf").path
     var data = Data("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".utf8)
-    var generator = SystemRandomNumberGenerator()
-    data.append(contentsOf: (0..<(bytes / 8)).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } })
+    let block = Data((0..<65_536).map { _ in UInt8.random(in: 0...255) })
+    for _ in 0..<(bytes / block.count) { data.append(block) }
     data.append(contentsOf: Array("\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8))
     try data.write(to: URL(fileURLWithPath: path))
     return path
