@@ -60,7 +60,7 @@ public struct SandboxConfiguration: Sendable {
     var maxMediaBytes: Int { MediaType.allCases.map { profile.maxBytes(for: $0) }.max() ?? 0 }
 
     /// ``maxBodyBytes``, or the base64 of the largest media plus 1 MiB for the other fields.
-    var bodyLimit: Int { maxBodyBytes ?? (maxMediaBytes + 2) / 3 * 4 + (1 << 20) }
+    var bodyLimit: Int { maxBodyBytes ?? (min(maxMediaBytes, Int.max / 4) + 2) / 3 * 4 + (1 << 20) }
 }
 
 /// What the sandbox received in one request and what it answered.

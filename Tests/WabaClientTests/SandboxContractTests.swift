@@ -166,6 +166,25 @@ struct SandboxContractTests {
         }
     }
 
+    @Test("a chunked body that grows past the limit is cut off with 413 while it arrives")
+    func chunkedTooLarge() async throws {
+        let configuration = SandboxConfiguration(apiKey: Self.key, maxBodyBytes: 200_000)
+        try await withSandbox(configuration) { _, port in
+            let connection = try RawConnection(port: port)
+            connection.transmit(
+                Array(
+                    "POST /v1/waba/send-media HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: \(Self.key)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .utf8))
+            let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 16 * 1024)
+            let block = Array(String(spaces.count, radix: 16).utf8) + [13, 10] + spaces + [13, 10]
+            var sent = 0
+            while sent < 4_000_000, connection.transmit(block) { sent += block.count }
+            let answer = try #require(connection.readUntilClosed(seconds: 15), "the sandbox must answer and close")
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+            #expect(sent < 4_000_000, "the connection was closed before the whole body went out")
+        }
+    }
+
     @Test("media over its type's limit is refused while it arrives, never stored whole")
     func mediaOverTheLimitStopsEarly() async throws {
         let store = try temporaryDirectory()
