@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Builds a libFuzzer binary for each audio/video parser from the parser sources themselves (no
-# package build), and optionally runs them.
+# Builds a libFuzzer binary for each audio/video parser and each structural image check from the
+# parser sources themselves (no package build), and optionally runs them.
 #
-#   scripts/fuzz-probes.sh build                 # build every target into .build-fuzz/
+#   scripts/fuzz-probes.sh build [name]          # build every target (or one) into .build-fuzz/
 #   scripts/fuzz-probes.sh run [seconds] [name]  # build, then run each target (or one) for N seconds (default 60)
 #
-# Targets: iso ogg matroska mpeg amr riff moov any. Corpora grow in .build-fuzz/corpus/<target>,
-# seeded from Tests/WabaMediaTests/Resources/av and samples/; crashes are written to
-# .build-fuzz/crashes/<target>/. See docs/fuzzing.md.
+# Targets: iso ogg matroska mpeg amr riff moov any image-structure image-header. Corpora grow in
+# .build-fuzz/corpus/<target>, seeded from Tests/WabaMediaTests/Resources/av, samples/ and small
+# generated images; crashes are written to .build-fuzz/crashes/<target>/. Runs are niced, in one
+# process (no -jobs or -workers), one target at a time. See docs/fuzzing.md.
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 
-targets=(iso ogg matroska mpeg amr riff moov any)
+targets=(iso ogg matroska mpeg amr riff moov any image-structure image-header)
 out=.build-fuzz
-sources=(
+av_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
+    Sources/WabaMedia/Pipeline/ByteView.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
     Sources/WabaMedia/Probe/AVInfo.swift
     Sources/WabaMedia/Probe/ISOBaseMediaProbe.swift
@@ -26,17 +28,70 @@ sources=(
     Sources/WabaMedia/Transform/Container/ContainerRewriter.swift
     scripts/fuzz/ProbeFuzzer.swift
 )
+# The image checks call the C shim (zlib's CRC-32) and build ImageInfo, libvips' header type, so their
+# targets link the shim and libvips, uninstrumented: what is fuzzed is the Swift parsers.
+image_sources=(
+    Sources/WabaMedia/Pipeline/ByteSource.swift
+    Sources/WabaMedia/Pipeline/WabaMediaError.swift
+    Sources/WabaMedia/Probe/ImageInfo.swift
+    Sources/WabaMedia/Probe/ImageStructure.swift
+    Sources/WabaMedia/Probe/ImageHeaderParser.swift
+    scripts/fuzz/ImageFuzzer.swift
+)
+
+build_shim() {
+    mkdir -p "$out/CVipsShim"
+    printf 'module CVipsShim {\n    header "%s"\n    export *\n}\n' \
+        "$PWD/Sources/CVipsShim/include/CVipsShim.h" >"$out/CVipsShim/module.modulemap"
+    local file
+    for file in vips_shim fast_reduce; do
+        # shellcheck disable=SC2046
+        clang -O2 -fPIC -c "Sources/CVipsShim/$file.c" -I Sources/CVipsShim/include -I Sources/CVipsShim \
+            $(pkg-config --cflags vips) -o "$out/CVipsShim/$file.o"
+    done
+}
 
 build() {
     mkdir -p "$out"
+    local only=${1:-} shim_built=""
     for target in "${targets[@]}"; do
+        [[ -z $only || $only == "$target" ]] || continue
         local condition
-        condition="FUZZ_$(echo "$target" | tr '[:lower:]' '[:upper:]')"
+        condition="FUZZ_$(echo "$target" | tr '[:lower:]-' '[:upper:]_')"
         echo "building fuzz-$target" >&2
-        swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
-            -module-name WabaMediaFuzz "${sources[@]}" -o "$out/fuzz-$target" 2>&1 |
-            { grep -v "Cannot export local symbol" || true; } >&2
+        if [[ $target == image-* ]]; then
+            [[ -n $shim_built ]] || { build_shim && shim_built=1; }
+            # shellcheck disable=SC2046
+            swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
+                -module-name WabaMediaFuzz -I "$out/CVipsShim" "${image_sources[@]}" \
+                "$out/CVipsShim/vips_shim.o" "$out/CVipsShim/fast_reduce.o" \
+                $(pkg-config --libs vips | sed 's/-pthread//g') -lgmodule-2.0 -lz -o "$out/fuzz-$target" 2>&1 |
+                { grep -v "Cannot export local symbol" || true; } >&2
+        else
+            swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
+                -module-name WabaMediaFuzz "${av_sources[@]}" -o "$out/fuzz-$target" 2>&1 |
+                { grep -v "Cannot export local symbol" || true; } >&2
+        fi
     done
+}
+
+# Small images of every checked type and shape: baseline and progressive JPEG with EXIF, grey,
+# 16-bit and palette PNG, lossy, lossless and animated WebP, still and animated GIF.
+seed_images() {
+    local dir=$1
+    [[ -e $dir/.generated ]] && return
+    command -v convert >/dev/null || return 0
+    convert -size 24x16 gradient:red-blue -set exif:Orientation 6 "$dir/gradient.jpg" || true
+    convert -size 24x16 gradient:red-blue -interlace JPEG "$dir/progressive.jpg" || true
+    convert -size 20x12 gradient: -colorspace Gray "$dir/grey.png" || true
+    convert -size 20x12 gradient:red-blue -depth 16 "$dir/deep.png" || true
+    convert -size 20x12 xc:red -colors 4 -type Palette "$dir/palette.png" || true
+    convert -size 16x16 gradient:red-blue -quality 60 "$dir/lossy.webp" || true
+    convert -size 16x16 gradient:red-blue -define webp:lossless=true "$dir/lossless.webp" || true
+    convert -delay 10 -size 8x8 xc:red xc:blue -loop 0 "$dir/animated.gif" || true
+    convert -delay 10 -size 8x8 xc:red xc:blue -loop 0 "$dir/animated.webp" || true
+    convert -size 8x8 xc:green "$dir/still.gif" || true
+    touch "$dir/.generated"
 }
 
 seed() {
@@ -50,12 +105,14 @@ seed() {
         mpeg) patterns="*.mp3 *.aac" ;;
         amr) patterns="*.amr" ;;
         riff) patterns="*.wav *.flac" ;;
+        image-*) patterns="*.jpg *.png *.webp *.gif" ;;
         *) patterns="*" ;;
     esac
     for pattern in $patterns; do
         find Tests/WabaMediaTests/Resources/av samples -maxdepth 1 -type f -name "$pattern" -size -200k \
             -exec cp {} "$dir/" \; 2>/dev/null || true
     done
+    if [[ $target == image-* ]]; then seed_images "$dir"; fi
     if [[ $target == moov ]]; then
         # The moov target reads a moov payload: seed it with the fixtures' own.
         for file in "$dir"/*.mp4 "$dir"/*.m4a; do
@@ -74,25 +131,25 @@ PY
 }
 
 case ${1:-build} in
-    build) build ;;
+    build) build "${2:-}" ;;
     run)
         seconds=${2:-60}
         only=${3:-}
         # FUZZ_SKIP_BUILD=1 reuses binaries from an earlier build.
-        [[ -n ${FUZZ_SKIP_BUILD:-} ]] || build
+        [[ -n ${FUZZ_SKIP_BUILD:-} ]] || build "$only"
         for target in "${targets[@]}"; do
             [[ -z $only || $only == "$target" ]] || continue
             seed "$target"
             echo "fuzzing $target for ${seconds}s" >&2
-            "$out/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 -timeout=5 \
-                -artifact_prefix="$out/crashes/$target/" -print_final_stats=1 "$out/corpus/$target" \
+            nice -n 19 "$out/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
+                -timeout=5 -artifact_prefix="$out/crashes/$target/" -print_final_stats=1 "$out/corpus/$target" \
                 2>"$out/fuzz-$target.log" || { echo "fuzz-$target found a failure: see $out/fuzz-$target.log" >&2; }
             grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz-$target.log" |
                 sed "s/^/$target /"
         done
         ;;
     *)
-        echo "usage: $0 build | run [seconds] [target]" >&2
+        echo "usage: $0 build [target] | run [seconds] [target]" >&2
         exit 64
         ;;
 esac

@@ -8,9 +8,10 @@ import WabaMedia
 #endif
 
 /// Refuses hosts that resolve to private, loopback, link-local and other non-public addresses, so a
-/// manifest cannot be used to make this tool probe an internal network.
-enum AddressPolicy {
-    enum Address: CustomStringConvertible, Sendable {
+/// manifest cannot be used to make this tool probe an internal network. The sandbox uses the same
+/// ranges to refuse media URLs the real platform could not fetch.
+package enum AddressPolicy {
+    package enum Address: CustomStringConvertible, Sendable {
         case v4([UInt8])
         case v6([UInt8])
 
@@ -19,7 +20,7 @@ enum AddressPolicy {
             return false
         }
 
-        var description: String {
+        package var description: String {
             switch self {
             case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
             case .v6(let bytes):
@@ -31,7 +32,7 @@ enum AddressPolicy {
         }
     }
 
-    static func isPublic(_ address: Address) -> Bool {
+    package static func isPublic(_ address: Address) -> Bool {
         switch address {
         case .v4(let b):
             switch (b[0], b[1]) {
@@ -60,6 +61,16 @@ enum AddressPolicy {
             if b[0] == 0xFF { return false }  // multicast
             return true
         }
+    }
+
+    /// The address `host` spells out (`127.0.0.1`, `::1`, `[::1]`), or nil for a name. Never resolves.
+    package static func literal(_ host: String) -> Address? {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var v4 = in_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 { return .v4(withUnsafeBytes(of: v4) { Array($0) }) }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, name, &v6) == 1 { return .v6(withUnsafeBytes(of: v6) { Array($0) }) }
+        return nil
     }
 
     /// Every address `host` resolves to (an address literal resolves to itself).

@@ -103,18 +103,11 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         var fetch = RemoteFetch(url: url, finalURL: url)
         var findings: [Finding] = []
         do {
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
-            else {
-                throw Stop(
-                    finding: Finding(
-                        .urlInvalid, .rejected, message: "'\(url)' is not a valid http(s) URL",
-                        hint: "give a full URL such as https://example.com/photo.jpg; encode spaces as %20"))
-            }
-            if scheme == "http" { findings.append(notHTTPS(url)) }
+            let parsed = try Self.parse(url)
+            if !parsed.isHTTPS { findings.append(notHTTPS(url)) }
             let content = try await fetchContent(url, fetch: &fetch)
             findings += headerFindings(fetch: fetch)
-            if fetch.finalURL != url, scheme == "https", fetch.finalURL.lowercased().hasPrefix("http://") {
+            if fetch.finalURL != url, parsed.isHTTPS, fetch.finalURL.lowercased().hasPrefix("http://") {
                 findings.append(notHTTPS(fetch.finalURL))
             }
             var inspection = try checker.inspector.inspect(
@@ -155,6 +148,21 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             return stopped(url, asset: asset, fetch: fetch, findings: findings + [stop.finding])
         } catch {
             return stopped(url, asset: asset, fetch: fetch, findings: findings + [describe(error, url: fetch.finalURL)])
+        }
+    }
+
+    /// The URL taken apart, or the finding that says why it cannot be fetched. Foundation's `URL`
+    /// alone is not enough: it accepts ports over 65535, on which the HTTP client traps.
+    static func parse(_ url: String) throws -> HTTPURL {
+        do {
+            let parsed = try HTTPURL(url)
+            guard URL(string: url) != nil else { throw HTTPURL.Problem.controlCharacters }
+            return parsed
+        } catch let problem as HTTPURL.Problem {
+            throw Stop(
+                finding: Finding(
+                    .urlInvalid, .rejected, message: "'\(url)' is not a valid http(s) URL: \(problem)",
+                    hint: problem.hint))
         }
     }
 
@@ -260,13 +268,14 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 return response
             }
             await discard(response)
+            // A hostile Location (`https://host:99999/`) is refused here, before any client sees it.
             guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
-                AssetLocation.isURL(next)
+                AssetLocation.isURL(next), HTTPURL.isValid(next)
             else {
                 throw Stop(
                     finding: Finding(
                         .urlRedirects, .rejected,
-                        message: "\(current) redirects to '\(location)', which is not an http(s) URL",
+                        message: "\(current) redirects to '\(location)', which is not a valid http(s) URL",
                         hint: "fix the redirect on the server, or give the final URL"))
             }
             guard visited.insert(next).inserted else {

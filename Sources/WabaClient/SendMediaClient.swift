@@ -58,8 +58,12 @@ public struct SendMediaError: Error, Sendable, Hashable, CustomStringConvertible
         case invalidResponse = "invalid-response"
         /// The server could not be reached: the request never went out.
         case connectionFailed = "connection-failed"
-        /// The request went out but no complete answer came back in time, or the connection broke.
+        /// The request failed before its body started going out (a connect timeout, a TLS failure).
         case transport
+        /// The body went out, at least in part, and no answer came: the server stopped reading, did
+        /// not answer in time, or the connection broke. The server may have the request, so the
+        /// message may or may not have been sent.
+        case unknown
         /// The body could not be produced (the file could not be read).
         case payload
     }
@@ -115,11 +119,34 @@ public struct SendMediaError: Error, Sendable, Hashable, CustomStringConvertible
                 hint:
                     "the message may or may not have gone out: check the conversation before sending again (--retry-on-server-error retries automatically)"
             )
+        case 413:
+            return SendMediaError(
+                kind: .unexpectedStatus, status: status, serverMessage: serverMessage,
+                message: "the server refused the body as too large (413)\(said)",
+                hint:
+                    "the server in front of the API limits uploads: send a smaller file (`wamedia prepare` shrinks images), or host it and send its https URL"
+            )
+        case 408, 429:
+            return SendMediaError(
+                kind: .unexpectedStatus, status: status, serverMessage: serverMessage,
+                message: "the server refused the request for now (\(status))\(said)",
+                hint: "wait and send again; the message was not sent")
+        case 300...399:
+            return SendMediaError(
+                kind: .unexpectedStatus, status: status, serverMessage: serverMessage,
+                message: "the API answered with a redirect (\(status)), which is not followed\(said)",
+                hint:
+                    "check --base-url: give the API's own origin, e.g. \(SendMediaClient.Configuration.defaultBaseURL)")
+        case 405, 501:
+            return SendMediaError(
+                kind: .unexpectedStatus, status: status, serverMessage: serverMessage,
+                message: "the server does not take this request (\(status))\(said)",
+                hint: "check --base-url points at the send-media API")
         default:
             return SendMediaError(
                 kind: .unexpectedStatus, status: status, serverMessage: serverMessage,
                 message: "the API answered with status \(status)\(said)",
-                hint: "check --base-url points at the send-media API")
+                hint: "see the server's message; the message was probably not sent")
         }
     }
 }
@@ -136,6 +163,11 @@ public final class SendMediaClient: Sendable {
         public var connectTimeout: Duration
         /// How long to wait for data from the server once it should be answering.
         public var readTimeout: Duration
+        /// How long the upload may make no progress (a server that stopped reading) before the send
+        /// ends as ``SendMediaError/Kind/unknown``.
+        public var writeTimeout: Duration
+        /// How long one send may take in all, retries included; nil for no limit but the others.
+        public var deadline: Duration?
         /// How many times to try a request that provably never reached the server.
         public var maxAttempts: Int
         /// The wait before the first retry; doubled for each further one.
@@ -146,16 +178,21 @@ public final class SendMediaClient: Sendable {
 
         public static let defaultBaseURL = "https://api.contactship.ai"
         public static let path = "/v1/waba/send-media"
+        /// Every timeout and the deadline lie in this range: at least a millisecond, at most a day
+        /// (beyond that the nanosecond arithmetic of the event loop's timers would overflow first).
+        public static let timeoutRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(86_400)
 
         public init(
             baseURL: String = defaultBaseURL, apiKey: String, connectTimeout: Duration = .seconds(10),
-            readTimeout: Duration = .seconds(120), maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(250),
-            retryOnServerError: Bool = false
+            readTimeout: Duration = .seconds(120), writeTimeout: Duration = .seconds(60), deadline: Duration? = nil,
+            maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(250), retryOnServerError: Bool = false
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.connectTimeout = connectTimeout
             self.readTimeout = readTimeout
+            self.writeTimeout = writeTimeout
+            self.deadline = deadline
             self.maxAttempts = max(1, maxAttempts)
             self.retryDelay = retryDelay
             self.retryOnServerError = retryOnServerError
@@ -166,6 +203,57 @@ public final class SendMediaClient: Sendable {
             var base = Substring(baseURL)
             while base.hasSuffix("/") { base = base.dropLast() }
             return base + Self.path
+        }
+
+        /// Checks everything before any request: the base URL, the timeouts, and the key's characters
+        /// (an empty key is left to the caller, so that a dry run needs none).
+        ///
+        /// - Throws: ``WabaMediaError`` `invalid-argument`, whose message never contains the key.
+        public func validate() throws {
+            do {
+                let url = try HTTPURL(baseURL)
+                let afterAuthority = baseURL.dropFirst(url.scheme.count + 3).drop {
+                    $0 != "/" && $0 != "?" && $0 != "#"
+                }
+                guard !afterAuthority.contains("?"), !afterAuthority.contains("#") else {
+                    throw WabaMediaError(
+                        .invalidArgument, "the base URL \(baseURL) has a query or fragment",
+                        hint: "give the API's origin only, like \(Self.defaultBaseURL)")
+                }
+            } catch let problem as HTTPURL.Problem {
+                throw WabaMediaError(
+                    .invalidArgument, "the base URL \(baseURL) cannot be used: \(problem)",
+                    hint: "give one like \(Self.defaultBaseURL) with --base-url or WAMEDIA_BASE_URL")
+            }
+            let timeouts: [(String, Duration?)] = [
+                ("connect timeout", connectTimeout), ("read timeout", readTimeout), ("write timeout", writeTimeout),
+                ("deadline", deadline),
+            ]
+            for case (let name, let value?) in timeouts where !Self.timeoutRange.contains(value) {
+                throw WabaMediaError(
+                    .invalidArgument, "the \(name) must be from 1 millisecond to 1 day (86400 seconds)",
+                    hint: "give a number of seconds from 1 to 86400")
+            }
+            try Self.checkKey(apiKey)
+        }
+
+        /// An API key travels as a header value: visible ASCII only. A key read from a file often
+        /// ends in a line break, which would corrupt the request or be refused by the HTTP layer with
+        /// the key in its error; neither must reach the terminal, so the key is never quoted.
+        static func checkKey(_ key: String) throws {
+            guard let bad = key.unicodeScalars.first(where: { !(0x21...0x7E).contains($0.value) }) else { return }
+            let what: String
+            switch bad.value {
+            case 0x0A, 0x0D: what = "a line break"
+            case 0x20, 0x09: what = "a space or tab"
+            case 0..<0x20, 0x7F: what = "a control character"
+            default: what = "a character that is not plain ASCII"
+            }
+            throw WabaMediaError(
+                .invalidArgument, "the API key contains \(what), which cannot be sent in a header",
+                hint:
+                    "give the key exactly, with no spaces or line breaks (a key read from a file often ends in one: strip it, e.g. \"$(tr -d '\\r\\n' < key.txt)\")"
+            )
         }
     }
 
@@ -179,9 +267,8 @@ public final class SendMediaClient: Sendable {
     /// - Parameter logger: where requests are logged (at debug; never the key). Nothing is logged when nil.
     /// - Throws: ``WabaMediaError`` `invalid-argument` for a base URL that is not http(s) or an empty key.
     public init(configuration: Configuration, logger: Logger? = nil) throws {
-        let lower = configuration.baseURL.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), URL(string: configuration.baseURL) != nil
-        else {
+        try configuration.validate()
+        guard URL(string: configuration.endpoint) != nil else {
             throw WabaMediaError(
                 .invalidArgument, "the base URL \(configuration.baseURL) is not an http(s) URL",
                 hint: "give one like \(Configuration.defaultBaseURL) with --base-url or WAMEDIA_BASE_URL")
@@ -193,9 +280,12 @@ public final class SendMediaClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration()
+        // The client's own write timeout measures how long the body's producer had nothing to give
+        // while the connection could take more, and pauses while it cannot: it never fires for a
+        // server that stopped reading. ``executeWatchingProgress`` measures that instead.
         httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(configuration.connectTimeout.nanoseconds)),
-            read: .nanoseconds(Int64(configuration.readTimeout.nanoseconds)))
+            connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
+            read: .nanoseconds(configuration.readTimeout.nanoseconds))
         // A failed connection is reported at once, so this client decides about retries itself.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.redirectConfiguration = .disallow
@@ -214,9 +304,10 @@ public final class SendMediaClient: Sendable {
     {
         var attempt = 1
         var delay = configuration.retryDelay
+        let deadline = configuration.deadline.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         while true {
             do {
-                var result = try await sendOnce(payload, progress: progress)
+                var result = try await sendOnce(payload, deadline: deadline ?? .distantFuture, progress: progress)
                 result.attempts = attempt
                 return result
             } catch {
@@ -237,13 +328,23 @@ public final class SendMediaClient: Sendable {
     private func isRetryable(_ error: SendMediaError) -> Bool {
         switch error.kind {
         case .connectionFailed: true
-        case .serverError, .transport: configuration.retryOnServerError
+        case .serverError, .transport, .unknown: configuration.retryOnServerError
         default: false
         }
     }
 
-    private func sendOnce(_ payload: SendMediaPayload, progress: Progress?) async throws(SendMediaError)
-        -> SendMediaResult
+    private func sendOnce(_ payload: SendMediaPayload, deadline: NIODeadline, progress: Progress?)
+        async throws(SendMediaError) -> SendMediaResult
+    {
+        do {
+            return try await exchange(payload, deadline: deadline, progress: progress)
+        } catch {
+            throw error.redacting(configuration.apiKey)
+        }
+    }
+
+    private func exchange(_ payload: SendMediaPayload, deadline: NIODeadline, progress: Progress?)
+        async throws(SendMediaError) -> SendMediaResult
     {
         var request = HTTPClientRequest(url: configuration.endpoint)
         request.method = .POST
@@ -265,8 +366,9 @@ public final class SendMediaClient: Sendable {
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            // The read timeout guards against a silent server; the deadline only against a stuck request.
-            response = try await http.execute(request, deadline: .distantFuture, logger: logger)
+            // The read and write timeouts guard against a silent server; the deadline, when given,
+            // bounds the whole send.
+            response = try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw classify(error, bodyStarted: sent.value > 0)
@@ -291,8 +393,58 @@ public final class SendMediaClient: Sendable {
             threadID: data.thread_id ?? "", message: decoded.message ?? "")
     }
 
+    /// The upload made no progress for the write timeout: the server stopped reading.
+    private struct Stalled: Error {}
+
+    /// Runs the request while watching the body go out: when the connection takes no more of it for
+    /// the write timeout (the body's chunks are pulled only as the socket drains), the send ends at
+    /// once and the request is cancelled behind it (the HTTP client may take until the connection
+    /// closes to finish cancelling, which is not waited for). Once the whole body was taken, the read
+    /// timeout is the client's; this watch then only bounds what no timer would (both together).
+    private func executeWatchingProgress(
+        _ request: HTTPClientRequest, deadline: NIODeadline, sent: ProgressCounter, total: Int
+    ) async throws -> HTTPClientResponse {
+        let stallLimit = configuration.writeTimeout
+        let afterBodyLimit = configuration.writeTimeout + configuration.readTimeout
+        let race = FirstOutcome<HTTPClientResponse>()
+        let http = self.http
+        let logger = self.logger
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation)
+                race.execution = Task {
+                    do {
+                        race.finish(.success(try await http.execute(request, deadline: deadline, logger: logger)))
+                    } catch {
+                        race.finish(.failure(error))
+                    }
+                }
+                Task {
+                    while !race.isFinished {
+                        try? await Task.sleep(for: min(.milliseconds(250), stallLimit))
+                        let (bytes, idle) = sent.snapshot()
+                        // Before the first byte, the connect timeout is the one that counts.
+                        if bytes > 0, idle > (bytes < total ? stallLimit : afterBodyLimit) {
+                            race.finish(.failure(Stalled()))
+                            race.execution?.cancel()
+                        }
+                    }
+                }
+            }
+        } onCancel: {
+            race.execution?.cancel()
+        }
+    }
+
     private func classify(_ error: any Error, bodyStarted: Bool) -> SendMediaError {
         let target = configuration.endpoint
+        if error is Stalled {
+            return SendMediaError(
+                kind: .unknown,
+                message:
+                    "the server at \(target) stopped reading the body: no progress for \(Self.seconds(configuration.writeTimeout)) (write timeout)",
+                hint: Self.mayHaveBeenSent)
+        }
         if let payloadError = error as? WabaMediaError {
             return SendMediaError(
                 kind: .payload, message: "the body could not be produced: \(payloadError.message)",
@@ -311,19 +463,55 @@ public final class SendMediaClient: Sendable {
                     hint: "check the network and --base-url")
             case .readTimeout:
                 return SendMediaError(
-                    kind: .transport, message: "the server at \(target) stopped answering (read timeout)",
-                    hint: "the message may have been sent: check the conversation before sending again")
+                    kind: .unknown,
+                    message:
+                        "the server at \(target) took the whole body but did not answer within \(Self.seconds(configuration.readTimeout)) (read timeout)",
+                    hint: Self.mayHaveBeenSent)
+            case .deadlineExceeded:
+                let limit = configuration.deadline.map(Self.seconds) ?? "its deadline"
+                return bodyStarted
+                    ? SendMediaError(
+                        kind: .unknown, message: "the send to \(target) did not finish within \(limit) (deadline)",
+                        hint: Self.mayHaveBeenSent)
+                    : SendMediaError(
+                        kind: .transport, message: "the send to \(target) did not start within \(limit) (deadline)",
+                        hint:
+                            "the message was not sent: check the network and --base-url, or allow more with --deadline")
             default:
                 break
             }
         }
-        return SendMediaError(
-            kind: .transport,
-            message:
-                "the request to \(target) failed\(bodyStarted ? " after the body started going out" : ""): \(error)",
-            hint: bodyStarted
-                ? "the message may have been sent: check the conversation before sending again"
-                : "check the network and --base-url")
+        let reason = Self.describe(error)
+        return bodyStarted
+            ? SendMediaError(
+                kind: .unknown, message: "the request to \(target) failed after the body started going out: \(reason)",
+                hint: Self.mayHaveBeenSent)
+            : SendMediaError(
+                kind: .transport, message: "the request to \(target) failed: \(reason)",
+                hint: "the message was not sent: check the network and --base-url")
+    }
+
+    static let mayHaveBeenSent =
+        "the server may have the request, so the message may or may not have been sent: check the conversation before sending again"
+
+    private static func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        return fraction == 0 ? "\(whole) s" : "\(Double(whole) + Double(fraction) / 1e18) s"
+    }
+
+    /// An error in words. The HTTP client's own errors are named by their code only: some carry
+    /// request header values (`invalidHeaderFieldValues`), and a header may be the API key.
+    static func describe(_ error: any Error) -> String {
+        if let httpError = error as? HTTPClientError {
+            if httpError == .remoteConnectionClosed { return "the server closed the connection" }
+            if httpError == .cancelled { return "the request was cancelled" }
+            if httpError == .bodyLengthMismatch { return "the body's length did not match its Content-Length" }
+            // `HTTPClientError.invalidHeaderFieldValues(["…"])`: the name, never what is in brackets.
+            let name = String(describing: httpError).prefix { $0 != "(" }
+            return name.hasPrefix("HTTPClientError.invalidHeaderField")
+                ? "a request header has characters HTTP does not allow (\(name))" : String(name)
+        }
+        return String(describing: error)
     }
 
     /// Why the server could not be reached, when the error proves the request never left:
@@ -359,23 +547,71 @@ private struct APIResponse: Decodable {
     }
 }
 
-/// Bytes handed to the connection so far, shared with the body's stream.
+/// Whichever of the request and the stall watch ends first resumes the send; the other is ignored.
+private final class FirstOutcome<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// The request's task, to cancel when the watch or the caller gives up.
+    var execution: Task<Void, Never>? {
+        get { task.withLock { $0 } }
+        set { task.withLock { $0 = newValue } }
+    }
+
+    var isFinished: Bool { continuation.withLock { $0 == nil } }
+
+    func start(_ waiting: CheckedContinuation<Value, any Error>) {
+        continuation.withLock { $0 = waiting }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        continuation.withLock { waiting in
+            waiting?.resume(with: result)
+            waiting = nil
+        }
+    }
+}
+
+/// Bytes handed to the connection so far, and when the last were, shared with the body's stream.
 private final class ProgressCounter: Sendable {
-    private let count = Mutex(0)
+    private let state = Mutex((count: 0, lastChange: ContinuousClock.now))
 
     func add(_ bytes: Int) -> Int {
-        count.withLock { count in
-            count += bytes
-            return count
+        state.withLock { state in
+            state.count += bytes
+            state.lastChange = .now
+            return state.count
         }
     }
 
-    var value: Int { count.withLock { $0 } }
+    /// The bytes so far and how long ago the last were taken.
+    func snapshot() -> (bytes: Int, idle: Duration) {
+        state.withLock { ($0.count, .now - $0.lastChange) }
+    }
+
+    var value: Int { state.withLock { $0.count } }
+}
+
+extension SendMediaError {
+    /// The same error with every occurrence of `key` replaced: a server may echo the key in its
+    /// answer, and no message that reaches a terminal or a log may carry it.
+    func redacting(_ key: String) -> SendMediaError {
+        guard !key.isEmpty else { return self }
+        var copy = self
+        copy.message = message.replacingOccurrences(of: key, with: "[API key]")
+        copy.hint = hint.replacingOccurrences(of: key, with: "[API key]")
+        copy.serverMessage = serverMessage?.replacingOccurrences(of: key, with: "[API key]")
+        return copy
+    }
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating at Int64's range instead of trapping.
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowAdding ? .max : total
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 public import Logging
+import NIOCore
 import Synchronization
+import WabaClient
 public import WabaMedia
 
 /// How the sandbox behaves.
@@ -27,10 +29,20 @@ public struct SandboxConfiguration: Sendable {
     public var knownContacts: Set<String>?
     /// The limits uploaded media is checked against.
     public var profile: MediaProfile
+    /// How long a client has to send a request's head, from the connection opening or the previous
+    /// answer: a client trickling header bytes is cut off here.
+    public var headerTimeout: Duration
+    /// How long a request's body may make no progress before the connection is closed.
+    public var idleTimeout: Duration
+    /// The largest body taken; a larger one is refused with 413 as soon as that is known (its
+    /// Content-Length, or the bytes read so far), never spooled. Nil derives it from the profile:
+    /// the base64 of the largest media it allows, plus room for the other fields.
+    public var maxBodyBytes: Int?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, apiKey: String = defaultAPIKey, storeDirectory: String? = nil,
-        failNext: Int = 0, knownContacts: Set<String>? = nil, profile: MediaProfile = .whatsappCloud
+        failNext: Int = 0, knownContacts: Set<String>? = nil, profile: MediaProfile = .whatsappCloud,
+        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxBodyBytes: Int? = nil
     ) {
         self.host = host
         self.port = port
@@ -39,7 +51,16 @@ public struct SandboxConfiguration: Sendable {
         self.failNext = failNext
         self.knownContacts = knownContacts
         self.profile = profile
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.maxBodyBytes = maxBodyBytes
     }
+
+    /// The largest media of any type the profile allows: what media is held to before its type is known.
+    var maxMediaBytes: Int { MediaType.allCases.map { profile.maxBytes(for: $0) }.max() ?? 0 }
+
+    /// ``maxBodyBytes``, or the base64 of the largest media plus 1 MiB for the other fields.
+    var bodyLimit: Int { maxBodyBytes ?? (min(maxMediaBytes, Int.max / 4) + 2) / 3 * 4 + (1 << 20) }
 }
 
 /// What the sandbox received in one request and what it answered.
@@ -107,6 +128,9 @@ public final class SandboxServer: Sendable {
         var receipts: [SandboxReceipt] = []
         var requestCount = 0
         var baseURL: String?
+        /// The `media_url`s this sandbox answered with: the only loopback URLs it takes as media,
+        /// so a rehearsal can send an upload again by its URL.
+        var issuedMediaURLs: Set<String> = []
         var task: Task<Void, any Error>?
     }
 
@@ -192,8 +216,13 @@ public final class SandboxServer: Sendable {
             try await self.serveMedia(context: context)
         }
         let host = configuration.host
+        let headerTimeout = TimeAmount.nanoseconds(Self.nanoseconds(configuration.headerTimeout))
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(headerTimeout: headerTimeout)],
+                    idleTimeout: .nanoseconds(Self.nanoseconds(configuration.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "wamedia-sandbox"),
             onServerRunning: { [weak self] channel in
                 let port = channel.localAddress?.port ?? 0
@@ -203,6 +232,11 @@ public final class SandboxServer: Sendable {
                 onRunning(url)
             },
             logger: logger)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return min(seconds, 86_400) * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     // MARK: - Requests
@@ -224,7 +258,11 @@ public final class SandboxServer: Sendable {
             if !keep || receipt.status != 200 { try? FileManager.default.removeItem(at: workDirectory) }
         }
 
-        let outcome = await process(request, messageID: messageID, directory: workDirectory, receipt: &receipt)
+        var outcome = await process(request, messageID: messageID, directory: workDirectory, receipt: &receipt)
+        if outcome.closesConnection {
+            // The rest of the body is not read: the connection ends after the answer.
+            outcome.response.headers[.connection] = "close"
+        }
         receipt.status = outcome.status
         receipt.message = outcome.message
         if outcome.status == 200 {
@@ -241,6 +279,8 @@ public final class SandboxServer: Sendable {
         var status: Int
         var message: String
         var response: Response
+        /// Whether the answer came before the body was read to its end.
+        var closesConnection = false
     }
 
     private func process(_ request: Request, messageID: String, directory: URL, receipt: inout SandboxReceipt) async
@@ -249,13 +289,22 @@ public final class SandboxServer: Sendable {
         // The key is checked first, but the body is still read so the client sees the answer, not a reset.
         let keyOK = request.header("x-api-key") == configuration.apiKey
         let injected = request.header(SandboxConfiguration.failHeader).flatMap { Int($0) }
+        let bodyLimit = configuration.bodyLimit
+        if let announced = receipt.contentLength, announced > bodyLimit {
+            return tooLarge(announced, limit: bodyLimit)
+        }
+        // The contract's body is JSON; the real API refuses anything else before looking at it.
+        let contentType = request.header("content-type")
+        let isJSON =
+            contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            == "application/json"
 
         var parser: SendMediaBodyParser?
         var mediaPath: String?
         var descriptor: Int32 = -1
         defer { if descriptor >= 0 { close(descriptor) } }
         let partPath = directory.appendingPathComponent("upload.part").path
-        if keyOK {
+        if keyOK, isJSON {
             parser = SendMediaBodyParser(openMediaFile: {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 descriptor = open(partPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -270,11 +319,22 @@ public final class SandboxServer: Sendable {
         do {
             for try await chunk in request.body {
                 receipt.bodyBytes += chunk.readableBytes
+                if receipt.bodyBytes > bodyLimit { return tooLarge(nil, limit: bodyLimit) }
                 guard bodyError == nil, parser != nil else { continue }
                 do {
                     try chunk.withUnsafeReadableBytes { try parser!.feed($0) }
                 } catch let error as BodyError {
                     bodyError = error.message
+                }
+                // The media is held to its type's limit as it is decoded, so an oversized upload
+                // stops here instead of filling the disk first.
+                let limit = mediaLimit(typeName: parser!.stringField("media_type"))
+                if parser!.decodedMediaBytes > limit.bytes {
+                    var outcome = answer(
+                        400,
+                        "media_data decodes to more than \(limit.bytes) bytes, over the limit for \(limit.name)")
+                    outcome.closesConnection = true
+                    return outcome
                 }
             }
             if bodyError == nil, parser != nil {
@@ -286,6 +346,10 @@ public final class SandboxServer: Sendable {
         guard keyOK else {
             let missing = request.header("x-api-key") == nil
             return answer(401, missing ? "API key is missing: send it in the x-api-key header" : "API key is invalid")
+        }
+        guard isJSON else {
+            return answer(
+                400, "Content-Type must be application/json, not \(contentType.map { "'\($0)'" } ?? "missing")")
         }
         if let bodyError { return answer(400, bodyError) }
         guard let parser else { return answer(400, "the body is empty") }
@@ -358,6 +422,18 @@ public final class SandboxServer: Sendable {
                 return answer(
                     400, url.isEmpty ? "media_data is empty" : "media_data is neither an http(s) URL nor base64")
             }
+            let parsed: HTTPURL
+            do {
+                parsed = try HTTPURL(url)
+            } catch {
+                return answer(400, "media_data is not a valid URL: \(error)")
+            }
+            // The platform fetches from the public internet: an address it cannot reach is invalid
+            // media, except the sandbox's own upload URLs, which a rehearsal sends again.
+            let issued = state.withLock { $0.issuedMediaURLs.contains(url) }
+            if !issued, let reason = Self.unreachableFromInternet(parsed.host) {
+                return answer(400, "media_data URL \(url) is not publicly reachable: \(reason)")
+            }
             mediaURL = url
         case .base64(let decodedBytes):
             receipt.mediaKind = "base64"
@@ -390,6 +466,7 @@ public final class SandboxServer: Sendable {
                 "\(baseURL ?? "http://localhost")/media/\(messageID)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "media")"
         }
         receipt.mediaURL = mediaURL
+        if receipt.mediaKind == "base64" { state.withLock { _ = $0.issuedMediaURLs.insert(mediaURL) } }
 
         let failure: Int? =
             injected
@@ -412,6 +489,35 @@ public final class SandboxServer: Sendable {
             "data": ["message_id": messageID, "provider_id": provider, "media_url": mediaURL, "thread_id": thread],
         ]
         return Outcome(status: 200, message: message, response: Self.json(200, body))
+    }
+
+    /// Why the platform could not fetch from `host`, or nil when it could: loopback, private,
+    /// link-local and other non-public address literals, and `localhost` names. Other names are
+    /// not resolved: the sandbox never fetches media.
+    static func unreachableFromInternet(_ host: String) -> String? {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        if name == "localhost" || name.hasSuffix(".localhost") { return "\(host) is this machine" }
+        if let address = AddressPolicy.literal(host), !AddressPolicy.isPublic(address) {
+            return "\(address) is a loopback, private or link-local address"
+        }
+        return nil
+    }
+
+    /// The limit decoded media is held to: its type's once `media_type` was read, else the largest.
+    private func mediaLimit(typeName: String?) -> (bytes: Int, name: String) {
+        if let typeName, let type = MediaType(rawValue: typeName) {
+            return (configuration.profile.maxBytes(for: type), type.rawValue)
+        }
+        return (configuration.maxMediaBytes, "any media type")
+    }
+
+    private func tooLarge(_ announced: Int?, limit: Int) -> Outcome {
+        var outcome = answer(
+            413,
+            announced.map { "the body is \($0) bytes, over the \(limit)-byte limit" }
+                ?? "the body is over the \(limit)-byte limit")
+        outcome.closesConnection = true
+        return outcome
     }
 
     /// WhatsApp takes media only as it is: a rejected finding, or one the pipeline would have

@@ -54,6 +54,21 @@ struct SendMediaBodyParser {
     private var mediaMode: MediaMode?
     private let openMediaFile: () throws -> Int32
 
+    /// Bytes of base64 media decoded so far, so that a caller can hold an upload to a limit while it arrives.
+    var decodedMediaBytes: Int {
+        switch (mediaMode, media) {
+        case (.base64(let decoder), _): decoder.decodedCount
+        case (_, .base64(let count)): count
+        default: 0
+        }
+    }
+
+    /// A field read so far, when it is a string.
+    func stringField(_ key: String) -> String? {
+        if case .string(let text) = fields[key] { return text }
+        return nil
+    }
+
     /// - Parameter openMediaFile: opens the file base64 media is decoded into; called at most once.
     init(openMediaFile: @escaping () throws -> Int32) {
         self.openMediaFile = openMediaFile

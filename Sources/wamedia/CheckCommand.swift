@@ -58,6 +58,19 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The manifests' format, when their extension does not say.")
     var manifestFormat: ManifestFormat?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The longest manifest line; a longer one is refused as its row's finding.", valueName: "bytes"))
+    var manifestMaxLineBytes: Int = ManifestReader.Limits.defaultMaxLineBytes
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The most bytes read from each manifest; past them the run stops reading it, with a finding.",
+            valueName: "bytes"))
+    var manifestMaxBytes: Int = ManifestReader.Limits.defaultMaxBytes
+
     @Option(name: .long, help: "How many files to check at once (default: the number of cores).")
     var jobs: Int = MediaChecker.defaultConcurrency
 
@@ -90,15 +103,18 @@ struct CheckCommand: AsyncParsableCommand {
     var inputs: [String] = []
 
     func validate() throws {
-        guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
-        guard urlJobs > 0 else { throw ValidationError("--url-jobs must be at least 1") }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be from 1 to 256") }
+        guard (1...1024).contains(urlJobs) else { throw ValidationError("--url-jobs must be from 1 to 1024") }
+        guard manifestMaxLineBytes > 0, manifestMaxBytes > 0 else {
+            throw ValidationError("--manifest-max-line-bytes and --manifest-max-bytes must be at least 1")
+        }
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
         guard verifyImages != .header else {
             throw ValidationError("--verify-images is structure or decode: a check always proves images intact")
         }
-        guard maxRedirects >= 0 else { throw ValidationError("--max-redirects cannot be negative") }
+        guard (0...100).contains(maxRedirects) else { throw ValidationError("--max-redirects must be from 0 to 100") }
         guard !inputs.isEmpty || !manifest.isEmpty else {
             throw ValidationError("give files, folders, patterns or URLs to check, or --manifest FILE")
         }
@@ -109,7 +125,12 @@ struct CheckCommand: AsyncParsableCommand {
         let checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
         let sources =
             CampaignInputs.classify(inputs)
-            + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }
+            + manifest.map {
+                .manifest(
+                    ManifestReader.Source(
+                        path: $0, format: manifestFormat,
+                        limits: .init(maxLineBytes: manifestMaxLineBytes, maxBytes: manifestMaxBytes)))
+            }
         let entries = try CampaignInputs(sources, defaultType: type, defaultCaption: caption)
         let needsNetwork = !manifest.isEmpty || inputs.contains(where: AssetLocation.isURL)
         let remote =
@@ -160,11 +181,13 @@ struct CheckCommand: AsyncParsableCommand {
 
     static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {
         guard !report.findings.isEmpty || !report.plannedSteps.isEmpty else { return [] }
-        let from = origin.map { $0 == report.inspection.file ? "" : " [\($0)]" } ?? ""
-        var lines = ["\(report.inspection.file)\(from) (\(report.verdict)):"]
+        // Names and messages come from outside (file names, manifest rows, servers): escaped, so
+        // they cannot drive the terminal or split a line.
+        let from = origin.map { $0 == report.inspection.file ? "" : " [\(TerminalText.quoted($0))]" } ?? ""
+        var lines = ["\(TerminalText.quoted(report.inspection.file))\(from) (\(report.verdict)):"]
         for finding in report.findings {
-            lines.append("  \(finding.severity) \(finding.code): \(finding.message)")
-            lines.append("    hint: \(finding.hint)")
+            lines.append("  \(finding.severity) \(finding.code): \(TerminalText.escaped(finding.message))")
+            lines.append("    hint: \(TerminalText.escaped(finding.hint))")
         }
         if !report.plannedSteps.isEmpty {
             lines.append("  prepare would: \(report.plannedSteps.joined(separator: "; "))")

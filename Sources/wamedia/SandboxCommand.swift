@@ -13,7 +13,11 @@ struct SandboxCommand: AsyncParsableCommand {
             refuse for the media_type, 404 for contact \(SandboxConfiguration.unknownContactID) (or any \
             contact not in --contact-list when one is given), 400 for channel \(SandboxConfiguration.nonWABAChannelID). \
             --fail-next N (or a request header '\(SandboxConfiguration.failHeader): 500') makes requests fail \
-            with 500 after their body was read. URL media is passed through, never fetched.
+            with 500 after their body was read. URL media is passed through, never fetched; a URL the \
+            platform could not reach (loopback, private, localhost) is refused with 400, except the \
+            media_url of an upload to this sandbox. A body that is not application/json is refused \
+            with 400, one over the size limit with 413 as soon as that is known; a request's head must \
+            arrive within 10 s and a stalled body is cut off after 30 s.
             """)
 
     @Option(name: .long, help: "The port to listen on (0: any free port).")

@@ -39,11 +39,28 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the connection.")
     var connectTimeout: Int = 10
 
-    @Option(name: .customLong("read-timeout"), help: "Seconds to wait for the server's answer.")
+    @Option(name: .customLong("read-timeout"), help: "Seconds to wait for the server's answer once the body is out.")
     var readTimeout: Int = 120
 
+    @Option(
+        name: .customLong("write-timeout"),
+        help: "Seconds the upload may make no progress (a server that stopped reading) before the send gives up.")
+    var writeTimeout: Int = 60
+
+    @Option(
+        name: .customLong("deadline"), help: "Seconds the whole send may take, retries included (default: no limit).")
+    var deadline: Int?
+
     func validate() throws {
-        guard connectTimeout > 0, readTimeout > 0 else { throw ValidationError("timeouts must be at least 1 second") }
+        let limit = SendMediaClient.Configuration.timeoutRange.upperBound.components.seconds
+        let timeouts =
+            [
+                ("--connect-timeout", connectTimeout), ("--read-timeout", readTimeout),
+                ("--write-timeout", writeTimeout),
+            ] + (deadline.map { [("--deadline", $0)] } ?? [])
+        for (name, seconds) in timeouts where !(1...limit).contains(Int64(seconds)) {
+            throw ValidationError("\(name) must be from 1 to \(limit) seconds (a day), not \(seconds)")
+        }
     }
 
     func run() async throws {
@@ -53,6 +70,13 @@ struct SendCommand: AsyncParsableCommand {
         if !dryRun, key?.isEmpty ?? true {
             throw CommandFailure.usage("no API key: give --api-key or set WAMEDIA_API_KEY")
         }
+        // The URL, the key and the timeouts are checked before the file is prepared or anything is sent.
+        let configuration = SendMediaClient.Configuration(
+            baseURL: base, apiKey: key ?? "", connectTimeout: .seconds(connectTimeout),
+            readTimeout: .seconds(readTimeout), writeTimeout: .seconds(writeTimeout),
+            deadline: deadline.map { .seconds($0) },
+            retryOnServerError: retryOnServerError)
+        try configuration.validate()
 
         try await message.withPreparedMessage(profile: try profileOptions.load(), format: format.format) { prepared in
             for finding in prepared.media?.finalReport.findings ?? [] where finding.severity == .warning {
@@ -62,15 +86,12 @@ struct SendCommand: AsyncParsableCommand {
                 render(prepared: prepared, result: nil, seconds: nil)
                 return
             }
-            try await send(prepared, baseURL: base, apiKey: key ?? "")
+            try await send(prepared, configuration: configuration)
         }
     }
 
-    private func send(_ prepared: PreparedMessage, baseURL base: String, apiKey key: String) async throws {
-        let client = try SendMediaClient(
-            configuration: .init(
-                baseURL: base, apiKey: key, connectTimeout: .seconds(connectTimeout),
-                readTimeout: .seconds(readTimeout), retryOnServerError: retryOnServerError))
+    private func send(_ prepared: PreparedMessage, configuration: SendMediaClient.Configuration) async throws {
+        let client = try SendMediaClient(configuration: configuration)
         let bar = ProgressBar(total: prepared.payload.contentLength)
         let started = ContinuousClock.now
         var progress: SendMediaClient.Progress?

@@ -41,7 +41,9 @@ struct Wamedia: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            let message = fullMessage(for: error)
+            // Argument errors quote what was typed, which may hold control characters.
+            let message = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { TerminalText.escaped(String($0)) }.joined(separator: "\n")
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
             Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.failure)
         }
@@ -68,14 +70,15 @@ struct CommandFailure: Error {
 
 /// Messages for people, on standard error.
 enum Terminal {
+    /// Messages often quote a file name or a server's words: their control characters are escaped.
     static func error(_ message: String, hint: String? = nil) {
-        var text = "error: \(message)\n"
-        if let hint { text += "hint: \(hint)\n" }
+        var text = "error: \(TerminalText.escaped(message))\n"
+        if let hint { text += "hint: \(TerminalText.escaped(hint))\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
     }
 
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }

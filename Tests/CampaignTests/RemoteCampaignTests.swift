@@ -24,6 +24,8 @@ struct RemoteCampaignTests {
         ("/ok/report.docx", "ok", ["url-not-https"]),
         ("/no-head.pdf", "ok", ["url-not-https"]),
         ("/ok/photo.jpg", "ok", ["url-not-https", "metadata", "duplicate"]),
+        // Redirected to a port over 65535: refused before any client sees it.
+        ("/bad-port.jpg", "rejected", ["url-not-https", "url-redirects"]),
     ]
 
     @Test("a manifest of URLs: every verdict right, in order, nothing downloaded whole")

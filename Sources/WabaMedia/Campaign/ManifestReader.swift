@@ -32,16 +32,33 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     public struct Source: Sendable, Hashable {
         public var path: String
         public var format: ManifestFormat?
+        public var limits: Limits
 
         /// - Parameter format: nil to go by the file's extension.
-        public init(path: String, format: ManifestFormat? = nil) {
+        public init(path: String, format: ManifestFormat? = nil, limits: Limits = Limits()) {
             self.path = path
             self.format = format
+            self.limits = limits
         }
     }
 
-    /// The longest row read; longer ones (a quote never closed, a binary file) are refused, not buffered.
-    static let maxRowBytes = 1 << 20
+    /// How much of a manifest is read. A manifest is text a person or a script wrote; what is far
+    /// beyond these (`/dev/zero`, a video named `.csv`, an endless pipe) is refused, never buffered
+    /// or read forever.
+    public struct Limits: Sendable, Hashable {
+        /// The longest line (or quoted CSV row spanning lines); a longer one is a finding for its row.
+        public var maxLineBytes: Int
+        /// The most bytes read from one manifest; past it, reading stops with a finding.
+        public var maxBytes: Int
+
+        public static let defaultMaxLineBytes = 1 << 20
+        public static let defaultMaxBytes = 256 << 20
+
+        public init(maxLineBytes: Int = defaultMaxLineBytes, maxBytes: Int = defaultMaxBytes) {
+            self.maxLineBytes = Swift.max(1, maxLineBytes)
+            self.maxBytes = Swift.max(1, maxBytes)
+        }
+    }
 
     public let path: String
     public let format: ManifestFormat
@@ -50,6 +67,9 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private let lines: LineReader
     private var columns: [String: Int] = [:]
     private var columnCount = 0
+    private let limits: Limits
+    /// Whether the size limit was reported, after which nothing more is yielded.
+    private var reportedLimit = false
 
     /// Opens the manifest and, for CSV, reads its header.
     /// - Throws: ``WabaMediaError`` when it cannot be opened, its format is unknown, or the header has no `media`.
@@ -63,7 +83,8 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         self.format = format
         self.displayName = source.path
         self.folder = URL(fileURLWithPath: source.path).deletingLastPathComponent().path
-        self.lines = try LineReader(path: source.path)
+        self.limits = source.limits
+        self.lines = try LineReader(path: source.path, limits: source.limits)
         if format == .csv { try readHeader() }
     }
 
@@ -77,6 +98,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                     .invalidArgument, "\(displayName):\(lineNumber): the header cannot be read: \(problem.message)",
                     hint: "the first line must name the columns, e.g. media,media_type,caption,file_name")
             }
+            guard !lines.overSize else { throw sizeError() }
             if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
             columnCount = fields.count
             for (index, name) in fields.enumerated() {
@@ -91,9 +113,17 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             }
             return
         }
+        if lines.overSize { throw sizeError() }
         throw WabaMediaError(
             .invalidArgument, "\(displayName) is empty: it has no header row",
             hint: "the first line must name the columns, e.g. media,media_type,caption,file_name")
+    }
+
+    private func sizeError() -> WabaMediaError {
+        WabaMediaError(
+            .invalidArgument,
+            "\(displayName) is over \(limits.maxBytes) bytes before its header ends: it is not a manifest",
+            hint: "give a .csv or .jsonl file; raise the limit with --manifest-max-bytes if it really is one")
     }
 
     static func canonicalKey(_ name: String) -> String {
@@ -107,10 +137,25 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     }
 
     public func next() -> CampaignEntry? {
-        switch format {
-        case .csv: nextCSVEntry()
-        case .jsonl: nextJSONEntry()
+        guard !reportedLimit else { return nil }
+        let entry =
+            switch format {
+            case .csv: nextCSVEntry()
+            case .jsonl: nextJSONEntry()
+            }
+        if entry == nil, lines.overSize {
+            // Never a silent end: the rest of the manifest is not checked, and the run says so.
+            reportedLimit = true
+            return .invalid(
+                InvalidInput(
+                    origin: "\(displayName):\(lines.lineNumber + 1)", subject: displayName,
+                    finding: Finding(
+                        .manifestLimit, .rejected,
+                        message:
+                            "\(displayName): reading stopped after \(limits.maxBytes) bytes (\(lines.lineNumber) lines); the rest is not checked",
+                        hint: "split the manifest, or raise the limit with --manifest-max-bytes")))
         }
+        return entry
     }
 
     // MARK: - CSV
@@ -147,9 +192,17 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         var subject: String
     }
 
+    private func tooLong(_ start: [UInt8]) -> RowProblem {
+        RowProblem(
+            message:
+                "the line is longer than \(limits.maxLineBytes) bytes (a binary file, or raise --manifest-max-line-bytes)",
+            subject: String(decoding: start.prefix(200), as: UTF8.self) + " …")
+    }
+
     /// The next CSV record, which may span several lines when a quoted field holds a line break.
     private func nextCSVRecord() -> (Int, Result<[String], RowProblem>)? {
         guard let (firstLine, first) = lines.next() else { return nil }
+        if lines.lastLineWasCut { return (firstLine, .failure(tooLong(first))) }
         var fields: [String] = []
         var field: [UInt8] = []
         var inQuotes = false
@@ -196,7 +249,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             }
             guard inQuotes else { break }
             consumed += line.count + 1
-            guard consumed < Self.maxRowBytes, let (_, more) = lines.next() else {
+            guard consumed < limits.maxLineBytes, let (_, more) = lines.next(), !lines.lastLineWasCut else {
                 return (
                     firstLine,
                     .failure(
@@ -217,6 +270,10 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private func nextJSONEntry() -> CampaignEntry? {
         while let (lineNumber, line) = lines.next() {
             let origin = "\(displayName):\(lineNumber)"
+            if lines.lastLineWasCut {
+                let problem = tooLong(line)
+                return invalid(origin, subject: problem.subject, problem.message)
+            }
             let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             if trimmed.isEmpty { continue }
             let text = String(decoding: line.prefix(200), as: UTF8.self)
@@ -315,11 +372,20 @@ final class LineReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
-    private var lineNumber = 0
+    private(set) var lineNumber = 0
     private let path: String
+    private let limits: ManifestReader.Limits
+    private var bytesRead = 0
+    /// Whether reading stopped at ``ManifestReader/Limits/maxBytes`` rather than at the end of the file.
+    private(set) var overSize = false
+    /// Whether the line last returned was longer than the limit: only its start was returned.
+    private(set) var lastLineWasCut = false
+    /// Whether the rest of a cut line is still to be skipped.
+    private var skipPending = false
 
-    init(path: String) throws {
+    init(path: String, limits: ManifestReader.Limits = ManifestReader.Limits()) throws {
         self.path = path
+        self.limits = limits
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -342,11 +408,16 @@ final class LineReader {
     @discardableResult
     private func fill() -> Bool {
         guard !atEnd else { return false }
+        guard bytesRead < limits.maxBytes else {
+            atEnd = true
+            overSize = true
+            return false
+        }
         if start > 0 {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        let blockSize = 64 * 1024
+        let blockSize = min(64 * 1024, limits.maxBytes - bytesRead)
         let oldCount = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: blockSize))
         var result = 0
@@ -354,38 +425,80 @@ final class LineReader {
             result = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, blockSize) }
         } while result < 0 && errno == EINTR
         buffer.removeLast(blockSize - max(result, 0))
+        bytesRead += max(result, 0)
         if result <= 0 { atEnd = true }
         return result > 0
     }
 
+    /// Reads past the rest of a cut line, block by block without keeping it, up to its line feed,
+    /// the end of the file, or the size limit.
+    private func skipRestOfLine() {
+        skipPending = false
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while !atEnd {
+            guard bytesRead < limits.maxBytes else {
+                atEnd = true
+                overSize = true
+                return
+            }
+            let wanted = min(block.count, limits.maxBytes - bytesRead)
+            var result = 0
+            repeat {
+                result = block.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, wanted) }
+            } while result < 0 && errno == EINTR
+            guard result > 0 else {
+                atEnd = true
+                return
+            }
+            bytesRead += result
+            let found = block.withUnsafeBytes { memchr($0.baseAddress!, 0x0A, result) }
+            if let found {
+                let after = block.withUnsafeBytes { UnsafeRawPointer(found) - $0.baseAddress! } + 1
+                buffer = Array(block[after..<result])
+                start = 0
+                return
+            }
+        }
+    }
+
+    /// The index of the first line feed from `offset` (memchr: a megabyte-long line is scanned at
+    /// memory speed, not byte by byte).
+    private func newline(from offset: Int) -> Int? {
+        guard offset < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { bytes in
+            memchr(bytes.baseAddress! + offset, 0x0A, bytes.count - offset).map {
+                UnsafeRawPointer($0) - bytes.baseAddress!
+            }
+        }
+    }
+
     /// The next line (1-based number, bytes without the line end), or nil at the end.
     func next() -> (Int, [UInt8])? {
+        lastLineWasCut = false
+        if skipPending { skipRestOfLine() }
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+            if let newline = newline(from: searchFrom) {
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
-                let line = Array(buffer[start..<end])
+                // Over the limit though it ended within the block: only its start is returned.
+                lastLineWasCut = end - start > limits.maxLineBytes
+                let line = Array(buffer[start..<(lastLineWasCut ? start + 200 : end)])
                 start = newline + 1
                 lineNumber += 1
                 return (lineNumber, line)
             }
             let scanned = buffer.count - start
-            if scanned > ManifestReader.maxRowBytes {
-                // A line this long is not a manifest row: skip to its end rather than hold it.
-                let line = Array(buffer[start..<(start + 200)])
-                buffer.removeAll()
+            if scanned > limits.maxLineBytes {
+                // A line this long is not a manifest row: its rest is skipped, not held, when the
+                // next line is asked for (a header this long ends the reading at once).
+                let line = Array(buffer[start..<(start + min(200, scanned))])
+                buffer.removeAll(keepingCapacity: true)
                 start = 0
-                while !atEnd {
-                    fill()
-                    if let newline = buffer.firstIndex(of: 0x0A) {
-                        start = newline + 1
-                        break
-                    }
-                    buffer.removeAll()
-                }
+                skipPending = true
                 lineNumber += 1
-                return (lineNumber, line + Array(" …".utf8))
+                lastLineWasCut = true
+                return (lineNumber, line)
             }
             let alreadyScanned = buffer.count - start
             if !fill() {
@@ -395,6 +508,8 @@ final class LineReader {
                 let line = Array(buffer[start..<end])
                 start = buffer.count
                 lineNumber += 1
+                // A line the size limit cut short is not the row that was written.
+                lastLineWasCut = overSize
                 return (lineNumber, line)
             }
             searchFrom = start + alreadyScanned

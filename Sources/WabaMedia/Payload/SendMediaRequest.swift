@@ -77,23 +77,15 @@ public struct SendMediaRequest: Sendable, Hashable {
         }
     }
 
-    /// A URL the platform can fetch: `http` or `https` with a host, and nothing JSON or HTTP would mangle.
+    /// A URL the platform can fetch: `http` or `https` with a host and a valid port, and nothing JSON
+    /// or HTTP would mangle.
     static func checkURL(_ url: String) throws {
-        let lower = url.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
-            throw WabaMediaError(
-                .invalidArgument, "media URL \(url) is not an http(s) URL",
-                hint: "give a public https:// URL, or a local file to send its bytes")
-        }
-        let afterScheme = url[url.index(url.firstIndex(of: ":")!, offsetBy: 3)...]
-        let host = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !host.isEmpty else {
-            throw WabaMediaError(.invalidArgument, "media URL \(url) has no host", hint: "check the URL")
-        }
-        guard !url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
-            throw WabaMediaError(
-                .invalidArgument, "media URL contains spaces or control characters",
-                hint: "percent-encode them (a space is %20)")
+        do {
+            _ = try HTTPURL(url)
+        } catch let problem {
+            let hint =
+                problem == .notHTTP ? "give a public https:// URL, or a local file to send its bytes" : problem.hint
+            throw WabaMediaError(.invalidArgument, "media URL \(url) cannot be used: \(problem)", hint: hint)
         }
     }
 }

@@ -65,6 +65,8 @@ extension Finding.Code {
 
     /// A manifest row that cannot be read: wrong number of fields, bad JSON, a missing `media`, an unknown type.
     public static let manifestRow: Self = "manifest-row"
+    /// A manifest over its size limit: reading stopped, and the rows after it are not checked.
+    public static let manifestLimit: Self = "manifest-limit"
     /// A folder or pattern given as input that cannot be read or matches nothing.
     public static let input: Self = "input"
     /// The same content as an earlier asset: checked once, reported for each.
@@ -136,6 +138,7 @@ extension Finding.Code {
         Entry(code: .voiceNoteChannels, severities: [.warning], meaning: "a voice note that is not mono"),
         Entry(code: .malformedContainer, severities: [.rejected], meaning: "a damaged or truncated container"),
         Entry(code: .manifestRow, severities: [.rejected], meaning: "a manifest row that cannot be read"),
+        Entry(code: .manifestLimit, severities: [.rejected], meaning: "a manifest over its row, line or size limit"),
         Entry(code: .input, severities: [.rejected], meaning: "an input folder or pattern that gives nothing"),
         Entry(code: .duplicate, severities: [.warning], meaning: "the same content as an earlier asset"),
         Entry(code: .notFetched, severities: [.warning], meaning: "a URL that prepare passes on without fetching"),

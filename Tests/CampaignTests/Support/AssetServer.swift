@@ -75,6 +75,8 @@ final class AssetServer: Sendable {
         both("/loop/a") { _ in redirect("/loop/b") }
         both("/loop/b") { _ in redirect("/loop/a") }
         both("/moved/photo.jpg") { _ in redirect("/ok/photo.jpg") }
+        // A hostile Location: a port the HTTP client would trap on.
+        both("/bad-port.jpg") { _ in redirect("http://127.0.0.1:99999/ok/photo.jpg") }
         both("/slow.jpg") { request in
             try await Task.sleep(for: .seconds(60))
             return serve(request, photo, type: "image/jpeg", cached)
