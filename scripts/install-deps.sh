@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the native libraries wamedia builds against, and the reference tools its tests
-# and benchmarks compare with. Debian/Ubuntu, as root (or with sudo available).
+# and benchmarks compare with, and the browser the inbox and HTML report tests render pages in.
+# Debian/Ubuntu, as root (or with sudo available).
 set -euo pipefail
 packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples time curl bc python3-numpy
-    libgs-common)
+    libgs-common chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
