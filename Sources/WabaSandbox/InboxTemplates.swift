@@ -48,7 +48,7 @@ enum InboxTemplates {
 
     static let bubble = """
         <li class="bubble{{^delivered}} refused{{/delivered}}" data-message-id="{{messageID}}" data-sequence="{{sequence}}">
-        {{#image}}<img class="media" src="{{src}}" alt="{{fileName}}" loading="lazy">{{/image}}{{#video}}<video class="media" src="{{src}}#t=0.1" controls preload="metadata"></video>{{/video}}{{#audio}}<div class="audio"><audio class="media" src="{{src}}" controls preload="metadata"></audio><span class="duration">{{duration}}</span></div>{{/audio}}{{#document}}<a class="document media" href="{{src}}" download="{{name}}"><span class="doc-icon">{{label}}</span><span><b>{{name}}</b><small>{{size}}</small></span></a>{{/document}}{{#link}}<p class="link">Media by URL, not fetched by the sandbox: <code>{{.}}</code></p>{{/link}}{{#notKept}}<p class="hint">Media not kept: start the sandbox with <code>--store DIR</code> to see it.</p>{{/notKept}}{{^delivered}}<p class="refusal">Not delivered ({{status}}): {{reason}}</p>{{/delivered}}
+        {{#image}}<img class="media" src="{{src}}" alt="{{fileName}}">{{/image}}{{#video}}<video class="media" src="{{src}}#t=0.1" controls preload="metadata"></video>{{/video}}{{#audio}}<div class="audio"><audio class="media" src="{{src}}" controls preload="metadata"></audio><span class="duration">{{duration}}</span></div>{{/audio}}{{#document}}<a class="document media" href="{{src}}" download="{{name}}"><span class="doc-icon">{{label}}</span><span><b>{{name}}</b><small>{{size}}</small></span></a>{{/document}}{{#link}}<p class="link">Media by URL, not fetched by the sandbox: <code>{{.}}</code></p>{{/link}}{{#notKept}}<p class="hint">Media not kept: start the sandbox with <code>--store DIR</code> to see it.</p>{{/notKept}}{{^delivered}}<p class="refusal">Not delivered ({{status}}): {{reason}}</p>{{/delivered}}
         {{#hasCaption}}<p class="caption">{{caption}}</p>{{/hasCaption}}
         {{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{severity}}">{{lead}}: <b>{{code}}</b> {{message}}<br><small>{{hint}}</small></li>{{/findings}}</ul>{{/hasFindings}}
         <p class="meta"><time datetime="{{timestamp}}">{{time}}</time> · <span class="facts">{{facts}}</span>{{#messageID}} · <code class="message-id">{{.}}</code>{{/messageID}}</p>
@@ -61,12 +61,12 @@ enum InboxTemplates {
 
     static let style = """
         :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#efeae2}
-        body{margin:0}header{background:#075e54;color:#fff;padding:8px 16px}header h1{font-size:1.2rem;margin:0}header p{margin:2px 0;font-size:.85rem;overflow-wrap:anywhere}header code{color:#d9fdd3}
-        #rehearsal:empty{display:none}#rehearsal{background:#fff;margin:8px;padding:8px 12px;border-radius:6px}#rehearsal h2{font-size:1rem;margin:0 0 4px}.state{display:inline-block;margin-right:10px}
-        .layout{display:flex;min-height:calc(100vh - 60px)}aside{flex:0 0 300px;background:#fff;border-right:1px solid #ddd;overflow-y:auto}aside h2{font-size:.9rem;margin:10px 12px;color:#555}
+        body{margin:0;height:100vh;display:flex;flex-direction:column}header{flex:none;background:#075e54;color:#fff;padding:8px 16px}header h1{font-size:1.2rem;margin:0}header p{margin:2px 0;font-size:.85rem;overflow-wrap:anywhere}header code{color:#d9fdd3}
+        #rehearsal:empty{display:none}#rehearsal{flex:none;background:#fff;margin:8px;padding:8px 12px;border-radius:6px}#rehearsal h2{font-size:1rem;margin:0 0 4px}.state{display:inline-block;margin-right:10px}
+        .layout{display:flex;flex:1;min-height:0}aside{flex:0 0 300px;background:#fff;border-right:1px solid #ddd;overflow-y:auto}aside h2{font-size:.9rem;margin:10px 12px;color:#555}
         #conversations{list-style:none;margin:0;padding:0}#conversations a{display:block;padding:10px 12px;border-bottom:1px solid #eee;color:inherit;text-decoration:none;overflow-wrap:anywhere}
         #conversations a.selected{background:#e7f3ef}#conversations small{display:block;color:#666;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-        main{flex:1;min-width:0;padding:8px 16px}.pane{display:none}.pane.selected{display:block}.pane h2{font-size:1rem;color:#444;overflow-wrap:anywhere}
+        main{flex:1;min-width:0;overflow-y:auto;padding:8px 16px}.pane{display:none}.pane.selected{display:block}.pane h2{font-size:1rem;color:#444;overflow-wrap:anywhere}
         .messages{list-style:none;padding:0;margin:0;display:flex;flex-direction:column;gap:8px}
         .bubble{align-self:flex-end;max-width:min(420px,88%);background:#d9fdd3;border-radius:8px;padding:6px;box-shadow:0 1px 1px rgba(0,0,0,.15)}
         .bubble.refused{background:#fde2e1}.media{display:block;max-width:100%;border-radius:6px}img.media,video.media{max-height:260px}
@@ -87,10 +87,12 @@ enum InboxTemplates {
         function select(id){
           document.querySelectorAll('.pane').forEach(function(p){p.classList.toggle('selected',p.id===id);});
           list.querySelectorAll('a').forEach(function(a){a.classList.toggle('selected',a.dataset.conversation===id);});
-          var p=document.getElementById(id);if(p){var m=p.querySelector('.messages');if(m&&m.lastElementChild)m.lastElementChild.scrollIntoView({block:'end'});}
+          var p=document.getElementById(id);if(p){var m=p.querySelector('.messages');if(m&&m.lastElementChild)p.parentNode.scrollTop=p.parentNode.scrollHeight;}
         }
         list.addEventListener('click',function(e){var a=e.target.closest('a[data-conversation]');if(!a)return;e.preventDefault();select(a.dataset.conversation);history.replaceState(null,'','#'+a.dataset.conversation);});
-        if(location.hash.length>1&&document.getElementById(location.hash.slice(1)))select(location.hash.slice(1));
+        var shown=location.hash.length>1&&document.getElementById(location.hash.slice(1))?location.hash.slice(1):(document.querySelector('.pane.selected')||{}).id;
+        if(shown)select(shown);
+        window.addEventListener('load',function(){var p=document.querySelector('.pane.selected');if(p)select(p.id);});
         if(!window.EventSource){live.textContent='live updates need a newer browser';return;}
         var source=new EventSource('/inbox/events?after='+document.body.dataset.lastSequence);
         source.onopen=function(){live.textContent='live';};

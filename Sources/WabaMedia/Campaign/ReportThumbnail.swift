@@ -7,8 +7,9 @@ import Foundation
 /// with shrink-on-load (a JPEG decodes at 1/2, 1/4 or 1/8 of its size), turned upright and into 8-bit
 /// sRGB, flattened onto white and saved as a small JPEG.
 enum ReportThumbnail {
-    /// Images up to this many bytes, of a type every browser shows, are embedded as they are.
-    static let embedAsIsBytes = 6_000
+    /// Images up to this many bytes, of a type every browser shows, are embedded as they are: no
+    /// larger than a thumbnail would be, so a report's size stays bounded by its number of assets.
+    static let embedAsIsBytes = 3_000
     /// ... and only up to this many pixels, so a tiny file cannot make the browser decode a huge canvas.
     static let embedAsIsPixels = 1_000_000
     /// Larger images are not decoded for a preview at all (the check refuses most of them anyway).
