@@ -2,6 +2,8 @@
 # Campaign checks at scale, in one run:
 #  1. `wamedia check` over COUNT small mixed files (unique contents) against `file --mime-type -b` over the
 #     same files: files/s, ratio, and wamedia's peak resident memory (/usr/bin/time -v).
+#     Then `wamedia check --format html` over the same files: seconds, the report's size, and its
+#     speed against `check --format json` (target: at least 0.5x, and under 40 MB).
 #  2. `wamedia check --manifest` of URLS URLs served by `python3 -m http.server` on 127.0.0.1:
 #     wall time, URLs/s, and body bytes fetched per URL against the bytes a full download would take.
 # Usage: scripts/bench-campaign.sh [COUNT] [URLS]
@@ -63,6 +65,10 @@ end=$(date +%s.%N)
 check_decode=$(echo "$end - $start" | bc -l)
 rss_kb=$( { /usr/bin/time -v "$wamedia" check --format json . > "$work/check.jsonl" || true; } 2>&1 | awk '/Maximum resident/ {print $6}')
 summary=$(tail -n 1 "$work/check.jsonl")
+html_time=$(best_of "$wamedia" check --format html .)
+html_rss_kb=$( { /usr/bin/time -v "$wamedia" check --format html . > "$work/report.html" || true; } 2>&1 | awk '/Maximum resident/ {print $6}')
+html_bytes=$(stat -c %s "$work/report.html")
+thumbnails=$(grep -o 'src="data:image/' "$work/report.html" | wc -l)
 cd - > /dev/null
 
 echo
@@ -74,6 +80,11 @@ row "wamedia check --jobs 1" "$check_serial"
 row "wamedia check --verify-images decode (1 run)" "$check_decode"
 echo "peak RSS of wamedia check over $count files: $((rss_kb / 1024)) MB (target < 100 MB)"
 echo "summary: $summary"
+echo
+printf '%-46s %8s %10s %9s\n' "HTML report ($count)" "seconds" "files/s" "vs json"
+printf '%-46s %8.3f %10.0f %8.2fx\n' "wamedia check --format json" "$check_time" "$(echo "$count / $check_time" | bc -l)" 1
+printf '%-46s %8.3f %10.0f %8.2fx\n' "wamedia check --format html" "$html_time" "$(echo "$count / $html_time" | bc -l)" "$(echo "$check_time / $html_time" | bc -l)"
+echo "report: $(echo "$html_bytes / 1000000" | bc -l | xargs printf '%.1f') MB (target < 40 MB), $thumbnails thumbnails, peak RSS $((html_rss_kb / 1024)) MB; target: at least 0.5x json"
 
 # URLs: a plain static server on loopback; some files larger than the 256 KiB the check reads.
 mkdir -p "$work/www"

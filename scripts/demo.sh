@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled samples, with no account: check every sample, prepare the fixable
-# ones, then send them to the local sandbox (a stand-in for the send-media API on loopback).
+# ones, then send them to the local sandbox (a stand-in for the send-media API on loopback), write
+# the HTML report of the samples, and print the sandbox's inbox URL (kept open until Ctrl-C when run
+# from a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -35,3 +37,13 @@ for file in samples/photo.jpg samples/sticker.webp samples/invoice.pdf samples/c
 done
 echo >&2
 echo "== the sandbox stored what it received in $out/sandbox" >&2
+
+echo >&2
+echo "== check --format html: the samples' report, one self-contained page" >&2
+"$wamedia" check --format html samples/* > "$out/report.html" || true
+echo "report: $out/report.html"
+echo "inbox:  $base_url/"
+if [ -t 0 ] && [ -t 1 ]; then
+    echo "open the inbox in a browser; Ctrl-C stops the sandbox" >&2
+    wait "$sandbox" || true
+fi

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the native libraries wamedia builds against, and the reference tools its tests
-# and benchmarks compare with. Debian/Ubuntu, as root (or with sudo available).
+# and benchmarks compare with, and the browser the inbox and HTML report tests render pages in.
+# Debian/Ubuntu, as root (or with sudo available).
 #
 # apt and dpkg print thousands of lines for a fresh machine; they go to a log file
 # (WAMEDIA_DEPS_LOG, default /tmp/wamedia-install-deps.log), and standard error gets one line
 # saying what is being installed and where the log is, or the log's tail if the install fails.
 set -euo pipefail
 packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples time curl bc python3-numpy
-    libgs-common)
+    libgs-common chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -122,6 +122,9 @@ public final class SandboxServer: Sendable {
     private let checker: MediaChecker
     private let workers = BlockingWorkers(count: 2)
     private let state: Mutex<State>
+    /// What was received, for the web inbox at `/`.
+    public let inbox: SandboxInbox
+    private let media: InboxMedia?
 
     private struct State {
         var failNext: Int
@@ -140,6 +143,9 @@ public final class SandboxServer: Sendable {
         self.logger = logger ?? Logger(label: "wamedia.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
         self.checker = try MediaChecker(profile: configuration.profile)
         self.state = Mutex(State(failNext: configuration.failNext))
+        let detector = try MIMEDetector()
+        self.inbox = SandboxInbox(detector: detector)
+        self.media = configuration.storeDirectory.map { InboxMedia(store: $0, detector: detector) }
         if let store = configuration.storeDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
@@ -166,6 +172,7 @@ public final class SandboxServer: Sendable {
     /// Starts listening and returns the base URL. For tests and embedding: stop with ``stop()``.
     public func start() async throws -> String {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        inbox.reopen()
         let app = makeApplication { url in continuation.yield(url) }
         let task = Task {
             defer { continuation.finish() }
@@ -187,6 +194,7 @@ public final class SandboxServer: Sendable {
     /// Stops a server started with ``start()``, waiting for it to close.
     public func stop() async {
         guard let task = state.withLock({ $0.task }) else { return }
+        inbox.close()
         task.cancel()
         _ = try? await task.value
         state.withLock {
@@ -212,9 +220,7 @@ public final class SandboxServer: Sendable {
         router.post("/v1/waba/send-media") { request, _ -> Response in
             await self.handle(request)
         }
-        router.get("/media/{id}/{name}") { _, context -> Response in
-            try await self.serveMedia(context: context)
-        }
+        InboxPage(inbox: inbox, media: media).register(on: router) { [weak self] in self?.baseURL }
         let host = configuration.host
         let headerTimeout = TimeAmount.nanoseconds(Self.nanoseconds(configuration.headerTimeout))
         return Application(
@@ -270,6 +276,7 @@ public final class SandboxServer: Sendable {
             if keep { storeMetadata(receipt, in: workDirectory) }
         }
         state.withLock { $0.receipts.append(receipt) }
+        inbox.record(receipt)
         logger.info(
             "send-media", metadata: ["status": "\(outcome.status)", "bytes": "\(receipt.bodyBytes)"])
         return outcome.response
@@ -538,19 +545,6 @@ public final class SandboxServer: Sendable {
         guard let data = try? encoder.encode(receipt) else { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try? data.write(to: directory.appendingPathComponent("request.json"))
-    }
-
-    private func serveMedia(context: some RequestContext) async throws -> Response {
-        guard let store = configuration.storeDirectory, let id = context.parameters.get("id"),
-            let name = context.parameters.get("name"), id.hasPrefix("msg-"), !id.contains("/"), !name.contains("/"),
-            !name.hasPrefix(".")
-        else { return Self.json(404, ["success": false, "message": "media not found"]) }
-        let path = URL(fileURLWithPath: store).appendingPathComponent(id).appendingPathComponent(name).path
-        guard FileManager.default.fileExists(atPath: path) else {
-            return Self.json(404, ["success": false, "message": "media not found"])
-        }
-        let body = try await FileIO().loadFile(path: path, context: context)
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 
     private func answer(_ status: Int, _ message: String) -> Outcome {

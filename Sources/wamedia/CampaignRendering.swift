@@ -2,7 +2,8 @@ import Foundation
 import WabaMedia
 
 /// Prints a campaign's results as they arrive, in the chosen format, keeping memory flat:
-/// the table is printed in blocks, JUnit test cases are kept in a temporary file until the counts are known.
+/// the table is printed in blocks, JUnit test cases and HTML cards are kept in temporary files until the
+/// counts are known.
 struct CampaignRenderer {
     /// Rows per printed block of the table: columns line up within a block.
     static let tableBlock = 500
@@ -14,15 +15,19 @@ struct CampaignRenderer {
     private var details: [String] = []
     private var printedBlocks = 0
     private var junitCases: (url: URL, handle: FileHandle)?
+    private let htmlWriter: HTMLReportWriter?
+    /// Results waiting for their HTML cards, which are made a batch at a time on every core.
+    private var htmlPending: [CampaignResult] = []
     private let encoder = Output.jsonEncoder()
     /// JSON lines not yet written: one write per block instead of one per asset, yet results still
     /// reach a reader within a fraction of a second.
     private var pendingLines = Data()
     private var lastWrite = ContinuousClock.now
 
-    init(format: CheckFormat, failAt: Verdict) throws {
+    init(format: CheckFormat, failAt: Verdict, html: HTMLReport, jobs: Int) throws {
         self.format = format
         self.junit = JUnitReport(failAt: failAt)
+        htmlWriter = format == .html ? try HTMLReportWriter(report: html, jobs: jobs) : nil
         if format == .junit {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "wamedia-junit-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).xml")
@@ -49,6 +54,12 @@ struct CampaignRenderer {
             }
         case .junit:
             try junitCases?.handle.write(contentsOf: Data(junit.testCase(for: result).utf8))
+        case .html:
+            htmlPending.append(result)
+            if htmlPending.count >= 64 {
+                try htmlWriter?.add(htmlPending)
+                htmlPending.removeAll(keepingCapacity: true)
+            }
         case .table:
             let report = result.report
             var codes = report.findings.map(\.code.rawValue)
@@ -95,6 +106,11 @@ struct CampaignRenderer {
                 )
             }
             Output.line(lines.joined(separator: "\n"))
+        case .html:
+            guard let htmlWriter else { return }
+            try htmlWriter.add(htmlPending)
+            htmlPending.removeAll()
+            try htmlWriter.finish(summary: summary) { Output.write($0) }
         case .junit:
             guard let (url, handle) = junitCases else { return }
             try handle.close()

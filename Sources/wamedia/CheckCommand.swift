@@ -10,6 +10,7 @@ enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
     case table
     case json
     case junit
+    case html
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -47,7 +48,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
-            "How results are printed: table (for people), json (one object per line, then a summary object) or junit (XML for CI systems)."
+            "How results are printed: table (for people), json (one object per line, then a summary object), junit (XML for CI systems) or html (one self-contained page with thumbnails)."
     )
     var format: CheckFormat = .table
 
@@ -144,7 +145,8 @@ struct CheckCommand: AsyncParsableCommand {
         let runner = CampaignRunner(
             checker: checker, remote: remote, options: .init(fileJobs: jobs, urlJobs: urlJobs))
 
-        var renderer = try CampaignRenderer(format: format, failAt: failOn.verdict)
+        var renderer = try CampaignRenderer(
+            format: format, failAt: failOn.verdict, html: HTMLReport(profile: checker.profile), jobs: jobs)
         var progress = ProgressLine(enabled: Terminal.standardErrorIsTerminal)
         do {
             try await runner.run(entries) { result in

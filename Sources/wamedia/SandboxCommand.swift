@@ -59,6 +59,7 @@ struct SandboxCommand: AsyncParsableCommand {
         try await server.run { url in
             Output.line(url)
             Terminal.note("sandbox send-media API at \(url)/v1/waba/send-media; stop with Ctrl-C")
+            Terminal.note("inbox (what recipients would see) at \(url)/")
         }
     }
 }

@@ -51,11 +51,11 @@ import WabaSandbox
         let store = folder.appendingPathComponent("store").path
         let sandbox = try SandboxServer(configuration: SandboxConfiguration(apiKey: Self.key, storeDirectory: store))
         let url = try await sandbox.start()
-        let send = try await Task.detached {
+        let send = try await offThePool {
             try wamedia(
                 "send", "--strip-metadata", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url,
                 photo, environment: ["WAMEDIA_API_KEY": Self.key])
-        }.value
+        }
         let stored = sandbox.receipts.last?.storedPath
         await sandbox.stop()
         #expect(send.status == 0, "\(send.standardError)")

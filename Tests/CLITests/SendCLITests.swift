@@ -22,9 +22,11 @@ import WabaSandbox
 
     @Test func sendPrintsTheResultAndNeverTheKey() async throws {
         try await withSandbox { url in
-            let run = try wamedia(
-                "send", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url, "--format", "json",
-                sample("invoice.pdf"), environment: ["WAMEDIA_API_KEY": Self.key])
+            let run = try await offThePool {
+                try wamedia(
+                    "send", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url, "--format", "json",
+                    sample("invoice.pdf"), environment: ["WAMEDIA_API_KEY": Self.key])
+            }
             #expect(run.status == 0, "\(run.standardError)")
             let object = try #require(try run.jsonLines().first)
             #expect(object["status"] as? String == "sent")
@@ -38,9 +40,12 @@ import WabaSandbox
     @Test func wrongKeyExitsWith1AndAClearMessage() async throws {
         try await withSandbox { url in
             let secret = "sk-wrong-77665544"
-            let run = try wamedia(
-                "send", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url, "--api-key", secret,
-                sample("invoice.pdf"))
+            let run = try await offThePool {
+                try wamedia(
+                    "send", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url, "--api-key",
+                    secret,
+                    sample("invoice.pdf"))
+            }
             #expect(run.status == 1)
             #expect(run.standardError.contains("401"))
             #expect(run.standardError.contains("API key"))
@@ -58,9 +63,11 @@ import WabaSandbox
 
     @Test func rejectedFileIsNeverSent() async throws {
         try await withSandbox { url in
-            let run = try wamedia(
-                "send", "--type", "image", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url,
-                "--api-key", Self.key, sample("invoice.pdf"))
+            let run = try await offThePool {
+                try wamedia(
+                    "send", "--type", "image", "--channel", "chn_abc123", "--contact", Self.contact, "--base-url", url,
+                    "--api-key", Self.key, sample("invoice.pdf"))
+            }
             #expect(run.status == 1)
             #expect(run.standardOutput.contains("mime-mismatch"))
         }

@@ -57,3 +57,15 @@ public struct Finding: Sendable, Hashable, Codable {
         self.hint = hint
     }
 }
+
+extension Finding {
+    /// Whether this finding stops the file from being sent as it is: the platform refuses it, or
+    /// only a transform makes it conform (a misleading extension is fixed by naming alone).
+    public var blocksSend: Bool {
+        switch severity {
+        case .rejected: true
+        case .fixable: code != .extensionMismatch
+        case .warning: false
+        }
+    }
+}

@@ -82,12 +82,12 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
 
     /// The fixable findings only a transform can fix: a misleading extension is fixed by naming.
     public var findingsNeedingTransform: [Finding] {
-        findings.filter { $0.severity == .fixable && $0.code != .extensionMismatch }
+        findings.filter { $0.severity == .fixable && $0.blocksSend }
     }
 
     /// What stops the file from being sent as it is: the platform refuses it, or it must be transformed.
     public var findingsBlockingSend: [Finding] {
-        findings.filter { $0.severity == .rejected || ($0.severity == .fixable && $0.code != .extensionMismatch) }
+        findings.filter(\.blocksSend)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -1,0 +1,239 @@
+import Dispatch
+public import Foundation
+import Mustache
+
+/// A campaign check as one self-contained HTML page: a summary, then one card per asset (a
+/// thumbnail or an icon, the name, the verdict as a badge, the findings with their hints and what
+/// `prepare` would do), rejected assets first, filtered by verdict in the page with pure CSS.
+///
+/// Nothing in the page is fetched: styles, icons and thumbnails (small JPEGs as `data:` URIs) are
+/// inside it, and it has no script. Every string from an asset (names, messages, hints) goes
+/// through the templates' HTML escaping; only the thumbnails' own `data:` URIs, which this code
+/// builds from base64, are inserted as they are.
+///
+/// Cards are made one asset at a time and kept by ``HTMLReportWriter`` in temporary files until the
+/// counts for the summary are known, so memory stays flat whatever the number of assets.
+public struct HTMLReport: Sendable {
+    public var title: String
+    /// The limits the assets were checked against, for the estimate of the bytes after `prepare`.
+    public var profile: MediaProfile
+    /// The long edge of thumbnails, in pixels.
+    public var thumbnailEdge: Int
+
+    public init(title: String = "wamedia check", profile: MediaProfile, thumbnailEdge: Int = 160) {
+        self.title = title
+        self.profile = profile
+        self.thumbnailEdge = thumbnailEdge
+    }
+
+    /// One asset's card, ready to be placed in the page.
+    public struct Card: Sendable {
+        public var verdict: Verdict
+        public var html: String
+        /// The asset's size, and the estimate of its size once prepared (0 when it cannot be sent).
+        public var bytesBefore: Int
+        public var bytesAfter: Int
+    }
+
+    /// The card for one asset. Makes its thumbnail (a decode at reduced size for most images):
+    /// the costly part of a report, safe to call from several threads at once.
+    public func card(for result: CampaignResult) -> Card {
+        let report = result.report
+        let inspection = report.inspection
+        var values: [String: Any] = [
+            "verdict": report.verdict.rawValue,
+            "name": inspection.fileName.isEmpty ? inspection.file : inspection.fileName,
+            "path": inspection.file,
+            "mediaType": report.mediaType.rawValue,
+            "mime": inspection.mime,
+            "size": Self.formatBytes(inspection.size),
+            "findings": report.findings.map {
+                ["severity": $0.severity.rawValue, "code": $0.code.rawValue, "message": $0.message, "hint": $0.hint]
+            },
+            "hasFindings": !report.findings.isEmpty,
+            "steps": report.plannedSteps,
+            "hasSteps": !report.plannedSteps.isEmpty,
+        ]
+        if result.origin != inspection.file { values["origin"] = result.origin }
+        if let image = inspection.image { values["dimensions"] = "\(image.width)×\(image.height)" }
+        if let name = report.suggestedFileName { values["suggestedName"] = name }
+        if let first = result.duplicateOf { values["duplicateOf"] = first }
+        if let thumbnail = ReportThumbnail.dataURI(for: report, longEdge: thumbnailEdge) {
+            values["thumbnail"] = thumbnail
+        } else {
+            values["icon"] = Self.icon(for: report)
+        }
+        return Card(
+            verdict: report.verdict, html: Templates.card.render(values), bytesBefore: inspection.size,
+            bytesAfter: estimatedSizeAfterPrepare(report))
+    }
+
+    /// What an asset weighs once `prepare` ran, as an estimate that needs no transformation: `ok`
+    /// assets are sent as they are; fixable images are re-encoded within the profile's byte budget
+    /// (counted at the smaller of their size and that budget); fixable audio and video are rewritten
+    /// without re-encoding (their size); rejected assets are not sent (0).
+    public func estimatedSizeAfterPrepare(_ report: ValidationReport) -> Int {
+        switch report.verdict {
+        case .ok: report.inspection.size
+        case .rejected: 0
+        case .fixable:
+            report.mediaType == .image
+                ? min(report.inspection.size, profile.maxBytes(for: .image)) : report.inspection.size
+        }
+    }
+
+    /// The page up to the first card: styles, icons, the summary and the filter.
+    public func opening(summary: CampaignSummary, bytesBefore: Int, bytesAfter: Int) -> String {
+        let common = summary.findings.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(8)
+        let values: [String: Any] = [
+            "title": title,
+            "total": summary.total,
+            "ok": summary.count(.ok), "fixable": summary.count(.fixable), "rejected": summary.count(.rejected),
+            "findings": common.map { ["code": $0.key, "count": $0.value] },
+            "hasFindings": !common.isEmpty,
+            "duplicates": summary.duplicates > 0 ? summary.duplicates : false,
+            "bytesBefore": Self.formatBytes(bytesBefore),
+            "bytesAfter": Self.formatBytes(bytesAfter),
+            "style": Templates.style,
+            "icons": Templates.icons,
+        ]
+        return Templates.opening.render(values)
+    }
+
+    /// The heading of each verdict's group of cards.
+    public func groupHeading(_ verdict: Verdict, count: Int) -> String {
+        Templates.group.render(["verdict": verdict.rawValue, "count": count])
+    }
+
+    public var closing: String { "</main>\n</body>\n</html>\n" }
+
+    /// Which icon stands for an asset without a thumbnail.
+    static func icon(for report: ValidationReport) -> String {
+        if report.inspection.file.contains("://") { return "link" }
+        if report.inspection.image != nil || report.mediaType == .image { return "image" }
+        switch report.mediaType {
+        case .audio: return "audio"
+        case .video: return "video"
+        case .image: return "image"
+        case .document: return "document"
+        }
+    }
+
+    /// Sizes as people read them, in the same units as the limits (10^6 bytes to a MB).
+    static func formatBytes(_ bytes: Int) -> String {
+        if bytes < 1_000 { return "\(bytes) B" }
+        let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
+        let (unit, name) = units.first { bytes >= $0.0 }!
+        return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
+    }
+}
+
+/// Writes an ``HTMLReport`` for any number of assets with flat memory: cards are made in parallel
+/// (thumbnails are the costly part), kept in one temporary file per verdict, and joined behind the
+/// summary once every asset is in, rejected first.
+///
+/// The temporary files belong to the writer and are removed when it goes away.
+public final class HTMLReportWriter {
+    public let report: HTMLReport
+    /// How many cards are made at once.
+    public let jobs: Int
+    private var groups: [(verdict: Verdict, url: URL, handle: FileHandle)] = []
+    private var counts: [Verdict: Int] = [:]
+    private(set) public var bytesBefore = 0
+    private(set) public var bytesAfter = 0
+    private let folder: URL
+
+    /// - Parameter temporaryDirectory: where cards wait for the summary (one file per verdict).
+    public init(report: HTMLReport, jobs: Int = MediaChecker.defaultConcurrency, temporaryDirectory: URL? = nil)
+        throws
+    {
+        self.report = report
+        self.jobs = max(1, jobs)
+        let base = temporaryDirectory ?? FileManager.default.temporaryDirectory
+        folder = base.appendingPathComponent("wamedia-html-\(ProcessInfo.processInfo.processIdentifier)-\(UUID())")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for verdict in Self.order {
+                let url = folder.appendingPathComponent("\(verdict.rawValue).html")
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteNoPermission)
+                }
+                groups.append((verdict, url, try FileHandle(forWritingTo: url)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw WabaMediaError(
+                .ioError, "cannot create temporary files for the HTML report in \(base.path): \(error)",
+                hint: "set TMPDIR to a writable folder")
+        }
+    }
+
+    deinit {
+        for group in groups { try? group.handle.close() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The order of groups in the page: what needs attention first.
+    static let order: [Verdict] = [.rejected, .fixable, .ok]
+
+    /// Adds assets, in their order within each verdict; their cards are made ``jobs`` at a time.
+    public func add(_ results: [CampaignResult]) throws {
+        guard !results.isEmpty else { return }
+        let cards = Self.makeCards(results, report: report, jobs: jobs)
+        var blocks: [Verdict: String] = [:]
+        for card in cards {
+            blocks[card.verdict, default: ""] += card.html
+            counts[card.verdict, default: 0] += 1
+            bytesBefore += card.bytesBefore
+            bytesAfter += card.bytesAfter
+        }
+        for group in groups {
+            guard let block = blocks[group.verdict] else { continue }
+            do {
+                try group.handle.write(contentsOf: Data(block.utf8))
+            } catch {
+                throw WabaMediaError(.ioError, "cannot write the HTML report's temporary file: \(error)")
+            }
+        }
+    }
+
+    /// Writes the whole page through `write`, in pieces of at most 1 MiB.
+    public func finish(summary: CampaignSummary, write: (Data) throws -> Void) throws {
+        try write(Data(report.opening(summary: summary, bytesBefore: bytesBefore, bytesAfter: bytesAfter).utf8))
+        for group in groups {
+            try group.handle.close()
+            let count = counts[group.verdict, default: 0]
+            guard count > 0 else { continue }
+            try write(Data(report.groupHeading(group.verdict, count: count).utf8))
+            let reader = try FileHandle(forReadingFrom: group.url)
+            defer { try? reader.close() }
+            while let block = try reader.read(upToCount: 1 << 20), !block.isEmpty { try write(block) }
+            try write(Data("</section>\n".utf8))
+        }
+        groups.removeAll()
+        try write(Data(report.closing.utf8))
+    }
+
+    private static func makeCards(_ results: [CampaignResult], report: HTMLReport, jobs: Int) -> [HTMLReport.Card] {
+        guard jobs > 1, results.count > 1 else { return results.map(report.card) }
+        let cards = CardSlots(count: results.count)
+        DispatchQueue.concurrentPerform(iterations: min(jobs, results.count)) { lane in
+            for index in stride(from: lane, to: results.count, by: jobs) {
+                cards.set(index, report.card(for: results[index]))
+            }
+        }
+        return cards.all()
+    }
+}
+
+/// Results written by index from several threads, each index by exactly one of them.
+private final class CardSlots: @unchecked Sendable {
+    private var slots: [HTMLReport.Card?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ card: HTMLReport.Card) { lock.withLock { slots[index] = card } }
+
+    func all() -> [HTMLReport.Card] { lock.withLock { slots.map { $0! } } }
+}

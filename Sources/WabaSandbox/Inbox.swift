@@ -1,0 +1,151 @@
+public import Foundation
+import Synchronization
+public import WabaMedia
+
+/// One message as the recipient would see it, for the sandbox's web inbox.
+public struct InboxMessage: Sendable, Hashable {
+    /// Its place among everything the inbox recorded, from 1: the live stream's event id.
+    public var sequence: Int
+    /// The conversation it belongs to: channel and contact, or the thread id when only that was given.
+    public var conversation: String
+    public var receipt: SandboxReceipt
+    public var receivedAt: Date
+    /// What the sandbox's probes found in the stored upload (duration, dimensions), when it was kept.
+    public var inspection: Inspection?
+
+    public var delivered: Bool { receipt.status == 200 }
+}
+
+/// Progress of a campaign rehearsal sent to this sandbox, shown at the top of the inbox.
+///
+/// The campaign sender reports it through ``SandboxInbox/updateRehearsal(_:)``; nothing in the sandbox
+/// produces it by itself.
+public struct RehearsalProgress: Sendable, Hashable {
+    /// Assets per state (`queued`, `sending`, `sent`, `failed`, ...), in the order to show them.
+    public var counts: [(state: String, count: Int)]
+    /// The latest failures, newest first: the asset and why.
+    public var lastFailures: [(asset: String, reason: String)]
+
+    public init(counts: [(state: String, count: Int)], lastFailures: [(asset: String, reason: String)] = []) {
+        self.counts = counts
+        self.lastFailures = lastFailures
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.counts.map(\.state) == rhs.counts.map(\.state) && lhs.counts.map(\.count) == rhs.counts.map(\.count)
+            && lhs.lastFailures.map(\.asset) == rhs.lastFailures.map(\.asset)
+            && lhs.lastFailures.map(\.reason) == rhs.lastFailures.map(\.reason)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for (state, count) in counts { hasher.combine(state); hasher.combine(count) }
+        for (asset, reason) in lastFailures { hasher.combine(asset); hasher.combine(reason) }
+    }
+}
+
+/// What the inbox tells live pages.
+enum InboxEvent: Sendable {
+    case message(InboxMessage)
+    case rehearsal(RehearsalProgress)
+}
+
+/// Every message the sandbox received, grouped into conversations, and the pages watching them live.
+///
+/// The sandbox records each request once it answered it; open pages get each new message through a
+/// stream of their own, which ends when the page goes away or the inbox closes.
+public final class SandboxInbox: Sendable {
+    /// Older messages are dropped beyond this many, so a long-running sandbox keeps flat memory.
+    public static let capacity = 5_000
+    /// How many events a slow page may fall behind before it misses some (it reloads to catch up).
+    static let bufferedEvents = 256
+
+    private struct State {
+        var messages: [InboxMessage] = []
+        var nextSequence = 1
+        var watchers: [UUID: AsyncStream<InboxEvent>.Continuation] = [:]
+        var rehearsal: RehearsalProgress?
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let inspector: MediaInspector?
+
+    init(detector: MIMEDetector?) {
+        inspector = detector.map { MediaInspector(detector: $0, options: .init(imageVerification: .header)) }
+    }
+
+    /// Everything recorded, oldest first.
+    public var messages: [InboxMessage] { state.withLock { $0.messages } }
+
+    public var rehearsal: RehearsalProgress? { state.withLock { $0.rehearsal } }
+
+    /// Records a request the sandbox answered. Delivered messages and refusals of a known
+    /// conversation are shown; requests too broken to belong to one (no key, no fields) are not.
+    func record(_ receipt: SandboxReceipt) {
+        guard let conversation = Self.conversation(of: receipt) else { return }
+        let inspection = receipt.storedPath.flatMap { try? inspector?.inspect(path: $0) }
+        state.withLock { state in
+            guard !state.closed else { return }
+            let message = InboxMessage(
+                sequence: state.nextSequence, conversation: conversation, receipt: receipt, receivedAt: Date(),
+                inspection: inspection)
+            state.nextSequence += 1
+            state.messages.append(message)
+            if state.messages.count > Self.capacity { state.messages.removeFirst(state.messages.count - Self.capacity) }
+            for watcher in state.watchers.values { watcher.yield(.message(message)) }
+        }
+    }
+
+    /// Shows a campaign rehearsal's progress on open pages (the campaign sender calls this).
+    public func updateRehearsal(_ progress: RehearsalProgress) {
+        state.withLock { state in
+            state.rehearsal = progress
+            for watcher in state.watchers.values { watcher.yield(.rehearsal(progress)) }
+        }
+    }
+
+    /// The messages after `sequence`, and a stream of what comes next, taken at the same instant
+    /// so a page misses nothing between its snapshot and its stream. The stream ends with ``close()``.
+    func watch(after sequence: Int) -> (backlog: [InboxMessage], events: AsyncStream<InboxEvent>) {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: InboxEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
+        let id = UUID()
+        let backlog = state.withLock { state -> [InboxMessage] in
+            guard !state.closed else {
+                continuation.finish()
+                return []
+            }
+            state.watchers[id] = continuation
+            return state.messages.filter { $0.sequence > sequence }
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+        }
+        return (backlog, stream)
+    }
+
+    /// The newest message's sequence number (0 when there is none).
+    var lastSequence: Int { state.withLock { $0.nextSequence - 1 } }
+
+    /// Ends every live stream, so a stopping server does not wait on open pages.
+    func close() {
+        let watchers = state.withLock { state in
+            state.closed = true
+            defer { state.watchers.removeAll() }
+            return Array(state.watchers.values)
+        }
+        for watcher in watchers { watcher.finish() }
+    }
+
+    /// Reopens after ``close()`` (a server started again).
+    func reopen() { state.withLock { $0.closed = false } }
+
+    /// Channel and contact name a conversation; a thread id alone names one when they are absent.
+    static func conversation(of receipt: SandboxReceipt) -> String? {
+        if let channel = receipt.channelID, let contact = receipt.contactID, !channel.isEmpty, !contact.isEmpty {
+            return "\(channel) → \(contact)"
+        }
+        if let thread = receipt.threadID, !thread.isEmpty { return "thread \(thread)" }
+        return nil
+    }
+}

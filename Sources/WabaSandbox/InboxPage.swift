@@ -1,0 +1,297 @@
+import Foundation
+import Hummingbird
+import Mustache
+import NIOCore
+import ServiceLifecycle
+import WabaMedia
+
+/// The inbox's pages: `/` (every conversation, the newest shown), `/inbox/events` (new messages as
+/// server-sent events) and `/media/{id}/{name}` (the stored uploads).
+///
+/// All HTML comes from the templates in ``InboxTemplates``, which escape every value; the live
+/// stream carries the same fragments the page is built from, as JSON.
+struct InboxPage: Sendable {
+    let inbox: SandboxInbox
+    let media: InboxMedia?
+    /// How long one live stream lasts before the browser is asked to reconnect (it resumes where it
+    /// was, from the event id), so no connection stays open forever.
+    static let streamLifetime: Duration = .seconds(300)
+    static let heartbeat: Duration = .seconds(15)
+
+    func register(on router: Router<some RequestContext>, apiURL: @escaping @Sendable () -> String?) {
+        router.get("/") { _, _ -> Response in
+            Self.html(self.page(apiURL: apiURL()))
+        }
+        router.get("/inbox/events") { request, _ -> Response in
+            self.events(request)
+        }
+        router.get("/media/{id}/{name}") { request, context -> Response in
+            try await self.serveMedia(request, context: context, includeBody: true)
+        }
+        router.head("/media/{id}/{name}") { request, context -> Response in
+            try await self.serveMedia(request, context: context, includeBody: false)
+        }
+    }
+
+    // MARK: - Page
+
+    func page(apiURL: String?) -> String {
+        let messages = inbox.messages
+        var order: [String] = []
+        var byConversation: [String: [InboxMessage]] = [:]
+        for message in messages {
+            if byConversation[message.conversation] == nil { order.append(message.conversation) }
+            byConversation[message.conversation, default: []].append(message)
+        }
+        // The conversation with the newest message comes first and is the one shown.
+        order.sort { (byConversation[$0]!.last!.sequence) > (byConversation[$1]!.last!.sequence) }
+        let conversations = order.enumerated().map { index, key in
+            Self.conversationValues(key, messages: byConversation[key]!, selected: index == 0)
+        }
+        let values: [String: Any] = [
+            "apiURL": apiURL.map { "\($0)/v1/waba/send-media" } ?? "",
+            "count": messages.count,
+            "lastSequence": messages.last?.sequence ?? 0,
+            "conversations": conversations,
+            "empty": conversations.isEmpty,
+            "rehearsal": inbox.rehearsal.map(Self.rehearsalValues) ?? false,
+            "style": InboxTemplates.style,
+            "script": InboxTemplates.script,
+        ]
+        return InboxTemplates.library.render(values, withTemplate: "page") ?? ""
+    }
+
+    static func conversationValues(_ key: String, messages: [InboxMessage], selected: Bool) -> [String: Any] {
+        [
+            "id": conversationID(key), "label": key, "count": messages.count, "selected": selected,
+            "last": messages.last.map(summaryLine) ?? "",
+            "messages": messages.map(messageValues),
+        ]
+    }
+
+    /// A DOM id for a conversation, stable across the page and the live stream (FNV-1a of its key).
+    static func conversationID(_ key: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return "c" + String(hash, radix: 16)
+    }
+
+    static func summaryLine(_ message: InboxMessage) -> String {
+        let receipt = message.receipt
+        guard message.delivered else { return "not delivered" }
+        let what = receipt.fileName ?? receipt.mediaType ?? "media"
+        if let caption = receipt.content, !caption.isEmpty { return "\(what): \(caption)" }
+        return what
+    }
+
+    static func messageValues(_ message: InboxMessage) -> [String: Any] {
+        let receipt = message.receipt
+        var values: [String: Any] = [
+            "sequence": message.sequence,
+            "time": timeFormatter.string(from: message.receivedAt),
+            "timestamp": message.receivedAt.formatted(.iso8601),
+            "messageID": receipt.messageID ?? "",
+            "caption": receipt.content ?? "",
+            "hasCaption": !(receipt.content ?? "").isEmpty,
+            "mediaType": receipt.mediaType ?? "",
+            "delivered": message.delivered,
+            "status": receipt.status,
+            "reason": receipt.message,
+        ]
+        if let name = receipt.fileName { values["fileName"] = name }
+        var facts: [String] = [receipt.mediaType ?? "media"]
+        if let mime = receipt.detectedMIME { facts.append(mime) }
+        if let bytes = receipt.mediaBytes { facts.append(formatBytes(bytes)) }
+        if let image = message.inspection?.image { facts.append("\(image.width)×\(image.height)") }
+        let duration = message.inspection?.av?.durationSeconds.map(formatDuration)
+        if let duration { facts.append(duration) }
+        values["facts"] = facts.joined(separator: " · ")
+        values["findings"] = receipt.findings.map { finding -> [String: Any] in
+            let lead = finding.blocksSend ? "Meta would refuse this" : "Note"
+            return [
+                "severity": finding.severity.rawValue, "lead": lead, "code": finding.code.rawValue,
+                "message": finding.message, "hint": finding.hint,
+            ]
+        }
+        values["hasFindings"] = !receipt.findings.isEmpty
+
+        guard message.delivered else { return values }
+        if receipt.mediaKind == "url" {
+            // The sandbox never fetches URL media, and an offline page must not either: a link, not an element.
+            values["link"] = receipt.mediaURL ?? ""
+            return values
+        }
+        guard let stored = receipt.storedPath else {
+            values["notKept"] = true
+            return values
+        }
+        let file = URL(fileURLWithPath: stored)
+        let name = file.lastPathComponent
+        let folder = file.deletingLastPathComponent().lastPathComponent
+        let source = "/media/\(folder)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)"
+        values["src"] = source
+        switch receipt.mediaType {
+        case "image": values["image"] = true
+        case "video": values["video"] = true
+        case "audio":
+            values["audio"] = true
+            values["duration"] = duration ?? ""
+        default:
+            values["document"] = [
+                "label": documentLabel(mime: receipt.detectedMIME ?? "", name: receipt.fileName ?? name),
+                "name": receipt.fileName ?? name, "size": formatBytes(receipt.mediaBytes ?? 0),
+            ]
+        }
+        return values
+    }
+
+    static func rehearsalValues(_ progress: RehearsalProgress) -> [String: Any] {
+        [
+            "counts": progress.counts.map { ["state": $0.state, "count": $0.count] },
+            "failures": progress.lastFailures.map { ["asset": $0.asset, "reason": $0.reason] },
+            "hasFailures": !progress.lastFailures.isEmpty,
+        ]
+    }
+
+    /// The short type a document card shows, from its content's type (its name only as a fallback).
+    static func documentLabel(mime: String, name: String) -> String {
+        let labels: [String: String] = [
+            "application/pdf": "PDF", "text/plain": "TXT", "text/csv": "CSV", "application/msword": "DOC",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+            "application/vnd.ms-excel": "XLS",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+            "application/vnd.ms-powerpoint": "PPT",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+            "application/zip": "ZIP",
+        ]
+        if let label = labels[mime] { return label }
+        let ext = (name as NSString).pathExtension.uppercased()
+        return ext.isEmpty || ext.count > 4 ? "FILE" : ext
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+
+    static func formatBytes(_ bytes: Int) -> String {
+        if bytes < 1_000 { return "\(bytes) B" }
+        let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
+        let (unit, name) = units.first { bytes >= $0.0 }!
+        return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
+    }
+
+    static let timeFormatter: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter
+    }()
+
+    // MARK: - Live stream
+
+    /// One event per new message: the fragments a page inserts (bubble, and the conversation's list
+    /// item and pane should it be new), as JSON. `Last-Event-ID` (a reconnect) or `?after=` (the
+    /// page's own snapshot) says where to resume.
+    func events(_ request: Request) -> Response {
+        let resumeHeader = request.headers.first { $0.name.canonicalName == "last-event-id" }?.value
+        let resumeQuery = request.uri.queryParameters.get("after")
+        let after = resumeHeader.flatMap { Int($0) } ?? resumeQuery.flatMap { Int($0) } ?? inbox.lastSequence
+        let (backlog, events) = inbox.watch(after: after)
+        let inbox = self.inbox
+        let body = ResponseBody { writer in
+            // A server shutting down gracefully waits for open responses: end the streams at once.
+            try await withGracefulShutdownHandler {
+                try await Self.stream(backlog: backlog, events: events, to: &writer)
+            } onGracefulShutdown: {
+                inbox.close()
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            body: body)
+    }
+
+    private static func stream(
+        backlog: [InboxMessage], events: AsyncStream<InboxEvent>, to writer: inout any ResponseBodyWriter
+    ) async throws {
+        let deadline = ContinuousClock.now + Self.streamLifetime
+        try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+        for message in backlog { try await writer.write(ByteBuffer(string: Self.event(for: message))) }
+        // Heartbeats keep proxies and the browser from timing the stream out; the stream ends at
+        // its deadline (the browser reconnects) or when the inbox closes.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (ticks, tick) = AsyncStream.makeStream(of: String.self)
+            group.addTask {
+                while ContinuousClock.now < deadline {
+                    try await Task.sleep(for: Self.heartbeat)
+                    tick.yield(": heartbeat\n\n")
+                }
+                tick.finish()
+            }
+            group.addTask {
+                for await event in events {
+                    switch event {
+                    case .message(let message): tick.yield(Self.event(for: message))
+                    case .rehearsal(let progress): tick.yield(Self.event(for: progress))
+                    }
+                }
+                tick.finish()
+            }
+            for await text in ticks { try await writer.write(ByteBuffer(string: text)) }
+            group.cancelAll()
+        }
+        try await writer.finish(nil)
+    }
+
+    static func event(for message: InboxMessage) -> String {
+        let key = message.conversation
+        let conversation = conversationValues(key, messages: [message], selected: false)
+        let payload: [String: Any] = [
+            "conversation": conversationID(key),
+            "last": summaryLine(message),
+            "bubble": InboxTemplates.library.render(messageValues(message), withTemplate: "bubble") ?? "",
+            "item": InboxTemplates.library.render(conversation, withTemplate: "item") ?? "",
+            "pane": InboxTemplates.library.render(conversation, withTemplate: "pane") ?? "",
+        ]
+        return "id: \(message.sequence)\nevent: message\ndata: \(json(payload))\n\n"
+    }
+
+    static func event(for progress: RehearsalProgress) -> String {
+        let html = InboxTemplates.library.render(rehearsalValues(progress), withTemplate: "rehearsal") ?? ""
+        return "event: rehearsal\ndata: \(json(["html": html]))\n\n"
+    }
+
+    /// JSON on one line (the format has no raw newlines in strings), so it fits one `data:` field.
+    static func json(_ object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: - Media
+
+    private func serveMedia(_ request: Request, context: some RequestContext, includeBody: Bool) async throws
+        -> Response
+    {
+        guard let media, let id = context.parameters.get("id"), let name = context.parameters.get("name"),
+            let path = media.path(id: id, name: name.removingPercentEncoding ?? name)
+        else {
+            return Response(
+                status: .notFound, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"message":"media not found","success":false}"#)))
+        }
+        return try await media.response(
+            path: path, range: request.headers[.range], includeBody: includeBody, context: context)
+    }
+
+    static func html(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
