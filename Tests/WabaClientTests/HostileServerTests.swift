@@ -45,7 +45,9 @@ struct HostileServerTests {
             #expect(error.hint.contains("may or may not have been sent"))
             #expect(error.attempts == 1, "a send that may have arrived is never retried by default")
         }
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // It ends (it used to hang for ever). The bound is generous: the watch that notices the
+        // stall is a task, and tests running beside this one can keep the few task threads busy.
+        #expect(ContinuousClock.now - started < .seconds(120))
         try await client.shutdown()
     }
 
