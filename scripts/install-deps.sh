@@ -2,8 +2,8 @@
 # Installs the native libraries wamedia builds against, and the reference tools its tests
 # and benchmarks compare with. Debian/Ubuntu, as root (or with sudo available).
 set -euo pipefail
-packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples time curl bc python3-numpy
-    libgs-common)
+packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples libimage-exiftool-perl time curl bc
+    python3-numpy libgs-common)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -30,6 +30,11 @@ static void wm_apply_blocks(void) {
     // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
     // the caller checked the loader against the content-detected type (required_loader).
     vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+    // libvips' own PPM/PGM/PBM/PFM parser and OpenJPEG are marked untrusted only for lack of
+    // fuzzing; they read plain headers and pixels, reached only through required_loader too.
+    // ImageMagick-only formats (PSD, TGA, ICO, PCX) never get a loader name, so stay refused.
+    vips_operation_block_set("VipsForeignLoadPpm", FALSE);
+    vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
 }
 
 // Where libvips keeps its loadable modules (vips-heif.so, vips-magick.so, ...), next to libvips.
@@ -448,6 +453,17 @@ int wm_vips_to_srgb8(wm_image *handle, wm_image **out) {
     }
     // 16-bit samples still labelled sRGB or grey: keep the top 8 bits rather than clip.
     VipsImage *shifted = NULL;
+    VipsBandFormat format = vips_image_get_format(converted);
+    if (format == VIPS_FORMAT_FLOAT || format == VIPS_FORMAT_DOUBLE) {
+        // Float samples (PFM, float TIFF) run from 0 to 1; the cast below clips what lies outside.
+        int result = vips_linear1(converted, &shifted, 255.0, 0.0, NULL);
+        g_object_unref(converted);
+        if (result != 0) {
+            return -1;
+        }
+        converted = shifted;
+        shifted = NULL;
+    }
     if (vips_image_get_format(converted) == VIPS_FORMAT_USHORT) {
         int result = vips_rshift_const1(converted, &shifted, 8, NULL);
         g_object_unref(converted);

@@ -86,6 +86,7 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 let image = try ImageInfo(path: path, mime: inspection.mime)
+                    .completed(from: FileSource(path: path), mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
                     try ImageStructure.verify(fileAt: path, mime: inspection.mime)
@@ -103,7 +104,13 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 let parsed = contents.withUnsafeBytes { ImageHeaderParser.parse($0, mime: inspection.mime) }
-                let image = try parsed ?? ImageInfo(bytes: contents, mime: inspection.mime)
+                let fileOnly = ImageInfo.fileOnlyLoaders.contains(ImageInfo.loaders[inspection.mime] ?? "")
+                let image = try
+                    (parsed
+                    ?? (fileOnly
+                        ? ImageInfo(path: path, mime: inspection.mime)
+                        : ImageInfo(bytes: contents, mime: inspection.mime)))
+                    .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
@@ -121,6 +128,7 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 inspection.image = try ImageInfo(bytes: source.bytes, mime: inspection.mime)
+                    .completed(from: source, mime: inspection.mime)
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
                 // A remote asset's first bytes may hold too little of the header to read.
                 if source.isComplete { inspection.imageDamage = error.message }

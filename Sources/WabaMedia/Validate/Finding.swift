@@ -79,11 +79,17 @@ extension Finding.Code {
     public static let orientation: Self = "orientation"
     /// The image carries metadata (EXIF, GPS, XMP) that would leave the sender's machine.
     public static let metadata: Self = "metadata"
+    /// The content records where it was made (EXIF or XMP GPS, MP4/MOV location atoms): removed
+    /// before sending unless metadata is kept.
+    public static let location: Self = "location"
+    /// A metadata block (PNG text or profile chunk, JPEG APP segments) is too large to read
+    /// safely, possibly a decompression bomb: the image is re-saved without it.
+    public static let oversizedMetadata: Self = "oversized-metadata"
     /// The image has more pixels than the profile allows decoding.
     public static let tooManyPixels: Self = "too-many-pixels"
     /// The image is larger than the profile's long edge.
     public static let dimensions: Self = "dimensions"
-    /// The image is animated; only its first frame can be sent.
+    /// The image is animated (GIF, WebP, APNG); only its first frame can be sent.
     public static let animated: Self = "animated"
     /// The caption is longer than the profile allows.
     public static let captionTooLong: Self = "caption-too-long"

@@ -42,8 +42,11 @@ enum ImageSource {
 
     func header(mime: String) throws -> ImageInfo {
         switch self {
-        case .file(let path): return try ImageInfo(path: path, mime: mime)
-        case .bytes(let bytes, _): return try ImageInfo(bytes: Array(bytes.buffer), mime: mime)
+        case .file(let path):
+            return try ImageInfo(path: path, mime: mime).completed(from: FileSource(path: path), mime: mime)
+        case .bytes(let bytes, _):
+            let copy = Array(bytes.buffer)
+            return try ImageInfo(bytes: copy, mime: mime).completed(from: MemorySource(copy), mime: mime)
         }
     }
 
