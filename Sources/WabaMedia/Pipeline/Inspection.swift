@@ -92,7 +92,9 @@ public struct MediaInspector: Sendable {
                     try ImageStructure.verify(fileAt: path, mime: inspection.mime)
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                inspection.imageDamage = error.message
+                // A cut-off file often fails in the loader's header already: the structure says where.
+                let structure = try? ImageStructure.verify(fileAt: path, mime: inspection.mime)
+                inspection.imageDamage = structure?.damage ?? error.message
             }
         }
         return inspection
@@ -116,7 +118,9 @@ public struct MediaInspector: Sendable {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                inspection.imageDamage = error.message
+                // A cut-off file often fails in the loader's header already: the structure says where.
+                let structure = contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
+                inspection.imageDamage = structure.damage ?? error.message
             }
         }
         return inspection
