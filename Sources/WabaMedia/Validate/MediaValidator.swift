@@ -311,7 +311,12 @@ public struct MediaValidator: Sendable {
             findings.append(locationFinding(image.location, in: "the image"))
         }
         if image.hasEXIF || image.hasXMP {
-            let details = image.location.isEmpty ? "camera details" : "camera details besides the location"
+            // Only JPEG and PNG are looked into for a location; other types are re-encoded anyway.
+            let scanned = inspection.mime == "image/jpeg" || inspection.mime == "image/png"
+            let details =
+                !scanned
+                ? "possibly GPS location and camera details"
+                : image.location.isEmpty ? "camera details, no location" : "camera details besides the location"
             findings.append(
                 Finding(
                     .metadata, .warning,
