@@ -6,31 +6,6 @@ import NIOHTTP1
 import Synchronization
 public import WabaMedia
 
-extension Finding.Code {
-    /// The URL is not a valid `http(s)` URL.
-    public static let urlInvalid: Self = "url-invalid"
-    /// The server answered with an error status (404, 403, 500, ...).
-    public static let urlStatus: Self = "url-status"
-    /// The server's `Content-Type` is missing, generic, an HTML page, or not what the content is.
-    public static let urlContentType: Self = "url-content-type"
-    /// The server says the content is over the limit for its media type.
-    public static let urlTooLarge: Self = "url-too-large"
-    /// The server says nothing of the content's size.
-    public static let urlUnknownLength: Self = "url-unknown-length"
-    /// The URL redirects (a warning), too many times or in a loop (rejected).
-    public static let urlRedirects: Self = "url-redirects"
-    /// The server did not answer in time.
-    public static let urlTimeout: Self = "url-timeout"
-    /// The server cannot be reached (name not found, connection refused or reset).
-    public static let urlUnreachable: Self = "url-unreachable"
-    /// The URL is plain `http`; the platform fetches public `https` URLs only.
-    public static let urlNotHTTPS: Self = "url-not-https"
-    /// No `Cache-Control`, `ETag` or `Last-Modified` (or `no-store`): Meta fetches it again for every message.
-    public static let urlNotCacheable: Self = "url-not-cacheable"
-    /// The host resolves to a private, loopback or link-local address.
-    public static let urlPrivateAddress: Self = "url-private-address"
-}
-
 /// Checks a remote asset the way the platform will fetch it, without downloading it: a `HEAD`, then a
 /// ranged `GET` of its first bytes (and, for ZIP-based documents, of its last 64 KiB), which are
 /// inspected and validated like a local file's.
@@ -174,11 +149,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                         hint: "host a smaller version (wamedia prepare makes one), or send the file itself"))
             }
             // Over the limit is fixable for a local image, not for a URL the platform fetches as it is.
-            let contentFindings = report.findings.filter { $0.code != .tooLarge }
-            report = ValidationReport(
-                inspection: report.inspection, mediaType: report.mediaType, findings: findings + contentFindings,
-                effectiveMIME: report.effectiveMIME, suggestedFileName: report.suggestedFileName,
-                plannedSteps: report.plannedSteps)
+            report = report.removing(.tooLarge).adding(contentsOf: findings, first: true)
             return RemoteCheck(report: report, fetch: fetch)
         } catch let stop as Stop {
             return stopped(url, asset: asset, fetch: fetch, findings: findings + [stop.finding])
@@ -188,9 +159,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
     }
 
     private func stopped(_ url: String, asset: CampaignAsset, fetch: RemoteFetch, findings: [Finding]) -> RemoteCheck {
-        let inspection = Inspection(
-            file: url, size: fetch.contentLength ?? 0,
-            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
+        let inspection = Inspection(file: url, size: fetch.contentLength ?? 0, detection: .unknown)
         let report = ValidationReport(
             inspection: inspection, mediaType: asset.mediaType ?? .document, findings: findings,
             effectiveMIME: inspection.mime)

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 public import WabaMedia
 
 /// What the API answered for a message it accepted.
@@ -359,22 +360,17 @@ private struct APIResponse: Decodable {
 }
 
 /// Bytes handed to the connection so far, shared with the body's stream.
-private final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+private final class ProgressCounter: Sendable {
+    private let count = Mutex(0)
 
     func add(_ bytes: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += bytes
-        return count
+        count.withLock { count in
+            count += bytes
+            return count
+        }
     }
 
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int { count.withLock { $0 } }
 }
 
 extension Duration {

@@ -34,6 +34,14 @@ public struct Base64FileEncoder: Sendable {
 
     /// The file being encoded, as named when it was opened.
     public var path: String { file.path }
+
+    /// Encodes a file the package already opened, through a duplicate of its descriptor.
+    package init(sharing file: OpenFile, chunkSize: Int = defaultChunkSize, kernel: Base64Encoder.Kernel = .best)
+        throws
+    {
+        try Self.check(chunkSize: chunkSize, kernel: kernel)
+        self.init(file: try OpenFile(sharing: file), chunkSize: chunkSize, kernel: kernel)
+    }
     /// Input bytes read and encoded per chunk (a positive multiple of 3).
     public let chunkSize: Int
     /// The kernel that encodes each chunk.
@@ -203,6 +211,9 @@ public struct Base64FileEncoder: Sendable {
         /// Input bytes consumed so far.
         public private(set) var offset = 0
         private let input: UnsafeMutableRawBufferPointer
+        private var chunksRead = 0
+        /// How often a long encode looks at the file's status: every 12 MiB at the default chunk size.
+        private static let chunksBetweenChecks = 64
 
         init(encoder: Base64FileEncoder) {
             self.encoder = encoder
@@ -230,12 +241,18 @@ public struct Base64FileEncoder: Sendable {
             let got = try encoder.file.read(at: offset, into: chunk)
             guard got == wanted else { throw changedSize("shrank to \(offset + got) bytes") }
             offset += got
+            chunksRead += 1
             if offset == size {
                 // Reading one byte past the end catches a file that grew, which would otherwise
                 // be cut short silently.
                 var probe: UInt8 = 0
                 let extra = try withUnsafeMutableBytes(of: &probe) { try encoder.file.read(at: size, into: $0) }
                 guard extra == 0 else { throw changedSize("grew") }
+                // The last chunk is held back until the file is known to be the version that was
+                // opened: a body that ends early never completes the request.
+                try encoder.file.checkUnchanged()
+            } else if chunksRead % Self.chunksBetweenChecks == 0 {
+                try encoder.file.checkUnchanged()
             }
             return Base64Encoder.encode(UnsafeRawBufferPointer(chunk), into: output, kernel: encoder.kernel)
         }

@@ -19,6 +19,8 @@ extension Base64FileEncoder {
             public static let unsupportedInput = Self("unsupported-input")
             /// A chunk size, kernel or descriptor the encoder cannot use.
             public static let invalidArgument = Self("invalid-argument")
+            /// The file was written to while it was being read: what was read is not one version of it.
+            public static let sourceChanged = Self("source-changed")
         }
 
         public var code: Code

@@ -99,6 +99,7 @@ public final class SandboxServer: Sendable {
     public let configuration: SandboxConfiguration
     private let logger: Logger
     private let checker: MediaChecker
+    private let workers = BlockingWorkers(count: 2)
     private let state: Mutex<State>
 
     private struct State {
@@ -125,6 +126,8 @@ public final class SandboxServer: Sendable {
             }
         }
     }
+
+    deinit { workers.shutdown() }
 
     /// The server's address (`http://127.0.0.1:PORT`) once it runs.
     public var baseURL: String? { state.withLock { $0.baseURL } }
@@ -371,10 +374,13 @@ public final class SandboxServer: Sendable {
             } catch {
                 return answer(500, "the sandbox could not store the upload: \(error.localizedDescription)")
             }
-            let report = checker.check(path: finalPath, as: mediaType, caption: strings["content"])
+            let checker = self.checker
+            let caption = strings["content"]
+            // libmagic and libvips block: they run on the sandbox's own threads, not the task pool's.
+            let report = await workers.run { checker.check(path: finalPath, as: mediaType, caption: caption) }
             receipt.detectedMIME = report.inspection.mime
             receipt.findings = report.findings
-            let refusing = report.findings.filter { Self.refuses($0) }
+            let refusing = report.findingsBlockingSend
             if !refusing.isEmpty {
                 let reasons = refusing.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
                 return answer(400, "the media is not valid for \(mediaType): \(reasons)")
@@ -410,14 +416,6 @@ public final class SandboxServer: Sendable {
 
     /// WhatsApp takes media only as it is: a rejected finding, or one the pipeline would have
     /// to fix, refuses the upload. A misleading extension is a naming matter, not the media's.
-    static func refuses(_ finding: Finding) -> Bool {
-        switch finding.severity {
-        case .rejected: true
-        case .fixable: finding.code != .extensionMismatch
-        case .warning: false
-        }
-    }
-
     private func contactExists(_ contact: String) -> Bool {
         if let known = configuration.knownContacts { return known.contains(contact) }
         return Self.isUUID(contact) && contact != SandboxConfiguration.unknownContactID

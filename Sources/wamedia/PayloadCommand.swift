@@ -19,7 +19,7 @@ struct MessageOptions: ParsableArguments {
     @Option(name: .long, help: "An existing thread's id, instead of --channel and --contact.")
     var thread: String?
 
-    @OptionGroup var container: ContainerOptions
+    @OptionGroup var preparation: PreparationOptions
 
     @Option(name: .customLong("file-name"), help: "The name the recipient sees (default: inferred from the input).")
     var fileName: String?
@@ -42,11 +42,19 @@ struct MessageOptions: ParsableArguments {
         }
     }
 
-    /// Detect, validate, transform and name: everything before the body is written.
-    func prepare(profile: MediaProfile) throws -> PreparedSend {
-        let transformer = MediaTransformer(profile: profile, containerOptions: container.rewriteOptions)
-        let preparer = try SendPreparer(profile: profile, transform: transformer.temporaryFileTransform())
-        return try preparer.prepare(input, as: type, fields: fields)
+    /// Detect, validate, transform and name, then `body` with the message; a rejection is printed
+    /// in `format` and ends the command with status 1.
+    func withPreparedMessage<Result>(
+        profile: MediaProfile, format: OutputFormat, _ body: (PreparedMessage) async throws -> Result
+    ) async throws -> Result {
+        let preparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions())
+        do {
+            return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
+        } catch let rejection as MediaRejected {
+            try failRejected(rejection, format: format)
+        } catch let failure as PreparationFailure {
+            throw failure.error
+        }
     }
 }
 
@@ -76,34 +84,21 @@ struct PayloadCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let prepared: PreparedSend
-        do {
-            prepared = try message.prepare(profile: try profileOptions.load())
-        } catch let rejection as MediaRejected {
-            try failRejected(rejection, format: .table)
-        }
-        defer { if let path = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: path) } }
-
-        let handle: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                throw CommandFailure.rejected("cannot create \(output)")
+        try await message.withPreparedMessage(profile: try profileOptions.load(), format: .table) { prepared in
+            let payload = prepared.payload
+            guard let output else {
+                var reader = payload.makeReader()
+                while let chunk = try reader.next() { try FileHandle.standardOutput.write(contentsOf: chunk) }
+                return
             }
-            guard let file = FileHandle(forWritingAtPath: output) else {
-                throw CommandFailure.rejected("cannot open \(output) for writing")
+            let inputs = [prepared.media?.input, prepared.media?.media].compactMap { $0 }
+            let file = try OutputFile(replacing: output, notOverwriting: inputs)
+            try file.withDescriptor { descriptor in
+                var reader = payload.makeReader()
+                while let chunk = try reader.next() { try OutputFile.writeAll(descriptor, chunk, path: output) }
             }
-            handle = file
-        } else {
-            handle = FileHandle.standardOutput
-        }
-        var reader = prepared.payload.makeReader()
-        while let chunk = try reader.next() {
-            try handle.write(contentsOf: chunk)
-        }
-        if output != nil {
-            try handle.close()
-            Terminal.note(
-                "wrote \(output!) (\(prepared.payload.contentLength) bytes, file_name \(prepared.fileName.name))")
+            try file.commit()
+            Terminal.note("wrote \(output) (\(payload.contentLength) bytes, file_name \(prepared.fileName.name))")
         }
     }
 }

@@ -12,12 +12,12 @@ extension PrepareCommand {
         CheckCommand.tuneForManyFiles(jobs: jobs)
         let profile = try profileOptions.load()
         let checker = try MediaChecker(profile: profile)
-        let transformer = MediaTransformer(profile: profile, containerOptions: container.rewriteOptions)
+        let mediaPreparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions(jobs: jobs))
         let sources =
             CampaignInputs.classify(files)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }
         let entries = try CampaignInputs(sources, defaultType: type)
-        let preparer = CampaignPreparer(checker: checker, transformer: transformer, folder: folder, jobs: jobs)
+        let preparer = CampaignPreparer(checker: checker, preparer: mediaPreparer, folder: folder, jobs: jobs)
 
         let manifestPath = URL(fileURLWithPath: folder).appendingPathComponent("manifest.jsonl").path
         guard FileManager.default.createFile(atPath: manifestPath, contents: nil) else {
@@ -46,7 +46,7 @@ extension PrepareCommand {
             case .table:
                 let report = prepared.result.report
                 var line = "\(prepared.result.origin)  \(report.verdict)"
-                if let media = prepared.media { line += "  → \(media) (\(prepared.action ?? ""))" }
+                if let media = prepared.media, let action = prepared.action { line += "  → \(media) (\(action))" }
                 if let error = prepared.error { line += "  failed: \(error)" }
                 if report.verdict == .rejected {
                     for finding in report.findings where finding.severity == .rejected {

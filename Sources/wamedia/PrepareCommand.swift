@@ -21,16 +21,7 @@ struct PrepareCommand: AsyncParsableCommand {
 
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var format: FormatOptions
-
-    @Flag(
-        name: .long,
-        help: """
-            Also re-save images that are sendable as they are but carry EXIF/XMP metadata (GPS location, \
-            camera details): upright, without the metadata.
-            """)
-    var stripMetadata = false
-
-    @OptionGroup var container: ContainerOptions
+    @OptionGroup var preparation: PreparationOptions
 
     @Option(name: .long, help: "How many files to prepare at once.")
     var jobs: Int = 1
@@ -62,19 +53,19 @@ struct PrepareCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let out { return try await runBulk(into: out) }
-        let profile = try profileOptions.load()
         let destination = try OutputDestination(output, inputCount: files.count)
-        let preparer = Preparer(
-            profile: profile, detector: try MIMEDetector(), type: type, destination: destination,
-            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0,
-            stripMetadata: stripMetadata, containerOptions: container.rewriteOptions)
+        let preparer = try MediaPreparer(
+            profile: try profileOptions.load(), options: preparation.preparerOptions(jobs: jobs))
+        let type = self.type
         var table = TextTable("FILE", "VERDICT", "OUTPUT", "SIZE", "DIMENSIONS", "QUALITY", "STEPS")
         var details: [String] = []
         var failed = 0
         try await forEachConcurrently(files, width: jobs) { path in
-            preparer.prepare(path)
+            PrepareRecord(preparing: path, as: type, with: preparer) { media in
+                destination.path(for: path, fileExtension: media.fileExtension)
+            }
         } emit: { _, record in
-            if record.error != nil || record.report.verdict == .rejected { failed += 1 }
+            if record.failed { failed += 1 }
             switch format.format {
             case .json:
                 try Output.json(record)
@@ -130,105 +121,69 @@ enum OutputDestination: Sendable {
     }
 }
 
-/// Validates, then fits or copies, one file.
-struct Preparer: Sendable {
-    var profile: MediaProfile
-    var inspector: MediaInspector
-    var validator: MediaValidator
-    var fitter: ImageFitter
-    var type: MediaType?
-    var destination: OutputDestination
-    var stripMetadata: Bool
-    var containerOptions: ContainerRewriteOptions
-
-    init(
-        profile: MediaProfile, detector: MIMEDetector, type: MediaType?, destination: OutputDestination,
-        vipsConcurrency: Int, stripMetadata: Bool = false, containerOptions: ContainerRewriteOptions = .init()
-    ) {
-        self.profile = profile
-        // The fitter decodes every image it transforms with errors on; kept images are verified
-        // before copying. Decoding each image once more here would only cost time.
-        self.inspector = MediaInspector(detector: detector, options: .init(imageVerification: .header))
-        self.validator = MediaValidator(profile: profile)
-        self.fitter = ImageFitter(
-            profile: profile,
-            options: .init(
-                passThroughConforming: false, vipsConcurrency: vipsConcurrency, stripMetadata: stripMetadata))
-        self.type = type
-        self.destination = destination
-        self.stripMetadata = stripMetadata
-        self.containerOptions = containerOptions
-    }
-
-    func prepare(_ path: String) -> PrepareRecord {
-        let report: ValidationReport
-        do {
-            report = validator.validate(try inspector.inspect(path: path), as: type)
-        } catch {
-            let report = MediaChecker.unreadableReport(file: path, mediaType: type ?? .image, error: error)
-            return PrepareRecord(report: report)
-        }
-        var record = PrepareRecord(report: report)
-        guard report.verdict != .rejected else { return record }
-        guard report.mediaType == .image else {
-            return prepareOther(path, report: report)
-        }
-        do {
-            let profile = self.profile
-            let outputPath = { (mime: String) in
-                destination.path(for: path, fileExtension: profile.canonicalExtension(for: mime) ?? "img")
-            }
-            let inspection = report.inspection
-            let carriesMetadata = inspection.image.map { $0.hasEXIF || $0.hasXMP } ?? false
-            if report.verdict == .ok && !(stripMetadata && carriesMetadata) {
-                record.result = try fitter.keep(
-                    path: path, mime: inspection.mime, info: inspection.image,
-                    writingTo: outputPath(inspection.mime))
-            } else {
-                record.result = try fitter.fit(
-                    path: path, mime: inspection.mime, info: inspection.image, writingTo: outputPath)
-            }
-        } catch let error as WabaMediaError where error.code == .unsupportedInput {
-            // Damage found while decoding is a property of the file: report it as a finding.
-            record.report = ValidationReport(
-                inspection: report.inspection, mediaType: report.mediaType,
-                findings: report.findings + [
-                    Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "export it again")
-                ], effectiveMIME: report.effectiveMIME, suggestedFileName: report.suggestedFileName)
-        } catch let error as WabaMediaError {
-            record.error = error
-        } catch {
-            record.error = WabaMediaError(.transformFailed, "\(path): \(error)")
-        }
-        return record
-    }
-}
-
-extension Preparer {
-    /// Video, audio and documents: containers are rewritten when fixable, everything else is copied.
-    fileprivate func prepareOther(_ path: String, report: ValidationReport) -> PrepareRecord {
-        var record = PrepareRecord(report: report)
-        do {
-            let conformed = try MediaTransformer(profile: profile, containerOptions: containerOptions)
-                .conform(path, report: report) { destination.path(for: path, fileExtension: $0) }
-            record.output = TransformedMedia(
-                path: conformed.path, mime: conformed.mime,
-                steps: conformed.steps.isEmpty && conformed.action == .copied ? ["keep unchanged"] : conformed.steps)
-        } catch {
-            record.error = error
-        }
-        return record
-    }
-}
-
-/// One line of `prepare`'s output.
+/// One line of `prepare`'s output: the check, and what was written.
 struct PrepareRecord: Sendable, Encodable {
     var report: ValidationReport
-    /// What the image fitter did.
-    var result: ImageFitResult?
-    /// What was written for video, audio and documents.
-    var output: TransformedMedia?
-    var error: WabaMediaError?
+    /// Where the prepared file was written.
+    var outputPath: String?
+    var media: PreparedMedia?
+    var error: String?
+    var hint: String?
+
+    /// Prepares `path` with `preparer` and writes the result where `destination` says.
+    init(
+        preparing path: String, as type: MediaType?, with preparer: MediaPreparer,
+        destination: (PreparedMedia) -> String
+    ) {
+        do {
+            self = try preparer.withPreparedMedia(at: path, as: type) { media in
+                let target = destination(media)
+                try media.write(to: target)
+                return PrepareRecord(report: media.report, outputPath: target, media: media)
+            }
+        } catch let rejection as MediaRejected {
+            // A rejected file is reported by its findings; a fixable one nothing can fix, as a failure.
+            self.init(report: rejection.report)
+            if rejection.report.verdict != .rejected { error = rejection.message }
+        } catch let failure as PreparationFailure {
+            self.init(report: failure.report)
+            error = failure.error.message
+            hint = failure.error.hint
+        } catch {
+            // The file could not be opened or read at all.
+            self.init(report: .unreadable(path, as: type ?? .image, error: error))
+        }
+    }
+
+    private init(report: ValidationReport, outputPath: String? = nil, media: PreparedMedia? = nil) {
+        self.report = report
+        self.outputPath = outputPath
+        self.media = media
+    }
+
+    var failed: Bool { error != nil || report.verdict == .rejected }
+
+    /// What the image fitter did, or for a kept image what was kept, in the fitter's terms.
+    var imageResult: ImageFitResult? {
+        guard let media, let outputPath, report.mediaType == .image else { return nil }
+        if var result = media.imageResult {
+            result.output = outputPath
+            return result
+        }
+        let image = report.inspection.image
+        return ImageFitResult(
+            output: outputPath, inputBytes: report.inspection.size, outputBytes: media.size,
+            inputMIME: report.inspection.mime, outputMIME: media.mime, inputWidth: image?.width ?? 0,
+            inputHeight: image?.height ?? 0, outputWidth: image?.width ?? 0, outputHeight: image?.height ?? 0,
+            quality: nil, passedThrough: true, encodes: 0, steps: media.steps)
+    }
+
+    private struct Output: Encodable {
+        var path: String
+        var mime: String
+        var action: PreparedMedia.Action
+        var steps: [String]
+    }
 
     enum CodingKeys: String, CodingKey {
         case file, verdict, findings, result, output, error, hint
@@ -241,25 +196,27 @@ struct PrepareRecord: Sendable, Encodable {
         try container.encode(report.mediaType, forKey: .mediaType)
         try container.encode(report.verdict, forKey: .verdict)
         try container.encode(report.findings, forKey: .findings)
-        try container.encodeIfPresent(result, forKey: .result)
-        try container.encodeIfPresent(output, forKey: .output)
-        if let error {
-            try container.encode(error.message, forKey: .error)
-            try container.encodeIfPresent(error.hint, forKey: .hint)
+        if let result = imageResult {
+            try container.encode(result, forKey: .result)
+        } else if let media, let outputPath {
+            try container.encode(
+                Output(path: outputPath, mime: media.mime, action: media.action, steps: media.steps), forKey: .output)
         }
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(hint, forKey: .hint)
     }
 
     var explanation: [String] {
         var lines: [String] = []
-        if report.verdict == .rejected || error != nil {
+        if failed {
             lines.append("\(report.inspection.file) (\(error == nil ? "rejected" : "failed")):")
-            for finding in report.findings where finding.severity == .rejected {
+            for finding in report.rejections {
                 lines.append("  \(finding.code): \(finding.message)")
                 lines.append("    hint: \(finding.hint)")
             }
             if let error {
-                lines.append("  \(error.message)")
-                if let hint = error.hint { lines.append("    hint: \(hint)") }
+                lines.append("  \(error)")
+                if let hint { lines.append("    hint: \(hint)") }
             }
         }
         return lines
@@ -269,22 +226,19 @@ struct PrepareRecord: Sendable, Encodable {
 extension TextTable {
     mutating func append(contentsOf record: PrepareRecord) {
         let file = record.report.inspection.file
-        if let output = record.output {
-            let size = (try? FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) ?? 0
+        if let result = record.imageResult {
             append(
-                file, record.report.verdict.rawValue, output.path,
-                "\(formatBytes(record.report.inspection.size)) → \(formatBytes(size))", "-", "-",
-                output.steps.joined(separator: "; "))
-            return
-        }
-        guard let result = record.result else {
+                file, record.report.verdict.rawValue, result.output ?? "-",
+                "\(formatBytes(result.inputBytes)) → \(formatBytes(result.outputBytes))",
+                "\(result.inputWidth)×\(result.inputHeight) → \(result.outputWidth)×\(result.outputHeight)",
+                result.quality.map { "\($0)" } ?? "-", result.steps.joined(separator: "; "))
+        } else if let media = record.media, let path = record.outputPath {
+            append(
+                file, record.report.verdict.rawValue, path,
+                "\(formatBytes(record.report.inspection.size)) → \(formatBytes(media.size))", "-", "-",
+                media.steps.joined(separator: "; "))
+        } else {
             append(file, record.error == nil ? record.report.verdict.rawValue : "failed", "-", "-", "-", "-", "-")
-            return
         }
-        append(
-            file, record.report.verdict.rawValue, result.output ?? "-",
-            "\(formatBytes(result.inputBytes)) → \(formatBytes(result.outputBytes))",
-            "\(result.inputWidth)×\(result.inputHeight) → \(result.outputWidth)×\(result.outputHeight)",
-            result.quality.map { "\($0)" } ?? "-", result.steps.joined(separator: "; "))
     }
 }

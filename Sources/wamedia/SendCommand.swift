@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import WabaClient
 import WabaMedia
 
@@ -53,26 +54,22 @@ struct SendCommand: AsyncParsableCommand {
             throw CommandFailure.usage("no API key: give --api-key or set WAMEDIA_API_KEY")
         }
 
-        let prepared: PreparedSend
-        do {
-            prepared = try message.prepare(profile: try profileOptions.load())
-        } catch let rejection as MediaRejected {
-            try failRejected(rejection, format: format.format)
+        try await message.withPreparedMessage(profile: try profileOptions.load(), format: format.format) { prepared in
+            for finding in prepared.media?.finalReport.findings ?? [] where finding.severity == .warning {
+                Terminal.note("warning: \(finding.code): \(finding.message)")
+            }
+            if dryRun {
+                render(prepared: prepared, result: nil, seconds: nil)
+                return
+            }
+            try await send(prepared, baseURL: base, apiKey: key ?? "")
         }
-        defer { if let path = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: path) } }
-        for finding in (prepared.transformedReport ?? prepared.report)?.findings ?? []
-        where finding.severity == .warning {
-            Terminal.note("warning: \(finding.code): \(finding.message)")
-        }
+    }
 
-        if dryRun {
-            render(prepared: prepared, result: nil, seconds: nil)
-            return
-        }
-
+    private func send(_ prepared: PreparedMessage, baseURL base: String, apiKey key: String) async throws {
         let client = try SendMediaClient(
             configuration: .init(
-                baseURL: base, apiKey: key ?? "", connectTimeout: .seconds(connectTimeout),
+                baseURL: base, apiKey: key, connectTimeout: .seconds(connectTimeout),
                 readTimeout: .seconds(readTimeout), retryOnServerError: retryOnServerError))
         let bar = ProgressBar(total: prepared.payload.contentLength)
         let started = ContinuousClock.now
@@ -103,7 +100,7 @@ struct SendCommand: AsyncParsableCommand {
         }
     }
 
-    private func render(prepared: PreparedSend, result: SendMediaResult?, seconds: Double?) {
+    private func render(prepared: PreparedMessage, result: SendMediaResult?, seconds: Double?) {
         let payload = prepared.payload
         switch format.format {
         case .json:
@@ -112,7 +109,8 @@ struct SendCommand: AsyncParsableCommand {
                     status: result == nil ? "dry-run" : "sent", mediaType: prepared.request.mediaType.rawValue,
                     fileName: prepared.fileName.name, fileNameOrigin: prepared.fileName.origin.rawValue,
                     mediaBytes: payload.mediaByteCount, bodyBytes: payload.contentLength,
-                    transformed: prepared.transformed?.steps, seconds: seconds, result: result))
+                    transformed: prepared.media.map { $0.action == .kept ? nil : $0.steps } ?? nil, seconds: seconds,
+                    result: result))
         case .table:
             var table = TextTable("FIELD", "VALUE")
             table.append("status", result == nil ? "dry-run (not sent)" : "sent")
@@ -123,7 +121,8 @@ struct SendCommand: AsyncParsableCommand {
             } else {
                 table.append("media", formatBytes(payload.mediaByteCount))
             }
-            if let steps = prepared.transformed?.steps, !steps.isEmpty {
+            if let media = prepared.media, media.action != .kept, !media.steps.isEmpty {
+                let steps = media.steps
                 table.append("transformed", steps.joined(separator: "; "))
             }
             table.append("body", "\(payload.contentLength) bytes")
@@ -186,12 +185,10 @@ private struct SendFailureOutput: Encodable {
 }
 
 /// Bytes, rate and ETA on standard error, only when it is a terminal and the body is large.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     private let total: Int
     private let started = ContinuousClock.now
-    private let lock = NSLock()
-    private var lastDraw = ContinuousClock.now - .seconds(1)
-    private var drawn = false
+    private let drawing = Mutex((lastDraw: ContinuousClock.now - .seconds(1), drawn: false))
 
     init?(total: Int, minimumBytes: Int = 1_000_000) {
         guard Terminal.standardErrorIsTerminal, total >= minimumBytes else { return nil }
@@ -199,12 +196,13 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func update(_ sent: Int) {
-        lock.lock()
-        defer { lock.unlock() }
         let now = ContinuousClock.now
-        guard now - lastDraw >= .milliseconds(100) || sent == total else { return }
-        lastDraw = now
-        drawn = true
+        let due = drawing.withLock { state in
+            guard now - state.lastDraw >= .milliseconds(100) || sent == total else { return false }
+            state = (now, true)
+            return true
+        }
+        guard due else { return }
         let elapsed = Self.seconds(now - started)
         let rate = elapsed > 0 ? Double(sent) / elapsed : 0
         let eta = rate > 0 ? Double(total - sent) / rate : 0
@@ -219,9 +217,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drawing.withLock({ $0.drawn }) { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     private static func seconds(_ duration: Duration) -> Double {

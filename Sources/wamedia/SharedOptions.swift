@@ -30,6 +30,26 @@ struct FormatOptions: ParsableArguments {
     var format: OutputFormat = .table
 }
 
+/// How files are made to conform, the same in `prepare`, `payload` and `send`.
+struct PreparationOptions: ParsableArguments {
+    @Flag(
+        name: .long,
+        help: """
+            Also re-save images that are sendable as they are but carry EXIF/XMP metadata (GPS location, \
+            camera details): upright, without the metadata.
+            """)
+    var stripMetadata = false
+
+    @OptionGroup var container: ContainerOptions
+
+    /// - Parameter jobs: files prepared at once, which share the machine's cores.
+    func preparerOptions(jobs: Int = 1) -> MediaPreparer.Options {
+        MediaPreparer.Options(
+            stripMetadata: stripMetadata, container: container.rewriteOptions,
+            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0)
+    }
+}
+
 /// `--audio-track`, for the commands that rewrite containers.
 struct ContainerOptions: ParsableArguments {
     @Option(

@@ -21,7 +21,8 @@ struct Wamedia: AsyncParsableCommand {
     /// Runs the command line with the project's exit codes: argument errors are 2, not 64.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            // File names are bytes: arguments are read from them, so a non-UTF-8 name still opens.
+            var command = try parseAsRoot(Array(FileSystemPath.commandLineArguments().dropFirst()))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -48,7 +48,7 @@ struct Harness {
     let client: SendMediaClient
     let baseURL: String
     let store: URL
-    let preparer: SendPreparer
+    let preparer: MediaPreparer
 
     static func with<T>(
         key: String = apiKey, retryOnServerError: Bool = false, logs: LogRecorder? = nil,
@@ -65,8 +65,7 @@ struct Harness {
             logger: logs?.logger("client"))
         let harness = Harness(
             sandbox: sandbox, client: client, baseURL: baseURL, store: store,
-            preparer: try SendPreparer(
-                transform: MediaTransformer(profile: .whatsappCloud).temporaryFileTransform()))
+            preparer: try MediaPreparer(profile: .whatsappCloud))
         do {
             let result = try await body(harness)
             try await client.shutdown()
@@ -81,13 +80,12 @@ struct Harness {
         }
     }
 
-    func prepare(
+    func withPrepared<T>(
         _ input: String, as type: MediaType? = nil,
-        fields: MessageFields = .init(channelID: "chn_abc123", contactID: contact)
-    )
-        throws -> PreparedSend
-    {
-        try preparer.prepare(input, as: type, fields: fields)
+        fields: MessageFields = .init(channelID: "chn_abc123", contactID: contact),
+        _ body: (PreparedMessage) async throws -> T
+    ) async throws -> T {
+        try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
     }
 
     /// Posts raw bytes, as a client that is not this project's would.
@@ -113,23 +111,25 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
 @Suite(.serialized) struct SendMediaTests {
     @Test func jpegArrivesIntact() async throws {
         try await Harness.with { harness in
-            let prepared = try harness.prepare(
+            try await harness.withPrepared(
                 sample("photo.jpg"),
-                fields: .init(channelID: "chn_abc123", contactID: contact, content: "Check out our latest catalog!"))
-            let result = try await harness.client.send(prepared.payload)
-            #expect(result.messageID.hasPrefix("msg-"))
-            #expect(result.providerID.hasPrefix("wamid."))
-            #expect(result.message == "Media enviado y guardado")
-            #expect(result.attempts == 1)
-            let receipt = try #require(harness.sandbox.receipts.last)
-            #expect(receipt.status == 200)
-            #expect(receipt.mediaType == "image")
-            #expect(receipt.detectedMIME == "image/jpeg")
-            #expect(receipt.fileName == "photo.jpg")
-            #expect(receipt.content == "Check out our latest catalog!")
-            let stored = try Data(contentsOf: URL(fileURLWithPath: try #require(receipt.storedPath)))
-            #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: sample("photo.jpg")))))
-            #expect(result.mediaURL.hasPrefix(harness.baseURL + "/media/"))
+                fields: .init(channelID: "chn_abc123", contactID: contact, content: "Check out our latest catalog!")
+            ) { prepared in
+                let result = try await harness.client.send(prepared.payload)
+                #expect(result.messageID.hasPrefix("msg-"))
+                #expect(result.providerID.hasPrefix("wamid."))
+                #expect(result.message == "Media enviado y guardado")
+                #expect(result.attempts == 1)
+                let receipt = try #require(harness.sandbox.receipts.last)
+                #expect(receipt.status == 200)
+                #expect(receipt.mediaType == "image")
+                #expect(receipt.detectedMIME == "image/jpeg")
+                #expect(receipt.fileName == "photo.jpg")
+                #expect(receipt.content == "Check out our latest catalog!")
+                let stored = try Data(contentsOf: URL(fileURLWithPath: try #require(receipt.storedPath)))
+                #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: sample("photo.jpg")))))
+                #expect(result.mediaURL.hasPrefix(harness.baseURL + "/media/"))
+            }
         }
     }
 
@@ -142,16 +142,16 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         try #require(size > 5_000_000, "the fixture must be over the image budget (\(size) bytes)")
 
         try await Harness.with { harness in
-            let prepared = try harness.prepare(path, as: .image)
-            defer { if let output = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: output) } }
-            #expect(prepared.transformed?.mime == "image/jpeg")
-            #expect(prepared.fileName.name == "huge.jpg")
-            let result = try await harness.client.send(prepared.payload)
-            #expect(!result.messageID.isEmpty)
-            let receipt = try #require(harness.sandbox.receipts.last)
-            let arrived = try #require(receipt.mediaBytes)
-            #expect(arrived <= 5_000_000 && arrived > 4_000_000, "arrived at \(arrived) bytes")
-            #expect(receipt.detectedMIME == "image/jpeg")
+            try await harness.withPrepared(path, as: .image) { prepared in
+                #expect(prepared.media?.mime == "image/jpeg")
+                #expect(prepared.fileName.name == "huge.jpg")
+                let result = try await harness.client.send(prepared.payload)
+                #expect(!result.messageID.isEmpty)
+                let receipt = try #require(harness.sandbox.receipts.last)
+                let arrived = try #require(receipt.mediaBytes)
+                #expect(arrived <= 5_000_000 && arrived > 4_000_000, "arrived at \(arrived) bytes")
+                #expect(receipt.detectedMIME == "image/jpeg")
+            }
         }
     }
 
@@ -169,19 +169,19 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
             ])
 
         try await Harness.with { harness in
-            let prepared = try harness.prepare(path, as: .video)
-            defer { if let output = prepared.transformed?.path { try? FileManager.default.removeItem(atPath: output) } }
-            #expect(prepared.report?.findings.contains { $0.code == "not-faststart" } == true)
-            let transformed = try #require(prepared.transformed)
-            #expect(transformed.mime == "video/mp4")
-            _ = try await harness.client.send(prepared.payload)
-            let receipt = try #require(harness.sandbox.receipts.last)
-            #expect(receipt.detectedMIME == "video/mp4")
-            #expect(receipt.status == 200)
-            let stored = try #require(receipt.storedPath)
-            let av = try #require(try AVProbe.probe(FileSource(path: stored), mime: "video/mp4"))
-            #expect(av.faststart == true)
-            #expect(av.tracks.map(\.codec) == ["h264", "aac"])
+            try await harness.withPrepared(path, as: .video) { prepared in
+                #expect(prepared.media?.report.findings.contains { $0.code == "not-faststart" } == true)
+                let transformed = try #require(prepared.media)
+                #expect(transformed.mime == "video/mp4")
+                _ = try await harness.client.send(prepared.payload)
+                let receipt = try #require(harness.sandbox.receipts.last)
+                #expect(receipt.detectedMIME == "video/mp4")
+                #expect(receipt.status == 200)
+                let stored = try #require(receipt.storedPath)
+                let av = try #require(try AVProbe.probe(FileSource(path: stored), mime: "video/mp4"))
+                #expect(av.faststart == true)
+                #expect(av.tracks.map(\.codec) == ["h264", "aac"])
+            }
         }
     }
 
@@ -191,36 +191,39 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let misnamed = directory.appendingPathComponent("invoice.jpg").path
         try FileManager.default.copyItem(atPath: sample("invoice.pdf"), toPath: misnamed)
         try await Harness.with { harness in
-            let prepared = try harness.prepare(misnamed, as: .document)
-            #expect(prepared.fileName == InferredFileName(name: "invoice.pdf", origin: .input))
-            _ = try await harness.client.send(prepared.payload)
-            let receipt = try #require(harness.sandbox.receipts.last)
-            #expect(receipt.status == 200)
-            #expect(receipt.fileName == "invoice.pdf")
-            #expect(receipt.detectedMIME == "application/pdf")
-            #expect(receipt.findings.isEmpty)
+            try await harness.withPrepared(misnamed, as: .document) { prepared in
+                #expect(prepared.fileName == InferredFileName(name: "invoice.pdf", origin: .input))
+                _ = try await harness.client.send(prepared.payload)
+                let receipt = try #require(harness.sandbox.receipts.last)
+                #expect(receipt.status == 200)
+                #expect(receipt.fileName == "invoice.pdf")
+                #expect(receipt.detectedMIME == "application/pdf")
+                #expect(receipt.findings.isEmpty)
+            }
         }
     }
 
     @Test func urlIsPassedThrough() async throws {
         let url = "https://cdn.example.com/catalog/product%20list.jpg?X-Amz-Signature=secret#top"
         try await Harness.with { harness in
-            let prepared = try harness.prepare(url, as: .image)
-            #expect(prepared.fileName.name == "product list.jpg")
-            let result = try await harness.client.send(prepared.payload)
-            #expect(result.mediaURL == url)
-            let receipt = try #require(harness.sandbox.receipts.last)
-            #expect(receipt.mediaKind == "url")
-            #expect(receipt.mediaURL == url)
+            try await harness.withPrepared(url, as: .image) { prepared in
+                #expect(prepared.fileName.name == "product list.jpg")
+                let result = try await harness.client.send(prepared.payload)
+                #expect(result.mediaURL == url)
+                let receipt = try #require(harness.sandbox.receipts.last)
+                #expect(receipt.mediaKind == "url")
+                #expect(receipt.mediaURL == url)
+            }
         }
     }
 
     @Test func captionTooLongIsRefusedBeforeAndByTheServer() async throws {
         let long = String(repeating: "a", count: 1_025)
         try await Harness.with { harness in
-            #expect {
-                try harness.prepare(
-                    sample("photo.jpg"), fields: .init(channelID: "chn_abc123", contactID: contact, content: long))
+            await #expect {
+                try await harness.withPrepared(
+                    sample("photo.jpg"), fields: .init(channelID: "chn_abc123", contactID: contact, content: long)
+                ) { _ in }
             } throws: { "\($0)".contains("over the limit of 1024") }
             #expect(harness.sandbox.requestCount == 0)
 
@@ -236,31 +239,34 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
 
     @Test func missingOrWrongKeyIs401WithAClearMessage() async throws {
         try await Harness.with(key: "sk-wrong-key") { harness in
-            let prepared = try harness.prepare(sample("invoice.pdf"))
-            do {
-                _ = try await harness.client.send(prepared.payload)
-                Issue.record("a wrong key was accepted")
-            } catch let error as SendMediaError {
-                #expect(error.kind == .unauthorized)
-                #expect(error.status == 401)
-                #expect(error.serverMessage == "API key is invalid")
-                #expect(error.hint.contains("WAMEDIA_API_KEY"))
-                #expect(!"\(error)".contains("sk-wrong-key"))
+            try await harness.withPrepared(sample("invoice.pdf")) { prepared in
+                do {
+                    _ = try await harness.client.send(prepared.payload)
+                    Issue.record("a wrong key was accepted")
+                } catch let error as SendMediaError {
+                    #expect(error.kind == .unauthorized)
+                    #expect(error.status == 401)
+                    #expect(error.serverMessage == "API key is invalid")
+                    #expect(error.hint.contains("WAMEDIA_API_KEY"))
+                    #expect(!"\(error)".contains("sk-wrong-key"))
+                }
+                let (status, message) = try await harness.post(try json(["media_type": "image"]), key: nil)
+                #expect(status == 401)
+                #expect(message?.contains("missing") == true)
             }
-            let (status, message) = try await harness.post(try json(["media_type": "image"]), key: nil)
-            #expect(status == 401)
-            #expect(message?.contains("missing") == true)
         }
     }
 
     @Test func unknownContactIs404() async throws {
         try await Harness.with { harness in
-            let prepared = try harness.prepare(
+            try await harness.withPrepared(
                 sample("invoice.pdf"),
-                fields: .init(channelID: "chn_abc123", contactID: SandboxConfiguration.unknownContactID))
-            await #expect { try await harness.client.send(prepared.payload) } throws: { error in
-                let error = try #require(error as? SendMediaError)
-                return error.kind == .notFound && error.status == 404 && error.serverMessage == "contact not found"
+                fields: .init(channelID: "chn_abc123", contactID: SandboxConfiguration.unknownContactID)
+            ) { prepared in
+                await #expect { try await harness.client.send(prepared.payload) } throws: { error in
+                    let error = try #require(error as? SendMediaError)
+                    return error.kind == .notFound && error.status == 404 && error.serverMessage == "contact not found"
+                }
             }
         }
     }
@@ -268,31 +274,36 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
     @Test func threadAloneIsAccepted() async throws {
         let thread = "b2c3d4e5-f6a7-8901-bcde-f12345678901"
         try await Harness.with { harness in
-            let prepared = try harness.prepare(
-                sample("invoice.pdf"), fields: .init(threadID: thread, saveMessage: false))
-            let result = try await harness.client.send(prepared.payload)
-            #expect(result.threadID == thread)
-            #expect(result.message == "Media enviado")
+            try await harness.withPrepared(
+                sample("invoice.pdf"), fields: .init(threadID: thread, saveMessage: false)
+            ) { prepared in
+                let result = try await harness.client.send(prepared.payload)
+                #expect(result.threadID == thread)
+                #expect(result.message == "Media enviado")
+            }
         }
     }
 
     @Test func injected500IsNotRetriedByDefault() async throws {
         try await Harness.with { harness in
             harness.sandbox.failNext(1)
-            let prepared = try harness.prepare(sample("invoice.pdf"))
-            await #expect { try await harness.client.send(prepared.payload) } throws: { error in
-                let error = try #require(error as? SendMediaError)
-                return error.kind == .serverError && error.status == 500 && error.attempts == 1
-                    && error.serverMessage?.contains("injected") == true
+            try await harness.withPrepared(sample("invoice.pdf")) { prepared in
+                await #expect { try await harness.client.send(prepared.payload) } throws: { error in
+                    let error = try #require(error as? SendMediaError)
+                    return error.kind == .serverError && error.status == 500 && error.attempts == 1
+                        && error.serverMessage?.contains("injected") == true
+                }
+                #expect(harness.sandbox.requestCount == 1)
             }
-            #expect(harness.sandbox.requestCount == 1)
         }
     }
 
     @Test func injected500IsRetriedWhenAskedTo() async throws {
         try await Harness.with(retryOnServerError: true) { harness in
             harness.sandbox.failNext(1)
-            let result = try await harness.client.send(try harness.prepare(sample("invoice.pdf")).payload)
+            let result = try await harness.withPrepared(sample("invoice.pdf")) {
+                try await harness.client.send($0.payload)
+            }
             #expect(result.attempts == 2)
             #expect(harness.sandbox.requestCount == 2)
         }
@@ -329,19 +340,20 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         bytes += (0..<1_000_003).map { _ in UInt8.random(in: 0...255) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         try await Harness.with { harness in
-            let prepared = try harness.prepare(path, as: .document)
-            let progress = Mutex<[Int]>([])
-            _ = try await harness.client.send(prepared.payload) { sent, _ in progress.withLock { $0.append(sent) } }
-            let receipt = try #require(harness.sandbox.receipts.last)
-            #expect(receipt.contentLength == prepared.payload.contentLength)
-            #expect(receipt.bodyBytes == prepared.payload.contentLength)
-            #expect(receipt.mediaBytes == bytes.count)
-            #expect(receipt.detectedMIME == "application/pdf")
-            let reported = progress.withLock { $0 }
-            #expect(reported.last == prepared.payload.contentLength)
-            #expect(reported == reported.sorted())
-            let stored = try Data(contentsOf: URL(fileURLWithPath: try #require(receipt.storedPath)))
-            #expect(stored == Data(bytes))
+            try await harness.withPrepared(path, as: .document) { prepared in
+                let progress = Mutex<[Int]>([])
+                _ = try await harness.client.send(prepared.payload) { sent, _ in progress.withLock { $0.append(sent) } }
+                let receipt = try #require(harness.sandbox.receipts.last)
+                #expect(receipt.contentLength == prepared.payload.contentLength)
+                #expect(receipt.bodyBytes == prepared.payload.contentLength)
+                #expect(receipt.mediaBytes == bytes.count)
+                #expect(receipt.detectedMIME == "application/pdf")
+                let reported = progress.withLock { $0 }
+                #expect(reported.last == prepared.payload.contentLength)
+                #expect(reported == reported.sorted())
+                let stored = try Data(contentsOf: URL(fileURLWithPath: try #require(receipt.storedPath)))
+                #expect(stored == Data(bytes))
+            }
         }
     }
 
@@ -413,12 +425,21 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
         let logs = LogRecorder()
         var texts: [String] = []
         try await Harness.with(logs: logs) { harness in
-            let result = try await harness.client.send(try harness.prepare(sample("invoice.pdf")).payload)
+            let result = try await harness.withPrepared(sample("invoice.pdf")) {
+                try await harness.client.send($0.payload)
+            }
             texts.append("\(result)")
             texts.append(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             harness.sandbox.failNext(1)
-            let again = try harness.prepare(sample("invoice.pdf")).payload
-            do { _ = try await harness.client.send(again) } catch let error as SendMediaError {
+            let failure: SendMediaError? = try await harness.withPrepared(sample("invoice.pdf")) { again in
+                do {
+                    _ = try await harness.client.send(again.payload)
+                    return nil
+                } catch let error as SendMediaError {
+                    return error
+                }
+            }
+            if let error = failure {
                 texts.append("\(error)")
                 texts.append(error.message + error.hint + (error.serverMessage ?? ""))
             }

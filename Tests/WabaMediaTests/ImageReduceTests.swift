@@ -79,7 +79,7 @@ struct ImageReduceTests {
             ("photo24.png", 1.46484375), ("photo24.png", 1.953125), ("photo24.png", 3.2), ("grey24.png", 1.46484375),
         ] {
             let image = try VipsImage.thumbnail(
-                path: fixtures.path(input), loader: "pngload", longEdge: 6000, exportSRGB: false)
+                path: fixtures.path(input), owner: nil, loader: "pngload", longEdge: 6000, exportSRGB: false)
             let reduced = try image.reducedHorizontally(by: shrink).copyToMemory()
             #expect(reduced.shape.bands == (input.hasPrefix("grey") ? 1 : 3))
             let ours = folder.appendingPathComponent("ours-\(input)-\(shrink).png").path

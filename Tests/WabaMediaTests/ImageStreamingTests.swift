@@ -10,7 +10,7 @@ struct ImageStreamingTests {
     private func openedPhoto() throws -> VipsImage {
         try Vips.start()
         let fixtures = try FitterFixtures.get()
-        return try ImageSource.file(fixtures.path("photo.jpg")).thumbnail(
+        return try ImageSource.file(FileSource(path: fixtures.path("photo.jpg"))).thumbnail(
             mime: "image/jpeg", longEdge: 1600, exportSRGB: false)
     }
 

@@ -10,6 +10,20 @@ public enum AssetLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Classifies what a user typed: `http://` and `https://` are URLs, anything else with `://` is
+    /// refused, and the rest are paths.
+    public init(argument: String) throws(WabaMediaError) {
+        if Self.isURL(argument) {
+            self = .url(argument)
+        } else if argument.contains("://") {
+            throw WabaMediaError(
+                .invalidArgument, "\(argument) is neither a local file nor an http(s) URL",
+                hint: "the platform fetches only public http(s) URLs")
+        } else {
+            self = .file(argument)
+        }
+    }
+
     /// Whether `argument` names a remote asset (an `http` or `https` URL).
     public static func isURL(_ argument: String) -> Bool {
         let lowered = argument.prefix(8).lowercased()
@@ -69,13 +83,4 @@ public struct InvalidInput: Sendable, Hashable {
         self.mediaType = mediaType
         self.finding = finding
     }
-}
-
-extension Finding.Code {
-    /// A manifest row that cannot be read: wrong number of fields, bad JSON, a missing `media`, an unknown type.
-    public static let manifestRow: Self = "manifest-row"
-    /// A folder or pattern given as input that cannot be read or matches nothing.
-    public static let input: Self = "input"
-    /// The same content as an earlier asset: checked once, reported for each.
-    public static let duplicate: Self = "duplicate"
 }

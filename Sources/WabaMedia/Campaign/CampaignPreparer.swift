@@ -6,9 +6,22 @@ public struct PreparedAsset: Sendable, Hashable, Encodable {
     /// The file written in the output folder (its name, relative to the folder), or the URL kept as is.
     /// Nil when the asset was rejected or could not be prepared.
     public var media: String?
-    /// How the output was made: `copied`, `transformed`, `url` (sent by URL, not downloaded), `shared`
-    /// (the same content as an earlier asset, whose output it uses).
-    public var action: String?
+    /// How the output was made.
+    public enum Action: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Sendable as it is: copied byte for byte.
+        case copied
+        /// Made to conform by the preparation (an image fitted, a container rewritten).
+        case transformed
+        /// Sent by URL, not downloaded.
+        case url
+        /// The same content as an earlier asset, whose output it uses.
+        case shared
+
+        public var description: String { rawValue }
+    }
+
+    /// How the output was made.
+    public var action: Action?
     /// The steps the transform took, in words.
     public var steps: [String]
     /// Why preparing failed, when it did (the asset is then left out of the output manifest).
@@ -47,14 +60,17 @@ public struct PreparedAsset: Sendable, Hashable, Encodable {
 /// sent from the folder.
 public struct CampaignPreparer: Sendable {
     public var checker: MediaChecker
-    public var transformer: MediaTransformer
+    public var preparer: MediaPreparer
     public var folder: String
     public var jobs: Int
 
-    public init(checker: MediaChecker, transformer: MediaTransformer, folder: String, jobs: Int) {
+    /// - Parameters:
+    ///   - checker: checks every asset first, as `check` does (structure, fast).
+    ///   - preparer: prepares each distinct content once.
+    public init(checker: MediaChecker, preparer: MediaPreparer, folder: String, jobs: Int) {
         precondition(jobs > 0, "jobs must be positive")
         self.checker = checker
-        self.transformer = transformer
+        self.preparer = preparer
         self.folder = folder
         self.jobs = jobs
     }
@@ -63,10 +79,10 @@ public struct CampaignPreparer: Sendable {
         async throws
     {
         let inspections = OnceCache<Result<Inspection, any Error>>()
-        let outputs = OnceCache<Result<(String, String, [String]), WabaMediaError>>()
+        let outputs = OnceCache<Result<(String, PreparedAsset.Action, [String]), WabaMediaError>>()
         var firstByContent: [String: String] = [:]
         let checker = self.checker
-        let transformer = self.transformer
+        let preparer = self.preparer
         let folder = self.folder
         let slots = AsyncSemaphore(jobs)
         let workers = BlockingWorkers(count: jobs)
@@ -82,19 +98,14 @@ public struct CampaignPreparer: Sendable {
             case .asset(let asset):
                 switch asset.location {
                 case .url(let url):
-                    let report = ValidationReport(
-                        inspection: Inspection(
-                            file: url, size: 0,
-                            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown")),
-                        mediaType: asset.mediaType ?? .document,
-                        findings: [
-                            Finding(
-                                .notFetched, .warning, message: "\(url) is sent by URL; prepare does not fetch it",
-                                hint: "run 'wamedia check' on the manifest to check what the platform will fetch")
-                        ], effectiveMIME: "application/x-unknown")
+                    let report = ValidationReport.unreadable(
+                        url, as: asset.mediaType ?? .document,
+                        finding: Finding(
+                            .notFetched, .warning, message: "\(url) is sent by URL; prepare does not fetch it",
+                            hint: "run 'wamedia check' on the manifest to check what the platform will fetch"))
                     var prepared = PreparedAsset(
                         result: CampaignResult(index: 0, origin: asset.origin, report: report), media: url,
-                        action: "url", steps: [])
+                        action: .url, steps: [])
                     prepared.captionForRow = asset.caption
                     prepared.fileNameForRow = asset.fileName
                     return (prepared, nil)
@@ -121,15 +132,8 @@ public struct CampaignPreparer: Sendable {
                     let output = await outputs.value(for: key) {
                         await workers.run {
                             Result { () throws(WabaMediaError) in
-                                let conformed = try transformer.conform(path, report: report) { fileExtension in
-                                    URL(fileURLWithPath: folder).appendingPathComponent(
-                                        fileExtension.isEmpty ? stem : "\(stem).\(fileExtension)"
-                                    ).path
-                                }
-                                return (
-                                    URL(fileURLWithPath: conformed.path).lastPathComponent, conformed.action.rawValue,
-                                    conformed.steps
-                                )
+                                try Self.prepare(
+                                    path, report: report, asset: asset, with: preparer, into: folder, stem: stem)
                             }
                         }
                     }
@@ -150,7 +154,7 @@ public struct CampaignPreparer: Sendable {
             if let key, prepared.media != nil {
                 if let first = firstByContent[key] {
                     prepared.result.duplicateOf = first
-                    prepared.action = "shared"
+                    prepared.action = .shared
                 } else {
                     firstByContent[key] = prepared.result.origin
                 }
@@ -160,9 +164,30 @@ public struct CampaignPreparer: Sendable {
     }
 }
 
-extension Finding.Code {
-    /// A remote asset `prepare` passes on by URL without fetching it.
-    public static let notFetched: Self = "not-fetched"
+extension CampaignPreparer {
+    /// Prepares one asset into `folder` as `stem` and the extension its content calls for.
+    static func prepare(
+        _ path: String, report: ValidationReport, asset: CampaignAsset, with preparer: MediaPreparer,
+        into folder: String, stem: String
+    ) throws(WabaMediaError) -> (String, PreparedAsset.Action, [String]) {
+        do {
+            return try preparer.withPreparedMedia(
+                at: path, as: report.mediaType, caption: asset.caption, fileName: asset.fileName
+            ) { media in
+                let name = media.fileExtension.isEmpty ? stem : "\(stem).\(media.fileExtension)"
+                try media.write(to: URL(fileURLWithPath: folder).appendingPathComponent(name).path)
+                return (name, media.action == .kept ? .copied : .transformed, media.steps)
+            }
+        } catch let error as WabaMediaError {
+            throw error
+        } catch let failure as PreparationFailure {
+            throw failure.error
+        } catch let rejection as MediaRejected {
+            throw WabaMediaError(.transformFailed, rejection.message, hint: rejection.blocking.first?.hint)
+        } catch {
+            throw WabaMediaError(.transformFailed, "\(path): \(error)")
+        }
+    }
 }
 
 /// Gives each entry an output name stem no earlier entry has, in input order: `photo`, `photo-2`, ...

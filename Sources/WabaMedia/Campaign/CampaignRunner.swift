@@ -94,8 +94,8 @@ public struct CampaignRunner: Sendable {
                     return [
                         Outcome(
                             origin: asset.origin,
-                            report: MediaChecker.unreadableReport(
-                                file: url, mediaType: asset.mediaType ?? .document,
+                            report: ValidationReport.unreadable(
+                                url, as: asset.mediaType ?? .document,
                                 error: WabaMediaError(
                                     .unsupportedInput, "\(url): remote assets cannot be checked here",
                                     hint: "check it with the wamedia command, which fetches its first bytes")))
@@ -130,16 +130,11 @@ public struct CampaignRunner: Sendable {
         if let key = outcome.contentKey {
             if let first = firstByContent[key] {
                 result.duplicateOf = first
-                var findings = result.report.findings
-                findings.append(
+                result.report = result.report.adding(
                     Finding(
                         .duplicate, .warning,
                         message: "the same \(outcome.remote == nil ? "content" : "URL") as \(first): checked once",
                         hint: "send it once and reuse the media, or remove the repeat"))
-                result.report = ValidationReport(
-                    inspection: result.report.inspection, mediaType: result.report.mediaType, findings: findings,
-                    effectiveMIME: result.report.effectiveMIME, suggestedFileName: result.report.suggestedFileName,
-                    plannedSteps: result.report.plannedSteps)
             } else {
                 firstByContent[key] = outcome.origin
             }
@@ -200,8 +195,7 @@ public struct CampaignRunner: Sendable {
         func unreadable(_ error: any Error, sha256: String? = nil) -> Outcome {
             Outcome(
                 origin: asset.origin,
-                report: MediaChecker.unreadableReport(
-                    file: path, mediaType: asset.mediaType ?? .document, error: error),
+                report: ValidationReport.unreadable(path, as: asset.mediaType ?? .document, error: error),
                 sha256: sha256)
         }
         let sha256: String
@@ -253,12 +247,7 @@ public struct CampaignRunner: Sendable {
 
     /// The rejected report standing in for an input that names nothing checkable.
     public static func report(for invalid: InvalidInput) -> ValidationReport {
-        let inspection = Inspection(
-            file: invalid.subject, size: 0,
-            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
-        return ValidationReport(
-            inspection: inspection, mediaType: invalid.mediaType ?? .document, findings: [invalid.finding],
-            effectiveMIME: inspection.mime)
+        .unreadable(invalid.subject, as: invalid.mediaType ?? .document, finding: invalid.finding)
     }
 }
 
@@ -309,42 +298,6 @@ struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProto
             }
             return .files(batch)
         }
-    }
-}
-
-/// A fixed set of threads for blocking work, so a long run keeps reusing the same few threads
-/// (and the same few malloc arenas and libvips thread states) instead of whatever the system lends.
-final class BlockingWorkers: Sendable {
-    private let jobs = Mutex<[(@Sendable () -> Void)?]>([])
-    private let ready = DispatchSemaphore(value: 0)
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        for index in 0..<count {
-            let thread = Thread { [self] in
-                while true {
-                    ready.wait()
-                    guard let job = jobs.withLock({ $0.removeFirst() }) else { return }
-                    job()
-                }
-            }
-            thread.name = "wamedia-worker-\(index)"
-            thread.start()
-        }
-    }
-
-    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            jobs.withLock { $0.append { continuation.resume(returning: work()) } }
-            ready.signal()
-        }
-    }
-
-    /// Lets every thread end once the work already queued is done.
-    func shutdown() {
-        jobs.withLock { $0.append(contentsOf: repeatElement(nil, count: count)) }
-        for _ in 0..<count { ready.signal() }
     }
 }
 

@@ -16,6 +16,9 @@ public struct Detection: Sendable, Hashable, Codable {
         self.refinement = refinement
     }
 
+    /// Nothing was detected: the content could not be read.
+    public static let unknown = Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown")
+
     enum CodingKeys: String, CodingKey {
         case mime, refinement
         case libmagicMIME = "libmagic_mime"

@@ -28,6 +28,16 @@ public struct SendMediaPayload: Sendable {
     /// Lays out the body of `request`. Opens the media file (to learn its size) but reads none of it.
     /// - Throws: ``WabaMediaError`` from ``SendMediaRequest/validate(profile:)``, or when the file cannot be opened.
     public init(_ request: SendMediaRequest, profile: MediaProfile = .whatsappCloud) throws {
+        // Fields first, so a wrong request fails before the file is touched.
+        try request.validate(profile: profile)
+        let media: FileSource? =
+            if case .file(let path) = request.mediaData { try FileSource(path: path) } else { nil }
+        try self.init(request, media: media, profile: profile)
+    }
+
+    /// Lays out the body of `request`, whose media is read from `media`, a file already open: the
+    /// bytes sent are those of that descriptor, whatever the request's path names now.
+    public init(_ request: SendMediaRequest, media file: FileSource?, profile: MediaProfile = .whatsappCloud) throws {
         try request.validate(profile: profile)
         self.request = request
         var head: [UInt8] = [UInt8(ascii: "{")]
@@ -55,7 +65,9 @@ public struct SendMediaPayload: Sendable {
             suffix = []
         case .file(let path):
             head.append(UInt8(ascii: "\""))
-            let source = try FileSource(path: path)
+            guard let source = file else {
+                throw WabaMediaError(.invalidArgument, "\(path): the media file is not open")
+            }
             media = .file(source)
             mediaByteCount = source.size
             suffix = Array("\"}".utf8)
@@ -170,7 +182,7 @@ struct Base64ChunkReader {
 
     init(source: FileSource, chunkSize: Int) throws(WabaMediaError) {
         do {
-            reader = try Base64FileEncoder(source: source, chunkSize: max(3, chunkSize / 3 * 3)).makeReader()
+            reader = try Base64FileEncoder(sharing: source.file, chunkSize: max(3, chunkSize / 3 * 3)).makeReader()
         } catch let error as Base64FileEncoder.Error {
             throw WabaMediaError(error)
         } catch {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+internal import WabaEncoding
 
 /// Random access to a file's bytes, so probes can read headers without loading the file.
 ///
@@ -25,59 +21,53 @@ extension ByteSource {
     }
 }
 
-/// A file on disk, read with `pread` so many tasks can share one source.
+/// A file on disk, opened once and read with `pread` so many tasks can share one source.
+///
+/// Every stage reads an input through one of these, never by opening its path again: the bytes
+/// that were checked are the ones transformed and sent, even if the path is replaced meanwhile.
 public final class FileSource: ByteSource {
-    public let path: String
-    public let size: Int
-    let descriptor: Int32
+    let file: OpenFile
 
-    /// Opens `path` for reading.
-    /// - Throws: ``WabaMediaError`` `file-not-found` or `io-error` naming the path and the reason.
-    public init(path: String) throws {
-        self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let reason = String(cString: strerror(errno))
-            if errno == ENOENT {
-                throw WabaMediaError(.fileNotFound, "\(path): no such file", hint: "check the path")
-            }
-            throw WabaMediaError(.ioError, "cannot open \(path): \(reason)", hint: "check its permissions")
+    /// The path as it was given, for messages.
+    public var path: String { file.path }
+    /// The size when the file was opened.
+    public var size: Int { file.size }
+
+    /// Opens `path` for reading. Anything but a regular file (a folder, a FIFO, a device) is refused
+    /// without blocking.
+    /// - Throws: ``WabaMediaError`` `file-not-found`, `unsupported-input` or `io-error` naming the
+    ///   path and the reason.
+    public init(path: String) throws(WabaMediaError) {
+        do {
+            file = try OpenFile(opening: path)
+        } catch {
+            throw WabaMediaError(error)
         }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw WabaMediaError(.ioError, "cannot read the size of \(path): \(reason)")
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            close(descriptor)
-            throw WabaMediaError(
-                .unsupportedInput, "\(path) is not a regular file",
-                hint: "give a file; 'wamedia check' also takes folders")
-        }
-        self.descriptor = descriptor
-        self.size = Int(status.st_size)
     }
 
-    deinit { close(descriptor) }
+    /// A path that opens this same file (its inode), for native libraries that take only a path.
+    var reopenablePath: String { file.reopenablePath }
+
+    /// Throws ``WabaMediaError/Code/sourceChanged`` when the file was written to since it was opened.
+    public func checkUnchanged() throws(WabaMediaError) {
+        do {
+            try file.checkUnchanged()
+        } catch {
+            throw WabaMediaError(error)
+        }
+    }
 
     public func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
         let available = Swift.max(0, Swift.min(count, size - offset))
         guard available > 0 else { return [] }
         return try [UInt8](unsafeUninitializedCapacity: available) { buffer, initialized in
-            var done = 0
-            while done < available {
-                let result = pread(descriptor, buffer.baseAddress! + done, available - done, off_t(offset + done))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    initialized = done
-                    throw WabaMediaError(.ioError, "cannot read \(path): \(String(cString: strerror(errno)))")
-                }
-                if result == 0 { break }
-                done += result
+            initialized = 0
+            do {
+                initialized = try file.read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch let error as Base64FileEncoder.Error {
+                throw WabaMediaError(error)
             }
-            initialized = done
         }
     }
 }

@@ -78,30 +78,46 @@ public struct MediaInspector: Sendable {
 
     /// Inspects the file at `path`.
     public func inspect(path: String) throws -> Inspection {
-        let source = try FileSource(path: path)
+        try inspect(FileSource(path: path))
+    }
+
+    /// Inspects a file that is already open, reading it through that descriptor only: the
+    /// inspection describes the very bytes a later stage reads from the same source.
+    public func inspect(_ source: FileSource) throws -> Inspection {
+        let path = source.path
         if source.size <= Self.wholeReadLimit {
-            return try inspect(path: path, contents: source.read(at: 0, count: source.size))
+            let contents = try source.read(at: 0, count: source.size)
+            try source.checkUnchanged()
+            return try inspect(path: path, contents: contents, reopenablePath: source.reopenablePath)
         }
         var inspection = try inspect(source, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
+            // libvips takes a path: the descriptor's own, so it reads the inode that was opened.
+            let reopenable = source.reopenablePath
             do {
-                let image = try ImageInfo(path: path, mime: inspection.mime)
-                    .completed(from: FileSource(path: path), mime: inspection.mime)
+                let image = try ImageInfo(path: reopenable, mime: inspection.mime)
+                    .completed(from: source, mime: inspection.mime)
                 inspection.image = image
-                inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
-                    try ImageStructure.verify(fileAt: path, mime: inspection.mime)
+                inspection.imageDamage = try verifyImageData(of: image, atPath: reopenable) {
+                    try ImageStructure.verify(source, mime: inspection.mime)
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
                 // A cut-off file often fails in the loader's header already: the structure says where.
-                let structure = try? ImageStructure.verify(fileAt: path, mime: inspection.mime)
+                let structure = try? ImageStructure.verify(source, mime: inspection.mime)
                 inspection.imageDamage = structure?.damage ?? error.message
             }
         }
+        try source.checkUnchanged()
         return inspection
     }
 
     /// Inspects the file at `path` from its whole content, already read into `contents`.
     public func inspect(path: String, contents: [UInt8]) throws -> Inspection {
+        try inspect(path: path, contents: contents, reopenablePath: path)
+    }
+
+    /// - Parameter reopenablePath: where a decode that needs a path reads the same bytes.
+    private func inspect(path: String, contents: [UInt8], reopenablePath: String) throws -> Inspection {
         var inspection = try inspect(MemorySource(contents) as any ByteSource, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
@@ -110,11 +126,11 @@ public struct MediaInspector: Sendable {
                 let image = try
                     (parsed
                     ?? (fileOnly
-                        ? ImageInfo(path: path, mime: inspection.mime)
+                        ? ImageInfo(path: reopenablePath, mime: inspection.mime)
                         : ImageInfo(bytes: contents, mime: inspection.mime)))
                     .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
-                inspection.imageDamage = try verifyImageData(of: image, atPath: path) {
+                inspection.imageDamage = try verifyImageData(of: image, atPath: reopenablePath) {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {

@@ -27,24 +27,8 @@ public struct MediaChecker: Sendable {
             let inspection = try inspector.inspect(path: path)
             return validator.validate(inspection, as: mediaType, caption: caption)
         } catch {
-            return Self.unreadableReport(file: path, mediaType: mediaType ?? .document, error: error)
+            return .unreadable(path, as: mediaType ?? .document, error: error)
         }
-    }
-
-    /// A rejected report for content that could not be read at all.
-    public static func unreadableReport(file: String, mediaType: MediaType, error: any Error) -> ValidationReport {
-        let reason = (error as? WabaMediaError) ?? WabaMediaError(.ioError, "\(file): \(error)")
-        let inspection = Inspection(
-            file: file, size: 0,
-            detection: Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown"))
-        return ValidationReport(
-            inspection: inspection, mediaType: mediaType,
-            findings: [
-                Finding(
-                    .unreadable, .rejected, message: reason.message,
-                    hint: reason.hint ?? "check that the file exists and is readable")
-            ],
-            effectiveMIME: inspection.mime)
     }
 
     /// A sensible number of files to work on at once on this machine.

@@ -16,6 +16,7 @@ public struct WabaMediaError: Error, Sendable, Hashable, CustomStringConvertible
             case unsupportedInput = "unsupported-input"
             case transformFailed = "transform-failed"
             case incompleteData = "incomplete-data"
+            case sourceChanged = "source-changed"
         }
 
         fileprivate let base: Base
@@ -31,6 +32,8 @@ public struct WabaMediaError: Error, Sendable, Hashable, CustomStringConvertible
         public static let transformFailed = Self(base: .transformFailed)
         /// Only part of the content is available (a remote asset's first bytes) and more was needed.
         public static let incompleteData = Self(base: .incompleteData)
+        /// The input was written to while it was being read: what was checked is not what would be sent.
+        public static let sourceChanged = Self(base: .sourceChanged)
     }
 
     public var code: Code

@@ -44,8 +44,12 @@ public enum ImageStructure {
     /// Checks the file at `path`, whose content was detected as `mime`.
     public static func verify(fileAt path: String, mime: String) throws -> Result {
         guard checkedTypes.contains(mime) else { return .notChecked }
-        let source = try FileSource(path: path)
-        guard source.size <= maxCheckedSize else { return .notChecked }
+        return try verify(FileSource(path: path), mime: mime)
+    }
+
+    /// Checks a file that is already open, whose content was detected as `mime`.
+    public static func verify(_ source: FileSource, mime: String) throws -> Result {
+        guard checkedTypes.contains(mime), source.size <= maxCheckedSize else { return .notChecked }
         return try source.read(at: 0, count: source.size).withUnsafeBytes { verify($0, mime: mime) }
     }
 

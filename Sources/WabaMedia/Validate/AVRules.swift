@@ -1,26 +1,3 @@
-extension Finding.Code {
-    /// A video track's codec is not one the profile allows (WhatsApp plays H.264 only).
-    public static let videoCodec: Self = "video-codec"
-    /// An audio track's codec is not one the profile allows (AAC in video, Opus in OGG).
-    public static let audioCodec: Self = "audio-codec"
-    /// More audio tracks than the profile allows; the rewriter keeps one.
-    public static let tooManyAudioStreams: Self = "too-many-audio-streams"
-    /// An H.264 profile that some phones cannot decode (a warning or a rejection, per the profile).
-    public static let h264Profile: Self = "h264-profile"
-    /// H.264 with B-frames, which Android clients fail on.
-    public static let bFrames: Self = "b-frames"
-    /// `moov` after `mdat`: playback cannot start before the whole file is downloaded.
-    public static let notFaststart: Self = "not-faststart"
-    /// The container is not one the media type accepts (QuickTime is rewritten as MP4).
-    public static let container: Self = "container"
-    /// A voice note larger than the size that shows a play button.
-    public static let voiceNoteSize: Self = "voice-note-size"
-    /// A voice note with more than one channel.
-    public static let voiceNoteChannels: Self = "voice-note-channels"
-    /// The container is damaged or truncated.
-    public static let malformedContainer: Self = "malformed-container"
-}
-
 /// The profile's audio and video rules (containers, codecs, streams, voice notes) turned into
 /// findings. Files whose codecs break the rules are rejected (nothing here transcodes); container
 /// problems the ``ContainerRewriter`` fixes are `fixable`; each hint gives the command that fixes it.
@@ -95,7 +72,7 @@ enum AVRules {
                         Finding(
                             .container, .rejected,
                             message: "a \(av.container.displayName) movie that cannot be rewritten as MP4 here: "
-                                + (plan.obstacle ?? "unsupported layout"),
+                                + (plan.obstacle?.description ?? "unsupported layout"),
                             hint: "rewrite it as MP4: \(commands.remuxVideo)"))
                 }
             } else if badVideo.isEmpty && badAudio.isEmpty {

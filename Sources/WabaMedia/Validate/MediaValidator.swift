@@ -1,9 +1,11 @@
 /// The verdict on one file for one media type, with the findings behind it.
+///
+/// The verdict is derived from the findings, never stored beside them: adding or removing a
+/// finding goes through ``adding(_:)`` and ``removing(_:)``, and the verdict follows.
 public struct ValidationReport: Sendable, Hashable, Encodable {
     public var inspection: Inspection
     public var mediaType: MediaType
-    public var verdict: Verdict
-    public var findings: [Finding]
+    public private(set) var findings: [Finding]
     /// The MIME type the file is sent as (a CSV document is sent as `text/plain`).
     public var effectiveMIME: String
     /// The name the file should carry, when its own name's extension misleads.
@@ -11,17 +13,81 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
     /// What `prepare` would do to make a fixable file conform, in words.
     public var plannedSteps: [String]
 
+    /// The worst of the findings.
+    public var verdict: Verdict { Verdict(findings: findings) }
+
     public init(
         inspection: Inspection, mediaType: MediaType, findings: [Finding], effectiveMIME: String,
         suggestedFileName: String? = nil, plannedSteps: [String] = []
     ) {
         self.inspection = inspection
         self.mediaType = mediaType
-        self.verdict = Verdict(findings: findings)
         self.findings = findings
         self.effectiveMIME = effectiveMIME
         self.suggestedFileName = suggestedFileName
         self.plannedSteps = plannedSteps
+    }
+
+    /// A rejected report for content that could not be read or named at all: one finding, `code`
+    /// (`unreadable` unless told), saying why.
+    public static func unreadable(
+        _ subject: String, as mediaType: MediaType, error: any Error, code: Finding.Code = .unreadable
+    ) -> ValidationReport {
+        let reason = (error as? WabaMediaError) ?? WabaMediaError(.ioError, "\(subject): \(error)")
+        return unreadable(
+            subject, as: mediaType,
+            finding: Finding(
+                code, .rejected, message: reason.message,
+                hint: reason.hint ?? "check that the file exists and is readable"))
+    }
+
+    /// A rejected report standing in for something that names nothing checkable.
+    public static func unreadable(_ subject: String, as mediaType: MediaType, finding: Finding) -> ValidationReport {
+        let inspection = Inspection(file: subject, size: 0, detection: .unknown)
+        return ValidationReport(
+            inspection: inspection, mediaType: mediaType, findings: [finding], effectiveMIME: inspection.mime)
+    }
+
+    /// The report with `finding` added.
+    public func adding(_ finding: Finding) -> ValidationReport {
+        var report = self
+        report.findings.append(finding)
+        return report
+    }
+
+    /// The report with `more` findings added.
+    public func adding(contentsOf more: some Sequence<Finding>) -> ValidationReport {
+        var report = self
+        report.findings.append(contentsOf: more)
+        return report
+    }
+
+    /// The report with `more` findings put before the ones it has: what a caller found first.
+    public func adding(contentsOf more: some Sequence<Finding>, first: Bool) -> ValidationReport {
+        guard first else { return adding(contentsOf: more) }
+        var report = self
+        report.findings.insert(contentsOf: Array(more), at: 0)
+        return report
+    }
+
+    /// The report without findings of `code`.
+    public func removing(_ code: Finding.Code) -> ValidationReport {
+        var report = self
+        report.findings.removeAll { $0.code == code }
+        return report
+    }
+
+    /// The findings that stop a send: rejections.
+    public var rejections: [Finding] { findings.filter { $0.severity == .rejected } }
+
+    /// The fixable findings only a transform can fix: a misleading extension is fixed by naming.
+    public var findingsNeedingTransform: [Finding] {
+        findings.filter { $0.severity == .fixable && $0.code != .extensionMismatch }
+    }
+
+    /// What stops the file from being sent as it is: the platform refuses it, or it must be transformed.
+    public var findingsBlockingSend: [Finding] {
+        findings.filter { $0.severity == .rejected || ($0.severity == .fixable && $0.code != .extensionMismatch) }
     }
 
     enum CodingKeys: String, CodingKey {

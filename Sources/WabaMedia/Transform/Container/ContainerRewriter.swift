@@ -67,15 +67,50 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
         }
     }
 
+    /// Why a file cannot be rewritten.
+    public enum Obstacle: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Not an ISO base media file (WebM, Ogg, MP3, ...).
+        case notISOBaseMedia(AVInfo.Container)
+        /// The probe found structural damage.
+        case damaged([String])
+        /// Fragmented MP4 (`moof`), which the rewriter does not handle.
+        case fragmented
+        /// `--audio-track` names a track the file does not have: the user's choice, not the file's fault.
+        case noSuchAudioTrack(index: Int, count: Int)
+
+        public var description: String {
+            switch self {
+            case .notISOBaseMedia(let container):
+                "only MP4, 3GP, M4A and QuickTime files can be rewritten, not \(container)"
+            case .damaged(let problems): "the file is damaged: " + problems.joined(separator: "; ")
+            case .fragmented: "fragmented MP4 files (moof) are not rewritten"
+            case .noSuchAudioTrack(let index, let count):
+                "there is no audio track \(index): the file has \(count) (numbered from 0)"
+            }
+        }
+
+        /// The error a rewrite that meets this obstacle throws.
+        func error(rewriting name: String) -> WabaMediaError {
+            if case .noSuchAudioTrack = self {
+                return WabaMediaError(
+                    .invalidArgument, "cannot rewrite \(name): \(self)",
+                    hint: "pick an existing audio track with --audio-track (counted from 0)")
+            }
+            return WabaMediaError(
+                .unsupportedInput, "cannot rewrite \(name): \(self)",
+                hint: "convert it with ffmpeg as 'wamedia check' suggests")
+        }
+    }
+
     /// The changes the file needs; empty when it needs none.
     public var actions: [Action]
     /// Why the file cannot be rewritten (not an ISO file, damaged, fragmented), if it cannot.
-    public var obstacle: String?
+    public var obstacle: Obstacle?
 
     /// Whether a rewrite is both needed and possible.
     public var isNeeded: Bool { !actions.isEmpty && obstacle == nil }
 
-    public init(actions: [Action], obstacle: String? = nil) {
+    public init(actions: [Action], obstacle: Obstacle? = nil) {
         self.actions = actions
         self.obstacle = obstacle
     }
@@ -125,15 +160,15 @@ public enum ContainerRewriter {
         let audioCount = info.audioTracks.count
         if options.keepOneAudioTrack && audioCount > 1 { actions.append(.keepOneAudioTrack) }
         if !options.keepMetadata && !info.location.isEmpty { actions.append(.dropLocation) }
-        var obstacle: String?
+        var obstacle: ContainerRewritePlan.Obstacle?
         if !info.container.isISOBaseMedia {
-            obstacle = "only MP4, 3GP, M4A and QuickTime files can be rewritten, not \(info.container)"
+            obstacle = .notISOBaseMedia(info.container)
         } else if !info.problems.isEmpty {
-            obstacle = "the file is damaged: " + info.problems.joined(separator: "; ")
+            obstacle = .damaged(info.problems)
         } else if info.fragmented {
-            obstacle = "fragmented MP4 files (moof) are not rewritten"
+            obstacle = .fragmented
         } else if let index = options.audioTrack, audioCount > 0, index < 0 || index >= audioCount {
-            obstacle = "there is no audio track \(index): the file has \(audioCount) (numbered from 0)"
+            obstacle = .noSuchAudioTrack(index: index, count: audioCount)
         }
         return ContainerRewritePlan(actions: actions, obstacle: obstacle)
     }
@@ -150,20 +185,19 @@ public enum ContainerRewriter {
     ) throws
         -> ContainerRewriteResult
     {
-        let source = try FileSource(path: input)
-        if isSameFile(input, output) {
-            throw WabaMediaError(
-                .invalidArgument, "the output \(output) is the input file",
-                hint: "write the rewritten file to another path")
-        }
+        try rewrite(FileSource(path: input), output: output, options: options)
+    }
+
+    /// Rewrites a file that is already open, reading it through that descriptor only.
+    @discardableResult
+    public static func rewrite(
+        _ source: FileSource, output: String, options: ContainerRewriteOptions = .init()
+    ) throws -> ContainerRewriteResult {
+        let input = source.path
+        let destination = try OutputFile(replacing: output, notOverwriting: [source])
         let info = try ISOBaseMediaProbe.probe(source)
         let plan = plan(for: info, options: options)
-        if let obstacle = plan.obstacle {
-            let isArgument = obstacle.hasPrefix("there is no audio track")
-            throw WabaMediaError(
-                isArgument ? .invalidArgument : .unsupportedInput, "cannot rewrite \(input): \(obstacle)",
-                hint: isArgument ? "pick an existing audio track" : "re-encode it with ffmpeg instead")
-        }
+        if let obstacle = plan.obstacle { throw obstacle.error(rewriting: input) }
 
         var walker = ISOBoxWalker(source: source)
         var topLevel: [ISOBox] = []
@@ -263,19 +297,12 @@ public enum ContainerRewriter {
         }
 
         let moovData = moov.serialized()
-        let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw WabaMediaError(
-                .ioError, "cannot create \(output): \(String(cString: strerror(errno)))",
-                hint: "check that its folder exists and is writable")
-        }
-        var written = 0
-        do {
-            try writeAll(descriptor, ftyp, path: output)
-            try writeAll(descriptor, moovData, path: output)
-            written = ftyp.count + moovData.count
+        let written = try destination.withDescriptor { descriptor throws -> Int in
+            try OutputFile.writeAll(descriptor, ftyp, path: output)
+            try OutputFile.writeAll(descriptor, moovData, path: output)
+            var written = ftyp.count + moovData.count
             for (box, header, _) in layout {
-                try writeAll(descriptor, header, path: output)
+                try OutputFile.writeAll(descriptor, header, path: output)
                 written += header.count
                 var copiedBytes = 0
                 while copiedBytes < box.payloadSize {
@@ -285,20 +312,17 @@ public enum ContainerRewriter {
                     guard !chunk.isEmpty else {
                         throw WabaMediaError(.ioError, "\(input) ended while copying its '\(box.type)' box")
                     }
-                    try writeAll(descriptor, chunk, path: output)
+                    try OutputFile.writeAll(descriptor, chunk, path: output)
                     copiedBytes += chunk.count
                 }
                 written += copiedBytes
             }
-            guard close(descriptor) == 0 else {
-                throw WabaMediaError(
-                    .ioError, "cannot finish writing \(output): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            close(descriptor)
-            unlink(output)
-            throw error
+            return written
         }
+        // The samples were copied from the file that was probed: a write meanwhile would have
+        // mixed two versions.
+        try source.checkUnchanged()
+        try destination.commit()
         let outputMIME =
             converting || info.container == .mp4 || info.container == .m4a
             ? (info.videoTracks.isEmpty ? "audio/mp4" : "video/mp4")
@@ -598,26 +622,5 @@ public enum ContainerRewriter {
             header.appendBigEndian(UInt64(payloadSize + 16))
         }
         return header
-    }
-
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + done, bytes.count - done)
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += result
-        }
-    }
-
-    static func isSameFile(_ first: String, _ second: String) -> Bool {
-        var a = stat()
-        var b = stat()
-        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
-        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 }

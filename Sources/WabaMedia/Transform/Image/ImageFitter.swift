@@ -63,7 +63,7 @@ public struct ImageFitter: Sendable {
     /// - Throws: ``WabaMediaError`` `unsupported-input` for unreadable, damaged or oversized
     ///   (too many pixels) images; `transform-failed` when no size fits.
     public func fit(path: String, mime: String? = nil) throws -> FittedImage {
-        let outcome = try run(.file(path), mime: mime, info: nil, destination: .memory)
+        let outcome = try run(.file(FileSource(path: path)), mime: mime, info: nil, destination: .memory)
         return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
     }
 
@@ -84,8 +84,16 @@ public struct ImageFitter: Sendable {
         path: String, mime: String? = nil, info: ImageInfo? = nil,
         writingTo outputPath: (_ outputMIME: String) throws -> String
     ) throws -> ImageFitResult {
+        try fit(FileSource(path: path), mime: mime, info: info, writingTo: outputPath)
+    }
+
+    /// Fits an image file that is already open, reading it through that descriptor only.
+    public func fit(
+        _ source: FileSource, mime: String? = nil, info: ImageInfo? = nil,
+        writingTo outputPath: (_ outputMIME: String) throws -> String
+    ) throws -> ImageFitResult {
         try withoutActuallyEscaping(outputPath) { choose in
-            try run(.file(path), mime: mime, info: mime == nil ? nil : info, destination: .file(choose)).result
+            try run(.file(source), mime: mime, info: mime == nil ? nil : info, destination: .file(choose)).result
         }
     }
 
@@ -100,7 +108,7 @@ public struct ImageFitter: Sendable {
         -> ImageFitResult
     {
         try Vips.start()
-        let source = ImageSource.file(path)
+        let source = ImageSource.file(try FileSource(path: path))
         let info = try info ?? source.header(mime: mime)
         var context = RunContext(
             source: source, info: info, inputMIME: mime, inputBytes: source.size,
@@ -366,7 +374,7 @@ public struct ImageFitter: Sendable {
                 bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
         case .file:
             let target = try context.outputPath(for: "image/jpeg")
-            let temporary = try TemporaryFile(near: target)
+            let temporary = try OutputFile(replacing: target, notOverwriting: context.inputFiles)
             let output = try temporary.withDescriptor { descriptor in
                 do {
                     return try image.jpeg(quality: quality, cap: rules.maxBytes, fileDescriptor: descriptor)
@@ -375,7 +383,7 @@ public struct ImageFitter: Sendable {
                 }
             }
             guard case .complete(_, let size) = output else { return nil }
-            try temporary.commit(to: target)
+            try temporary.commit()
             context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
             return context.finished(
                 path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality
@@ -536,27 +544,18 @@ private struct RunContext {
     var steps: [String] = []
     var encodes = 0
 
-    /// The path the caller wants for this output type; never the input itself.
+    /// The path the caller wants for this output type.
     func outputPath(for mime: String) throws -> String {
         guard case .file(let choose) = destination else {
             preconditionFailure("outputPath(for:) needs a file destination")
         }
-        let path = try choose(mime)
-        if case .file(let input) = source, Self.sameFile(path, input) {
-            throw WabaMediaError(
-                .invalidArgument, "\(path): the output would overwrite the input",
-                hint: "choose another output path or folder")
-        }
-        return path
+        return try choose(mime)
     }
 
-    private static func sameFile(_ first: String, _ second: String) -> Bool {
-        var a = stat()
-        var b = stat()
-        guard stat(first, &a) == 0, stat(second, &b) == 0 else {
-            return URL(fileURLWithPath: first).standardized.path == URL(fileURLWithPath: second).standardized.path
-        }
-        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    /// The files an output must never overwrite.
+    var inputFiles: [FileSource] {
+        if case .file(let input) = source { return [input] }
+        return []
     }
 
     /// Delivers the output: returned in memory, or written atomically to its file.
@@ -572,9 +571,9 @@ private struct RunContext {
             return outcome
         case .file:
             let target = try outputPath(for: mime)
-            let temporary = try TemporaryFile(near: target)
+            let temporary = try OutputFile(replacing: target, notOverwriting: inputFiles)
             try temporary.write(bytes)
-            try temporary.commit(to: target)
+            try temporary.commit()
             var outcome = finished(
                 path: target, size: bytes.count, mime: mime, width: width, height: height, quality: quality)
             outcome.result.passedThrough = passedThrough

@@ -3,30 +3,32 @@ import Foundation
 
 /// Where the fitter reads an image from.
 enum ImageSource {
-    case file(String)
+    /// An open file; libvips reads it through ``FileSource/reopenablePath``, the same inode.
+    case file(FileSource)
     case bytes(SharedBytes, name: String)
 
     static func bytes(_ bytes: [UInt8], name: String) -> Self { .bytes(SharedBytes(bytes), name: name) }
 
     var name: String {
         switch self {
-        case .file(let path): path
+        case .file(let source): source.path
         case .bytes(_, let name): name
         }
     }
 
     var size: Int {
         switch self {
-        case .file(let path): (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        case .file(let source): source.size
         case .bytes(let bytes, _): bytes.count
         }
     }
 
     func allBytes() throws -> [UInt8] {
         switch self {
-        case .file(let path):
-            let source = try FileSource(path: path)
-            return try source.read(at: 0, count: source.size)
+        case .file(let source):
+            let bytes = try source.read(at: 0, count: source.size)
+            try source.checkUnchanged()
+            return bytes
         case .bytes(let bytes, _): return Array(bytes.buffer)
         }
     }
@@ -35,15 +37,15 @@ enum ImageSource {
     func detectMIME() throws -> String {
         let detector = try MIMEDetector()
         switch self {
-        case .file(let path): return try detector.detect(path: path).mime
+        case .file(let source): return try detector.detect(source, fileName: source.path).mime
         case .bytes(let bytes, let name): return try detector.detect(bytes: Array(bytes.buffer), fileName: name).mime
         }
     }
 
     func header(mime: String) throws -> ImageInfo {
         switch self {
-        case .file(let path):
-            return try ImageInfo(path: path, mime: mime).completed(from: FileSource(path: path), mime: mime)
+        case .file(let source):
+            return try ImageInfo(path: source.reopenablePath, mime: mime).completed(from: source, mime: mime)
         case .bytes(let bytes, _):
             let copy = Array(bytes.buffer)
             return try ImageInfo(bytes: copy, mime: mime).completed(from: MemorySource(copy), mime: mime)
@@ -67,11 +69,13 @@ enum ImageSource {
     func thumbnail(mime: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
         let loader = try ImageInfo.loader(for: mime)
         switch self {
-        case .file(let path):
-            return try VipsImage.thumbnail(path: path, loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
+        case .file(let source):
+            return try VipsImage.thumbnail(
+                path: source.reopenablePath, owner: source, loader: loader, longEdge: longEdge, exportSRGB: exportSRGB)
         case .bytes(let bytes, _):
             return try VipsImage.thumbnail(
-                buffer: UnsafeRawBufferPointer(bytes.buffer), loader: loader, longEdge: longEdge, exportSRGB: exportSRGB
+                buffer: UnsafeRawBufferPointer(bytes.buffer), owner: bytes, loader: loader, longEdge: longEdge,
+                exportSRGB: exportSRGB
             )
         }
     }
@@ -88,60 +92,4 @@ final class SharedBytes: @unchecked Sendable {
     }
 
     deinit { buffer.deallocate() }
-}
-
-/// A file next to the output that becomes the output only when complete.
-final class TemporaryFile {
-    let path: String
-    private var committed = false
-
-    init(near target: String) throws {
-        let url = URL(fileURLWithPath: target)
-        let directory = url.deletingLastPathComponent().path
-        path = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).part"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw WabaMediaError(
-                .ioError, "cannot create a file in \(directory): \(String(cString: strerror(errno)))",
-                hint: "check that the folder exists and is writable")
-        }
-        close(descriptor)
-    }
-
-    deinit {
-        if !committed { unlink(path) }
-    }
-
-    func write(_ bytes: [UInt8]) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw WabaMediaError(.ioError, "cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-
-    /// Runs `body` with the file open for writing from its start.
-    func withDescriptor<T>(_ body: (Int32) throws -> T) throws -> T {
-        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        return try body(descriptor)
-    }
-
-    func size() throws -> Int {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw WabaMediaError(.ioError, "cannot read the size of \(path): \(String(cString: strerror(errno)))")
-        }
-        return Int(status.st_size)
-    }
-
-    func commit(to target: String) throws {
-        guard rename(path, target) == 0 else {
-            throw WabaMediaError(.ioError, "cannot move the output to \(target): \(String(cString: strerror(errno)))")
-        }
-        committed = true
-    }
 }

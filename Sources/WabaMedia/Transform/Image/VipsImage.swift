@@ -4,8 +4,14 @@ internal import CVipsShim
 /// may be read (encoded) from several threads at once.
 final class VipsImage: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// What the image reads from, kept for as long as the image or any image made from it lives:
+    /// libvips closes an idle file and opens it again by its path when it needs more pixels.
+    private let retained: AnyObject?
 
-    private init(_ handle: OpaquePointer) { self.handle = handle }
+    private init(_ handle: OpaquePointer, retaining retained: AnyObject?) {
+        self.handle = handle
+        self.retained = retained
+    }
 
     deinit { wm_vips_image_release(handle) }
 
@@ -28,50 +34,62 @@ final class VipsImage: @unchecked Sendable {
 
     /// Runs a shim call that produces an image, turning failure into a thrown error with libvips' reason.
     private static func make(
-        _ what: @autoclosure () -> String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
+        _ what: @autoclosure () -> String, retaining retained: AnyObject?,
+        _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
     ) throws -> VipsImage {
         var result: OpaquePointer?
         guard call(&result) == 0, let result else { throw VipsFailure(operation: what(), reason: Vips.takeError()) }
-        return VipsImage(result)
+        return VipsImage(result, retaining: retained)
     }
 
-    static func thumbnail(path: String, loader: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
-        try make("open", { wm_vips_thumbnail_file(path, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
+    /// An image made from this one, keeping what this one reads from.
+    private func derived(
+        _ what: @autoclosure () -> String, _ call: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
+    ) throws -> VipsImage {
+        try Self.make(what(), retaining: retained, call)
     }
 
-    /// The buffer must outlive the image: libvips reads it lazily.
-    static func thumbnail(buffer: UnsafeRawBufferPointer, loader: String, longEdge: Int, exportSRGB: Bool) throws
+    /// - Parameter owner: keeps the file at `path` readable for as long as the image lives.
+    static func thumbnail(path: String, owner: AnyObject?, loader: String, longEdge: Int, exportSRGB: Bool) throws
         -> VipsImage
     {
-        try make("open") {
+        try make(
+            "open", retaining: owner, { wm_vips_thumbnail_file(path, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0) })
+    }
+
+    /// The buffer must outlive the image, and `owner` keeps it: libvips reads it lazily.
+    static func thumbnail(
+        buffer: UnsafeRawBufferPointer, owner: AnyObject?, loader: String, longEdge: Int, exportSRGB: Bool
+    ) throws -> VipsImage {
+        try make("open", retaining: owner) {
             wm_vips_thumbnail_buffer(buffer.baseAddress, buffer.count, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0)
         }
     }
 
     func thumbnail(longEdge: Int) throws -> VipsImage {
-        try Self.make("resize", { wm_vips_thumbnail_image(handle, Int32(longEdge), $0) })
+        try derived("resize", { wm_vips_thumbnail_image(handle, Int32(longEdge), $0) })
     }
 
-    func toSRGB8() throws -> VipsImage { try Self.make("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
+    func toSRGB8() throws -> VipsImage { try derived("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
 
     func flatten(onto colour: RGB) throws -> VipsImage {
-        try Self.make(
+        try derived(
             "flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
     }
 
-    func copyToMemory() throws -> VipsImage { try Self.make("decode", { wm_vips_copy_memory(handle, $0) }) }
+    func copyToMemory() throws -> VipsImage { try derived("decode", { wm_vips_copy_memory(handle, $0) }) }
 
     func resized(by scale: Double) throws -> VipsImage {
-        try Self.make("resize", { wm_vips_resize(handle, scale, $0) })
+        try derived("resize", { wm_vips_resize(handle, scale, $0) })
     }
 
     /// Shrinks horizontally with the Lanczos-3 kernel (vectorised for 8-bit grey and RGB).
     func reducedHorizontally(by shrink: Double) throws -> VipsImage {
-        try Self.make("resize", { wm_vips_reduceh(handle, shrink, $0) })
+        try derived("resize", { wm_vips_reduceh(handle, shrink, $0) })
     }
 
     func sampleStrips(count: Int, stripHeight: Int) throws -> VipsImage {
-        try Self.make("sample", { wm_vips_sample_strips(handle, Int32(count), Int32(stripHeight), $0) })
+        try derived("sample", { wm_vips_sample_strips(handle, Int32(count), Int32(stripHeight), $0) })
     }
 
     func minimumAlpha() throws -> Double {

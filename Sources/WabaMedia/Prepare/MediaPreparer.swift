@@ -1,0 +1,354 @@
+import Foundation
+public import Logging
+
+/// The one place that decides what happens to a file before it is sent or written out.
+///
+/// It opens the input once, checks it, and makes it conform: an image that already conforms is
+/// kept byte for byte, any other image is fitted (``ImageFitter``), a video or audio file whose
+/// container needs it is rewritten (``ContainerRewriter``), everything else is kept. What it wrote
+/// is checked again before it is handed on. Every command (`prepare`, `payload`, `send`) and the
+/// campaign code call it, so an option means the same everywhere.
+///
+/// Every stage reads the descriptor opened at the start, never the path again: if the path is
+/// replaced meanwhile, the bytes checked are still the bytes prepared and sent; if the file is
+/// written to in place, the preparation (or, later, the upload) fails with `source-changed`.
+/// Files the preparation writes live in a temporary folder owned by the `with…` call, removed when
+/// it returns, throws or is cancelled.
+public struct MediaPreparer: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// Re-save images that are sendable as they are but carry EXIF/XMP metadata.
+        public var stripMetadata: Bool
+        /// What a container rewrite may change.
+        public var container: ContainerRewriteOptions
+        /// libvips worker threads per image (0: libvips' default), for callers preparing several at once.
+        public var vipsConcurrency: Int
+
+        public init(stripMetadata: Bool = false, container: ContainerRewriteOptions = .init(), vipsConcurrency: Int = 0)
+        {
+            self.stripMetadata = stripMetadata
+            self.container = container
+            self.vipsConcurrency = vipsConcurrency
+        }
+    }
+
+    public let profile: MediaProfile
+    public let options: Options
+    /// Checks inputs and prepared files. A full decode: one file about to be sent costs little to
+    /// decode, and that catches damage the structure hides.
+    public let checker: MediaChecker
+    public var logger: Logger?
+
+    public init(
+        profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil, options: Options = .init(),
+        logger: Logger? = nil
+    ) throws {
+        self.profile = profile
+        self.options = options
+        self.checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .decode)
+        self.logger = logger
+    }
+
+    /// Opens, checks and prepares the file at `path`, and runs `body` with the result. Files the
+    /// preparation wrote are removed when `body` returns or throws.
+    ///
+    /// - Parameters:
+    ///   - mediaType: the type to send it as; inferred from the content when nil.
+    ///   - caption: checked against the profile and the media type.
+    ///   - fileName: the name the recipient will see, when it is not the path's: its extension is judged.
+    /// - Throws: ``MediaRejected`` when the file cannot be sent as `mediaType` (the report says
+    ///   why); ``WabaMediaError`` when it cannot be read, changes while read, or a transform fails.
+    public func withPreparedMedia<Result>(
+        at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
+        _ body: (PreparedMedia) throws -> Result
+    ) throws -> Result {
+        try TemporaryFolder.with { folder in
+            try body(prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder))
+        }
+    }
+
+    /// ``withPreparedMedia(at:as:caption:fileName:_:)-(_,_,_,_,(PreparedMedia)->Result)`` for a
+    /// body that awaits, such as an upload; the files are removed on cancellation too.
+    public func withPreparedMedia<Result>(
+        at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
+        _ body: (PreparedMedia) async throws -> Result
+    ) async throws -> Result {
+        try await TemporaryFolder.with { folder in
+            try await body(prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder))
+        }
+    }
+
+    /// The check alone, without preparing: what ``withPreparedMedia(at:as:caption:fileName:_:)-(_,_,_,_,(PreparedMedia)->Result)``
+    /// would decide from.
+    public func check(_ source: FileSource, as mediaType: MediaType?, caption: String?, fileName: String?)
+        -> ValidationReport
+    {
+        do {
+            var inspection = try checker.inspector.inspect(source)
+            // The name the recipient sees decides whether the extension misleads.
+            if let fileName { inspection.file = fileName }
+            var report = checker.validator.validate(inspection, as: mediaType, caption: caption)
+            report.inspection.file = source.path
+            return report
+        } catch {
+            return .unreadable(source.path, as: mediaType ?? .document, error: error)
+        }
+    }
+
+    // MARK: - The decision
+
+    func prepare(
+        _ path: String, as mediaType: MediaType?, caption: String?, fileName: String?, in folder: TemporaryFolder
+    ) throws -> PreparedMedia {
+        let input = try FileSource(path: path)
+        let report = check(input, as: mediaType, caption: caption, fileName: fileName)
+        let rejections = report.rejections
+        guard rejections.isEmpty else { throw MediaRejected(report: report, blocking: rejections) }
+        do {
+            return try prepare(input, report: report, caption: caption, in: folder)
+        } catch let error as WabaMediaError {
+            throw PreparationFailure(report: report, error: error)
+        }
+    }
+
+    private func prepare(
+        _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder
+    ) throws -> PreparedMedia {
+        let path = input.path
+        let plan = try plan(for: report)
+        let outputStem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let written: (file: String, steps: [String], image: ImageFitResult?)
+        switch plan {
+        case .keep(let steps):
+            // The check decoded a kept image already (imageVerification .decode).
+            try input.checkUnchanged()
+            return PreparedMedia(
+                report: report, action: .kept, steps: steps, media: input, input: input, mime: report.effectiveMIME,
+                fileExtension: fileExtension(for: report.effectiveMIME, report), preparedReport: nil, imageResult: nil)
+        case .fitImage:
+            let fitter = ImageFitter(
+                profile: profile,
+                options: .init(
+                    passThroughConforming: false, vipsConcurrency: options.vipsConcurrency,
+                    stripMetadata: options.stripMetadata),
+                logger: logger)
+            let result: ImageFitResult
+            do {
+                result = try fitter.fit(input, mime: report.inspection.mime, info: report.inspection.image) { mime in
+                    folder.path(for: outputStem, extension: profile.canonicalExtension(for: mime) ?? "img")
+                }
+            } catch let error as WabaMediaError where error.code == .unsupportedInput {
+                // Damage the full decode found is a property of the file: a finding, not a failure.
+                let damaged = report.adding(
+                    Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "export it again"))
+                throw MediaRejected(report: damaged, blocking: damaged.rejections)
+            }
+            guard let output = result.output else {
+                throw WabaMediaError(.transformFailed, "\(path): the image fitter wrote nothing")
+            }
+            written = (output, result.steps, result)
+        case .rewriteContainer:
+            let output = folder.path(for: outputStem, extension: report.mediaType == .audio ? "m4a" : "mp4")
+            let result = try ContainerRewriter.rewrite(input, output: output, options: options.container)
+            written = (output, result.actions.map(\.summary), nil)
+        }
+        try input.checkUnchanged()
+
+        // What the preparation wrote is checked like an input before anything sends it.
+        let media = try FileSource(path: written.file)
+        let preparedReport = check(media, as: report.mediaType, caption: caption, fileName: nil)
+        let stillBlocking = preparedReport.findingsBlockingSend
+        guard stillBlocking.isEmpty else {
+            throw MediaRejected(report: preparedReport, blocking: stillBlocking, subject: path)
+        }
+        return PreparedMedia(
+            report: report, action: plan.action, steps: written.steps, media: media, input: input,
+            mime: preparedReport.effectiveMIME, fileExtension: fileExtension(for: preparedReport.effectiveMIME, report),
+            preparedReport: preparedReport, imageResult: written.image)
+    }
+
+    /// The extension the content calls for, else the input's own.
+    private func fileExtension(for mime: String, _ report: ValidationReport) -> String {
+        profile.format(for: mime, as: report.mediaType)?.fileExtension
+            ?? URL(fileURLWithPath: report.inspection.file).pathExtension
+    }
+
+    /// What to do with a file that is not rejected.
+    enum Plan {
+        case keep(steps: [String])
+        case fitImage
+        case rewriteContainer
+
+        var action: PreparedMedia.Action {
+            switch self {
+            case .keep: .kept
+            case .fitImage: .fittedImage
+            case .rewriteContainer: .rewroteContainer
+            }
+        }
+    }
+
+    func plan(for report: ValidationReport) throws -> Plan {
+        let needsTransform = report.findingsNeedingTransform
+        let canonical = profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
+        let renamed = canonical.map { $0 != URL(fileURLWithPath: report.inspection.file).pathExtension.lowercased() }
+        let keepSteps = renamed == true ? ["named .\(canonical!) after its content"] : ["keep unchanged"]
+        switch report.mediaType {
+        case .image:
+            let carriesMetadata = report.inspection.image.map { $0.hasEXIF || $0.hasXMP } ?? false
+            if needsTransform.isEmpty && !(options.stripMetadata && carriesMetadata) { return .keep(steps: keepSteps) }
+            return .fitImage
+        case .video, .audio:
+            if let av = report.inspection.av {
+                let rewrite = ContainerRewriter.plan(for: av, options: options.container)
+                if let obstacle = rewrite.obstacle, !rewrite.actions.isEmpty {
+                    throw obstacle.error(rewriting: report.inspection.file)
+                }
+                if rewrite.isNeeded { return .rewriteContainer }
+            }
+            guard needsTransform.isEmpty else { throw nothingMakesItConform(report, needsTransform) }
+            return .keep(steps: keepSteps)
+        case .document:
+            guard needsTransform.isEmpty else { throw nothingMakesItConform(report, needsTransform) }
+            return .keep(steps: keepSteps)
+        }
+    }
+
+    private func nothingMakesItConform(_ report: ValidationReport, _ findings: [Finding]) -> MediaRejected {
+        MediaRejected(
+            report: report, blocking: findings,
+            message:
+                "\(report.inspection.file) must be transformed before it can be sent as \(report.mediaType) "
+                + "(\(findings.map(\.code.rawValue).joined(separator: ", "))), and nothing in the pipeline does that yet"
+        )
+    }
+}
+
+/// A file made ready to send: what was checked, what was done, and the bytes to send, open.
+public struct PreparedMedia: Sendable {
+    /// What the preparation did.
+    public enum Action: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Sent as it is (possibly under a name that matches its content).
+        case kept
+        /// Re-encoded by ``ImageFitter``.
+        case fittedImage = "fitted-image"
+        /// Boxes rewritten by ``ContainerRewriter``, samples copied.
+        case rewroteContainer = "rewrote-container"
+
+        public var description: String { rawValue }
+    }
+
+    /// The check of the input.
+    public let report: ValidationReport
+    public let action: Action
+    /// What was done, in words (`resized to 4096 px`, `encode JPEG at quality 82`).
+    public let steps: [String]
+    /// The bytes to send: the input itself, or the file the preparation wrote, open.
+    public let media: FileSource
+    /// The input, open since the check.
+    public let input: FileSource
+    /// The MIME type of ``media``.
+    public let mime: String
+    /// The extension ``mime`` calls for in the profile (the input's own when it names none).
+    public let fileExtension: String
+    /// The check of the file the preparation wrote; nil when the input is sent as it is.
+    public let preparedReport: ValidationReport?
+    /// What the image fitter did, for images it fitted.
+    public let imageResult: ImageFitResult?
+
+    /// The size of what is sent.
+    public var size: Int { media.size }
+
+    /// The report that describes what is sent.
+    public var finalReport: ValidationReport { preparedReport ?? report }
+
+    /// Writes the prepared bytes to `path`, atomically: the target is replaced whole, or not at all.
+    /// A symbolic link is written through; a device or FIFO is written into.
+    ///
+    /// - Throws: ``WabaMediaError`` `invalid-argument` when `path` is the input (by inode),
+    ///   `source-changed` when the input was written to meanwhile, `io-error` when writing fails.
+    public func write(to path: String) throws {
+        let output = try OutputFile(replacing: path, notOverwriting: [input, media])
+        try output.withDescriptor { descriptor in
+            var offset = 0
+            while offset < media.size {
+                let chunk = try media.read(at: offset, count: 1 << 20)
+                guard !chunk.isEmpty else { break }
+                try OutputFile.writeAll(descriptor, chunk, path: path)
+                offset += chunk.count
+            }
+        }
+        try media.checkUnchanged()
+        try output.commit()
+    }
+}
+
+/// A file that was checked but could not be prepared: a transform failed, the input changed while
+/// read, or an option does not fit the file (`--audio-track 5` of a file with two).
+public struct PreparationFailure: Error, Sendable, CustomStringConvertible {
+    /// The check of the input.
+    public var report: ValidationReport
+    public var error: WabaMediaError
+
+    public var description: String { error.description }
+}
+
+/// A file that cannot be sent: the report, and the findings that stop it.
+public struct MediaRejected: Error, Sendable, CustomStringConvertible {
+    public var report: ValidationReport
+    public var blocking: [Finding]
+    public var message: String
+
+    public init(report: ValidationReport, blocking: [Finding], message: String) {
+        self.report = report
+        self.blocking = blocking
+        self.message = message
+    }
+
+    /// - Parameter subject: the input the report is about, when the report is of a prepared file.
+    init(report: ValidationReport, blocking: [Finding], subject: String? = nil) {
+        let reasons = blocking.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
+        self.init(
+            report: report, blocking: blocking,
+            message: "\(subject ?? report.inspection.file) cannot be sent as \(report.mediaType): \(reasons)")
+    }
+
+    public var description: String { message }
+}
+
+/// A folder of its own in the system's temporary folder, removed with everything in it when the
+/// scope that made it ends.
+struct TemporaryFolder: Sendable {
+    let path: String
+
+    static func with<Result>(_ body: (TemporaryFolder) throws -> Result) throws -> Result {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        return try body(folder)
+    }
+
+    static func with<Result>(_ body: (TemporaryFolder) async throws -> Result) async throws -> Result {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        return try await body(folder)
+    }
+
+    private init() throws {
+        var template = Array((NSTemporaryDirectory() + "/wamedia-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw WabaMediaError(
+                .ioError, "cannot create a temporary folder: \(String(cString: strerror(errno)))",
+                hint: "check that TMPDIR exists, is writable and has room")
+        }
+        path = String(cString: made)
+    }
+
+    /// A path inside the folder for an output named `stem.extension`.
+    func path(for stem: String, extension fileExtension: String) -> String {
+        let safe = stem.isEmpty || stem.hasPrefix(".") ? "media" + stem : stem
+        return "\(path)/\(safe).\(fileExtension)"
+    }
+
+    private func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

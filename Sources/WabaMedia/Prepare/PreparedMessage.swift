@@ -1,0 +1,87 @@
+/// The small fields of a message, as a user gives them.
+public struct MessageFields: Sendable, Hashable {
+    public var channelID: String?
+    public var contactID: String?
+    public var threadID: String?
+    /// The caption.
+    public var content: String?
+    /// The user's own `file_name`, used as is (sanitised).
+    public var fileName: String?
+    public var saveMessage: Bool
+
+    public init(
+        channelID: String? = nil, contactID: String? = nil, threadID: String? = nil, content: String? = nil,
+        fileName: String? = nil, saveMessage: Bool = true
+    ) {
+        self.channelID = channelID
+        self.contactID = contactID
+        self.threadID = threadID
+        self.content = content
+        self.fileName = fileName
+        self.saveMessage = saveMessage
+    }
+}
+
+/// A message ready to go: the media prepared and open, its name, and the body to send.
+public struct PreparedMessage: Sendable {
+    public let request: SendMediaRequest
+    public let fileName: InferredFileName
+    /// The prepared file; nil for media sent by URL, which is not fetched.
+    public let media: PreparedMedia?
+    /// The body, streamed from ``media``'s open file.
+    public let payload: SendMediaPayload
+}
+
+extension MediaPreparer {
+    /// Prepares a message from `input` (a file path or an http(s) URL): the file checked and made to
+    /// conform, named, and the body laid out; then runs `body` with it. Files the preparation wrote
+    /// are removed when `body` returns, throws or is cancelled.
+    ///
+    /// - Parameter mediaType: inferred from a file's content when nil; required for a URL.
+    /// - Throws: ``WabaMediaError`` `invalid-argument` for wrong fields (before any I/O);
+    ///   ``MediaRejected`` when the file cannot be sent; other ``WabaMediaError``s when it cannot be
+    ///   read or prepared.
+    public func withPreparedMessage<Result>(
+        _ input: String, as mediaType: MediaType?, fields: MessageFields,
+        _ body: (PreparedMessage) async throws -> Result
+    ) async throws -> Result {
+        let namer = FileNamer(profile: profile)
+        switch try AssetLocation(argument: input) {
+        case .url(let url):
+            guard let mediaType else {
+                throw WabaMediaError(
+                    .invalidArgument, "the media type of a URL cannot be detected without fetching it",
+                    hint: "give --type image|video|audio|document")
+            }
+            let name = namer.infer(
+                userFileName: fields.fileName, url: url, mime: nil, mediaType: mediaType,
+                contentDigest: { FileNamer.shortDigest(of: Array(url.utf8)) })
+            let request = fields.request(mediaType, .url(url), fileName: name.name)
+            let payload = try SendMediaPayload(request, profile: profile)
+            return try await body(PreparedMessage(request: request, fileName: name, media: nil, payload: payload))
+        case .file(let path):
+            // Fields first, so a wrong command line fails before anything is read.
+            try fields.request(mediaType ?? .document, .file(path: path), fileName: fields.fileName)
+                .validate(profile: profile)
+            return try await withPreparedMedia(
+                at: path, as: mediaType, caption: fields.content, fileName: fields.fileName
+            ) { media in
+                let type = media.report.mediaType
+                let name = try namer.infer(
+                    userFileName: fields.fileName, inputPath: path, mime: media.mime, mediaType: type,
+                    contentDigest: { try FileNamer.shortDigest(of: media.media) })
+                let request = fields.request(type, .file(path: media.media.path), fileName: name.name)
+                let payload = try SendMediaPayload(request, media: media.media, profile: profile)
+                return try await body(PreparedMessage(request: request, fileName: name, media: media, payload: payload))
+            }
+        }
+    }
+}
+
+extension MessageFields {
+    func request(_ type: MediaType, _ data: MediaData, fileName: String?) -> SendMediaRequest {
+        SendMediaRequest(
+            channelID: channelID, contactID: contactID, mediaType: type, mediaData: data, content: content,
+            fileName: fileName, threadID: threadID, saveMessage: saveMessage)
+    }
+}
