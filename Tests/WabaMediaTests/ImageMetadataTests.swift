@@ -172,6 +172,21 @@ struct LocationTests {
         #expect(after.inspection.image?.location == [])
     }
 
+    @Test("fill bytes before a marker are walked over and kept")
+    func fillBytes() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let original = try fixtures.bytes("gps.jpg")
+        let filled = Array(original[0..<2]) + [0xFF, 0xFF, 0xFF] + Array(original[2...])
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = try write(filled, "filled.jpg", in: directory)
+        #expect(try report(input).inspection.image?.location == ["EXIF GPS"])
+        let scrubbed = try MetadataScrubber.scrub(filled, mime: "image/jpeg")
+        #expect(scrubbed.bytes.count == filled.count && Array(scrubbed.bytes[0..<5]) == Array(filled[0..<5]))
+        let output = try write(scrubbed.bytes, "scrubbed.jpg", in: directory)
+        #expect(!(try exiftoolTags(output)).keys.contains { $0.contains("GPS") })
+    }
+
     @Test("the orientation stays where the GPS directory went")
     func orientationKept() throws {
         let fixtures = try ImageMetadataFixtures.get()

@@ -176,6 +176,11 @@ enum JPEGSegments {
             guard let header = try? source.read(at: offset, count: 4), header.count == 4, header[0] == 0xFF else {
                 return nil
             }
+            // Fill bytes: any number of FF may come before a marker.
+            if header[1] == 0xFF {
+                offset += 1
+                continue
+            }
             let marker = header[1]
             if marker == 0xDA { return offset }
             let length = Int(header[2]) << 8 | Int(header[3])

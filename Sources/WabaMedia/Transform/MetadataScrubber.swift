@@ -53,12 +53,12 @@ public enum MetadataScrubber {
         var segments: [JPEGSegments.Segment] = []
         var totals: [JPEGMetadataKind: Int] = [:]
         guard
-            let scanStart = JPEGSegments.walk(
+            JPEGSegments.walk(
                 source,
                 { segment, _ in
                     segments.append(segment)
                     if let kind = segment.metadataKind { totals[kind, default: 0] += segment.bodyLength }
-                })
+                }) != nil
         else {
             throw WabaMediaError(
                 .unsupportedInput, "the JPEG's segments cannot be walked up to its image data",
@@ -70,7 +70,11 @@ public enum MetadataScrubber {
         output.append(contentsOf: input[0..<2])
         var removed: [String] = []
         var changed: [Range<Int>] = []
+        var copiedUpTo = 2
         for segment in segments {
+            // Fill bytes between segments are copied as they are.
+            output.append(contentsOf: input[copiedUpTo..<segment.start])
+            copiedUpTo = segment.end
             let range = segment.start..<segment.end
             if let kind = segment.metadataKind, oversizedKinds.contains(kind) {
                 changed.append(range)
@@ -94,7 +98,7 @@ public enum MetadataScrubber {
         for kind in oversizedKinds.sorted(by: { $0.description < $1.description }) {
             removed.append("\(kind) segments (\(ByteCount(totals[kind] ?? 0)))")
         }
-        output.append(contentsOf: input[scanStart...])
+        output.append(contentsOf: input[copiedUpTo...])
         return Scrubbed(bytes: removed.isEmpty ? input : output, removed: removed, changedRanges: changed)
     }
 
