@@ -13,7 +13,9 @@ private final class BitmapCorpus: Sendable {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
     func bytes(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
 
-    static let bmps = ["rgb24.bmp", "palette8.bmp", "mono.bmp", "rle8.bmp", "alpha32.bmp", "os2.bmp", "rgb565.bmp"]
+    static let bmps = [
+        "rgb24.bmp", "palette8.bmp", "mono.bmp", "rle8.bmp", "alpha32.bmp", "os2.bmp", "rgb565.bmp", "grey8.bmp",
+    ]
     static let tiffs = [
         "strips.tif", "tiled.tif", "lzw.tif", "deflate.tif", "jpeg.tif", "multipage.tif", "deep.tif", "big-endian.tif",
     ]
@@ -28,6 +30,7 @@ private final class BitmapCorpus: Sendable {
         try runTool("convert", [file("rgb.png"), "bmp3:" + file("rgb24.bmp")])
         try runTool("convert", [file("rgb.png"), "-type", "Palette", "bmp3:" + file("palette8.bmp")])
         try runTool("convert", [file("rgb.png"), "-monochrome", "bmp3:" + file("mono.bmp")])
+        try runTool("convert", [file("rgb.png"), "-type", "Grayscale", "bmp3:" + file("grey8.bmp")])
         try runTool("convert", [file("rgb.png"), "-type", "Palette", "-compress", "RLE", "bmp3:" + file("rle8.bmp")])
         try runTool("convert", [file("rgba.png"), "bmp:" + file("alpha32.bmp")])
         try runTool("convert", [file("rgb.png"), "bmp2:" + file("os2.bmp")])
@@ -68,6 +71,19 @@ struct BMPTIFFStructureTests {
         for length in [4, 13, 30, bytes.count / 4, bytes.count / 2, bytes.count * 3 / 4, bytes.count - 1] {
             let result = Self.verify(Array(bytes.prefix(length)), Self.mime(name))
             #expect(result != .intact && result != .notChecked, "\(name) cut to \(length) of \(bytes.count): \(result)")
+        }
+    }
+
+    @Test(
+        "BMP headers read from the bytes equal libvips' (ImageMagick's), or are left to it",
+        arguments: BitmapCorpus.bmps)
+    func bmpHeaderAgreesWithLibvips(name: String) throws {
+        let corpus = try BitmapCorpus.get()
+        let parsed = try corpus.bytes(name).withUnsafeBytes { ImageHeaderParser.parse($0, mime: "image/bmp") }
+        if let parsed {
+            #expect(parsed == (try ImageInfo(path: corpus.path(name), mime: "image/bmp")))
+        } else {
+            #expect(name == "alpha32.bmp", "\(name) was not parsed")
         }
     }
 
