@@ -5,7 +5,12 @@ let package = Package(
     name: "wamedia",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "WabaMedia", targets: ["WabaMedia", "WabaClient", "WabaEncoding"]),
+        // The offline pipeline (detect, validate, prepare, name, encode): no networking dependency,
+        // for tools that only check or prepare files.
+        .library(name: "WabaMedia", targets: ["WabaMedia", "WabaEncoding"]),
+        // Sending and remote asset checks, over AsyncHTTPClient; used together with WabaMedia.
+        .library(name: "WabaClient", targets: ["WabaClient"]),
+        // The local stand-in for the send-media API, for tests of code that sends.
         .library(name: "WabaSandbox", targets: ["WabaSandbox"]),
         .executable(name: "wamedia", targets: ["wamedia"]),
     ],
@@ -17,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `swift package generate-documentation`: the DocC catalogs under Sources/*/*.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Native libraries, reached through pkg-config.
@@ -34,8 +41,11 @@ let package = Package(
         .target(
             name: "CVipsShim", dependencies: ["CVips"],
             linkerSettings: [.linkedLibrary("gmodule-2.0"), .linkedLibrary("z")]),
-        // Vectorised base64 encoding with a portable scalar fallback.
-        .target(name: "CBase64", cSettings: [.unsafeFlags(["-O3"])]),
+        // Vectorised base64 encoding with a portable scalar fallback. No unsafe flags (a package
+        // that has them cannot be depended on by version): the vector kernels get their
+        // instruction sets from per-function target attributes, their speed from the release
+        // build's own optimisation.
+        .target(name: "CBase64"),
         // Streaming base64 of files, on its own so that a process that only encodes does not load
         // libvips, libmagic or Foundation (~30 ms and ~30 MB at start-up).
         .target(name: "WabaEncoding", dependencies: ["CBase64"]),

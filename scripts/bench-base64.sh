@@ -20,9 +20,11 @@ for tool in base64 python3 /usr/bin/time awk; do
 done
 
 export WAMEDIA_BENCHMARKS=1
+# The release build of its own folder, as every release build here (the debug one stays in .build).
+RELEASE=(swift build -c release --scratch-path .build-release)
 echo "building base64-bench (release)..." >&2
-swift build -c release --product base64-bench >&2
-BENCH="$(swift build -c release --show-bin-path)/base64-bench"
+"${RELEASE[@]}" --product base64-bench >&2
+BENCH="$("${RELEASE[@]}" --show-bin-path)/base64-bench"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -234,22 +234,6 @@ int wm_vips_read_header_buffer(const void *data, size_t length, const char *requ
     return 0;
 }
 
-int wm_vips_verify_file(const char *path) {
-    if (wm_vips_init_for(NULL) != 0) {
-        return -1;
-    }
-    VipsImage *thumbnail = NULL;
-    // Shrink-on-load keeps this cheap for JPEG, WebP and HEIC while every
-    // compressed byte is still read, so truncation and corruption surface here.
-    if (vips_thumbnail(path, &thumbnail, 64, "fail_on", VIPS_FAIL_ON_ERROR, NULL) != 0) {
-        return -1;
-    }
-    double average = 0;
-    int result = vips_avg(thumbnail, &average, NULL);
-    g_object_unref(thumbnail);
-    return result;
-}
-
 // ---- Fitting: opaque handles over VipsImage and VipsBlob ----
 
 #define WM_IMAGE(handle) ((VipsImage *)(handle))

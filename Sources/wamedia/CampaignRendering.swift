@@ -55,7 +55,7 @@ struct CampaignRenderer {
             if let first = result.duplicateOf { codes = codes.map { $0 == "duplicate" ? "duplicate of \(first)" : $0 } }
             table.append(
                 report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
-                formatBytes(report.inspection.size), report.verdict.rawValue, codes.joined(separator: ", "))
+                ByteCount(report.inspection.size).description, report.verdict.rawValue, codes.joined(separator: ", "))
             details.append(contentsOf: CheckCommand.explain(report, origin: result.origin))
             if table.rows.count >= Self.tableBlock { flushTable() }
         }
@@ -91,7 +91,7 @@ struct CampaignRenderer {
             if summary.duplicates > 0 { lines.append("duplicates: \(summary.duplicates), checked once") }
             if summary.remoteAssets > 0 {
                 lines.append(
-                    "URLs: \(summary.remoteAssets), \(formatBytes(summary.bytesFetched)) fetched (\(formatBytes(summary.bytesFetched / summary.remoteAssets)) per URL)"
+                    "URLs: \(summary.remoteAssets), \(ByteCount(summary.bytesFetched)) fetched (\(ByteCount(summary.bytesFetched / summary.remoteAssets)) per URL)"
                 )
             }
             Output.line(lines.joined(separator: "\n"))

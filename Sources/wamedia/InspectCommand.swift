@@ -35,7 +35,8 @@ struct InspectCommand: AsyncParsableCommand {
                 case .json: try Output.json(inspection)
                 case .table:
                     table.append(
-                        inspection.file, inspection.mime, formatBytes(inspection.size), Self.details(of: inspection))
+                        inspection.file, inspection.mime, ByteCount(inspection.size).description,
+                        Self.details(of: inspection))
                 }
             case .failure(let error):
                 failures += 1

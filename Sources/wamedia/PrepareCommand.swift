@@ -229,13 +229,13 @@ extension TextTable {
         if let result = record.imageResult {
             append(
                 file, record.report.verdict.rawValue, result.output ?? "-",
-                "\(formatBytes(result.inputBytes)) → \(formatBytes(result.outputBytes))",
+                "\(ByteCount(result.inputBytes)) → \(ByteCount(result.outputBytes))",
                 "\(result.inputWidth)×\(result.inputHeight) → \(result.outputWidth)×\(result.outputHeight)",
                 result.quality.map { "\($0)" } ?? "-", result.steps.joined(separator: "; "))
         } else if let media = record.media, let path = record.outputPath {
             append(
                 file, record.report.verdict.rawValue, path,
-                "\(formatBytes(record.report.inspection.size)) → \(formatBytes(media.size))", "-", "-",
+                "\(ByteCount(record.report.inspection.size)) → \(ByteCount(media.size))", "-", "-",
                 media.steps.joined(separator: "; "))
         } else {
             append(file, record.error == nil ? record.report.verdict.rawValue : "failed", "-", "-", "-", "-", "-")

@@ -49,11 +49,3 @@ struct TextTable {
         }.joined(separator: "\n")
     }
 }
-
-/// Sizes as people read them, in the same units as the limits (10^6 bytes to a MB).
-func formatBytes(_ bytes: Int) -> String {
-    if bytes < 1_000 { return "\(bytes) B" }
-    let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
-    let (unit, name) = units.first { bytes >= $0.0 }!
-    return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
-}

@@ -119,7 +119,7 @@ struct SendCommand: AsyncParsableCommand {
             if case .url(let url) = prepared.request.mediaData {
                 table.append("media_data", url)
             } else {
-                table.append("media", formatBytes(payload.mediaByteCount))
+                table.append("media", ByteCount(payload.mediaByteCount).description)
             }
             if let media = prepared.media, media.action != .kept, !media.steps.isEmpty {
                 let steps = media.steps
@@ -211,8 +211,8 @@ final class ProgressBar: Sendable {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let line = String(
-            format: "\r[%@] %3.0f%%  %@ / %@  %@/s  ETA %.0fs ", bar, fraction * 100, formatBytes(sent),
-            formatBytes(total), formatBytes(Int(rate)), eta)
+            format: "\r[%@] %3.0f%%  %@ / %@  %@/s  ETA %.0fs ", bar, fraction * 100, ByteCount(sent).description,
+            ByteCount(total).description, ByteCount(Int(rate)).description, eta)
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -77,10 +77,15 @@ public func wamedia(_ arguments: String..., in directory: URL? = nil, environmen
     try wamedia(arguments, in: directory, environment: environment)
 }
 
-/// Runs `wamedia` with `arguments` in `directory` (the repository by default).
-public func wamedia(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
-    -> CLIRun
-{
+/// How long one run of `wamedia` may take before the test ends it: a hang is a failure, not a stall.
+public let wamediaTimeLimit: TimeInterval = 300
+
+/// Runs `wamedia` with `arguments` in `directory` (the repository by default), ending it after
+/// `timeLimit` seconds.
+public func wamedia(
+    _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+    timeLimit: TimeInterval = wamediaTimeLimit
+) throws -> CLIRun {
     let process = Process()
     process.executableURL = executableURL
     process.arguments = arguments
@@ -96,8 +101,11 @@ public func wamedia(_ arguments: [String], in directory: URL? = nil, environment
     process.standardOutput = output
     process.standardError = try FileHandle(forWritingTo: errorURL)
     try process.run()
+    let stop = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: stop)
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    stop.cancel()
     return CLIRun(
         status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: try String(contentsOf: errorURL, encoding: .utf8))

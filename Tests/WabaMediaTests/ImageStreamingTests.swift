@@ -68,7 +68,7 @@ struct ImageStreamingTests {
         let budget = 400_000  // over 1200 × 900 × 0.35 bytes: the fitter streams first
         let fitted = try ImageFitter(profile: profile(maxBytes: budget)).fit(path: file("noise.png"))
         try OutputFacts(bytes: fitted.bytes).expectConforming(under: budget)
-        #expect(fitted.result.steps.contains("quality 90 gives more than 400 KB"), "\(fitted.result.steps)")
+        #expect(fitted.result.steps.contains("quality 90 gives more than 400.0 kB"), "\(fitted.result.steps)")
         #expect(fitted.result.encodes >= 2)
     }
 

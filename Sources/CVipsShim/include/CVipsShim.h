@@ -61,9 +61,6 @@ int wm_vips_read_header_buffer(const void *data, size_t length, const char *requ
 /// 0 when the loader libvips picks for `path` has a nickname starting with `required_loader`.
 int wm_vips_check_loader_file(const char *path, const char *required_loader);
 
-/// Decodes the whole image at `path` at a reduced size, failing on truncated or
-/// corrupt data, so damage is found without a full-size decode. Returns 0 when intact.
-int wm_vips_verify_file(const char *path);
 
 /// A decoded (or lazily decoding) image: an opaque VipsImage reference.
 /// Every handle a `wm_vips_*` function returns must be released with `wm_vips_image_release`.

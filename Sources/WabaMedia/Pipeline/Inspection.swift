@@ -88,7 +88,7 @@ public struct MediaInspector: Sendable {
         if source.size <= Self.wholeReadLimit {
             let contents = try source.read(at: 0, count: source.size)
             try source.checkUnchanged()
-            return try inspect(path: path, contents: contents, reopenablePath: source.reopenablePath)
+            return try inspect(path: path, contents: contents)
         }
         var inspection = try inspect(source, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
@@ -98,7 +98,7 @@ public struct MediaInspector: Sendable {
                 let image = try ImageInfo(path: reopenable, mime: inspection.mime)
                     .completed(from: source, mime: inspection.mime)
                 inspection.image = image
-                inspection.imageDamage = try verifyImageData(of: image, atPath: reopenable) {
+                inspection.imageDamage = try verifyImageData(of: image, mime: inspection.mime, in: .file(source)) {
                     try ImageStructure.verify(source, mime: inspection.mime)
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
@@ -113,11 +113,6 @@ public struct MediaInspector: Sendable {
 
     /// Inspects the file at `path` from its whole content, already read into `contents`.
     public func inspect(path: String, contents: [UInt8]) throws -> Inspection {
-        try inspect(path: path, contents: contents, reopenablePath: path)
-    }
-
-    /// - Parameter reopenablePath: where a decode that needs a path reads the same bytes.
-    private func inspect(path: String, contents: [UInt8], reopenablePath: String) throws -> Inspection {
         var inspection = try inspect(MemorySource(contents) as any ByteSource, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
@@ -130,7 +125,9 @@ public struct MediaInspector: Sendable {
                         : ImageInfo(bytes: contents, mime: inspection.mime)))
                     .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
-                inspection.imageDamage = try verifyImageData(of: image, atPath: reopenablePath) {
+                inspection.imageDamage = try verifyImageData(
+                    of: image, mime: inspection.mime, in: .bytes(contents, name: path)
+                ) {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
@@ -159,17 +156,19 @@ public struct MediaInspector: Sendable {
 
     /// Why the image's data is not intact, or nil when it is (or was not looked at).
     private func verifyImageData(
-        of image: ImageInfo, atPath path: String, structure: () throws -> ImageStructure.Result
+        of image: ImageInfo, mime: String, in source: ImageSource, structure: () throws -> ImageStructure.Result
     ) throws -> String? {
-        if options.imageVerification == .structure {
+        // A decode finds damage inside compressed data; the structure finds every cut, even one a
+        // reduced-size decode reads past: `decode` does both.
+        if options.imageVerification != .header {
             switch try structure() {
-            case .intact: return nil
+            case .intact: if options.imageVerification == .structure { return nil }
             case .damaged(let reason): return reason
             case .notChecked: break
             }
         }
         guard options.imageVerification != .header, image.pixelCount <= options.maxPixelsToVerify else { return nil }
-        return try ImageInfo.damage(inFileAt: path)
+        return try source.damage(mime: mime)
     }
 
     private func inspect(_ source: any ByteSource, name: String) throws -> Inspection {

@@ -14,6 +14,53 @@ struct ISOBox: Hashable {
 /// Walks the boxes of an MP4, 3GP, M4A or QuickTime file through a ``ByteSource``, reading box
 /// headers and the few small boxes that describe the tracks; sample tables and media data are
 /// never loaded, so a file of any size costs a few dozen small reads.
+/// One ISO box header (size, type, optional 64-bit size), read from bytes: the one reader behind
+/// the probe's walker and the rewriter's `moov` tree.
+enum ISOBoxHeader {
+    struct Header {
+        /// The type as text; nil when its bytes are not printable (the probe refuses such a box,
+        /// the rewriter copies it as it is).
+        var type: String?
+        var headerSize: Int
+        /// The whole box, header included; a size of 0 ("to the end") is resolved to what is available.
+        var size: Int
+    }
+
+    enum Outcome {
+        case box(Header)
+        /// Zero bytes where a box would start: QuickTime ends some lists with four zero bytes.
+        case terminator
+        /// Fewer than 8 bytes that are not all zero.
+        case strayBytes
+        case cutOffLargeSize(type: String?)
+        /// Smaller than its own header, or larger than the bytes that can hold it.
+        case impossibleSize(type: String?, size: UInt64)
+    }
+
+    /// The header at `offset` of `bytes`, where `available` bytes from `offset` belong to the parent.
+    /// - Parameter largestSize: the most a 64-bit size may declare.
+    static func read(_ bytes: ByteView, at offset: Int, available: Int, largestSize: UInt64) -> Outcome {
+        guard available >= 8, let size32 = bytes.u32(at: offset) else {
+            let rest = bytes.bytes[min(offset, bytes.count)..<min(offset + max(0, available), bytes.count)]
+            return rest.allSatisfy({ $0 == 0 }) ? .terminator : .strayBytes
+        }
+        if size32 == 0, bytes.bytes[(offset + 4)..<(offset + 8)].allSatisfy({ $0 == 0 }) { return .terminator }
+        let type = bytes.fourCC(at: offset + 4)
+        var size = size32
+        var headerSize = 8
+        if size32 == 1 {
+            guard let large = bytes.u64(at: offset + 8) else { return .cutOffLargeSize(type: type) }
+            guard large <= largestSize else { return .impossibleSize(type: type, size: large) }
+            size = Int(large)
+            headerSize = 16
+        } else if size32 == 0 {
+            size = available
+        }
+        guard size >= headerSize else { return .impossibleSize(type: type, size: UInt64(size)) }
+        return .box(Header(type: type, headerSize: headerSize, size: size))
+    }
+}
+
 struct ISOBoxWalker<Source: ByteSource> {
     /// Enough for any real file; a bound against crafted files with millions of tiny boxes.
     static var maxBoxes: Int { 20_000 }
@@ -33,38 +80,30 @@ struct ISOBoxWalker<Source: ByteSource> {
         }
         let available = end - offset
         let bytes = ByteView(try source.readClamped(at: offset, count: min(16, available)))
-        if bytes.count < 8 {
-            if bytes.bytes.allSatisfy({ $0 == 0 }) { return nil }
+        // A box may reach past the end here: the probe reports a file cut short by what it misses.
+        switch ISOBoxHeader.read(bytes, at: 0, available: available, largestSize: UInt64(Int32.max) * UInt64(Int32.max))
+        {
+        case .box(let header):
+            guard let type = header.type else { throw notABox(at: offset, in: context) }
+            return ISOBox(type: type, offset: offset, headerSize: header.headerSize, size: header.size)
+        case .terminator:
+            return nil
+        case .strayBytes:
             throw ProbeDamage("\(available) stray bytes at offset \(offset) at the end of \(context)")
-        }
-        guard let size32 = bytes.u32(at: 0) else {
-            throw ProbeDamage("unreadable box at offset \(offset)")
-        }
-        if size32 == 0, bytes.bytes[4..<8].allSatisfy({ $0 == 0 }) { return nil }
-        guard let type = bytes.fourCC(at: 4) else {
-            throw ProbeDamage(
-                "no valid box at offset \(offset) in \(context) (the bytes there are not a box type)")
-        }
-        var size = size32
-        var headerSize = 8
-        if size32 == 1 {
-            guard let large = bytes.u64(at: 8) else {
-                throw ProbeDamage("box '\(type)' at offset \(offset) is cut off in its 64-bit size")
+        case .cutOffLargeSize(let type):
+            guard let type else { throw notABox(at: offset, in: context) }
+            throw ProbeDamage("box '\(type)' at offset \(offset) is cut off in its 64-bit size")
+        case .impossibleSize(let type, let size):
+            guard let type else { throw notABox(at: offset, in: context) }
+            if size < 16 {
+                throw ProbeDamage("box '\(type)' at offset \(offset) declares \(size) bytes, less than its own header")
             }
-            guard large <= UInt64(Int32.max) * UInt64(Int32.max) else {
-                throw ProbeDamage(
-                    "box '\(type)' at offset \(offset) declares an impossible size (\(large) bytes)")
-            }
-            size = Int(large)
-            headerSize = 16
-        } else if size32 == 0 {
-            size = available
+            throw ProbeDamage("box '\(type)' at offset \(offset) declares an impossible size (\(size) bytes)")
         }
-        guard size >= headerSize else {
-            throw ProbeDamage(
-                "box '\(type)' at offset \(offset) declares \(size) bytes, less than its own header")
-        }
-        return ISOBox(type: type, offset: offset, headerSize: headerSize, size: size)
+    }
+
+    private func notABox(at offset: Int, in context: String) -> ProbeDamage {
+        ProbeDamage("no valid box at offset \(offset) in \(context) (the bytes there are not a box type)")
     }
 
     /// The boxes inside `parent`, starting `skipping` bytes into its payload.

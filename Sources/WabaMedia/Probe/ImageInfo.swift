@@ -147,11 +147,4 @@ extension ImageInfo {
             hasICCProfile: header.has_icc_profile != 0, hasEXIF: header.has_exif != 0,
             hasXMP: header.has_xmp != 0, pages: Int(header.pages), loader: loader)
     }
-
-    /// Decodes the image at `path` at a reduced size to prove its data is intact.
-    /// - Returns: nil when intact, else libvips' reason.
-    public static func damage(inFileAt path: String) throws -> String? {
-        try Vips.start()
-        return wm_vips_verify_file(path) == 0 ? nil : Vips.takeError()
-    }
 }

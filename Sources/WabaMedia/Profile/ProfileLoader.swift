@@ -47,9 +47,9 @@ extension MediaProfile {
         guard quality.min <= quality.max else {
             throw map.error(at: "image.jpeg_quality", "min (\(quality.min)) must not be above max (\(quality.max))")
         }
-        let background = try imageMap.string("background")
-        guard Self.parseHexColour(background) != nil else {
-            throw map.error(at: "image.background", "'\(background)' is not a colour; write it as #rrggbb")
+        let backgroundText = try imageMap.string("background")
+        guard let background = RGBColour(hex: backgroundText) else {
+            throw map.error(at: "image.background", "'\(backgroundText)' is not a colour; write it as #rrggbb")
         }
         let videoMap = try map.map("video")
         try videoMap.rejectUnknownKeys([
@@ -144,14 +144,6 @@ extension MediaProfile {
         }
         directories.append("profiles")
         return directories
-    }
-
-    /// Parses `#rrggbb` into its three components.
-    public static func parseHexColour(_ text: String) -> (red: UInt8, green: UInt8, blue: UInt8)? {
-        guard text.count == 7, text.first == "#", let value = UInt32(text.dropFirst(), radix: 16) else {
-            return nil
-        }
-        return (UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF))
     }
 }
 

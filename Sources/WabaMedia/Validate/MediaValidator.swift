@@ -447,32 +447,3 @@ public struct MediaValidator: Sendable {
         )
     }
 }
-
-/// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written.
-struct ByteCount: CustomStringConvertible {
-    var bytes: Int
-    init(_ bytes: Int) { self.bytes = bytes }
-
-    var description: String {
-        if bytes < 1_000 { return "\(bytes) bytes" }
-        if bytes < 1_000_000 { return "\(decimal(bytes, 1_000)) kB" }
-        if bytes < 1_000_000_000 { return "\(decimal(bytes, 1_000_000)) MB" }
-        return "\(decimal(bytes, 1_000_000_000)) GB"
-    }
-
-    private func decimal(_ value: Int, _ unit: Int) -> String {
-        let tenths = (value * 10 + unit / 2) / unit
-        return "\(tenths / 10).\(tenths % 10)"
-    }
-}
-
-/// A pixel count in megapixels, to one decimal: 100.0 MP.
-struct Megapixels: CustomStringConvertible {
-    var pixels: Int
-    init(_ pixels: Int) { self.pixels = pixels }
-
-    var description: String {
-        let tenths = (pixels + 50_000) / 100_000
-        return "\(tenths / 10).\(tenths % 10) MP"
-    }
-}

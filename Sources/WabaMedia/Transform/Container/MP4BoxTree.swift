@@ -79,24 +79,22 @@ struct MP4Node: Hashable {
             guard budget > 0 else {
                 throw WabaMediaError(.unsupportedInput, "the 'moov' box holds too many boxes")
             }
-            guard end - offset >= 8, let size32 = view.u32(at: offset) else {
-                if bytes[offset..<end].allSatisfy({ $0 == 0 }) { break }
+            let size: Int
+            let headerSize: Int
+            switch ISOBoxHeader.read(view, at: offset, available: end - offset, largestSize: UInt64(end - offset)) {
+            case .box(let header):
+                size = header.size
+                headerSize = header.headerSize
+            case .terminator:
+                return nodes
+            case .strayBytes:
                 throw WabaMediaError(.unsupportedInput, "stray bytes at offset \(offset) of the 'moov' box")
+            case .cutOffLargeSize, .impossibleSize:
+                throw WabaMediaError(
+                    .unsupportedInput,
+                    "a box at offset \(offset) of 'moov' declares a size that does not fit its parent")
             }
-            var size = size32
-            var headerSize = 8
-            if size32 == 1 {
-                guard let large = view.u64(at: offset + 8), large <= UInt64(end - offset) else {
-                    throw WabaMediaError(
-                        .unsupportedInput, "a box in 'moov' declares an impossible 64-bit size")
-                }
-                size = Int(large)
-                headerSize = 16
-            } else if size32 == 0 {
-                if bytes[(offset + 4)..<(offset + 8)].allSatisfy({ $0 == 0 }) { break }
-                size = end - offset
-            }
-            guard size >= headerSize, size <= end - offset else {
+            guard size <= end - offset else {
                 throw WabaMediaError(
                     .unsupportedInput,
                     "a box at offset \(offset) of 'moov' declares \(size) bytes, which does not fit its parent"

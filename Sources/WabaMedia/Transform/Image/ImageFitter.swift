@@ -167,8 +167,8 @@ public struct ImageFitter: Sendable {
         guard info.pixelCount <= rules.maxInputPixels else {
             throw WabaMediaError(
                 .unsupportedInput,
-                "\(source.name): \(info.width)×\(info.height) is \(Self.megapixels(info.pixelCount)), more than the "
-                    + "profile's limit of \(Self.megapixels(rules.maxInputPixels)); refused before decoding",
+                "\(source.name): \(info.width)×\(info.height) is \(Megapixels(info.pixelCount)), more than the "
+                    + "profile's limit of \(Megapixels(rules.maxInputPixels)); refused before decoding",
                 hint: "downscale the image before sending it, or raise image.max_input_pixels in a custom profile")
         }
         guard info.width > 0, info.height > 0 else {
@@ -210,7 +210,7 @@ public struct ImageFitter: Sendable {
 
     private func transform(_ context: inout RunContext) throws -> FitOutcome {
         let budget = rules.maxBytes
-        let background = RGB(hex: rules.background) ?? RGB(hex: "#ffffff")!
+        let background = rules.background
         let opened = try open(context)
         let shape = opened.shape
         if shape.longEdge < context.info.longEdge {
@@ -224,7 +224,7 @@ public struct ImageFitter: Sendable {
             // (lossless) when it still fits.
             let memory = try decoded(opened, context)
             if let png = try fittingPNG(memory, &context) {
-                context.steps.append("encode PNG (\(Self.megabytes(png.count)))")
+                context.steps.append("encode PNG (\(ByteCount(png.count)))")
                 return try context.finish(
                     bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
             }
@@ -238,12 +238,12 @@ public struct ImageFitter: Sendable {
                 let estimate = try SizeEstimator(memory)?.pngBytes() ?? 0
                 if estimate <= Double(budget) * 1.25 {
                     if let png = try fittingPNG(memory, &context) {
-                        context.steps.append("keep PNG for transparency (\(Self.megabytes(png.count)))")
+                        context.steps.append("keep PNG for transparency (\(ByteCount(png.count)))")
                         return try context.finish(
                             bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
                     }
                 } else {
-                    context.steps.append("PNG would be about \(Self.megabytes(Int(estimate)))")
+                    context.steps.append("PNG would be about \(ByteCount(Int(estimate)))")
                 }
             }
             context.steps.append("flatten transparency onto \(rules.background)")
@@ -259,7 +259,7 @@ public struct ImageFitter: Sendable {
             if let written = try streamJPEG(flat, quality: quality, &context) {
                 return written
             }
-            context.steps.append("quality \(quality) gives more than \(Self.megabytes(budget))")
+            context.steps.append("quality \(quality) gives more than \(ByteCount(budget))")
             let memory = try decoded(try open(context).flatten(onto: background), context)
             return try fitJPEG(memory, &context, knownTooBig: quality)
         }
@@ -350,13 +350,13 @@ public struct ImageFitter: Sendable {
         context.encodes += 1
         if fast.count <= budget { return fast }
         guard Double(fast.count) <= Double(budget) * 1.3 else {
-            context.steps.append("PNG would be \(Self.megabytes(fast.count))")
+            context.steps.append("PNG would be \(ByteCount(fast.count))")
             return nil
         }
         let thorough = try encoded(context) { try image.png(compression: 6, filtered: true) }
         context.encodes += 1
         if thorough.count <= budget { return thorough }
-        context.steps.append("PNG would be \(Self.megabytes(thorough.count))")
+        context.steps.append("PNG would be \(ByteCount(thorough.count))")
         return nil
     }
 
@@ -369,7 +369,7 @@ public struct ImageFitter: Sendable {
         case .memory:
             let output = try encoded(context) { try image.jpeg(quality: quality, cap: rules.maxBytes) }
             guard case .complete(let bytes?, let size) = output else { return nil }
-            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
+            context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(size)))")
             return try context.finish(
                 bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
         case .file:
@@ -384,7 +384,7 @@ public struct ImageFitter: Sendable {
             }
             guard case .complete(_, let size) = output else { return nil }
             try temporary.commit()
-            context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(size)))")
+            context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(size)))")
             return context.finished(
                 path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality
             )
@@ -401,7 +401,7 @@ public struct ImageFitter: Sendable {
             let shape = current.shape
             switch try searchQuality(current, context: &context, knownTooBig: tooBig) {
             case .fits(let bytes, let quality):
-                context.steps.append("encode JPEG at quality \(quality) (\(Self.megabytes(bytes.count)))")
+                context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(bytes.count)))")
                 return try context.finish(
                     bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
             case .tooLargeAtMinimum(let bytes):
@@ -412,12 +412,12 @@ public struct ImageFitter: Sendable {
                 tooBig = nil
                 let next = current.shape
                 context.steps.append(
-                    "quality \(rules.jpegQuality.min) gives \(Self.megabytes(bytes)): shrink "
+                    "quality \(rules.jpegQuality.min) gives \(ByteCount(bytes)): shrink "
                         + "\(shape.width)×\(shape.height) → \(next.width)×\(next.height)")
             }
         }
         throw WabaMediaError(
-            .transformFailed, "\(context.source.name): no size and quality fits \(Self.megabytes(rules.maxBytes))",
+            .transformFailed, "\(context.source.name): no size and quality fits \(ByteCount(rules.maxBytes))",
             hint: "raise image.max_bytes or lower image.jpeg_quality.min in a custom profile")
     }
 

@@ -13,8 +13,8 @@ extension ImageFitter {
         if let damage = inspection.imageDamage { return ["refuse: \(damage)"] }
         guard image.pixelCount <= rules.maxInputPixels else {
             return [
-                "refuse: \(image.width)×\(image.height) is \(megapixels(image.pixelCount)), over the limit of "
-                    + megapixels(rules.maxInputPixels)
+                "refuse: \(image.width)×\(image.height) is \(Megapixels(image.pixelCount)), over the limit of "
+                    + Megapixels(rules.maxInputPixels).description
             ]
         }
         let fitter = ImageFitter(rules: rules, options: .init(stripMetadata: false, keepMetadata: keepMetadata))
@@ -37,7 +37,7 @@ extension ImageFitter {
                     ? "keep PNG if the transparency matters and fits, else flatten onto \(rules.background)"
                     : "flatten transparency onto \(rules.background)")
         }
-        steps.append("fit under \(megabytes(rules.maxBytes))")
+        steps.append("fit under \(ByteCount(rules.maxBytes))")
         return steps
     }
 
@@ -68,20 +68,4 @@ extension ImageFitter {
         return subtype.replacingOccurrences(of: "x-", with: "").uppercased()
     }
 
-    static func megabytes(_ bytes: Int) -> String {
-        bytes >= 1_000_000
-            ? "\((Double(bytes) / 1_000_000).formatted(decimals: 1)) MB"
-            : "\((Double(bytes) / 1_000).formatted(decimals: 0)) KB"
-    }
-
-    static func megapixels(_ pixels: Int) -> String { "\((Double(pixels) / 1_000_000).formatted(decimals: 1)) MP" }
-}
-
-extension Double {
-    fileprivate func formatted(decimals: Int) -> String {
-        var factor = 1.0
-        for _ in 0..<decimals { factor *= 10 }
-        let rounded = (self * factor).rounded() / factor
-        return decimals == 0 ? String(Int(rounded)) : String(rounded)
-    }
 }

@@ -54,13 +54,24 @@ enum ImageSource {
 
     /// Proves the data decodes, for inputs kept byte for byte.
     func verify(mime: String) throws {
-        do {
-            _ = try thumbnail(mime: mime, longEdge: 64, exportSRGB: false).copyToMemory()
-        } catch let failure as VipsFailure {
+        if let reason = try damage(mime: mime) {
             throw WabaMediaError(
                 .unsupportedInput,
-                "\(name): the image data is damaged or truncated and cannot be decoded (\(failure.reason))",
+                "\(name): the image data is damaged or truncated and cannot be decoded (\(reason))",
                 hint: "export or download the image again from its original")
+        }
+    }
+
+    /// Decodes the image at a reduced size, with the loader its type calls for, to prove its data
+    /// is intact: shrink-on-load keeps this cheap while every compressed byte is still read.
+    /// - Returns: nil when intact, else libvips' reason.
+    func damage(mime: String) throws -> String? {
+        try Vips.start()
+        do {
+            _ = try thumbnail(mime: mime, longEdge: 64, exportSRGB: false).copyToMemory()
+            return nil
+        } catch let failure as VipsFailure {
+            return failure.reason
         }
     }
 

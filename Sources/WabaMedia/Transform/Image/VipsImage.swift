@@ -72,7 +72,7 @@ final class VipsImage: @unchecked Sendable {
 
     func toSRGB8() throws -> VipsImage { try derived("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
 
-    func flatten(onto colour: RGB) throws -> VipsImage {
+    func flatten(onto colour: RGBColour) throws -> VipsImage {
         try derived(
             "flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
     }
@@ -153,21 +153,4 @@ final class VipsImage: @unchecked Sendable {
 struct VipsFailure: Error {
     var operation: String
     var reason: String
-}
-
-/// An 8-bit RGB colour.
-struct RGB: Hashable, Sendable {
-    var red: Int
-    var green: Int
-    var blue: Int
-
-    /// Parses `#rrggbb` or `#rgb`.
-    init?(hex: String) {
-        var digits = Substring(hex.trimmingPrefix("#"))
-        if digits.count == 3 { digits = Substring(digits.map { "\($0)\($0)" }.joined()) }
-        guard digits.count == 6, let value = Int(digits, radix: 16) else { return nil }
-        red = (value >> 16) & 0xFF
-        green = (value >> 8) & 0xFF
-        blue = value & 0xFF
-    }
 }

@@ -1,0 +1,28 @@
+/// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written.
+package struct ByteCount: CustomStringConvertible, Sendable {
+    package var bytes: Int
+    package init(_ bytes: Int) { self.bytes = bytes }
+
+    package var description: String {
+        if bytes < 1_000 { return "\(bytes) B" }
+        if bytes < 1_000_000 { return "\(decimal(bytes, 1_000)) kB" }
+        if bytes < 1_000_000_000 { return "\(decimal(bytes, 1_000_000)) MB" }
+        return "\(decimal(bytes, 1_000_000_000)) GB"
+    }
+
+    private func decimal(_ value: Int, _ unit: Int) -> String {
+        let tenths = (value * 10 + unit / 2) / unit
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// A pixel count in megapixels, to one decimal: 100.0 MP.
+package struct Megapixels: CustomStringConvertible, Sendable {
+    package var pixels: Int
+    package init(_ pixels: Int) { self.pixels = pixels }
+
+    package var description: String {
+        let tenths = (pixels + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10) MP"
+    }
+}
