@@ -215,17 +215,55 @@ int wm_vips_read_header_file(const char *path, const char *required_loader, wm_i
     return 0;
 }
 
+// Some loaders (ppmload) read files and sources but not buffers: for them, a source over the
+// same memory. Returns a new reference (release with g_object_unref) when the buffer needs one,
+// NULL when a buffer loader reads it; *loader is the loader found (the required one when there
+// is a choice), NULL when none is.
+static VipsSource *wm_source_for_buffer(const void *data, size_t length, const char *required_loader,
+                                        const char **loader) {
+    *loader = vips_foreign_find_load_buffer(data, length);
+    const char *nickname = *loader != NULL ? vips_nickname_find(g_type_from_name(*loader)) : NULL;
+    // ImageMagick's buffer loader also claims PPM once its module is loaded: only the loader the
+    // type requires will do, so look at the source loaders before giving up.
+    if (*loader != NULL &&
+        (required_loader == NULL || (nickname != NULL && g_str_has_prefix(nickname, required_loader)))) {
+        return NULL;
+    }
+    const char *buffer_loader = *loader;
+    VipsSource *source = vips_source_new_from_memory(data, length);
+    if (source == NULL) {
+        return NULL;
+    }
+    *loader = vips_foreign_find_load_source(source);
+    if (*loader == NULL) {
+        g_object_unref(source);
+        *loader = buffer_loader;
+        return NULL;
+    }
+    vips_error_clear();
+    return source;
+}
+
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out) {
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
-    const char *loader = vips_foreign_find_load_buffer(data, length);
+    const char *loader = NULL;
+    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
     if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        if (source != NULL) {
+            g_object_unref(source);
+        }
         return -1;
     }
     VipsImage *image =
-        vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+        source != NULL
+            ? vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL)
+            : vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (source != NULL) {
+        g_object_unref(source);
+    }
     if (image == NULL) {
         return -1;
     }
@@ -380,12 +418,30 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
-    const char *loader = vips_foreign_find_load_buffer(data, length);
+    const char *loader = NULL;
+    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
     if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        if (source != NULL) {
+            g_object_unref(source);
+        }
         return -1;
     }
     VipsImage *image = NULL;
     int result;
+    if (source != NULL) {
+        // Only loaders without a buffer variant come here (never jpegload).
+        result = export_srgb ? vips_thumbnail_source(source, &image, long_edge, "height", long_edge, "size",
+                                                     VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR,
+                                                     "export_profile", "srgb", NULL)
+                             : vips_thumbnail_source(source, &image, long_edge, "height", long_edge, "size",
+                                                     VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        g_object_unref(source);
+        if (result != 0) {
+            return -1;
+        }
+        *out = (wm_image *)image;
+        return 0;
+    }
     // libvips takes a non-const pointer but only reads the buffer.
     void *buffer = (void *)data;
     if (wm_is_jpeg_loader(loader)) {

@@ -62,7 +62,7 @@ struct BMPTIFFStructureTests {
     func intact(name: String) throws {
         let corpus = try BitmapCorpus.get()
         #expect(Self.verify(try corpus.bytes(name), Self.mime(name)) == .intact)
-        #expect(try ImageInfo.damage(inFileAt: corpus.path(name)) == nil)
+        #expect(try ImageSource.file(FileSource(path: corpus.path(name))).damage(mime: Self.mime(name)) == nil)
     }
 
     @Test("a file cut short anywhere is refused", arguments: BitmapCorpus.bmps + BitmapCorpus.tiffs)

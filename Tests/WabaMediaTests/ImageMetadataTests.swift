@@ -313,9 +313,11 @@ struct MoreInputTests {
         let fixtures = try ImageMetadataFixtures.get()
         let before = try report(fixtures.path(name))
         #expect(before.inspection.mime == mime)
-        #expect(before.inspection.image?.width == width)
+        #expect(before.inspection.image?.width == width, "\(before.findings.map(\.message))")
         #expect(before.findings.first { $0.code == .needsConversion }?.severity == .fixable)
         #expect(before.verdict == .fixable)
+        // Decoded from the bytes in memory too, as a preparation's check does (ppmload has no buffer loader).
+        #expect(try inspect(fixtures.path(name), verification: .decode).imageDamage == nil)
         let fitted = try fit(fixtures.path(name))
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

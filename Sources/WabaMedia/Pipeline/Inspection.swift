@@ -117,12 +117,7 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 let parsed = contents.withUnsafeBytes { ImageHeaderParser.parse($0, mime: inspection.mime) }
-                let fileOnly = ImageInfo.fileOnlyLoaders.contains(ImageInfo.loaders[inspection.mime] ?? "")
-                let image = try
-                    (parsed
-                    ?? (fileOnly
-                        ? ImageInfo(path: reopenablePath, mime: inspection.mime)
-                        : ImageInfo(bytes: contents, mime: inspection.mime)))
+                let image = try (parsed ?? ImageInfo(bytes: contents, mime: inspection.mime))
                     .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(

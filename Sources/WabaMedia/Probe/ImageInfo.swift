@@ -95,10 +95,6 @@ extension ImageInfo {
         "image/x-jp2-codestream": "jp2kload",
     ]
 
-    /// Loaders libvips offers for files and streams but not for buffers: their headers are read
-    /// from the file even when its bytes are at hand.
-    static let fileOnlyLoaders: Set<String> = ["ppmload"]
-
     /// Reads the header of the image file at `path`, whose content was detected as `mime`.
     /// - Throws: ``WabaMediaError`` `unsupported-input` when the type has no loader or it cannot read the file.
     public init(path: String, mime: String) throws {
