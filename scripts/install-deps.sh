@@ -7,8 +7,8 @@
 # (WAMEDIA_DEPS_LOG, default /tmp/wamedia-install-deps.log), and standard error gets one line
 # saying what is being installed and where the log is, or the log's tail if the install fails.
 set -euo pipefail
-packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples time curl bc python3-numpy
-    libgs-common chromium)
+packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples libimage-exiftool-perl time curl bc
+    python3-numpy libgs-common chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

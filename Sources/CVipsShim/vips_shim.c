@@ -30,6 +30,11 @@ static void wm_apply_blocks(void) {
     // BMP has no native loader: ImageMagick's is needed for it, and is reached only after
     // the caller checked the loader against the content-detected type (required_loader).
     vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+    // libvips' own PPM/PGM/PBM/PFM parser and OpenJPEG are marked untrusted only for lack of
+    // fuzzing; they read plain headers and pixels, reached only through required_loader too.
+    // ImageMagick-only formats (PSD, TGA, ICO, PCX) never get a loader name, so stay refused.
+    vips_operation_block_set("VipsForeignLoadPpm", FALSE);
+    vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
 }
 
 // Where libvips keeps its loadable modules (vips-heif.so, vips-magick.so, ...), next to libvips.
@@ -210,17 +215,55 @@ int wm_vips_read_header_file(const char *path, const char *required_loader, wm_i
     return 0;
 }
 
+// Some loaders (ppmload) read files and sources but not buffers: for them, a source over the
+// same memory. Returns a new reference (release with g_object_unref) when the buffer needs one,
+// NULL when a buffer loader reads it; *loader is the loader found (the required one when there
+// is a choice), NULL when none is.
+static VipsSource *wm_source_for_buffer(const void *data, size_t length, const char *required_loader,
+                                        const char **loader) {
+    *loader = vips_foreign_find_load_buffer(data, length);
+    const char *nickname = *loader != NULL ? vips_nickname_find(g_type_from_name(*loader)) : NULL;
+    // ImageMagick's buffer loader also claims PPM once its module is loaded: only the loader the
+    // type requires will do, so look at the source loaders before giving up.
+    if (*loader != NULL &&
+        (required_loader == NULL || (nickname != NULL && g_str_has_prefix(nickname, required_loader)))) {
+        return NULL;
+    }
+    const char *buffer_loader = *loader;
+    VipsSource *source = vips_source_new_from_memory(data, length);
+    if (source == NULL) {
+        return NULL;
+    }
+    *loader = vips_foreign_find_load_source(source);
+    if (*loader == NULL) {
+        g_object_unref(source);
+        *loader = buffer_loader;
+        return NULL;
+    }
+    vips_error_clear();
+    return source;
+}
+
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out) {
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
-    const char *loader = vips_foreign_find_load_buffer(data, length);
+    const char *loader = NULL;
+    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
     if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        if (source != NULL) {
+            g_object_unref(source);
+        }
         return -1;
     }
     VipsImage *image =
-        vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+        source != NULL
+            ? vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL)
+            : vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (source != NULL) {
+        g_object_unref(source);
+    }
     if (image == NULL) {
         return -1;
     }
@@ -375,12 +418,30 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
-    const char *loader = vips_foreign_find_load_buffer(data, length);
+    const char *loader = NULL;
+    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
     if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        if (source != NULL) {
+            g_object_unref(source);
+        }
         return -1;
     }
     VipsImage *image = NULL;
     int result;
+    if (source != NULL) {
+        // Only loaders without a buffer variant come here (never jpegload).
+        result = export_srgb ? vips_thumbnail_source(source, &image, long_edge, "height", long_edge, "size",
+                                                     VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR,
+                                                     "export_profile", "srgb", NULL)
+                             : vips_thumbnail_source(source, &image, long_edge, "height", long_edge, "size",
+                                                     VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        g_object_unref(source);
+        if (result != 0) {
+            return -1;
+        }
+        *out = (wm_image *)image;
+        return 0;
+    }
     // libvips takes a non-const pointer but only reads the buffer.
     void *buffer = (void *)data;
     if (wm_is_jpeg_loader(loader)) {
@@ -432,6 +493,17 @@ int wm_vips_to_srgb8(wm_image *handle, wm_image **out) {
     }
     // 16-bit samples still labelled sRGB or grey: keep the top 8 bits rather than clip.
     VipsImage *shifted = NULL;
+    VipsBandFormat format = vips_image_get_format(converted);
+    if (format == VIPS_FORMAT_FLOAT || format == VIPS_FORMAT_DOUBLE) {
+        // Float samples (PFM, float TIFF) run from 0 to 1; the cast below clips what lies outside.
+        int result = vips_linear1(converted, &shifted, 255.0, 0.0, NULL);
+        g_object_unref(converted);
+        if (result != 0) {
+            return -1;
+        }
+        converted = shifted;
+        shifted = NULL;
+    }
     if (vips_image_get_format(converted) == VIPS_FORMAT_USHORT) {
         int result = vips_rshift_const1(converted, &shifted, 8, NULL);
         g_object_unref(converted);

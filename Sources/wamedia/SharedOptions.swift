@@ -40,12 +40,25 @@ struct PreparationOptions: ParsableArguments {
             """)
     var stripMetadata = false
 
+    @Flag(
+        name: .long,
+        help: """
+            Keep the location (EXIF/XMP GPS in images, location atoms in videos) and other metadata of             files sent as they are. By default the location is removed, and nothing else is touched.
+            """)
+    var keepMetadata = false
+
     @OptionGroup var container: ContainerOptions
+
+    func validate() throws {
+        if stripMetadata && keepMetadata {
+            throw ValidationError("--strip-metadata and --keep-metadata contradict each other: give one of them")
+        }
+    }
 
     /// - Parameter jobs: files prepared at once, which share the machine's cores.
     func preparerOptions(jobs: Int = 1) -> MediaPreparer.Options {
         MediaPreparer.Options(
-            stripMetadata: stripMetadata, container: container.rewriteOptions,
+            stripMetadata: stripMetadata, keepMetadata: keepMetadata, container: container.rewriteOptions,
             vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0)
     }
 }

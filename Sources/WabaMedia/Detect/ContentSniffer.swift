@@ -66,6 +66,9 @@ enum ContentSniffer {
                 return refined(audio, by: "frame-sync")
             }
         }
+        if libmagicMIME == "application/octet-stream", isPortableFloatMap(head) {
+            return refined("image/x-portable-floatmap", by: "pfm-header")
+        }
         if head.starts(with: Array("#!AMR\n".utf8)) && libmagicMIME != "audio/amr" {
             return refined("audio/amr", by: "amr-magic")
         }
@@ -73,6 +76,21 @@ enum ContentSniffer {
             return Detection(mime: alias, libmagicMIME: libmagicMIME)
         }
         return Detection(mime: libmagicMIME, libmagicMIME: libmagicMIME)
+    }
+
+    /// A PFM header, which libmagic does not know: `PF` (colour) or `Pf` (grey), a line break,
+    /// optional comment lines, then the width and height as decimal numbers.
+    static func isPortableFloatMap(_ head: [UInt8]) -> Bool {
+        guard head.count >= 8, head[0] == UInt8(ascii: "P"),
+            head[1] == UInt8(ascii: "F") || head[1] == UInt8(ascii: "f"),
+            head[2] == 0x0A || head[2] == 0x0D || head[2] == 0x20
+        else { return false }
+        // Comment lines (`# ...`, which libvips writes) may come before the dimensions.
+        var rest = head[3..<min(head.count, 256)]
+        while rest.first == UInt8(ascii: "#"), let end = rest.firstIndex(of: 0x0A) { rest = rest[(end + 1)...] }
+        let header = rest.prefix { $0 != 0x0A && $0 != 0x0D }
+        let fields = header.split(separator: 0x20)
+        return fields.count == 2 && fields.allSatisfy { $0.allSatisfy { (0x30...0x39).contains($0) } }
     }
 
     /// The major brand of an ISO base media file (`ftyp` box at the start), if there is one.

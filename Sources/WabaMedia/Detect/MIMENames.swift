@@ -3,7 +3,11 @@ enum MIMENames {
     private static let names: [String: String] = [
         "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/gif": "GIF",
         "image/heic": "HEIC", "image/heif": "HEIF", "image/avif": "AVIF", "image/tiff": "TIFF",
-        "image/bmp": "BMP", "image/svg+xml": "SVG",
+        "image/bmp": "BMP", "image/svg+xml": "SVG", "image/x-portable-pixmap": "PPM",
+        "image/x-portable-greymap": "PGM", "image/x-portable-bitmap": "PBM", "image/x-portable-floatmap": "PFM",
+        "image/jp2": "JPEG 2000", "image/x-jp2-codestream": "JPEG 2000 codestream",
+        "image/vnd.adobe.photoshop": "Photoshop (PSD)", "image/x-tga": "TGA", "image/x-icon": "ICO",
+        "image/vnd.microsoft.icon": "ICO", "image/x-pcx": "PCX",
         "video/mp4": "MP4 video", "video/3gpp": "3GP video", "video/quicktime": "QuickTime (.mov) video",
         "video/webm": "WebM video", "video/x-matroska": "Matroska video", "video/x-msvideo": "AVI video",
         "audio/aac": "AAC audio", "audio/amr": "AMR audio", "audio/mpeg": "MP3 audio", "audio/mp4": "M4A audio",
@@ -30,10 +34,18 @@ enum MIMENames {
             ? String(name.dropFirst(2)) : name.hasPrefix("an ") ? String(name.dropFirst(3)) : name
     }
 
+    /// Image types only ImageMagick decodes: refused, never converted.
+    static let imageMagickOnly: Set<String> = [
+        "image/vnd.adobe.photoshop", "image/x-tga", "image/x-icon", "image/vnd.microsoft.icon", "image/x-pcx",
+    ]
+
     static func conversionHint(for mime: String, to mediaType: MediaType) -> String? {
         switch (mime, mediaType) {
         case ("audio/wav", .audio), ("audio/flac", .audio):
             "convert it, e.g. ffmpeg -i IN -c:a aac -b:a 128k OUT.m4a (or -c:a libopus OUT.ogg for a voice note)"
+        case (_, .image) where imageMagickOnly.contains(mime):
+            "only ImageMagick reads \(short(mime)), and wamedia keeps that loader off for files from untrusted "
+                + "senders; export it as PNG or JPEG first (e.g. convert 'IN[0]' OUT.png)"
         case (_, .video) where mime.hasPrefix("video/"):
             "re-encode it, e.g. ffmpeg -i IN -c:v libx264 -profile:v main -c:a aac -movflags +faststart OUT.mp4"
         default:

@@ -96,12 +96,15 @@ public struct MediaInspector: Sendable {
             let reopenable = source.reopenablePath
             do {
                 let image = try ImageInfo(path: reopenable, mime: inspection.mime)
+                    .completed(from: source, mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(of: image, mime: inspection.mime, in: .file(source)) {
                     try ImageStructure.verify(source, mime: inspection.mime)
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                inspection.imageDamage = error.message
+                // A cut-off file often fails in the loader's header already: the structure says where.
+                let structure = try? ImageStructure.verify(source, mime: inspection.mime)
+                inspection.imageDamage = structure?.damage ?? error.message
             }
         }
         try source.checkUnchanged()
@@ -114,7 +117,8 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 let parsed = contents.withUnsafeBytes { ImageHeaderParser.parse($0, mime: inspection.mime) }
-                let image = try parsed ?? ImageInfo(bytes: contents, mime: inspection.mime)
+                let image = try (parsed ?? ImageInfo(bytes: contents, mime: inspection.mime))
+                    .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
                 inspection.imageDamage = try verifyImageData(
                     of: image, mime: inspection.mime, in: .bytes(contents, name: path)
@@ -122,7 +126,9 @@ public struct MediaInspector: Sendable {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                inspection.imageDamage = error.message
+                // A cut-off file often fails in the loader's header already: the structure says where.
+                let structure = contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
+                inspection.imageDamage = structure.damage ?? error.message
             }
         }
         return inspection
@@ -134,6 +140,7 @@ public struct MediaInspector: Sendable {
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
                 inspection.image = try ImageInfo(bytes: source.bytes, mime: inspection.mime)
+                    .completed(from: source, mime: inspection.mime)
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
                 // A remote asset's first bytes may hold too little of the header to read.
                 if source.isComplete { inspection.imageDamage = error.message }

@@ -18,17 +18,32 @@ public struct MediaPreparer: Sendable {
     public struct Options: Sendable, Hashable {
         /// Re-save images that are sendable as they are but carry EXIF/XMP metadata.
         public var stripMetadata: Bool
-        /// What a container rewrite may change.
+        /// Keep the location (EXIF/XMP GPS, MP4/MOV location atoms) and other metadata of files sent
+        /// as they are. Off by default: a location never leaves unless asked for (docs/metadata.md).
+        public var keepMetadata: Bool
+        /// What a container rewrite may change; its `keepMetadata` is ``keepMetadata``'s.
         public var container: ContainerRewriteOptions
         /// libvips worker threads per image (0: libvips' default), for callers preparing several at once.
         public var vipsConcurrency: Int
 
-        public init(stripMetadata: Bool = false, container: ContainerRewriteOptions = .init(), vipsConcurrency: Int = 0)
-        {
+        public init(
+            stripMetadata: Bool = false, keepMetadata: Bool = false, container: ContainerRewriteOptions = .init(),
+            vipsConcurrency: Int = 0
+        ) {
             self.stripMetadata = stripMetadata
+            self.keepMetadata = keepMetadata
             self.container = container
             self.vipsConcurrency = vipsConcurrency
         }
+
+        /// The container options as the rewrite applies them.
+        var rewriteOptions: ContainerRewriteOptions {
+            var options = container
+            options.keepMetadata = keepMetadata
+            return options
+        }
+
+        var scrubbing: MetadataScrubber.Options { .init(removeLocation: !keepMetadata) }
     }
 
     public let profile: MediaProfile
@@ -44,7 +59,10 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        self.checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .decode)
+        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .decode)
+        // The check judges a location by the same option the preparation applies.
+        checker.validator.keepMetadata = options.keepMetadata
+        self.checker = checker
         self.logger = logger
     }
 
@@ -124,12 +142,21 @@ public struct MediaPreparer: Sendable {
             return PreparedMedia(
                 report: report, action: .kept, steps: steps, media: input, input: input, mime: report.effectiveMIME,
                 fileExtension: fileExtension(for: report.effectiveMIME, report), preparedReport: nil, imageResult: nil)
+        case .removeMetadata:
+            let bytes = try input.read(at: 0, count: input.size)
+            try input.checkUnchanged()
+            let scrubbed = try MetadataScrubber.scrub(bytes, mime: report.inspection.mime, options: options.scrubbing)
+            let output = folder.path(for: outputStem, extension: fileExtension(for: report.effectiveMIME, report))
+            let file = try OutputFile(replacing: output, notOverwriting: [input])
+            try file.withDescriptor { try OutputFile.writeAll($0, scrubbed.bytes, path: output) }
+            try file.commit()
+            written = (output, scrubbed.removed.map { "remove \($0)" } + ["keep everything else unchanged"], nil)
         case .fitImage:
             let fitter = ImageFitter(
                 profile: profile,
                 options: .init(
                     passThroughConforming: false, vipsConcurrency: options.vipsConcurrency,
-                    stripMetadata: options.stripMetadata),
+                    stripMetadata: options.stripMetadata, keepMetadata: options.keepMetadata),
                 logger: logger)
             let result: ImageFitResult
             do {
@@ -148,7 +175,7 @@ public struct MediaPreparer: Sendable {
             written = (output, result.steps, result)
         case .rewriteContainer:
             let output = folder.path(for: outputStem, extension: report.mediaType == .audio ? "m4a" : "mp4")
-            let result = try ContainerRewriter.rewrite(input, output: output, options: options.container)
+            let result = try ContainerRewriter.rewrite(input, output: output, options: options.rewriteOptions)
             written = (output, result.actions.map(\.summary), nil)
         }
         try input.checkUnchanged()
@@ -175,17 +202,24 @@ public struct MediaPreparer: Sendable {
     /// What to do with a file that is not rejected.
     enum Plan {
         case keep(steps: [String])
+        /// An image that conforms but for its location or oversized metadata: those are removed
+        /// from the bytes (``MetadataScrubber``), nothing is re-encoded.
+        case removeMetadata
         case fitImage
         case rewriteContainer
 
         var action: PreparedMedia.Action {
             switch self {
             case .keep: .kept
+            case .removeMetadata: .removedMetadata
             case .fitImage: .fittedImage
             case .rewriteContainer: .rewroteContainer
             }
         }
     }
+
+    /// Findings the scrubber alone fixes.
+    static let removedFromBytes: Set<Finding.Code> = [.location, .oversizedMetadata]
 
     func plan(for report: ValidationReport) throws -> Plan {
         let needsTransform = report.findingsNeedingTransform
@@ -195,11 +229,13 @@ public struct MediaPreparer: Sendable {
         switch report.mediaType {
         case .image:
             let carriesMetadata = report.inspection.image.map { $0.hasEXIF || $0.hasXMP } ?? false
-            if needsTransform.isEmpty && !(options.stripMetadata && carriesMetadata) { return .keep(steps: keepSteps) }
+            if options.stripMetadata && carriesMetadata { return .fitImage }
+            if needsTransform.isEmpty { return .keep(steps: keepSteps) }
+            if needsTransform.allSatisfy({ Self.removedFromBytes.contains($0.code) }) { return .removeMetadata }
             return .fitImage
         case .video, .audio:
             if let av = report.inspection.av {
-                let rewrite = ContainerRewriter.plan(for: av, options: options.container)
+                let rewrite = ContainerRewriter.plan(for: av, options: options.rewriteOptions)
                 if let obstacle = rewrite.obstacle, !rewrite.actions.isEmpty {
                     throw obstacle.error(rewriting: report.inspection.file)
                 }
@@ -229,6 +265,9 @@ public struct PreparedMedia: Sendable {
     public enum Action: String, Sendable, Hashable, Codable, CustomStringConvertible {
         /// Sent as it is (possibly under a name that matches its content).
         case kept
+        /// Sent as it is but for its location or oversized metadata, removed from the bytes
+        /// (``MetadataScrubber``): every other byte is the input's.
+        case removedMetadata = "removed-metadata"
         /// Re-encoded by ``ImageFitter``.
         case fittedImage = "fitted-image"
         /// Boxes rewritten by ``ContainerRewriter``, samples copied.

@@ -46,6 +46,9 @@ public struct AVInfo: Sendable, Hashable, Codable {
     public var problems: [String]
     /// A more precise MIME type learned from the tracks (an audio-only MP4 is `audio/mp4`).
     public var refinedMIME: String?
+    /// For ISO base media files: the boxes and metadata keys that record where it was made
+    /// (`©xyz`, `loci`, `com.apple.quicktime.location.ISO6709`); empty when none do.
+    public var location: [String] = []
 
     public init(
         container: Container, brand: String? = nil, compatibleBrands: [String] = [],
@@ -69,7 +72,7 @@ public struct AVInfo: Sendable, Hashable, Codable {
     public var audioTracks: [AVTrack] { tracks.filter { $0.kind == .audio } }
 
     enum CodingKeys: String, CodingKey {
-        case container, brand, tracks, faststart, fragmented, problems
+        case container, brand, tracks, faststart, fragmented, problems, location
         case compatibleBrands = "compatible_brands"
         case durationSeconds = "duration_seconds"
         case refinedMIME = "refined_mime"

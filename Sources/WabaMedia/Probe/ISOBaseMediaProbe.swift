@@ -235,6 +235,7 @@ enum ISOBaseMediaProbe {
             if let ticks, let timescale { movieDuration = seconds(ticks, timescale: timescale) }
         }
         let traks = children.filter { $0.type == "trak" }
+        info.location = try location(in: children, traks: traks, walker: &walker)
         if traks.count > 64 {
             walker.problems.append("\(traks.count) tracks: only the first 64 are read")
         }
@@ -250,6 +251,23 @@ enum ISOBaseMediaProbe {
         if info.tracks.isEmpty {
             walker.problems.append("the 'moov' box describes no tracks")
         }
+    }
+
+    /// What records a location in the movie's and its tracks' `udta` and `meta` boxes.
+    static func location(
+        in movie: [ISOBox], traks: [ISOBox], walker: inout ISOBoxWalker<some ByteSource>
+    ) throws -> [String] {
+        var boxes = movie
+        for trak in traks.prefix(64) { boxes += try walker.children(of: trak) }
+        var found: [String] = []
+        for box in boxes where box.type == "udta" || box.type == "meta" {
+            let payload = try walker.payload(of: box, limit: LocationAtoms.maxPayloadBytes).bytes
+            let names =
+                box.type == "udta"
+                ? LocationAtoms.find(inUserData: payload) : LocationAtoms.find(inMetadata: payload)
+            for name in names where !found.contains(name) { found.append(name) }
+        }
+        return found
     }
 
     /// Duration in seconds from an `mvhd` or `mdhd` payload (both put the clock in the same place).

@@ -6,6 +6,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var width: Int
     public var height: Int
     public var bands: Int
+    /// Bits per sample as stored: a PNG's 1, 2 or 4 (which libvips unpacks to 8 on loading) count as such.
     public var bitsPerSample: Int
     /// libvips' name for the colour interpretation: `srgb`, `b-w`, `cmyk`, `rgb16`, `grey16`, `lab`, ...
     public var colourSpace: String
@@ -19,6 +20,13 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var pages: Int
     /// The libvips loader that reads it (`jpegload`, `heifload`, ...).
     public var loader: String
+    /// What in the file carries a location (`EXIF GPS`, `XMP GPS`); empty when nothing does.
+    public var location: [String] = []
+    /// Metadata blocks too large to read safely, possible decompression bombs, in words
+    /// (`zTXt chunk (350.0 kB compressed)`); see ``MetadataLimits``.
+    public var oversizedMetadata: [String] = []
+    /// What is wrong with an animated PNG's frame sequence, when something is.
+    public var animationProblem: String?
 
     public var pixelCount: Int { width * height }
     public var longEdge: Int { Swift.max(width, height) }
@@ -36,6 +44,22 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         case hasICCProfile = "has_icc_profile"
         case hasEXIF = "has_exif"
         case hasXMP = "has_xmp"
+        case location
+        case oversizedMetadata = "oversized_metadata"
+        case animationProblem = "animation_problem"
+    }
+
+    /// The header completed with what only the file's metadata blocks say (``ImageMetadataScan``):
+    /// the stored bit depth, an APNG's frames, where a location is stored, oversized blocks.
+    func completed(from source: some ByteSource, mime: String) -> ImageInfo {
+        let scan = ImageMetadataScan.scan(source, mime: mime)
+        var info = self
+        if let stored = scan.storedBitsPerSample, stored < 8 { info.bitsPerSample = stored }
+        if let frames = scan.frames, frames > 1 { info.pages = frames }
+        info.location = scan.location
+        info.oversizedMetadata = scan.oversized
+        info.animationProblem = scan.animationProblem
+        return info
     }
 }
 
@@ -66,7 +90,9 @@ extension ImageInfo {
     public static let loaders: [String: String] = [
         "image/jpeg": "jpegload", "image/png": "pngload", "image/webp": "webpload", "image/gif": "gifload",
         "image/heic": "heifload", "image/heif": "heifload", "image/avif": "heifload", "image/tiff": "tiffload",
-        "image/bmp": "magickload",
+        "image/bmp": "magickload", "image/x-portable-pixmap": "ppmload", "image/x-portable-greymap": "ppmload",
+        "image/x-portable-bitmap": "ppmload", "image/x-portable-floatmap": "ppmload", "image/jp2": "jp2kload",
+        "image/x-jp2-codestream": "jp2kload",
     ]
 
     /// Reads the header of the image file at `path`, whose content was detected as `mime`.

@@ -8,7 +8,8 @@ internal import CVipsShim
 
 /// Proves that an image file is whole without decoding its pixels: every JPEG segment up to the
 /// end-of-image marker, every PNG chunk with a matching checksum up to `IEND`, every WebP chunk
-/// inside the RIFF size, every GIF block up to the trailer.
+/// inside the RIFF size, every GIF block up to the trailer, a BMP's headers and pixel array, every
+/// TIFF directory and the strips or tiles it points to.
 ///
 /// A cut-off upload or copy, the commonest damage, is found this way at the speed of a memory scan
 /// instead of a decode; on a campaign of thousands of files that is the difference between seconds
@@ -19,12 +20,21 @@ public enum ImageStructure {
         case intact
         /// Why the file is not whole, in words for the finding.
         case damaged(String)
-        /// The type has no structural check here (HEIC, AVIF, TIFF, BMP): decode it instead.
+        /// The type (HEIC, AVIF) or this file's layout (a compressed BMP, a BigTIFF) has no
+        /// structural check here: decode it instead.
         case notChecked
+
+        /// The reason, for a damaged file.
+        public var damage: String? {
+            if case .damaged(let reason) = self { return reason }
+            return nil
+        }
     }
 
     /// The types with a structural check.
-    public static let checkedTypes: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/gif"]
+    public static let checkedTypes: Set<String> = [
+        "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
+    ]
 
     /// Files up to this size are checked from a copy in memory; larger ones are left to a decode,
     /// which streams. (A memory map would save the copy, but a file cut short while mapped kills the
@@ -50,6 +60,8 @@ public enum ImageStructure {
         case "image/png": return PNGStructure(bytes).verify()
         case "image/webp": return WebPStructure(bytes).verify()
         case "image/gif": return GIFStructure(bytes).verify()
+        case "image/bmp": return BMPStructure(ByteView(Array(bytes))).verify()
+        case "image/tiff": return TIFFStructure(ByteView(Array(bytes))).verify()
         default: return .notChecked
         }
     }
@@ -284,5 +296,144 @@ private struct GIFStructure {
             offset += length
         }
         return nil
+    }
+}
+
+/// BMP: the file header, a known info header, a bit depth and compression that go together, the
+/// colour table, and the pixel array inside the file: its full size for uncompressed rows, every
+/// run up to the end-of-bitmap code for RLE. Embedded JPEG or PNG data is left to a decode.
+private struct BMPStructure {
+    let bytes: ByteView
+    init(_ bytes: ByteView) { self.bytes = bytes }
+
+    func verify() -> ImageStructure.Result {
+        guard bytes.matches("BM", at: 0) else { return .damaged("it does not start with a BMP signature") }
+        guard let pixelOffset = bytes.u32LE(at: 10), let headerSize = bytes.u32LE(at: 14) else {
+            return ImageStructure.cutOff
+        }
+        guard [12, 40, 52, 56, 64, 108, 124].contains(headerSize) else {
+            return .damaged("its info header has an unknown size (\(headerSize) bytes)")
+        }
+        guard bytes.has(headerSize, at: 14) else { return ImageStructure.cutOff }
+        let core = headerSize == 12
+        let width = core ? bytes.u16LE(at: 18)! : Int(Int32(truncatingIfNeeded: bytes.u32LE(at: 18)!))
+        let rawHeight = core ? bytes.u16LE(at: 20)! : Int(Int32(truncatingIfNeeded: bytes.u32LE(at: 22)!))
+        let planes = bytes.u16LE(at: core ? 22 : 26)!
+        let bitsPerPixel = bytes.u16LE(at: core ? 24 : 28)!
+        let compression = core ? 0 : bytes.u32LE(at: 30)!
+        let height = abs(rawHeight)
+        guard width > 0, height > 0, planes == 1 else {
+            return .damaged("its header gives an impossible size (\(width)×\(rawHeight), \(planes) planes)")
+        }
+        let allowed: [Int: Set<Int>] = [0: [1, 2, 4, 8, 16, 24, 32], 1: [8], 2: [4], 3: [16, 32], 6: [16, 32]]
+        if compression == 4 || compression == 5 { return .notChecked }
+        guard let depths = allowed[compression], depths.contains(bitsPerPixel) else {
+            return .damaged("its bit depth (\(bitsPerPixel)) and compression (\(compression)) do not go together")
+        }
+        guard pixelOffset >= 14 + headerSize else {
+            return .damaged("its pixel data would start inside its headers (at byte \(pixelOffset))")
+        }
+        guard pixelOffset <= bytes.count else { return ImageStructure.cutOff }
+        if compression == 1 || compression == 2 {
+            guard rawHeight > 0 else { return .damaged("a run-length coded BMP cannot be stored top-down") }
+            return runsEnd(from: pixelOffset, fourBit: compression == 2) ? .intact : ImageStructure.cutOff
+        }
+        let rowBytes = (bitsPerPixel * width + 31) / 32 * 4
+        let (total, overflow) = rowBytes.multipliedReportingOverflow(by: height)
+        guard !overflow, bytes.has(total, at: pixelOffset) else { return ImageStructure.cutOff }
+        return .intact
+    }
+
+    /// Whether the RLE runs from `start` reach the end-of-bitmap code inside the file.
+    private func runsEnd(from start: Int, fourBit: Bool) -> Bool {
+        var offset = start
+        while let count = bytes.u8(at: offset), let value = bytes.u8(at: offset + 1) {
+            offset += 2
+            guard count == 0 else { continue }
+            switch value {
+            case 0: continue  // end of line
+            case 1: return true  // end of bitmap
+            case 2: offset += 2  // delta
+            default:
+                // An absolute run of `value` pixels, padded to a 16-bit boundary.
+                let length = fourBit ? (value + 1) / 2 : value
+                offset += length + (length & 1)
+            }
+        }
+        return false
+    }
+}
+
+/// TIFF: the header, then every image directory in the chain, each entry's values, and every
+/// strip's or tile's offset and byte count inside the file. BigTIFF is left to a decode.
+private struct TIFFStructure {
+    let bytes: ByteView
+    init(_ bytes: ByteView) { self.bytes = bytes }
+
+    /// A bound against crafted files: multi-page scans have a few hundred pages.
+    static let maxDirectories = 4096
+    /// Sizes in bytes of the TIFF field types 1...13 (and 16...18, BigTIFF's).
+    static let typeSizes = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4]
+
+    func verify() -> ImageStructure.Result {
+        let little: Bool
+        if bytes.matches("II", at: 0) {
+            little = true
+        } else if bytes.matches("MM", at: 0) {
+            little = false
+        } else {
+            return .damaged("it does not start with a TIFF byte-order mark")
+        }
+        func u16(_ offset: Int) -> Int? { little ? bytes.u16LE(at: offset) : bytes.u16(at: offset) }
+        func u32(_ offset: Int) -> Int? { little ? bytes.u32LE(at: offset) : bytes.u32(at: offset) }
+        guard let magic = u16(2), let first = u32(4) else { return ImageStructure.cutOff }
+        if magic == 43 { return .notChecked }
+        guard magic == 42 else { return .damaged("its header is not a TIFF header (\(magic))") }
+
+        var directory = first
+        var visited: Set<Int> = []
+        var images = 0
+        while directory != 0 {
+            guard visited.insert(directory).inserted, visited.count <= Self.maxDirectories else {
+                return .damaged("its image directories form a loop")
+            }
+            guard let count = u16(directory) else { return ImageStructure.cutOff }
+            guard count > 0 else { return .damaged("an image directory at byte \(directory) is empty") }
+            guard bytes.has(count * 12 + 4, at: directory + 2) else { return ImageStructure.cutOff }
+            var values: [Int: [Int]] = [:]
+            for index in 0..<count {
+                let entry = directory + 2 + index * 12
+                let tag = u16(entry)!
+                let type = u16(entry + 2)!
+                let number = u32(entry + 4)!
+                guard let size = Self.typeSizes[type] else { continue }
+                let (length, overflow) = size.multipliedReportingOverflow(by: number)
+                guard !overflow else { return .damaged("tag \(tag) declares an impossible number of values") }
+                let valueOffset = length <= 4 ? entry + 8 : u32(entry + 8)!
+                guard bytes.has(length, at: valueOffset) else { return ImageStructure.cutOff }
+                // Only the strip and tile tables are needed, and they hold SHORTs or LONGs.
+                guard [273, 279, 324, 325].contains(tag), type == 3 || type == 4 else { continue }
+                guard number <= bytes.count else {
+                    return .damaged("tag \(tag) declares more values than the file has bytes")
+                }
+                values[tag] = (0..<number).map { type == 3 ? u16(valueOffset + $0 * 2)! : u32(valueOffset + $0 * 4)! }
+            }
+            let pairs = [(273, 279, "strip"), (324, 325, "tile")]
+            guard let (offsetsTag, countsTag, unit) = pairs.first(where: { values[$0.0] != nil }) else {
+                return .damaged("an image directory at byte \(directory) has no image data")
+            }
+            guard let offsets = values[offsetsTag], let counts = values[countsTag] else { return .notChecked }
+            guard offsets.count == counts.count else {
+                return .damaged(
+                    "its \(unit) offsets and byte counts do not match (\(offsets.count) and \(counts.count))")
+            }
+            for (offset, count) in zip(offsets, counts) where !bytes.has(count, at: offset) {
+                return ImageStructure.cutOff
+            }
+            images += 1
+            guard let next = u32(directory + 2 + count * 12) else { return ImageStructure.cutOff }
+            directory = next
+        }
+        return images > 0 ? .intact : .damaged("it holds no image")
     }
 }

@@ -15,7 +15,7 @@ enum BundledProfiles {
             - { mime: image/jpeg, extension: jpg }
             - { mime: image/png, extension: png }
           # Decodable types the transform stage turns into JPEG (or PNG when alpha matters).
-          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
+          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp, image/x-portable-pixmap, image/x-portable-greymap, image/x-portable-bitmap, image/x-portable-floatmap, image/jp2, image/x-jp2-codestream]
           # Refused before decoding: a small file can expand to gigabytes of pixels.
           max_input_pixels: 100000000
           # WhatsApp's own clients send 1600 px (2560 px in HD); larger only costs bytes.
@@ -82,7 +82,7 @@ enum BundledProfiles {
           formats:
             - { mime: image/jpeg, extension: jpg }
             - { mime: image/png, extension: png }
-          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp]
+          convertible: [image/webp, image/gif, image/heic, image/heif, image/avif, image/tiff, image/bmp, image/x-portable-pixmap, image/x-portable-greymap, image/x-portable-bitmap, image/x-portable-floatmap, image/jp2, image/x-jp2-codestream]
           max_input_pixels: 50000000
           max_long_edge: 1600
           jpeg_quality: { min: 60, max: 90 }

@@ -25,17 +25,23 @@ extension Finding.Code {
 
     // MARK: Images
 
-    /// The image's samples are not 8-bit.
+    /// The image's samples are not 8-bit (16-bit, or a PNG's 1, 2 or 4 bits).
     public static let notEightBit: Self = "not-8-bit"
     /// The image is not RGB, RGBA or grey (CMYK, Lab, ...).
     public static let colourSpace: Self = "colour-space"
-    /// The image carries metadata (EXIF, GPS, XMP) that would leave the sender's machine.
+    /// The image carries EXIF or XMP metadata (camera details) that would leave the sender's machine.
     public static let metadata: Self = "metadata"
+    /// The content records where it was made (EXIF or XMP GPS, MP4/MOV location atoms): removed
+    /// before sending unless metadata is kept (a warning then). Images and videos.
+    public static let location: Self = "location"
+    /// A metadata block (PNG text or profile chunk, JPEG APP segments) is too large to read
+    /// safely, possibly a decompression bomb: the image is re-saved without it, never inflated.
+    public static let oversizedMetadata: Self = "oversized-metadata"
     /// The image has more pixels than the profile allows decoding.
     public static let tooManyPixels: Self = "too-many-pixels"
     /// The image is larger than the profile's long edge.
     public static let dimensions: Self = "dimensions"
-    /// The image is animated; only its first frame can be sent.
+    /// The image is animated (GIF, WebP, APNG); only its first frame can be sent.
     public static let animated: Self = "animated"
 
     // MARK: Audio and video
@@ -119,12 +125,18 @@ extension Finding.Code {
         Entry(code: .tooLarge, severities: [.fixable, .rejected], meaning: "over the profile's byte limit"),
         Entry(code: .captionTooLong, severities: [.rejected], meaning: "the caption is over the profile's length"),
         Entry(code: .captionIgnored, severities: [.warning], meaning: "a caption the media type does not show"),
-        Entry(code: .notEightBit, severities: [.fixable], meaning: "image samples that are not 8-bit"),
+        Entry(code: .notEightBit, severities: [.fixable], meaning: "image samples that are not 8-bit (16, or 1, 2, 4)"),
         Entry(code: .colourSpace, severities: [.fixable], meaning: "an image that is not RGB, RGBA or grey"),
         Entry(code: .metadata, severities: [.warning], meaning: "EXIF or XMP metadata in an image"),
+        Entry(
+            code: .location, severities: [.fixable, .warning],
+            meaning: "a recorded location (GPS, location atoms): removed unless metadata is kept"),
+        Entry(
+            code: .oversizedMetadata, severities: [.fixable],
+            meaning: "a metadata block too large to read safely: dropped, never inflated"),
         Entry(code: .tooManyPixels, severities: [.rejected], meaning: "more pixels than the profile decodes"),
         Entry(code: .dimensions, severities: [.warning], meaning: "longer than the profile's long edge"),
-        Entry(code: .animated, severities: [.warning], meaning: "an animated image: only the first frame is sent"),
+        Entry(code: .animated, severities: [.fixable], meaning: "an animated image: only the first frame is sent"),
         Entry(code: .videoCodec, severities: [.rejected], meaning: "a video codec the profile does not allow"),
         Entry(code: .audioCodec, severities: [.rejected], meaning: "an audio codec the profile does not allow"),
         Entry(

@@ -124,9 +124,13 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
 /// asset's first bytes as well as for a local file.
 public struct MediaValidator: Sendable {
     public var profile: MediaProfile
+    /// Location (GPS) metadata is kept in files sent as they are: the `location` finding is then a
+    /// warning, not something to fix. Off by default: a location never leaves unless asked for.
+    public var keepMetadata: Bool
 
-    public init(profile: MediaProfile = .whatsappCloud) {
+    public init(profile: MediaProfile = .whatsappCloud, keepMetadata: Bool = false) {
         self.profile = profile
+        self.keepMetadata = keepMetadata
     }
 
     /// Validates `inspection` as `mediaType`, or as the type its MIME suggests when nil.
@@ -174,6 +178,9 @@ public struct MediaValidator: Sendable {
         }
         if mediaType == .video || mediaType == .audio {
             findings += AVRules.findings(for: inspection, as: mediaType, profile: profile)
+            if let av = inspection.av, !av.location.isEmpty, accepted || convertible {
+                findings.append(locationFinding(av.location, in: "the \(mediaType == .video ? "video" : "recording")"))
+            }
         }
         if accepted || convertible, let (finding, name) = extensionFinding(inspection, effectiveMIME, mediaType) {
             findings.append(finding)
@@ -191,10 +198,10 @@ public struct MediaValidator: Sendable {
     private func plannedSteps(for inspection: Inspection, as mediaType: MediaType) -> [String] {
         switch mediaType {
         case .image:
-            return ImageFitter.plan(for: inspection, profile: profile)
+            return ImageFitter.plan(for: inspection, profile: profile, keepMetadata: keepMetadata)
         case .video, .audio:
             guard let av = inspection.av else { return [] }
-            return ContainerRewriter.plan(for: av).actions.map(\.summary)
+            return ContainerRewriter.plan(for: av, options: .init(keepMetadata: keepMetadata)).actions.map(\.summary)
         case .document:
             return []
         }
@@ -323,11 +330,14 @@ public struct MediaValidator: Sendable {
         }
         var findings: [Finding] = []
         if image.bitsPerSample != 8 {
+            let widening = image.bitsPerSample < 8
             findings.append(
                 Finding(
                     .notEightBit, .fixable,
                     message: "the image has \(image.bitsPerSample)-bit samples; WhatsApp needs 8-bit",
-                    hint: "prepare converts it to 8-bit sRGB"))
+                    hint: widening
+                        ? "prepare converts it to 8-bit (a palette expanded to RGB or RGBA), kept as PNG when that fits"
+                        : "prepare converts it to 8-bit sRGB"))
         }
         if !["srgb", "b-w", "rgb", "rgb16", "grey16", "multiband"].contains(image.colourSpace) {
             findings.append(
@@ -337,10 +347,12 @@ public struct MediaValidator: Sendable {
                     hint: "prepare converts it to sRGB using its colour profile"))
         }
         if image.pages > 1 {
+            let problem = image.animationProblem.map { " (\($0))" } ?? ""
             findings.append(
                 Finding(
-                    .animated, .warning, message: "the image has \(image.pages) frames; only the first is sent",
-                    hint: "send animations as an MP4 video instead"))
+                    .animated, .fixable,
+                    message: "the image is animated, with \(image.pages) frames\(problem); only the first can be sent",
+                    hint: "prepare keeps the first frame; send the animation as an MP4 video instead"))
         }
         if image.longEdge > rules.maxLongEdge {
             findings.append(
@@ -352,17 +364,50 @@ public struct MediaValidator: Sendable {
                         "it is sent as is when it fits; prepare resizes it to \(rules.maxLongEdge) px when it must shrink anyway"
                 ))
         }
+        if !image.oversizedMetadata.isEmpty {
+            findings.append(
+                Finding(
+                    .oversizedMetadata, .fixable,
+                    message:
+                        "the image carries metadata too large to read safely, possibly a decompression bomb: "
+                        + image.oversizedMetadata.joined(separator: ", "),
+                    hint: "prepare and send re-save it without that metadata (it is never decompressed)"))
+        }
+        if !image.location.isEmpty {
+            findings.append(locationFinding(image.location, in: "the image"))
+        }
         if image.hasEXIF || image.hasXMP {
+            // Only JPEG and PNG are looked into for a location; other types are re-encoded anyway.
+            let scanned = inspection.mime == "image/jpeg" || inspection.mime == "image/png"
+            let details =
+                !scanned
+                ? "possibly GPS location and camera details"
+                : image.location.isEmpty ? "camera details, no location" : "camera details besides the location"
             findings.append(
                 Finding(
                     .metadata, .warning,
-                    message: "the image carries EXIF/XMP metadata (possibly GPS location and camera details)",
+                    message: "the image carries EXIF/XMP metadata (\(details))",
                     hint:
-                        "conforming images are sent untouched; 'wamedia prepare --strip-metadata' re-saves it without "
-                        + "metadata if the location must stay private"
+                        "images that conform are sent without their location but otherwise untouched; "
+                        + "'wamedia prepare --strip-metadata' re-saves it without any metadata"
                 ))
         }
         return findings
+    }
+
+    /// Where the content records where it was made: removed before sending unless metadata is kept.
+    private func locationFinding(_ sources: [String], in subject: String) -> Finding {
+        let what = sources.joined(separator: ", ")
+        if keepMetadata {
+            return Finding(
+                .location, .warning, message: "\(subject) carries a location (\(what)), kept as asked",
+                hint: "without --keep-metadata the location is removed before sending")
+        }
+        return Finding(
+            .location, .fixable,
+            message: "\(subject) carries a location (\(what)) that tells where it was made",
+            hint:
+                "prepare and send remove \(what) and keep everything else as it is; --keep-metadata keeps it")
     }
 
     // MARK: - Names

@@ -13,17 +13,26 @@ public struct ContainerRewriteOptions: Sendable, Hashable, Codable {
     public var keepOneAudioTrack: Bool
     /// Which audio track to keep, counting audio tracks from 0 in file order; nil keeps the first.
     public var audioTrack: Int?
+    /// Keep the movie's metadata, location included. Off, the location atoms are removed from any
+    /// file (a rewrite for that alone, when nothing else is needed), and a file rewritten for
+    /// another reason loses all its user metadata.
+    public var keepMetadata: Bool
 
-    public init(convertQuickTime: Bool = true, keepOneAudioTrack: Bool = true, audioTrack: Int? = nil) {
+    public init(
+        convertQuickTime: Bool = true, keepOneAudioTrack: Bool = true, audioTrack: Int? = nil,
+        keepMetadata: Bool = false
+    ) {
         self.convertQuickTime = convertQuickTime
         self.keepOneAudioTrack = keepOneAudioTrack
         self.audioTrack = audioTrack
+        self.keepMetadata = keepMetadata
     }
 
     enum CodingKeys: String, CodingKey {
         case convertQuickTime = "convert_quicktime"
         case keepOneAudioTrack = "keep_one_audio_track"
         case audioTrack = "audio_track"
+        case keepMetadata = "keep_metadata"
     }
 }
 
@@ -40,6 +49,8 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
         case dropNonMediaTracks = "drop-non-media-tracks"
         /// Remove the movie's and tracks' user metadata (location, device, software).
         case dropMetadata = "drop-metadata"
+        /// Remove only the location atoms (`©xyz`, `loci`, QuickTime location keys).
+        case dropLocation = "drop-location"
 
         public var description: String { rawValue }
 
@@ -51,6 +62,7 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
             case .keepOneAudioTrack: "keep one audio track"
             case .dropNonMediaTracks: "drop the timecode, metadata and text tracks"
             case .dropMetadata: "drop the movie's metadata (location, device)"
+            case .dropLocation: "remove the recorded location"
             }
         }
     }
@@ -147,6 +159,7 @@ public enum ContainerRewriter {
         }
         let audioCount = info.audioTracks.count
         if options.keepOneAudioTrack && audioCount > 1 { actions.append(.keepOneAudioTrack) }
+        if !options.keepMetadata && !info.location.isEmpty { actions.append(.dropLocation) }
         var obstacle: ContainerRewritePlan.Obstacle?
         if !info.container.isISOBaseMedia {
             obstacle = .notISOBaseMedia(info.container)
@@ -223,9 +236,15 @@ public enum ContainerRewriter {
             actions.insert(.quickTimeToMP4, at: min(actions.count, actions.contains(.faststart) ? 1 : 0))
             convertToMP4(&moov)
         }
-        // A rewritten file carries no more about the sender than its media: phones record the
-        // location and the device in these boxes, as in an image's EXIF.
-        if dropUserMetadata(&moov) { actions.append(.dropMetadata) }
+        if !options.keepMetadata {
+            if dropLocation(&moov) { actions.append(.dropLocation) }
+            // A file rewritten anyway carries no more about the sender than its media: phones
+            // record the device in these boxes too. A file rewritten only for its location keeps
+            // the rest of its metadata.
+            if actions.contains(where: { $0 != .dropLocation }), dropUserMetadata(&moov) {
+                actions.append(.dropMetadata)
+            }
+        }
 
         // Layout: ftyp, moov, then every other box in its original order.
         var ftyp: [UInt8] = []
@@ -396,6 +415,32 @@ public enum ContainerRewriter {
             let count = children[index].children?.count ?? 0
             children[index].children?.removeAll { metadata.contains($0.typeName) }
             removed = removed || (children[index].children?.count ?? 0) != count
+        }
+        moov.children = children
+        return removed
+    }
+
+    /// Removes the location atoms from the movie's and tracks' `udta` and `meta` boxes; true when
+    /// there were any.
+    static func dropLocation(_ moov: inout MP4Node) -> Bool {
+        func scrub(_ node: inout MP4Node) -> Bool {
+            guard node.children == nil else { return false }
+            let cleaned =
+                node.typeName == "udta"
+                ? LocationAtoms.removing(fromUserData: node.data)
+                : node.typeName == "meta" ? LocationAtoms.removing(fromMetadata: node.data) : nil
+            guard let cleaned else { return false }
+            node.data = cleaned
+            return true
+        }
+        guard var children = moov.children else { return false }
+        var removed = false
+        for index in children.indices {
+            if scrub(&children[index]) { removed = true }
+            if children[index].typeName == "trak", var trak = children[index].children {
+                for inner in trak.indices where scrub(&trak[inner]) { removed = true }
+                children[index].children = trak
+            }
         }
         moov.children = children
         return removed

@@ -23,16 +23,23 @@ public struct ImageFitter: Sendable {
         /// an otherwise conforming image that carries it is re-encoded upright without it. Off, such
         /// an image passes through untouched when nothing else needs fixing.
         public var stripMetadata: Bool
+        /// Keep the location (EXIF and XMP GPS) in an image kept as it is. Off, the location is
+        /// removed from the bytes (``MetadataScrubber``) and the image is not re-encoded for it.
+        /// Re-encoded images never keep any metadata.
+        public var keepMetadata: Bool
 
         public init(
             passThroughConforming: Bool = true, targetFill: Double = 0.9, vipsConcurrency: Int = 0,
-            stripMetadata: Bool = true
+            stripMetadata: Bool = true, keepMetadata: Bool = false
         ) {
             self.passThroughConforming = passThroughConforming
             self.targetFill = targetFill
             self.vipsConcurrency = vipsConcurrency
             self.stripMetadata = stripMetadata
+            self.keepMetadata = keepMetadata
         }
+
+        var scrubbing: MetadataScrubber.Options { .init(removeLocation: !keepMetadata) }
     }
 
     public var rules: ImageRules
@@ -107,17 +114,38 @@ public struct ImageFitter: Sendable {
             source: source, info: info, inputMIME: mime, inputBytes: source.size,
             destination: .file({ _ in outputPath }))
         try source.verify(mime: mime)
-        context.steps = ["keep unchanged"]
+        let kept = try scrubbed(try source.allBytes(), info: info, mime: mime)
+        context.steps =
+            kept.removed.isEmpty
+            ? ["keep unchanged"] : ["keep unchanged apart from: " + kept.removed.joined(separator: ", ")]
         return try context.finish(
-            bytes: try source.allBytes(), mime: mime, width: info.width, height: info.height, quality: nil,
+            bytes: kept.bytes, mime: mime, width: info.width, height: info.height, quality: nil,
             passedThrough: true
         ).result
+    }
+
+    /// The bytes without what ``MetadataScrubber`` removes under these options, or as they are.
+    private func scrubbed(_ bytes: [UInt8], info: ImageInfo, mime: String) throws -> MetadataScrubber.Scrubbed {
+        guard MetadataScrubber.hasWork(info, options: options.scrubbing) else {
+            return MetadataScrubber.Scrubbed(bytes: bytes, removed: [], changedRanges: [])
+        }
+        return try MetadataScrubber.scrub(bytes, mime: mime, options: options.scrubbing)
     }
 
     /// Whether an image with this header, type and size may be sent as it is.
     public func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
         conformsApartFromMetadata(image, mime: mime, size: size)
             && (!options.stripMetadata || !(image.hasEXIF || image.hasXMP))
+    }
+
+    /// Whether the image needs only changes a PNG makes losslessly: metadata dropped, samples
+    /// widened to 8 bits (a palette expanded), the first frame of an APNG kept. It then stays PNG
+    /// when that fits.
+    private func needsOnlyLosslessPNGChanges(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+        var widened = image
+        widened.bitsPerSample = 8
+        widened.pages = 1
+        return mime == "image/png" && conformsApartFromMetadata(widened, mime: mime, size: size)
     }
 
     private func conformsApartFromMetadata(_ image: ImageInfo, mime: String, size: Int) -> Bool {
@@ -148,19 +176,33 @@ public struct ImageFitter: Sendable {
         }
         var context = RunContext(
             source: source, info: info, inputMIME: inputMIME, inputBytes: source.size, destination: destination)
+        var removed: [String] = []
+        if !info.oversizedMetadata.isEmpty {
+            // Oversized blocks go before any decoder sees the file: a decoder may inflate them.
+            let clean = try MetadataScrubber.scrub(try source.allBytes(), mime: inputMIME, options: options.scrubbing)
+            removed = clean.removed
+            context.source = .bytes(clean.bytes, name: source.name)
+            context.info.oversizedMetadata = []
+            if options.scrubbing.removeLocation { context.info.location = [] }
+        }
+        let size = context.source.size
 
-        if options.passThroughConforming && conforms(info, mime: inputMIME, size: source.size) {
-            try source.verify(mime: inputMIME)
-            let bytes = try source.allBytes()
-            context.steps = ["keep unchanged: already conforms"]
+        if options.passThroughConforming && conforms(context.info, mime: inputMIME, size: size) {
+            try context.source.verify(mime: inputMIME)
+            let kept = try scrubbed(try context.source.allBytes(), info: context.info, mime: inputMIME)
+            removed += kept.removed
+            context.steps =
+                removed.isEmpty
+                ? ["keep unchanged: already conforms"]
+                : ["keep unchanged apart from: " + removed.joined(separator: ", ")]
             let outcome = try context.finish(
-                bytes: bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil, passedThrough: true
-            )
+                bytes: kept.bytes, mime: inputMIME, width: info.width, height: info.height, quality: nil,
+                passedThrough: true)
             log(outcome.result, started: started)
             return outcome
         }
 
-        context.steps = Self.conversionSteps(info: info, mime: inputMIME, rules: rules)
+        context.steps = removed.map { "remove \($0)" } + Self.conversionSteps(info: info, mime: inputMIME, rules: rules)
         let outcome = try transform(&context)
         log(outcome.result, started: started)
         return outcome
@@ -175,11 +217,11 @@ public struct ImageFitter: Sendable {
             context.steps.append("resize \(context.info.width)×\(context.info.height) → \(shape.width)×\(shape.height)")
         }
 
-        if context.inputMIME == "image/png" && (context.info.hasEXIF || context.info.hasXMP)
-            && shape.longEdge == context.info.longEdge
-            && conformsApartFromMetadata(context.info, mime: context.inputMIME, size: context.inputBytes)
+        if shape.longEdge == context.info.longEdge
+            && needsOnlyLosslessPNGChanges(context.info, mime: context.inputMIME, size: context.inputBytes)
         {
-            // Only metadata to drop: a PNG stays PNG (lossless) when it still fits.
+            // Only metadata to drop, samples to widen or frames to leave: a PNG stays PNG
+            // (lossless) when it still fits.
             let memory = try decoded(opened, context)
             if let png = try fittingPNG(memory, &context) {
                 context.steps.append("encode PNG (\(ByteCount(png.count)))")

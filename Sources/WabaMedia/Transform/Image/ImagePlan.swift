@@ -2,7 +2,10 @@ extension ImageFitter {
     /// What `prepare` would do to an inspected image, in words people read, so `check` can say it
     /// without transforming anything. An image that conforms yields `["keep unchanged"]`; one that
     /// cannot be prepared yields the reason, starting with "refuse".
-    public static func plan(for inspection: Inspection, profile: MediaProfile) -> [String] {
+    /// - Parameter keepMetadata: the location stays (``ImageFitter/Options/keepMetadata``).
+    public static func plan(for inspection: Inspection, profile: MediaProfile, keepMetadata: Bool = false)
+        -> [String]
+    {
         let rules = profile.image
         guard let image = inspection.image else {
             return ["refuse: \(inspection.imageDamage ?? "not a readable image")"]
@@ -14,9 +17,14 @@ extension ImageFitter {
                     + Megapixels(rules.maxInputPixels).description
             ]
         }
-        let fitter = ImageFitter(rules: rules)
-        if fitter.conforms(image, mime: inspection.mime, size: inspection.size) { return ["keep unchanged"] }
-        var steps = conversionSteps(info: image, mime: inspection.mime, rules: rules)
+        let fitter = ImageFitter(rules: rules, options: .init(stripMetadata: false, keepMetadata: keepMetadata))
+        let oversized = image.oversizedMetadata.map { "remove the \($0)" }
+        if fitter.conforms(image, mime: inspection.mime, size: inspection.size) {
+            let location = keepMetadata ? [] : image.location.map { "remove the location (\($0))" }
+            let removals = oversized + location
+            return removals.isEmpty ? ["keep unchanged"] : removals + ["keep everything else unchanged"]
+        }
+        var steps = oversized + conversionSteps(info: image, mime: inspection.mime, rules: rules)
         if image.longEdge > rules.maxLongEdge {
             let scale = Double(rules.maxLongEdge) / Double(image.longEdge)
             let width = max(1, Int((Double(image.width) * scale).rounded()))

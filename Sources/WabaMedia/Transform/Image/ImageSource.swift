@@ -44,8 +44,11 @@ enum ImageSource {
 
     func header(mime: String) throws -> ImageInfo {
         switch self {
-        case .file(let source): return try ImageInfo(path: source.reopenablePath, mime: mime)
-        case .bytes(let bytes, _): return try ImageInfo(bytes: Array(bytes.buffer), mime: mime)
+        case .file(let source):
+            return try ImageInfo(path: source.reopenablePath, mime: mime).completed(from: source, mime: mime)
+        case .bytes(let bytes, _):
+            let copy = Array(bytes.buffer)
+            return try ImageInfo(bytes: copy, mime: mime).completed(from: MemorySource(copy), mime: mime)
         }
     }
 

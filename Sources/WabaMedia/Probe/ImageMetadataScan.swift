@@ -1,0 +1,289 @@
+/// What the metadata blocks of a JPEG or PNG say that decides how it may be sent, found by walking
+/// JPEG segments and PNG chunks: where a location is stored, which blocks are too large to read
+/// safely, the bit depth a PNG stores, and whether it is an animated PNG.
+///
+/// Nothing is decompressed: a block's size is judged from its stored length alone, so a
+/// decompression bomb in a text chunk costs what its header costs. libvips' header (and the
+/// parser that mirrors it) cannot say these things: it unpacks 1-, 2- and 4-bit PNGs to 8 bits,
+/// reads only the first frame of an APNG, and leaves the GPS directory to a full EXIF parse.
+struct ImageMetadataScan: Sendable, Hashable {
+    /// The bit depth stored in a PNG's header (1, 2, 4, 8 or 16).
+    var storedBitsPerSample: Int?
+    /// What carries a location: `EXIF GPS`, `XMP GPS`.
+    var location: [String] = []
+    /// The metadata blocks over ``MetadataLimits``, in words (`zTXt chunk (350 kB compressed)`).
+    var oversized: [String] = []
+    /// The frame count an APNG's `acTL` chunk announces.
+    var frames: Int?
+    /// What is wrong with an APNG's frame sequence, when something is.
+    var animationProblem: String?
+
+    /// Scans the JPEG or PNG in `source`; other types, and whatever cannot be read, yield nothing.
+    static func scan(_ source: some ByteSource, mime: String) -> ImageMetadataScan {
+        var scan = ImageMetadataScan()
+        switch mime {
+        case "image/jpeg": scan.scanJPEG(source)
+        case "image/png": scan.scanPNG(source)
+        default: break
+        }
+        return scan
+    }
+
+    // MARK: - JPEG
+
+    private mutating func scanJPEG(_ source: some ByteSource) {
+        var totals: [JPEGMetadataKind: Int] = [:]
+        JPEGSegments.walk(source) { segment, body in
+            guard let kind = segment.metadataKind else { return }
+            totals[kind, default: 0] += segment.bodyLength
+            switch kind.identifier {
+            case "Exif":
+                if let body, EXIFLocation.hasGPS(body.dropFirst(6)) { appendLocation("EXIF GPS") }
+            case "http://ns.adobe.com/xap/1.0/":
+                if let body, XMPLocation.hasGPS(body) { appendLocation("XMP GPS") }
+            default: break
+            }
+        }
+        for (kind, total) in totals.sorted(by: { $0.key.description < $1.key.description })
+        where MetadataLimits.isOversized(jpegSegmentsOf: total) {
+            oversized.append("\(kind) segments (\(ByteCount(total)))")
+        }
+    }
+
+    // MARK: - PNG
+
+    private mutating func scanPNG(_ source: some ByteSource) {
+        var sawImageData = false
+        var nextSequence = 0
+        var frameControls = 0
+        PNGChunks.walk(source) { chunk, body in
+            switch chunk.type {
+            case "IHDR":
+                if let body, body.count >= 13 { storedBitsPerSample = Int(body[body.startIndex + 8]) }
+            case "IDAT":
+                sawImageData = true
+            case "acTL":
+                // An acTL after the image data is not an animation: APNG readers ignore it.
+                if !sawImageData, let body, let count = ByteView(Array(body)).u32(at: 0) { frames = count }
+            case "fcTL", "fdAT":
+                guard frames != nil, animationProblem == nil, let body,
+                    let sequence = ByteView(Array(body.prefix(4))).u32(at: 0)
+                else { break }
+                if chunk.type == "fcTL" { frameControls += 1 }
+                if sequence != nextSequence {
+                    animationProblem =
+                        "its frame sequence is broken (chunk number \(sequence) where \(nextSequence) belongs)"
+                }
+                nextSequence += 1
+            case "eXIf":
+                if let body, EXIFLocation.hasGPS(body[...]) { appendLocation("EXIF GPS") }
+            case "iTXt":
+                if let body, PNGChunks.isXMP(body), !PNGChunks.isCompressedText(body), XMPLocation.hasGPS(body) {
+                    appendLocation("XMP GPS")
+                }
+            default: break
+            }
+            if let description = MetadataLimits.oversizedDescription(pngChunk: chunk, bodyPrefix: body) {
+                oversized.append(description)
+            }
+        }
+        if let frames, animationProblem == nil, frameControls != frames {
+            animationProblem = "its header announces \(frames) frames but \(frameControls) are present"
+        }
+    }
+
+    private mutating func appendLocation(_ source: String) {
+        if !location.contains(source) { location.append(source) }
+    }
+}
+
+/// How large a metadata block may be before it is treated as a decompression bomb and dropped.
+///
+/// Sizes are judged from stored lengths only, never by inflating. Deflate expands at most about
+/// 1032:1, so a compressed text or profile chunk that inflates to hundreds of megabytes stores
+/// more than 100 kB, while real compressed text and colour profiles take a few kB: 64 kB keeps
+/// every real one and catches every bomb big enough to hurt. Uncompressed blocks (EXIF, plain
+/// text, JPEG APP segments, whose payloads are never compressed) may take 1 MB.
+public enum MetadataLimits {
+    /// The most a compressed PNG metadata chunk (`zTXt`, compressed `iTXt`, `iCCP`) may store.
+    public static let maxCompressedBytes = 64 * 1024
+    /// The most an uncompressed metadata block may hold: a PNG `tEXt`, `iTXt` or `eXIf` chunk, or
+    /// all the JPEG APP segments of one kind (EXIF, XMP, ICC profile, ...) together.
+    public static let maxDeclaredBytes = 1_000_000
+
+    static func isOversized(jpegSegmentsOf total: Int) -> Bool { total > maxDeclaredBytes }
+
+    /// Why a PNG chunk is too large to keep, or nil. `bodyPrefix` is the start of its data, when read.
+    static func oversizedDescription(pngChunk chunk: PNGChunks.Chunk, bodyPrefix: ArraySlice<UInt8>?) -> String? {
+        let compressed: Bool
+        switch chunk.type {
+        case "zTXt", "iCCP": compressed = true
+        case "iTXt": compressed = bodyPrefix.map(PNGChunks.isCompressedText) ?? true
+        case "tEXt", "eXIf": compressed = false
+        default: return nil
+        }
+        let limit = compressed ? maxCompressedBytes : maxDeclaredBytes
+        guard chunk.length > limit else { return nil }
+        return "\(chunk.type) chunk (\(ByteCount(chunk.length))\(compressed ? " compressed" : ""))"
+    }
+}
+
+// MARK: - Walking the blocks
+
+/// The kind of a JPEG APP segment: its marker and the identifier its payload starts with.
+struct JPEGMetadataKind: Hashable, CustomStringConvertible {
+    var marker: UInt8
+    var identifier: String
+
+    var description: String {
+        let name = "APP\(marker - 0xE0)"
+        return identifier.isEmpty ? name : "\(name) \(Self.shortNames[identifier] ?? identifier)"
+    }
+
+    private static let shortNames = [
+        "http://ns.adobe.com/xap/1.0/": "XMP", "http://ns.adobe.com/xmp/extension/": "extended XMP",
+        "ICC_PROFILE": "ICC profile",
+    ]
+}
+
+/// JPEG segments from the start of the file up to the first scan, where the metadata lives.
+enum JPEGSegments {
+    struct Segment {
+        var marker: UInt8
+        /// Where the segment starts (its `FF` byte) and ends.
+        var start: Int
+        var end: Int
+        /// The payload's size (after the two length bytes).
+        var bodyLength: Int { end - start - 4 }
+        var identifier: String = ""
+
+        var metadataKind: JPEGMetadataKind? {
+            (0xE0...0xEF).contains(marker) ? JPEGMetadataKind(marker: marker, identifier: identifier) : nil
+        }
+    }
+
+    /// A bound against crafted files: real JPEGs have a few dozen segments before the scan.
+    static let maxSegments = 10_000
+
+    /// Calls `visit` for each segment before the first start-of-scan, with the payload of APP1
+    /// segments (EXIF and XMP, at most 64 kB each) and nil for others.
+    /// - Returns: the offset of the start-of-scan marker, or nil when the file stops first.
+    @discardableResult
+    static func walk(_ source: some ByteSource, _ visit: (Segment, ArraySlice<UInt8>?) -> Void) -> Int? {
+        guard let start = try? source.read(at: 0, count: 2), start == [0xFF, 0xD8] else { return nil }
+        var offset = 2
+        for _ in 0..<maxSegments {
+            guard let header = try? source.read(at: offset, count: 4), header.count == 4, header[0] == 0xFF else {
+                return nil
+            }
+            // Fill bytes: any number of FF may come before a marker.
+            if header[1] == 0xFF {
+                offset += 1
+                continue
+            }
+            let marker = header[1]
+            if marker == 0xDA { return offset }
+            let length = Int(header[2]) << 8 | Int(header[3])
+            guard length >= 2, offset + 2 + length <= source.size else { return nil }
+            var segment = Segment(marker: marker, start: offset, end: offset + 2 + length)
+            var body: ArraySlice<UInt8>?
+            if (0xE0...0xEF).contains(marker) {
+                let wanted = marker == 0xE1 ? length - 2 : min(length - 2, 40)
+                guard let bytes = try? source.read(at: offset + 4, count: wanted), bytes.count == wanted else {
+                    return nil
+                }
+                segment.identifier = identifier(bytes[...])
+                if marker == 0xE1 { body = bytes[...] }
+            }
+            visit(segment, body)
+            offset = segment.end
+        }
+        return nil
+    }
+
+    /// The NUL-terminated name an APP payload starts with (`Exif`, `ICC_PROFILE`, XMP's namespace).
+    static func identifier(_ body: ArraySlice<UInt8>) -> String {
+        let name = body.prefix(40).prefix { $0 != 0 }
+        guard name.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return "" }
+        return String(decoding: name, as: UTF8.self)
+    }
+}
+
+/// PNG chunks from the signature to `IEND`.
+enum PNGChunks {
+    struct Chunk {
+        var type: String
+        /// Where the chunk starts (its length field).
+        var offset: Int
+        var length: Int
+        var end: Int { offset + 12 + length }
+    }
+
+    /// A bound against crafted files; an APNG of a few thousand frames has a few thousand chunks.
+    static let maxChunks = 200_000
+    /// How much of a metadata chunk is read to look inside it (EXIF, XMP, the text header).
+    static let maxBodyRead = MetadataLimits.maxDeclaredBytes
+
+    /// Calls `visit` for each chunk, with its data for the chunks worth looking into (`IHDR`,
+    /// `acTL`, `eXIf` and `iTXt` within ``maxBodyRead``, the start of `fcTL`, `fdAT`, `zTXt`,
+    /// `iCCP` and larger `iTXt`), nil for others. Stops where the file stops making sense.
+    static func walk(_ source: some ByteSource, _ visit: (Chunk, ArraySlice<UInt8>?) -> Void) {
+        var offset = 8
+        for _ in 0..<maxChunks {
+            guard let header = try? source.read(at: offset, count: 8), header.count == 8,
+                let length = ByteView(header).u32(at: 0), length <= Int(Int32.max),
+                let type = ByteView(header).fourCC(at: 4)
+            else { return }
+            let chunk = Chunk(type: type, offset: offset, length: length)
+            var wanted = 0
+            switch type {
+            case "IHDR", "acTL", "eXIf", "iTXt":
+                wanted = length <= maxBodyRead ? length : 82
+            case "fcTL", "fdAT": wanted = 4
+            case "zTXt", "iCCP": wanted = 82
+            default: break
+            }
+            wanted = min(wanted, length)
+            var body: ArraySlice<UInt8>?
+            if wanted > 0, let bytes = try? source.read(at: offset + 8, count: wanted), bytes.count == wanted {
+                body = bytes[...]
+            }
+            visit(chunk, body)
+            if type == "IEND" { return }
+            offset = chunk.end
+        }
+    }
+
+    /// Whether an `iTXt` chunk holds XMP (its keyword is `XML:com.adobe.xmp`).
+    static func isXMP(_ body: ArraySlice<UInt8>) -> Bool {
+        body.starts(with: Array("XML:com.adobe.xmp\0".utf8))
+    }
+
+    /// Whether an `iTXt` chunk's text is compressed: the flag byte after its keyword.
+    static func isCompressedText(_ body: ArraySlice<UInt8>) -> Bool {
+        guard let end = body.prefix(80).firstIndex(of: 0), end + 1 < body.endIndex else { return true }
+        return body[end + 1] != 0
+    }
+}
+
+// MARK: - Where locations hide
+
+/// An XMP packet's GPS properties (`exif:GPSLatitude`, `exif:GPSLongitude`), as attributes or elements.
+enum XMPLocation {
+    static func hasGPS(_ packet: ArraySlice<UInt8>) -> Bool {
+        contains(packet, "GPSLatitude") || contains(packet, "GPSLongitude")
+    }
+
+    private static func contains(_ haystack: ArraySlice<UInt8>, _ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard haystack.count >= needle.count else { return false }
+        var index = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while index <= last {
+            guard let found = haystack[index...last].firstIndex(of: needle[0]) else { return false }
+            if haystack[found..<(found + needle.count)].elementsEqual(needle) { return true }
+            index = found + 1
+        }
+        return false
+    }
+}
