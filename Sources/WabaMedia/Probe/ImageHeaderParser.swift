@@ -79,7 +79,7 @@ enum ImageHeaderParser {
                     else { return nil }
                     hasICC = true
                 }
-                let colourSpace = [1: "b-w", 3: "srgb", 4: "cmyk"][frame.components]!
+                let colourSpace: ColourSpace = [1: .grey, 3: .sRGB, 4: .cmyk][frame.components]!
                 return ImageInfo(
                     width: frame.width, height: frame.height, bands: frame.components, bitsPerSample: 8,
                     colourSpace: colourSpace, orientation: orientation, hasAlpha: false, hasICCProfile: hasICC,
@@ -142,7 +142,7 @@ enum ImageHeaderParser {
         }
         if hasTransparency { bands += 1 }
         let sixteenBit = bitDepth == 16
-        let colourSpace = bands <= 2 ? (sixteenBit ? "grey16" : "b-w") : (sixteenBit ? "rgb16" : "srgb")
+        let colourSpace: ColourSpace = bands <= 2 ? (sixteenBit ? .grey16 : .grey) : (sixteenBit ? .rgb16 : .sRGB)
         return ImageInfo(
             width: width, height: height, bands: bands, bitsPerSample: sixteenBit ? 16 : 8, colourSpace: colourSpace,
             orientation: orientation, hasAlpha: bands == 2 || bands == 4, hasICCProfile: hasICC, hasEXIF: hasEXIF,

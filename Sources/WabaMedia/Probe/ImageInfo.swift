@@ -8,8 +8,8 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var bands: Int
     /// Bits per sample as stored: a PNG's 1, 2 or 4 (which libvips unpacks to 8 on loading) count as such.
     public var bitsPerSample: Int
-    /// libvips' name for the colour interpretation: `srgb`, `b-w`, `cmyk`, `rgb16`, `grey16`, `lab`, ...
-    public var colourSpace: String
+    /// The colour interpretation, as libvips names it.
+    public var colourSpace: ColourSpace
     /// EXIF orientation, 1 (upright) to 8.
     public var orientation: Int
     public var hasAlpha: Bool
@@ -33,7 +33,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
 
     /// Whether the samples are 8-bit and the colours RGB(A) or grey, as WhatsApp needs.
     public var isEightBitRGBOrGrey: Bool {
-        bitsPerSample == 8 && ["srgb", "b-w", "rgb", "multiband"].contains(colourSpace) && bands <= 4
+        bitsPerSample == 8 && colourSpace.isRGBOrGrey && bands <= 4
     }
 
     enum CodingKeys: String, CodingKey {
@@ -134,7 +134,7 @@ extension ImageInfo {
         var header = header
         let loader = withUnsafeBytes(of: &header.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let colourSpace = withUnsafeBytes(of: &header.interpretation_name) {
-            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            ColourSpace(rawValue: String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self))
         }
         self.init(
             width: Int(header.width), height: Int(header.height), bands: Int(header.bands),

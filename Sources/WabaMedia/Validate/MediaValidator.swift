@@ -339,11 +339,11 @@ public struct MediaValidator: Sendable {
                         ? "prepare converts it to 8-bit (a palette expanded to RGB or RGBA), kept as PNG when that fits"
                         : "prepare converts it to 8-bit sRGB"))
         }
-        if !["srgb", "b-w", "rgb", "rgb16", "grey16", "multiband"].contains(image.colourSpace) {
+        if !image.colourSpace.isRGBOrGrey {
             findings.append(
                 Finding(
                     .colourSpace, .fixable,
-                    message: "the image is \(image.colourSpace.uppercased()); WhatsApp needs RGB",
+                    message: "the image is \(image.colourSpace.rawValue.uppercased()); WhatsApp needs RGB",
                     hint: "prepare converts it to sRGB using its colour profile"))
         }
         if image.pages > 1 {

@@ -271,7 +271,7 @@ public struct ImageFitter: Sendable {
         let longEdge = min(rules.maxLongEdge, context.info.longEdge)
         // Colour management only where there is something to manage: an ICC transform of an
         // untagged (so already sRGB) image would cost a quarter of the run and change nothing.
-        let exportSRGB = context.info.hasICCProfile || context.info.colourSpace == "cmyk"
+        let exportSRGB = context.info.hasICCProfile || context.info.colourSpace == .cmyk
         let image: VipsImage
         do {
             image = try context.source.thumbnail(

@@ -51,10 +51,7 @@ extension ImageFitter {
         if info.pages > 1 { steps.append("keep the first of \(info.pages) frames") }
         if info.orientation != 1 { steps.append("rotate upright (EXIF orientation \(info.orientation))") }
         if info.bitsPerSample != 8 { steps.append("convert \(info.bitsPerSample)-bit to 8-bit") }
-        switch info.colourSpace {
-        case "srgb", "b-w", "rgb", "rgb16", "grey16", "multiband": break
-        default: steps.append("convert \(info.colourSpace.uppercased()) to sRGB")
-        }
+        if !info.colourSpace.isRGBOrGrey { steps.append("convert \(info.colourSpace.rawValue.uppercased()) to sRGB") }
         if info.hasICCProfile { steps.append("convert colours to sRGB") }
         var metadata: [String] = []
         if info.hasEXIF { metadata.append("EXIF") }
