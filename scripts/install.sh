@@ -19,10 +19,6 @@ SCRATCH=.build-release
 
 scripts/install-deps.sh
 
-echo "building wamedia (release)..." >&2
-swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product wamedia >&2
-BINARY="$(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --show-bin-path)/wamedia"
-
 # The plugin builds the package's executables in release mode and writes a page for each one
 # that uses ArgumentParser into its own work folder.
 echo "generating the man page..." >&2
@@ -32,6 +28,11 @@ MANUAL=$(find "$SCRATCH/plugins" -path '*GenerateManual*' -name wamedia.1 -print
     echo "install: the generate-manual plugin wrote no wamedia.1 under $SCRATCH/plugins" >&2
     exit 1
 }
+
+# After the plugin: its release build links the same binary without --static-swift-stdlib.
+echo "building wamedia (release)..." >&2
+swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product wamedia >&2
+BINARY="$(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --show-bin-path)/wamedia"
 
 sudo=""
 if ! mkdir -p "$ROOT" 2>/dev/null || [[ ! -w $ROOT ]]; then
