@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs the `wamedia` command for users: a release build, with the Swift runtime linked in so
-# that it runs without the toolchain's libraries on the library path, into PREFIX/bin, with bash,
+# Installs the `wamedia` command for users: a release build into PREFIX/bin, with bash,
 # zsh and fish completions (from `wamedia --generate-completion-script`) and a man page (from
 # swift-argument-parser's generate-manual plugin).
 #
@@ -29,10 +28,10 @@ MANUAL=$(find "$SCRATCH/plugins" -path '*GenerateManual*' -name wamedia.1 -print
     exit 1
 }
 
-# After the plugin: its release build links the same binary without --static-swift-stdlib.
+# After the plugin: its release build links the same binary without.
 echo "building wamedia (release)..." >&2
-swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product wamedia >&2
-BINARY="$(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --show-bin-path)/wamedia"
+swift build -c release --scratch-path "$SCRATCH" --product wamedia >&2
+BINARY="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/wamedia"
 
 sudo=""
 if ! mkdir -p "$ROOT" 2>/dev/null || [[ ! -w $ROOT ]]; then
