@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs the `wamedia` command for users: a release build, with the Swift runtime linked in so
-# that it runs without the toolchain's libraries on the library path, into PREFIX/bin, with bash,
+# Installs the `wamedia` command for users: a release build into PREFIX/bin, with bash,
 # zsh and fish completions (from `wamedia --generate-completion-script`) and a man page (from
 # swift-argument-parser's generate-manual plugin).
 #
@@ -19,10 +18,6 @@ SCRATCH=.build-release
 
 scripts/install-deps.sh
 
-echo "building wamedia (release)..." >&2
-swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product wamedia >&2
-BINARY="$(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --show-bin-path)/wamedia"
-
 # The plugin builds the package's executables in release mode and writes a page for each one
 # that uses ArgumentParser into its own work folder.
 echo "generating the man page..." >&2
@@ -32,6 +27,11 @@ MANUAL=$(find "$SCRATCH/plugins" -path '*GenerateManual*' -name wamedia.1 -print
     echo "install: the generate-manual plugin wrote no wamedia.1 under $SCRATCH/plugins" >&2
     exit 1
 }
+
+# After the plugin: its release build links the same binary without.
+echo "building wamedia (release)..." >&2
+swift build -c release --scratch-path "$SCRATCH" --product wamedia >&2
+BINARY="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/wamedia"
 
 sudo=""
 if ! mkdir -p "$ROOT" 2>/dev/null || [[ ! -w $ROOT ]]; then
