@@ -48,8 +48,9 @@ public struct MediaPreparer: Sendable {
 
     public let profile: MediaProfile
     public let options: Options
-    /// Checks inputs and prepared files. A full decode: one file about to be sent costs little to
-    /// decode, and that catches damage the structure hides.
+    /// Checks inputs and prepared files, images by their structure. Image data is then proven by a
+    /// decode exactly once: the fitter's own (it fails on damage), or, for an image sent with its
+    /// own pixels, a reduced-size decode before it is passed on.
     public let checker: MediaChecker
     public var logger: Logger?
 
@@ -59,7 +60,7 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .decode)
+        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .structure)
         // The check judges a location by the same option the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
         self.checker = checker
@@ -137,12 +138,13 @@ public struct MediaPreparer: Sendable {
         let written: (file: String, steps: [String], image: ImageFitResult?)
         switch plan {
         case .keep(let steps):
-            // The check decoded a kept image already (imageVerification .decode).
+            try proveDecodes(input, report: report)
             try input.checkUnchanged()
             return PreparedMedia(
                 report: report, action: .kept, steps: steps, media: input, input: input, mime: report.effectiveMIME,
                 fileExtension: fileExtension(for: report.effectiveMIME, report), preparedReport: nil, imageResult: nil)
         case .removeMetadata:
+            try proveDecodes(input, report: report)
             let bytes = try input.read(at: 0, count: input.size)
             try input.checkUnchanged()
             let scrubbed = try MetadataScrubber.scrub(bytes, mime: report.inspection.mime, options: options.scrubbing)
@@ -164,10 +166,7 @@ public struct MediaPreparer: Sendable {
                     folder.path(for: outputStem, extension: profile.canonicalExtension(for: mime) ?? "img")
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                // Damage the full decode found is a property of the file: a finding, not a failure.
-                let damaged = report.adding(
-                    Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "export it again"))
-                throw MediaRejected(report: damaged, blocking: damaged.rejections)
+                throw damaged(report, error)
             }
             guard let output = result.output else {
                 throw WabaMediaError(.transformFailed, "\(path): the image fitter wrote nothing")
@@ -191,6 +190,23 @@ public struct MediaPreparer: Sendable {
             report: report, action: plan.action, steps: written.steps, media: media, input: input,
             mime: preparedReport.effectiveMIME, fileExtension: fileExtension(for: preparedReport.effectiveMIME, report),
             preparedReport: preparedReport, imageResult: written.image)
+    }
+
+    /// Decodes an image whose own pixels are passed on, at a reduced size, to prove its data intact.
+    private func proveDecodes(_ input: FileSource, report: ValidationReport) throws {
+        guard report.mediaType == .image, report.inspection.image != nil else { return }
+        do {
+            try ImageSource.file(input).verify(mime: report.inspection.mime)
+        } catch let error as WabaMediaError where error.code == .unsupportedInput {
+            throw damaged(report, error)
+        }
+    }
+
+    /// Damage a decode found is a property of the file: a finding, not a failure.
+    private func damaged(_ report: ValidationReport, _ error: WabaMediaError) -> MediaRejected {
+        let damaged = report.adding(
+            Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "export it again"))
+        return MediaRejected(report: damaged, blocking: damaged.rejections)
     }
 
     /// The extension the content calls for, else the input's own.
