@@ -48,9 +48,9 @@ public struct MediaPreparer: Sendable {
 
     public let profile: MediaProfile
     public let options: Options
-    /// Checks inputs and prepared files, images by their structure. Image data is then proven by a
-    /// decode exactly once: the fitter's own (it fails on damage), or, for an image sent with its
-    /// own pixels, a reduced-size decode before it is passed on.
+    /// Checks inputs and prepared files, images from their headers. Image data is then proven
+    /// exactly once: by the fitter's own decode (it fails on damage), or, for an image sent with its
+    /// own pixels, by its structure and a reduced-size decode before it is passed on.
     public let checker: MediaChecker
     public var logger: Logger?
 
@@ -60,7 +60,7 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .structure)
+        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
         // The check judges a location by the same option the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
         self.checker = checker
@@ -192,10 +192,15 @@ public struct MediaPreparer: Sendable {
             preparedReport: preparedReport, imageResult: written.image)
     }
 
-    /// Decodes an image whose own pixels are passed on, at a reduced size, to prove its data intact.
+    /// Proves the data of an image whose own pixels are passed on intact: every structure cut off
+    /// or corrupt, then a decode at a reduced size.
     private func proveDecodes(_ input: FileSource, report: ValidationReport) throws {
         guard report.mediaType == .image, report.inspection.image != nil else { return }
         do {
+            if case .damaged(let reason) = try ImageStructure.verify(input, mime: report.inspection.mime) {
+                throw WabaMediaError(
+                    .unsupportedInput, "the image is damaged: \(reason)", hint: "export or download it again")
+            }
             try ImageSource.file(input).verify(mime: report.inspection.mime)
         } catch let error as WabaMediaError where error.code == .unsupportedInput {
             throw damaged(report, error)
