@@ -75,7 +75,8 @@ public struct MediaPreparer: Sendable {
     ///   - caption: checked against the profile and the media type.
     ///   - fileName: the name the recipient will see, when it is not the path's: its extension is judged.
     /// - Throws: ``MediaRejected`` when the file cannot be sent as `mediaType` (the report says
-    ///   why); ``WabaMediaError`` when it cannot be read, changes while read, or a transform fails.
+    ///   why); ``WabaMediaError`` when it cannot be opened or read at all; ``PreparationFailure``
+    ///   (the report and the error) when it was checked but changed while read, or a transform failed.
     public func withPreparedMedia<Result>(
         at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
         _ body: (PreparedMedia) throws -> Result
