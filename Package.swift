@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "WabaClient", targets: ["WabaClient"]),
         // The local stand-in for the send-media API, for tests of code that sends.
         .library(name: "WabaSandbox", targets: ["WabaSandbox"]),
+        // Campaigns: many messages, each sent once, with a durable journal (SQLite here).
+        .library(name: "WabaCampaign", targets: ["WabaCampaign"]),
         .executable(name: "wamedia", targets: ["wamedia"]),
     ],
     dependencies: [
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Native libraries, reached through pkg-config.
@@ -92,11 +96,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Campaigns: the sender, its journal, its reports.
+        .target(
+            name: "WabaCampaign",
+            dependencies: [
+                "WabaMedia",
+                "WabaClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "wamedia",
             dependencies: [
                 "WabaMedia",
                 "WabaClient",
+                "WabaCampaign",
                 "WabaSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +137,15 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["wamedia", "WabaSandbox", "TestSupport"]),
         .testTarget(
+            name: "WabaCampaignTests",
+            dependencies: [
+                "WabaCampaign", "WabaMedia", "WabaClient", "WabaSandbox", "wamedia", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "CampaignTests",
             dependencies: [
                 "WabaMedia", "WabaClient", "wamedia", "TestSupport",
@@ -135,6 +161,8 @@ let package = Package(
 if Context.environment["WAMEDIA_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(name: "base64-bench", dependencies: ["WabaEncoding"], path: "Benchmarks/Base64"))
+    package.targets.append(
+        .executableTarget(name: "journal-bench", dependencies: ["WabaCampaign"], path: "Benchmarks/Journal"))
 }
 
 // Every Swift target: `any` spelled out; libraries also keep their imports internal, so no

@@ -9,7 +9,7 @@
 # saying what is being installed and where the log is, or the log's tail if the install fails.
 set -euo pipefail
 packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples libimage-exiftool-perl time curl bc
-    python3-numpy libgs-common chromium postgresql)
+    python3-numpy libgs-common chromium libsqlite3-dev postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -79,9 +79,13 @@ public struct SendMediaError: Error, Sendable, Hashable, CustomStringConvertible
     public var hint: String
     /// How many attempts were made.
     public var attempts: Int
+    /// How long the server asked to wait before sending again (its `Retry-After`, in seconds), when it
+    /// said (a 429 or 503 usually).
+    public var retryAfter: Duration?
 
     public init(
-        kind: Kind, status: Int? = nil, serverMessage: String? = nil, message: String, hint: String, attempts: Int = 1
+        kind: Kind, status: Int? = nil, serverMessage: String? = nil, message: String, hint: String, attempts: Int = 1,
+        retryAfter: Duration? = nil
     ) {
         self.kind = kind
         self.status = status
@@ -89,6 +93,16 @@ public struct SendMediaError: Error, Sendable, Hashable, CustomStringConvertible
         self.message = message
         self.hint = hint
         self.attempts = attempts
+        self.retryAfter = retryAfter
+    }
+
+    /// `Retry-After` as a number of seconds (the HTTP-date form is not used by the API and is ignored),
+    /// at most an hour.
+    static func retryAfter(_ value: String?) -> Duration? {
+        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0,
+            seconds.isFinite
+        else { return nil }
+        return .milliseconds(Int64(min(seconds, 3600) * 1000))
     }
 
     public var description: String { "\(message) (\(hint))" }
@@ -379,7 +393,9 @@ public final class SendMediaClient: Sendable {
         guard status == 200 else {
             let raw = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
             let serverMessage = decoded?.message ?? (raw.isEmpty ? nil : String(raw.prefix(500)))
-            throw SendMediaError.status(status, serverMessage: serverMessage)
+            var error = SendMediaError.status(status, serverMessage: serverMessage)
+            error.retryAfter = SendMediaError.retryAfter(response.headers.first(name: "retry-after"))
+            throw error
         }
         guard let decoded, decoded.success != false, let data = decoded.data, let messageID = data.message_id else {
             throw SendMediaError(

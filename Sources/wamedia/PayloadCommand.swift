@@ -28,7 +28,7 @@ struct MessageOptions: ParsableArguments {
     var noSave = false
 
     @Argument(help: "The file to send, or a public http(s) URL the platform fetches.")
-    var input: String
+    var input: String?
 
     var fields: MessageFields {
         MessageFields(
@@ -37,7 +37,8 @@ struct MessageOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if thread == nil && (channel == nil || contact == nil) {
+        // Without a file, the command decides (`send --manifest` takes its recipients from the rows).
+        if input != nil && thread == nil && (channel == nil || contact == nil) {
             throw ValidationError("give --channel and --contact, or --thread for an existing conversation")
         }
     }
@@ -47,6 +48,7 @@ struct MessageOptions: ParsableArguments {
     func withPreparedMessage<Result>(
         profile: MediaProfile, format: OutputFormat, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
+        guard let input else { throw CommandFailure.usage("give the file to send, or a public http(s) URL") }
         let preparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions())
         do {
             return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
@@ -82,6 +84,10 @@ struct PayloadCommand: AsyncParsableCommand {
 
     @Option(name: .shortAndLong, help: "Write the body to this file instead of standard output.")
     var output: String?
+
+    func validate() throws {
+        if message.input == nil { throw ValidationError("give the file to encode, or a public http(s) URL") }
+    }
 
     func run() async throws {
         try await message.withPreparedMessage(profile: try profileOptions.load(), format: .table) { prepared in

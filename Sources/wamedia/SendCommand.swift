@@ -7,18 +7,32 @@ import WabaMedia
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Check, prepare and send one media message to the send-media API.",
+        abstract: "Check, prepare and send one media message, or a whole campaign (--manifest), to the send-media API.",
         discussion: """
             Runs detect, validate, transform, name and encode, then posts the body as a stream with \
             its exact Content-Length. A rejected file is never sent (exit status 1 with the findings). \
             The API key comes from --api-key or WAMEDIA_API_KEY and is never printed. Only a request that \
             provably never reached the server (connection refused) is retried, unless \
             --retry-on-server-error is given: the call sends a WhatsApp message and is not idempotent.
+
+            With --manifest, sends every row of a CSV or JSON Lines manifest (the columns of \
+            'check --manifest' plus contact_id with channel_id or --channel, or thread_id, and an \
+            optional save_message), each message at most once: a journal (--journal) records every \
+            row's state, and running the same command again resumes. Exit status 0 only when every \
+            row is sent. The first Ctrl-C stops claiming rows and lets requests in flight finish; \
+            the second aborts them (their rows become 'unknown').
             """)
 
     @OptionGroup var message: MessageOptions
     @OptionGroup var profileOptions: ProfileOptions
-    @OptionGroup var format: FormatOptions
+    @OptionGroup var campaign: CampaignOptions
+
+    @Option(
+        name: .long,
+        help:
+            "How results are printed: table (for people), json (one object per line; with --manifest one per row, then a summary object) or junit (with --manifest: XML for CI systems)."
+    )
+    var format: SendFormat = .table
 
     @Option(name: .customLong("api-key"), help: "The API key (default: $WAMEDIA_API_KEY).")
     var apiKey: String?
@@ -52,6 +66,15 @@ struct SendCommand: AsyncParsableCommand {
     var deadline: Int?
 
     func validate() throws {
+        if campaign.manifest == nil {
+            if message.input == nil { throw ValidationError("give the file to send, or --manifest for a campaign") }
+            if format == .junit { throw ValidationError("--format junit is for campaigns: give --manifest") }
+        } else {
+            try campaign.validate(alongside: message)
+            if dryRun {
+                throw ValidationError("--dry-run sends nothing: for a campaign, run 'wamedia check --manifest'")
+            }
+        }
         let limit = SendMediaClient.Configuration.timeoutRange.upperBound.components.seconds
         let timeouts =
             [
@@ -78,7 +101,13 @@ struct SendCommand: AsyncParsableCommand {
             retryOnServerError: retryOnServerError)
         try configuration.validate()
 
-        try await message.withPreparedMessage(profile: try profileOptions.load(), format: format.format) { prepared in
+        if let manifest = campaign.manifest {
+            try await campaign.send(
+                manifest: manifest, message: message, profile: try profileOptions.load(), format: format,
+                client: configuration)
+            return
+        }
+        try await message.withPreparedMessage(profile: try profileOptions.load(), format: outputFormat) { prepared in
             for finding in prepared.media?.finalReport.findings ?? [] where finding.severity == .warning {
                 Terminal.note("warning: \(finding.code): \(finding.message)")
             }
@@ -89,6 +118,9 @@ struct SendCommand: AsyncParsableCommand {
             try await send(prepared, configuration: configuration)
         }
     }
+
+    /// The format of a single message's result.
+    private var outputFormat: OutputFormat { format == .json ? .json : .table }
 
     private func send(_ prepared: PreparedMessage, configuration: SendMediaClient.Configuration) async throws {
         let client = try SendMediaClient(configuration: configuration)
@@ -113,7 +145,7 @@ struct SendCommand: AsyncParsableCommand {
         case .success(let result):
             render(prepared: prepared, result: result, seconds: seconds)
         case .failure(let error):
-            if format.format == .json {
+            if format == .json {
                 try Output.json(SendFailureOutput(error: error, fileName: prepared.fileName.name))
             }
             Terminal.error(error.message, hint: error.hint)
@@ -123,7 +155,7 @@ struct SendCommand: AsyncParsableCommand {
 
     private func render(prepared: PreparedMessage, result: SendMediaResult?, seconds: Double?) {
         let payload = prepared.payload
-        switch format.format {
+        switch outputFormat {
         case .json:
             try? Output.json(
                 SendOutput(

@@ -41,6 +41,9 @@ public struct CampaignAsset: Sendable, Hashable {
     public var fileName: String?
     /// Where the asset was named: the argument itself, or `manifest.csv:12`.
     public var origin: String
+    /// The manifest row's other columns that were asked for (``ManifestReader/Source/extraColumns``),
+    /// by their lower-case names; empty ones are left out.
+    public var columns: [String: String] = [:]
 
     public init(
         location: AssetLocation, mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,

@@ -33,12 +33,19 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         public var path: String
         public var format: ManifestFormat?
         public var limits: Limits
+        /// More columns (keys) to read besides the asset's, by their lower-case names: they end up in
+        /// ``CampaignAsset/columns`` (a campaign's recipients, say). JSON strings, numbers and booleans
+        /// are read as text.
+        public var extraColumns: Set<String>
 
         /// - Parameter format: nil to go by the file's extension.
-        public init(path: String, format: ManifestFormat? = nil, limits: Limits = Limits()) {
+        public init(
+            path: String, format: ManifestFormat? = nil, limits: Limits = Limits(), extraColumns: Set<String> = []
+        ) {
             self.path = path
             self.format = format
             self.limits = limits
+            self.extraColumns = extraColumns
         }
     }
 
@@ -68,6 +75,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private var columns: [String: Int] = [:]
     private var columnCount = 0
     private let limits: Limits
+    private let extraColumns: Set<String>
     /// Whether the size limit was reported, after which nothing more is yielded.
     private var reportedLimit = false
 
@@ -84,6 +92,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         self.displayName = source.path
         self.folder = URL(fileURLWithPath: source.path).deletingLastPathComponent().path
         self.limits = source.limits
+        self.extraColumns = source.extraColumns
         self.lines = try LineReader(path: source.path, limits: source.limits)
         if format == .csv { try readHeader() }
     }
@@ -179,9 +188,11 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                     let value = fields[index]
                     return value.isEmpty ? nil : value
                 }
+                var extras: [String: String] = [:]
+                for key in extraColumns { extras[key] = field(key) }
                 return entry(
                     origin: origin, media: field("media"), mediaType: field("media_type"), caption: field("caption"),
-                    fileName: field("file_name"))
+                    fileName: field("file_name"), extras: extras)
             }
         }
         return nil
@@ -291,8 +302,22 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                     hint: "write one JSON object per line, e.g. {\"media\": \"photo.jpg\", \"media_type\": \"image\"}")
             }
             var values: [String: String] = [:]
+            var extras: [String: String] = [:]
             for (key, value) in dictionary {
                 let canonical = Self.canonicalKey(key)
+                if extraColumns.contains(canonical) {
+                    switch value {
+                    case let string as String where !string.isEmpty: extras[canonical] = string
+                    // A boolean reads as "true"/"false" or "1"/"0", depending on the platform.
+                    case let number as NSNumber: extras[canonical] = number.stringValue
+                    case is String, is NSNull: continue
+                    default:
+                        return invalid(
+                            origin, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
+                            hint: "quote the value")
+                    }
+                    continue
+                }
                 guard ["media", "media_type", "caption", "file_name"].contains(canonical) else { continue }
                 switch value {
                 case let string as String: values[canonical] = string
@@ -306,7 +331,8 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             return entry(
                 origin: origin, media: values["media"].flatMap { $0.isEmpty ? nil : $0 },
                 mediaType: values["media_type"].flatMap { $0.isEmpty ? nil : $0 },
-                caption: values["caption"], fileName: values["file_name"].flatMap { $0.isEmpty ? nil : $0 })
+                caption: values["caption"], fileName: values["file_name"].flatMap { $0.isEmpty ? nil : $0 },
+                extras: extras)
         }
         return nil
     }
@@ -322,9 +348,10 @@ public final class ManifestReader: Sequence, IteratorProtocol {
 
     // MARK: - Rows to assets
 
-    private func entry(origin: String, media: String?, mediaType: String?, caption: String?, fileName: String?)
-        -> CampaignEntry
-    {
+    private func entry(
+        origin: String, media: String?, mediaType: String?, caption: String?, fileName: String?,
+        extras: [String: String]
+    ) -> CampaignEntry {
         guard let media = media?.trimmingCharacters(in: .whitespaces), !media.isEmpty else {
             return invalid(
                 origin, subject: "", "the row has no media", hint: "give a path or an https URL in the 'media' column")
@@ -351,8 +378,10 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         } else {
             location = .file(folder == "/" ? "/" + media : folder + "/" + media)
         }
-        return .asset(
-            CampaignAsset(location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin))
+        var asset = CampaignAsset(
+            location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin)
+        asset.columns = extras
+        return .asset(asset)
     }
 
     private func invalid(_ origin: String, subject: String, _ message: String, hint: String? = nil) -> CampaignEntry {

@@ -1,0 +1,410 @@
+import Foundation
+import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The campaign journal in one SQLite file, for one process at a time.
+///
+/// WAL mode with `synchronous=NORMAL`: a committed transaction survives the process being killed at any
+/// instant (it is in the write-ahead log, which the next opener replays); only a power loss may take the
+/// last transactions back. Each state change is its own transaction, committed before the method returns.
+///
+/// A lock file beside the journal (`PATH.lock`, `flock`) keeps a second process out: two senders on one
+/// journal would each think the other's in-flight rows were abandoned. Call ``close()`` when done; the
+/// lock is also released when the process ends, however it ends.
+public final class SQLiteJournal: CampaignJournal {
+    public let location: String
+    private let database: DatabaseQueue
+    private let lock: LockFile
+
+    /// Opens (creating when missing) the journal at `path` and takes its lock.
+    ///
+    /// - Throws: ``CampaignJournalError`` `.busy` when another process has it open, `.storage` when it
+    ///   cannot be opened or is not a journal.
+    public init(path: String) throws {
+        location = path
+        lock = try LockFile(path: path + ".lock")
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(5)
+        configuration.label = "wamedia-journal"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try database.write { db in try Self.migrate(db) }
+        } catch {
+            lock.release()
+            throw CampaignJournalError(
+                .storage, "cannot open the journal \(path): \(error)",
+                hint:
+                    "check that the folder is writable and that the file is a wamedia journal (or give another --journal)"
+            )
+        }
+    }
+
+    deinit { lock.release() }
+
+    /// Closes the database and releases the lock. The journal cannot be used afterwards.
+    public func close() throws {
+        try database.close()
+        lock.release()
+    }
+
+    private static func migrate(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS campaign (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    fingerprint TEXT NOT NULL,
+                    manifest TEXT NOT NULL,
+                    row_count INTEGER NOT NULL
+                );
+                CREATE TABLE IF NOT EXISTS messages (
+                    row INTEGER PRIMARY KEY,
+                    channel_id TEXT, contact_id TEXT, thread_id TEXT,
+                    media TEXT NOT NULL, media_type TEXT, caption TEXT, file_name TEXT,
+                    save_message INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    worker TEXT,
+                    lease_until REAL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    message_id TEXT, provider_id TEXT, media_url TEXT,
+                    error_kind TEXT, http_status INTEGER, error_message TEXT,
+                    retryable INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX IF NOT EXISTS messages_by_state ON messages (state, row);
+                CREATE TABLE IF NOT EXISTS assets (
+                    asset TEXT PRIMARY KEY,
+                    media_url TEXT NOT NULL
+                );
+                """)
+    }
+
+    // MARK: - Loading
+
+    public func load(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>) async throws -> JournalLoad {
+        try storage { try self.loadNow(manifest, rows: rows) }
+    }
+
+    /// Synchronous: the rows are read and inserted in one transaction, a batch of statements at a time.
+    private func loadNow(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>) throws -> JournalLoad {
+        try database.write { db -> JournalLoad in
+            if let existing = try Row.fetchOne(db, sql: "SELECT fingerprint, manifest, row_count FROM campaign") {
+                let fingerprint: String = existing["fingerprint"]
+                guard fingerprint == manifest.fingerprint else {
+                    let other: String = existing["manifest"]
+                    throw CampaignJournalError(
+                        .otherCampaign,
+                        "the journal \(location) holds another campaign (the manifest \(other) as it was when it was first sent); \(manifest.path) differs from it",
+                        hint:
+                            "resume with the manifest unchanged, or give a new --journal for a new campaign (an edited manifest is a new campaign)"
+                    )
+                }
+                return .joined(rows: existing["row_count"])
+            }
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO messages (row, channel_id, contact_id, thread_id, media, media_type, caption,
+                        file_name, save_message, state, error_kind, error_message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            var count = 0
+            var rejected = 0
+            for row in rows {
+                count += 1
+                if row.rejection != nil { rejected += 1 }
+                try insert.execute(arguments: [
+                    row.row, row.channelID, row.contactID, row.threadID, row.media, row.mediaType, row.caption,
+                    row.fileName, row.saveMessage,
+                    (row.rejection == nil ? RowState.pending : .rejected).rawValue, row.rejection?.kind.rawValue,
+                    row.rejection?.message,
+                ])
+            }
+            try db.execute(
+                sql: "INSERT INTO campaign (id, fingerprint, manifest, row_count) VALUES (1, ?, ?, ?)",
+                arguments: [manifest.fingerprint, manifest.path, count])
+            return .loaded(rows: count, rejected: rejected)
+        }
+    }
+
+    // MARK: - Moving rows
+
+    public func recoverAbandoned() async throws -> RecoveryCounts {
+        // One process holds the lock: whoever had rows claimed or in flight is gone.
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE messages SET state = 'pending', worker = NULL, lease_until = NULL WHERE state = 'claimed'")
+            let released = db.changesCount
+            try db.execute(
+                sql: """
+                    UPDATE messages SET state = 'unknown', worker = NULL, lease_until = NULL, error_kind = ?,
+                        http_status = NULL, error_message = ?, retryable = 0
+                    WHERE state = 'in_flight'
+                    """,
+                arguments: [RowError.Kind.interrupted.rawValue, RowError.interruptedMessage])
+            return RecoveryCounts(released: released, unknown: db.changesCount)
+        }
+    }
+
+    public func requeue(_ selection: RequeueSelection) async throws -> Int {
+        try await write { db in
+            var changed = 0
+            if selection.contains(.retryableFailures) {
+                try db.execute(
+                    sql: "UPDATE messages SET state = 'pending' WHERE state = 'failed' AND retryable = 1")
+                changed += db.changesCount
+            }
+            if selection.contains(.unknown) {
+                try db.execute(sql: "UPDATE messages SET state = 'pending' WHERE state = 'unknown'")
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    public func claim(worker: String, limit: Int, lease: Duration) async throws -> [CampaignRow] {
+        try await write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE messages SET state = 'claimed', worker = ?, lease_until = ?
+                    WHERE row IN (SELECT row FROM messages WHERE state = 'pending' ORDER BY row LIMIT ?)
+                    RETURNING *
+                    """,
+                arguments: [worker, Self.until(lease), limit])
+            return rows.map(Self.campaignRow).sorted { $0.row < $1.row }
+        }
+    }
+
+    public func renew(worker: String, lease: Duration) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE messages SET lease_until = ? WHERE worker = ? AND state IN ('claimed', 'in_flight')",
+                arguments: [Self.until(lease), worker])
+        }
+    }
+
+    public func markInFlight(row: Int, worker: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE messages SET state = 'in_flight' WHERE row = ? AND worker = ? AND state = 'claimed'",
+                arguments: [row, worker])
+            return db.changesCount == 1
+        }
+    }
+
+    @discardableResult
+    public func record(row: Int, worker: String, outcome: RowOutcome) async throws -> Bool {
+        try await write { db in
+            // A rejection is recorded for a claimed row (nothing was sent); the others end a request.
+            let from = outcome.state == .rejected ? "'claimed', 'in_flight'" : "'in_flight'"
+            let attempt = outcome.state == .rejected ? 0 : 1
+            var sent: SentMessage?
+            var error: RowError?
+            switch outcome {
+            case .sent(let message): sent = message
+            case .failed(let failure), .unknown(let failure), .rejected(let failure): error = failure
+            }
+            try db.execute(
+                sql: """
+                    UPDATE messages SET state = ?, worker = NULL, lease_until = NULL, attempts = attempts + ?,
+                        message_id = ?, provider_id = ?, media_url = ?,
+                        error_kind = ?, http_status = ?, error_message = ?, retryable = ?
+                    WHERE row = ? AND worker = ? AND state IN (\(from))
+                    """,
+                arguments: [
+                    outcome.state.rawValue, attempt, sent?.messageID, sent?.providerID, sent?.mediaURL,
+                    error?.kind.rawValue, error?.httpStatus, error?.message, error?.retryable ?? false, row, worker,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func release(worker: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET state = 'pending', worker = NULL, lease_until = NULL
+                    WHERE worker = ? AND state = 'claimed'
+                    """,
+                arguments: [worker])
+        }
+    }
+
+    public func abandonInFlight(worker: String) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET state = 'unknown', worker = NULL, lease_until = NULL, error_kind = ?,
+                        http_status = NULL, error_message = ?, retryable = 0
+                    WHERE worker = ? AND state = 'in_flight'
+                    """,
+                arguments: [RowError.Kind.interrupted.rawValue, RowError.interruptedMessage, worker])
+            return db.changesCount
+        }
+    }
+
+    // MARK: - Assets
+
+    public func mediaURL(forAsset asset: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT media_url FROM assets WHERE asset = ?", arguments: [asset])
+        }
+    }
+
+    public func recordMediaURL(_ url: String, forAsset asset: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO assets (asset, media_url) VALUES (?, ?) ON CONFLICT (asset) DO NOTHING",
+                arguments: [asset, url])
+        }
+    }
+
+    public func forgetMediaURL(_ url: String, forAsset asset: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM assets WHERE asset = ? AND media_url = ?", arguments: [asset, url])
+        }
+    }
+
+    // MARK: - Reading
+
+    public func records(after row: Int, limit: Int) async throws -> [JournalRecord] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM messages WHERE row > ? ORDER BY row LIMIT ?", arguments: [row, limit]
+            ).map(Self.record)
+        }
+    }
+
+    public func counts() async throws -> StateCounts {
+        try await read { db in
+            var counts = StateCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM messages GROUP BY state") {
+                let name: String = row["state"]
+                if let state = RowState(rawValue: name) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func campaignRow(_ row: Row) -> CampaignRow {
+        var rejection: RowError?
+        let state: String = row["state"]
+        if state == RowState.rejected.rawValue, let kind: String = row["error_kind"] {
+            rejection = RowError(kind: .init(kind), message: row["error_message"] ?? "")
+        }
+        return CampaignRow(
+            row: row["row"], channelID: row["channel_id"], contactID: row["contact_id"], threadID: row["thread_id"],
+            media: row["media"], mediaType: row["media_type"], caption: row["caption"], fileName: row["file_name"],
+            saveMessage: row["save_message"], rejection: rejection)
+    }
+
+    private static func record(_ row: Row) -> JournalRecord {
+        let state = RowState(rawValue: row["state"]) ?? .pending
+        var sent: SentMessage?
+        if let messageID: String = row["message_id"] {
+            sent = SentMessage(
+                messageID: messageID, providerID: row["provider_id"] ?? "", mediaURL: row["media_url"] ?? "")
+        }
+        var error: RowError?
+        if let kind: String = row["error_kind"] {
+            error = RowError(
+                kind: .init(kind), httpStatus: row["http_status"], message: row["error_message"] ?? "",
+                retryable: row["retryable"])
+        }
+        return JournalRecord(
+            row: campaignRow(row), state: state, attempts: row["attempts"], sent: state == .sent ? sent : nil,
+            error: state == .sent ? nil : error)
+    }
+
+    private static func until(_ lease: Duration) -> Double {
+        Date().timeIntervalSince1970 + Double(lease.components.seconds)
+            + Double(lease.components.attoseconds) / 1e18
+    }
+
+    // MARK: - Access
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch let error as CampaignJournalError {
+            throw error
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    private func storage<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CampaignJournalError {
+            throw error
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    private func storageError(_ error: any Error) -> CampaignJournalError {
+        CampaignJournalError(
+            .storage, "the journal \(location) cannot be written: \(error)",
+            hint: "check the disk (space, permissions); the campaign resumes from the journal once it can be written")
+    }
+}
+
+extension RowError {
+    static let interruptedMessage =
+        "the sender stopped while the request was out: the message may or may not have been sent; check the conversation, then resend with --resend-unknown if it did not arrive"
+}
+
+/// An exclusive `flock` on a file, held until released or the process ends.
+final class LockFile: Sendable {
+    private let descriptor: Int32
+    private let path: String
+
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CampaignJournalError(
+                .storage, "cannot create the lock file \(path): \(String(cString: strerror(errno)))",
+                hint: "check that the journal's folder is writable")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw CampaignJournalError(
+                .busy, "another wamedia process is sending from the journal \(path.dropLast(5))",
+                hint:
+                    "wait for it to finish (or stop it with Ctrl-C); to send from many processes or machines, use a PostgreSQL journal"
+            )
+        }
+        self.descriptor = descriptor
+    }
+
+    private let released = Mutex(false)
+
+    func release() {
+        released.withLock { done in
+            guard !done else { return }
+            done = true
+            close(descriptor)
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Synchronization
+import WabaCampaign
+import WabaClient
+import WabaMedia
+
+/// `send`'s result formats.
+enum SendFormat: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+    case junit
+}
+
+/// `send --manifest`: the options of a campaign.
+struct CampaignOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Send every row of this manifest (.csv or .jsonl) instead of one file.", valueName: "path"))
+    var manifest: String?
+
+    @Option(name: .customLong("manifest-format"), help: "The manifest's format, when its extension does not say.")
+    var manifestFormat: ManifestFormat?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where each row's state is kept: a SQLite file (default: the manifest's path + .journal).",
+            valueName: "path"))
+    var journal: String?
+
+    @Option(name: .long, help: "Requests in flight at once.")
+    var concurrency: Int = 8
+
+    @Option(name: .long, help: "At most this many messages started per second (default: no limit).")
+    var rate: Double?
+
+    @Flag(
+        name: .customLong("upload-each"),
+        help: "Upload every message's media, instead of sending the first upload's media_url to the others.")
+    var uploadEach = false
+
+    @Flag(
+        name: .customLong("retry-failed"),
+        help: "Send again the rows that failed with 429, a 5xx, or a server that could not be reached.")
+    var retryFailed = false
+
+    @Flag(
+        name: .customLong("resend-unknown"),
+        help:
+            "Send again the rows whose outcome is unknown (the request may have reached the server): only after checking they did not arrive."
+    )
+    var resendUnknown = false
+
+    @Option(
+        name: .customLong("stop-timeout"),
+        help: "Seconds the first Ctrl-C waits for the requests in flight before aborting them.")
+    var stopTimeout: Int = 30
+
+    /// Checks the campaign's options against the single-message ones given with them.
+    func validate(alongside message: MessageOptions) throws {
+        if message.input != nil {
+            throw ValidationError("give a file or --manifest, not both")
+        }
+        let perRow: [(String, Bool)] = [
+            ("--contact", message.contact != nil), ("--thread", message.thread != nil),
+            ("--caption", message.caption != nil), ("--file-name", message.fileName != nil),
+            ("--type", message.type != nil), ("--no-save", message.noSave),
+        ]
+        if let (name, _) = perRow.first(where: \.1) {
+            throw ValidationError(
+                "\(name) is a column of the manifest (contact_id, thread_id, caption, file_name, media_type, save_message), not an option of a campaign"
+            )
+        }
+        guard (1...1000).contains(concurrency) else {
+            throw ValidationError("--concurrency must be from 1 to 1000, not \(concurrency)")
+        }
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number") }
+        guard (1...86_400).contains(stopTimeout) else {
+            throw ValidationError("--stop-timeout must be from 1 to 86400 seconds")
+        }
+    }
+
+    func send(
+        manifest path: String, message: MessageOptions, profile: MediaProfile, format: SendFormat,
+        client configuration: SendMediaClient.Configuration
+    ) async throws {
+        let manifest = CampaignManifest(
+            path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
+        let journal = try Self.openJournal(journal ?? path + ".journal")
+        let client = try SendMediaClient(configuration: configuration)
+        let preparer = try MediaPreparer(
+            profile: profile, options: message.preparation.preparerOptions(jobs: MediaChecker.defaultConcurrency))
+        let sender = CampaignSender(
+            journal: journal, client: client, preparer: preparer,
+            options: CampaignSender.Options(
+                concurrency: concurrency, rate: rate, uploadEach: uploadEach, retryFailed: retryFailed,
+                resendUnknown: resendUnknown))
+
+        let run = sender.start(manifest)
+        let interrupts = InterruptHandler { count in
+            if count == 1 {
+                Terminal.note(
+                    "\nstopping: no new messages; waiting up to \(stopTimeout) s for those in flight (Ctrl-C again aborts them)"
+                )
+                run.stop(gracePeriod: .seconds(stopTimeout))
+            } else {
+                Terminal.note("\naborting: messages in flight are recorded as unknown")
+                run.abort()
+            }
+        }
+        let display = ProgressDisplay()
+        for await progress in run.progress { display?.show(progress) }
+        display?.finish()
+        let outcome: CampaignOutcome
+        do {
+            outcome = try await run.outcome()
+        } catch {
+            interrupts.cancel()
+            try? await client.shutdown()
+            throw Self.failure(error)
+        }
+        interrupts.cancel()
+        try? await client.shutdown()
+
+        try await CampaignPrinter(format: format, manifest: path).print(
+            CampaignReport(journal: journal), counts: outcome.counts)
+        if let journal = journal as? SQLiteJournal { try? journal.close() }
+        if outcome.recovered.unknown > 0 {
+            Terminal.note(
+                "note: \(outcome.recovered.unknown) row(s) were in flight when an earlier run stopped: they are 'unknown'"
+            )
+        }
+        guard outcome.allSent else {
+            let (message, hints) = Self.notAllSent(outcome)
+            Terminal.error(message, hint: hints.isEmpty ? nil : hints.joined(separator: "; "))
+            throw CommandFailure.rejected()
+        }
+    }
+
+    /// The journal a `--journal` value names.
+    static func openJournal(_ location: String) throws -> any CampaignJournal {
+        let lowered = location.lowercased()
+        if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+            throw CommandFailure.usage(
+                "PostgreSQL journals (\(lowered.prefix { $0 != ":" })://…) are not supported by this build")
+        }
+        return try SQLiteJournal(path: location)
+    }
+
+    private static func failure(_ error: any Error) -> any Error {
+        guard let error = error as? CampaignJournalError else { return error }
+        Terminal.error(error.message, hint: error.hint)
+        return error.code == .otherCampaign || error.code == .busy
+            ? CommandFailure(exitCode: ExitStatus.usage, message: "") : CommandFailure.rejected()
+    }
+
+    private static func notAllSent(_ outcome: CampaignOutcome) -> (String, [String]) {
+        let counts = outcome.counts
+        var parts: [String] = []
+        for state in [RowState.failed, .unknown, .rejected] where counts[state] > 0 {
+            parts.append("\(counts[state]) \(state.rawValue)")
+        }
+        let open = counts.open
+        if open > 0 { parts.append("\(open) not sent yet") }
+        let text =
+            "\(counts[.sent]) of \(counts.total) messages sent: " + parts.joined(separator: ", ")
+            + (outcome.stopped ? " (stopped)" : "")
+        var hints: [String] = []
+        if open > 0 { hints.append("run the same command again to send the rest") }
+        if counts[.failed] > 0 {
+            hints.append("rows that failed for now (429, 5xx) are sent again with --retry-failed")
+        }
+        if counts[.unknown] > 0 {
+            hints.append("check whether the 'unknown' rows arrived before sending them again with --resend-unknown")
+        }
+        if counts[.rejected] > 0 {
+            hints.append("fix the rejected rows (see the report) and send them in a new manifest")
+        }
+        return (text, hints)
+    }
+}
+
+/// Prints the report: every row of the journal, then the counts.
+struct CampaignPrinter {
+    let format: SendFormat
+    let manifest: String
+
+    func print(_ report: CampaignReport, counts: StateCounts) async throws {
+        var buffer = Data()
+        func emit(_ text: String) {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 1 << 16 {
+                Output.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        switch format {
+        case .json:
+            let encoder = Output.jsonEncoder()
+            try await report.forEachRecord { record in
+                emit(String(decoding: try encoder.encode(CampaignReport.RowLine(record)), as: UTF8.self) + "\n")
+            }
+            emit(String(decoding: try encoder.encode(CampaignReport.SummaryLine(counts)), as: UTF8.self) + "\n")
+        case .junit:
+            emit(CampaignReport.junitOpening(counts: counts))
+            try await report.forEachRecord { emit(CampaignReport.junitCase($0, manifest: manifest)) }
+            emit(CampaignReport.junitClosing)
+        case .table:
+            // Rows that were not sent, in blocks (columns line up within one), then the counts.
+            var table = TextTable("ROW", "RECIPIENT", "MEDIA", "STATUS", "DETAIL")
+            var rows = 0
+            try await report.forEachRecord { record in
+                guard record.state != .sent else { return }
+                table.append(
+                    "\(record.row.row)", record.row.recipient, record.row.media, record.state.rawValue,
+                    record.error?.message ?? "")
+                rows += 1
+                if rows % CampaignRenderer.tableBlock == 0 {
+                    emit(table.render() + "\n")
+                    table = TextTable("ROW", "RECIPIENT", "MEDIA", "STATUS", "DETAIL")
+                }
+            }
+            if rows % CampaignRenderer.tableBlock != 0 { emit(table.render() + "\n\n") }
+            var summary = TextTable("STATUS", "ROWS")
+            for state in [RowState.sent, .failed, .unknown, .rejected] {
+                summary.append(state.rawValue, "\(counts[state])")
+            }
+            if counts.open > 0 { summary.append("not sent yet", "\(counts.open)") }
+            summary.append("total", "\(counts.total)")
+            emit(summary.render() + "\n")
+        }
+        Output.write(buffer)
+    }
+}
+
+/// Counts per state, messages per second and the time left, redrawn on standard error while it is a
+/// terminal; nothing in a pipe.
+final class ProgressDisplay: Sendable {
+    private let drawn = Mutex(false)
+
+    init?() {
+        guard Terminal.standardErrorIsTerminal else { return nil }
+    }
+
+    func show(_ progress: CampaignProgress) {
+        let counts = progress.counts
+        var line = String(
+            format: "\r%@: sent %d  failed %d  unknown %d  rejected %d  left %d  %.1f msg/s",
+            progress.phase.rawValue, counts[.sent], counts[.failed], counts[.unknown], counts[.rejected], counts.open,
+            progress.messagesPerSecond)
+        if let eta = progress.estimatedRemaining { line += String(format: "  ETA %.0fs", eta.seconds) }
+        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+        drawn.withLock { $0 = true }
+    }
+
+    func finish() {
+        if drawn.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Counts SIGINTs and calls `handle` with the count (1 for the first); the default action (ending the
+/// process) comes back with ``cancel()``.
+final class InterruptHandler {
+    private let source: any DispatchSourceSignal
+
+    init(_ handle: @escaping @Sendable (Int) -> Void) {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let count = Mutex(0)
+        source.setEventHandler {
+            let now = count.withLock { count in
+                count += 1
+                return count
+            }
+            handle(now)
+        }
+        source.resume()
+        self.source = source
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

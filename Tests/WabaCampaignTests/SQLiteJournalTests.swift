@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+import WabaCampaign
+
+@Suite("SQLite journal")
+struct SQLiteJournalTests {
+    static let contract = JournalContract {
+        try SQLiteJournal(path: try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path)
+    }
+
+    @Test func loadsOnceAndJoins() async throws { try await Self.contract.loadsOnceAndJoins() }
+    @Test func keepsEveryField() async throws { try await Self.contract.keepsEveryField() }
+    @Test func claimsEachRowOnce() async throws { try await Self.contract.claimsEachRowOnce() }
+    @Test func releasesAndRecovers() async throws { try await Self.contract.releasesAndRecovers() }
+    @Test func requeuesOnlyWhatIsAsked() async throws { try await Self.contract.requeuesOnlyWhatIsAsked() }
+    @Test func keepsTheFirstMediaURL() async throws { try await Self.contract.keepsTheFirstMediaURL() }
+    @Test func pagesInRowOrder() async throws { try await Self.contract.pagesInRowOrder() }
+
+    @Test("one process at a time: a second opener is refused until the first closes")
+    func locksTheJournal() throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let first = try SQLiteJournal(path: path)
+        #expect {
+            _ = try SQLiteJournal(path: path)
+        } throws: { ($0 as? CampaignJournalError)?.code == .busy }
+        try first.close()
+        let second = try SQLiteJournal(path: path)
+        try second.close()
+    }
+
+    @Test("a committed state survives reopening; a load cut short leaves nothing behind")
+    func survivesReopening() async throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let journal = try SQLiteJournal(path: path)
+        // A manifest whose reading fails half-way: nothing of it is kept.
+        struct Failing: Sequence, IteratorProtocol {
+            var left = 5
+            mutating func next() -> CampaignRow? {
+                left -= 1
+                return left >= 0 ? JournalContract.rows(1)[0] : nil
+            }
+        }
+        _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(3))
+        _ = try await journal.claim(worker: "w", limit: 2, lease: .seconds(60))
+        #expect(try await journal.markInFlight(row: 2, worker: "w"))
+        try journal.close()
+
+        let reopened = try SQLiteJournal(path: path)
+        #expect(try await reopened.counts()[.inFlight] == 1)
+        #expect(try await reopened.recoverAbandoned() == RecoveryCounts(released: 1, unknown: 1))
+        #expect(try await reopened.load(JournalContract.manifest, rows: Failing()) == .joined(rows: 3))
+        try reopened.close()
+
+        let fresh = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("k.journal").path
+        let empty = try SQLiteJournal(path: fresh)
+        // Rows with one number twice cannot be loaded: the load fails whole.
+        let duplicated = JournalContract.rows(3) + JournalContract.rows(1)
+        await #expect(throws: CampaignJournalError.self) {
+            try await empty.load(JournalContract.manifest, rows: duplicated)
+        }
+        #expect(try await empty.counts().total == 0)
+        #expect(
+            try await empty.load(JournalContract.manifest, rows: JournalContract.rows(3))
+                == .loaded(rows: 3, rejected: 0))
+        try empty.close()
+    }
+}

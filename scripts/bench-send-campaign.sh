@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Sending a campaign, in one run, against the local sandbox (release builds, loopback only):
+#  1. `wamedia send --manifest` of COUNT messages over 3 assets (each uploaded once, then sent by its
+#     media_url), SQLite journal, --concurrency CONC: messages/s and peak RSS (/usr/bin/time -v).
+#  2. The ceiling: the same COUNT requests with prebuilt bodies (the steady state's URL sends) posted by
+#     `curl --parallel --parallel-max CONC`: messages/s, and wamedia's share of it (target >= 50%).
+#  3. The journal's own cost per message (journal-bench: claim, in flight, sent; two commits each).
+#  4. A BIG-row manifest (default 1,000,000): loaded into the journal and sent for a while, then
+#     stopped with Ctrl-C (SIGINT), which prints the whole report: peak RSS (target < 150 MB).
+# Usage: scripts/bench-send-campaign.sh [COUNT] [CONC] [BIG]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-10000}
+conc=${2:-8}
+big=${3:-1000000}
+scripts/install-deps.sh >&2
+WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product wamedia >&2
+WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product journal-bench >&2
+bin=$PWD/.build-release/release
+work=$(mktemp -d)
+sandbox_pid=""
+cleanup() {
+    if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$((20000 + RANDOM % 20000))
+"$bin/wamedia" sandbox --port "$port" >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+url="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$url/" && break
+    sleep 0.1
+done
+export WAMEDIA_API_KEY=sandbox-key
+
+cp samples/photo.jpg samples/logo.png samples/invoice.pdf "$work/"
+python3 - "$work/m.csv" "$count" <<'PY'
+import sys
+path, count = sys.argv[1], int(sys.argv[2])
+assets = ["photo.jpg", "logo.png", "invoice.pdf"]
+with open(path, "w") as f:
+    f.write("media,contact_id,caption\n")
+    for i in range(count):
+        f.write(f"{assets[i % 3]},00000000-0000-4000-8000-{i:012d},hello {i}\n")
+PY
+
+peak() { awk -F': ' '/Maximum resident/ {printf "%.1f", $2 / 1024}' "$1"; }
+
+# 1. wamedia send --manifest.
+start=$(date +%s.%N)
+/usr/bin/time -v "$bin/wamedia" send --manifest "$work/m.csv" --channel chn_bench --base-url "$url" \
+    --concurrency "$conc" --format json >"$work/report.jsonl" 2>"$work/send.time" || {
+    tail -5 "$work/send.time" >&2
+    exit 1
+}
+end=$(date +%s.%N)
+send_seconds=$(echo "$end - $start" | bc -l)
+sent=$(grep -c '"status":"sent"' "$work/report.jsonl" || true)
+send_rate=$(echo "$sent / $send_seconds" | bc -l)
+printf 'wamedia send --manifest: %d of %d sent in %.2f s: %.0f messages/s, peak RSS %s MB (concurrency %d)\n' \
+    "$sent" "$count" "$send_seconds" "$send_rate" "$(peak "$work/send.time")" "$conc"
+
+# 2. The ceiling: prebuilt bodies of the same URL sends, posted by curl at the same concurrency.
+python3 - "$work/report.jsonl" "$work" "$url" "$count" <<'PY'
+import json, os, sys
+report, work, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+urls = {}
+for line in open(report):
+    row = json.loads(line)
+    if row.get("status") == "sent":
+        urls.setdefault(row["media"].rsplit("/", 1)[-1], row["media_url"])
+types = {"photo.jpg": "image", "logo.png": "image", "invoice.pdf": "document"}
+os.makedirs(os.path.join(work, "bodies"))
+with open(os.path.join(work, "curl.config"), "w") as config:
+    for i in range(count):
+        asset = ["photo.jpg", "logo.png", "invoice.pdf"][i % 3]
+        body = {"channel_id": "chn_bench", "contact_id": f"00000000-0000-4000-9000-{i:012d}",
+                "media_type": types[asset], "media_data": urls[asset], "content": f"hello {i}",
+                "file_name": asset, "save_message": True}
+        path = os.path.join(work, "bodies", f"{i}.json")
+        with open(path, "w") as f: json.dump(body, f)
+        config.write(f'next\nurl = "{url}/v1/waba/send-media"\nheader = "x-api-key: sandbox-key"\n'
+                     f'header = "content-type: application/json"\ndata = "@{path}"\noutput = "/dev/null"\n'
+                     f'write-out = "%{{http_code}}\\n"\n')
+PY
+start=$(date +%s.%N)
+curl -s --parallel --parallel-immediate --parallel-max "$conc" -K "$work/curl.config" >"$work/curl.codes"
+end=$(date +%s.%N)
+curl_seconds=$(echo "$end - $start" | bc -l)
+curl_ok=$(grep -c '^200$' "$work/curl.codes" || true)
+curl_rate=$(echo "$curl_ok / $curl_seconds" | bc -l)
+printf 'curl --parallel (prebuilt bodies): %d of %d answered 200 in %.2f s: %.0f messages/s\n' \
+    "$curl_ok" "$count" "$curl_seconds" "$curl_rate"
+printf 'wamedia / ceiling: %.2f (target >= 0.50)\n' "$(echo "$send_rate / $curl_rate" | bc -l)"
+
+# 3. The journal's cost per message.
+"$bin/journal-bench" "$count" "$work"
+
+# 4. A big manifest: loaded, sent for a while, stopped with Ctrl-C; the report covers every row.
+python3 - "$work/big.csv" "$big" <<'PY'
+import sys
+path, count = sys.argv[1], int(sys.argv[2])
+assets = ["photo.jpg", "logo.png", "invoice.pdf"]
+with open(path, "w") as f:
+    f.write("media,contact_id,caption\n")
+    for i in range(count):
+        f.write(f"{assets[i % 3]},00000000-0000-4000-a000-{i:012d},hello {i}\n")
+PY
+start=$(date +%s.%N)
+set +e
+/usr/bin/time -v "$bin/wamedia" send --manifest "$work/big.csv" --channel chn_bench --base-url "$url" \
+    --concurrency "$conc" --format json >"$work/big.jsonl" 2>"$work/big.time" &
+time_pid=$!
+sleep "${BIG_SECONDS:-60}"
+send_pid=$(pgrep -P "$time_pid" || true)
+if [ -n "$send_pid" ]; then kill -INT "$send_pid"; fi
+wait "$time_pid"
+set -e
+end=$(date +%s.%N)
+rows=$(grep -c '"row"' "$work/big.jsonl" || true)
+big_sent=$(grep -c '"status":"sent"' "$work/big.jsonl" || true)
+printf '%d-row manifest: loaded, %d sent, stopped after %.0f s; report of %d rows; peak RSS %s MB (target < 150)\n' \
+    "$big" "$big_sent" "$(echo "$end - $start" | bc -l)" "$rows" "$(peak "$work/big.time")"
