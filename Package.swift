@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "WabaClient", targets: ["WabaClient"]),
         // The local stand-in for the send-media API, for tests of code that sends.
         .library(name: "WabaSandbox", targets: ["WabaSandbox"]),
-        // Campaigns: many messages, each sent once, with a durable journal (SQLite here).
+        // Campaigns: many messages, each sent once, with a durable journal (SQLite, or PostgreSQL for many workers).
         .library(name: "WabaCampaign", targets: ["WabaCampaign"]),
         .executable(name: "wamedia", targets: ["wamedia"]),
     ],
@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // The campaign journal many workers share (`--journal postgres://…`).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Native libraries, reached through pkg-config.
@@ -103,6 +105,7 @@ let package = Package(
                 "WabaMedia",
                 "WabaClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,535 @@
+import Foundation
+public import Logging
+import NIOCore
+import PostgresNIO
+
+/// The campaign journal in a PostgreSQL database, shared by any number of `wamedia send --manifest`
+/// processes on any machines (`--journal postgres://user@host:port/db`).
+///
+/// Workers claim rows in small batches with `SELECT … FOR UPDATE SKIP LOCKED`: two workers never
+/// claim the same row, and neither waits for the other's locks. A claim holds until its lease ends;
+/// a live worker renews its leases, so only a crashed worker's rows outlive them. Then
+/// ``recoverAbandoned()`` (any worker calls it) puts its claimed, unstarted rows back to `pending`
+/// and makes its in-flight rows `unknown`. Lease times are the database server's clock, never a
+/// worker's, so workers on machines whose clocks disagree still agree on when a lease ended.
+///
+/// The manifest is loaded once: the first worker loads it in one transaction under an advisory lock;
+/// the others wait on that lock, then find it loaded and join. The database holds one campaign (the
+/// tables are `wamedia_campaign`, `wamedia_messages` and `wamedia_assets`): give each campaign its
+/// own database.
+///
+/// Open it with ``withJournal(url:logger:_:)``: the connection pool lives for the closure.
+public final class PostgresJournal: CampaignJournal {
+    public let location: String
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// How many rows one `INSERT` of the load carries (13 values each, under PostgreSQL's 65,535 binds).
+    static let loadBatch = 1_000
+    /// The key of the advisory lock that serialises loading and creating the tables.
+    static let loadLock: Int64 = 0x7761_6d65_6469_6131  // "wamedia1"
+
+    private init(location: String, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database`, the
+    /// password also from `PGPASSWORD`; `?sslmode=disable|prefer|require`, `prefer` by default),
+    /// creates the journal's tables when missing, runs `body` with the journal, and closes every
+    /// connection when `body` returns or throws.
+    ///
+    /// - Throws: ``CampaignJournalError`` `.storage` when the URL is not a PostgreSQL URL or the
+    ///   database cannot be reached or written; whatever `body` throws.
+    public static func withJournal<Result: Sendable>(
+        url: String, logger: Logger? = nil, _ body: (PostgresJournal) async throws -> Result
+    ) async throws -> Result {
+        let address = try PostgresAddress(url)
+        let logger = logger ?? Logger(label: "wamedia.journal", factory: { _ in SwiftLogNoOpLogHandler() })
+        let client = PostgresClient(configuration: address.configuration, backgroundLogger: logger)
+        let journal = PostgresJournal(location: address.redacted, client: client, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await journal.firstContact { try await journal.migrate() }
+            return try await body(journal)
+        }
+    }
+
+    /// How long the first contact with the server may take. The pool retries a server that refuses
+    /// connections for as long as a request waits: a wrong port must be an error, not a minute's hang.
+    static let firstContactLimit: Duration = .seconds(15)
+
+    private func firstContact(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await work()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.firstContactLimit)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else {
+                throw CampaignJournalError(
+                    .storage,
+                    "the journal \(location) could not be reached within \(Self.firstContactLimit.components.seconds) s",
+                    hint:
+                        "check the host and port, and that the PostgreSQL server runs and takes connections from this machine"
+                )
+            }
+        }
+    }
+
+    // MARK: - Tables
+
+    private func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.loadLock))", logger: self.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS wamedia_campaign (
+                    id integer PRIMARY KEY CHECK (id = 1),
+                    fingerprint text NOT NULL,
+                    manifest text NOT NULL,
+                    row_count bigint NOT NULL
+                )
+                """, logger: self.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS wamedia_messages (
+                    manifest_row bigint PRIMARY KEY,
+                    channel_id text, contact_id text, thread_id text,
+                    media text NOT NULL, media_type text, caption text, file_name text,
+                    save_message boolean NOT NULL,
+                    state text NOT NULL,
+                    worker text,
+                    lease_until timestamptz,
+                    attempts integer NOT NULL DEFAULT 0,
+                    message_id text, provider_id text, media_url text,
+                    error_kind text, http_status integer, error_message text,
+                    retryable boolean NOT NULL DEFAULT false
+                )
+                """, logger: self.logger)
+            // Claiming reads pending rows in row order; recovery and renewal read a worker's rows.
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS wamedia_messages_by_state ON wamedia_messages (state, manifest_row)",
+                logger: self.logger)
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS wamedia_messages_by_worker ON wamedia_messages (worker) WHERE worker IS NOT NULL",
+                logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS wamedia_assets (asset text PRIMARY KEY, media_url text NOT NULL)",
+                logger: self.logger)
+        }
+    }
+
+    // MARK: - Loading
+
+    public func load(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>) async throws -> JournalLoad {
+        try await transaction { connection -> JournalLoad in
+            // Concurrent first workers queue here; the one that gets the lock first loads, and the
+            // others, once it committed, find the campaign and join.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.loadLock))", logger: self.logger)
+            let existing = try await connection.query(
+                "SELECT fingerprint, manifest, row_count FROM wamedia_campaign", logger: self.logger
+            ).collect()
+            if let campaign = existing.first {
+                let (fingerprint, other, count) = try campaign.decode((String, String, Int64).self)
+                guard fingerprint == manifest.fingerprint else {
+                    throw CampaignJournalError(
+                        .otherCampaign,
+                        "the journal \(self.location) holds another campaign (the manifest \(other) as it was when it was first sent); \(manifest.path) differs from it",
+                        hint:
+                            "resume with the manifest unchanged, or give another database for a new campaign (an edited manifest is a new campaign)"
+                    )
+                }
+                return .joined(rows: Int(count))
+            }
+            var count = 0
+            var rejected = 0
+            var batch: [CampaignRow] = []
+            batch.reserveCapacity(Self.loadBatch)
+            for row in rows {
+                count += 1
+                if row.rejection != nil { rejected += 1 }
+                batch.append(row)
+                if batch.count == Self.loadBatch {
+                    try await self.insert(batch, on: connection)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { try await self.insert(batch, on: connection) }
+            try await connection.query(
+                "INSERT INTO wamedia_campaign (id, fingerprint, manifest, row_count) VALUES (1, \(manifest.fingerprint), \(manifest.path), \(Int64(count)))",
+                logger: self.logger)
+            return .loaded(rows: count, rejected: rejected)
+        }
+    }
+
+    private func insert(_ rows: [CampaignRow], on connection: PostgresConnection) async throws {
+        var sql = """
+            INSERT INTO wamedia_messages (manifest_row, channel_id, contact_id, thread_id, media, media_type, caption,
+                file_name, save_message, state, error_kind, error_message) VALUES
+            """
+        var binds = PostgresBindings(capacity: rows.count * 12)
+        for (index, row) in rows.enumerated() {
+            let first = index * 12
+            sql += index == 0 ? " (" : ", ("
+            sql += (1...12).map { "$\(first + $0)" }.joined(separator: ", ")
+            sql += ")"
+            binds.append(Int64(row.row))
+            binds.append(row.channelID)
+            binds.append(row.contactID)
+            binds.append(row.threadID)
+            binds.append(row.media)
+            binds.append(row.mediaType)
+            binds.append(row.caption)
+            binds.append(row.fileName)
+            binds.append(row.saveMessage)
+            binds.append((row.rejection == nil ? RowState.pending : .rejected).rawValue)
+            binds.append(row.rejection?.kind.rawValue)
+            binds.append(row.rejection?.message)
+        }
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    // MARK: - Moving rows
+
+    public func recoverAbandoned() async throws -> RecoveryCounts {
+        try await transaction { connection in
+            let released = try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'pending', worker = NULL, lease_until = NULL
+                WHERE state = 'claimed' AND lease_until < clock_timestamp()
+                RETURNING manifest_row
+                """, logger: self.logger
+            ).collect().count
+            let unknown = try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'unknown', worker = NULL, lease_until = NULL,
+                    error_kind = \(RowError.Kind.interrupted.rawValue), http_status = NULL,
+                    error_message = \(RowError.interruptedMessage), retryable = false
+                WHERE state = 'in_flight' AND lease_until < clock_timestamp()
+                RETURNING manifest_row
+                """, logger: self.logger
+            ).collect().count
+            return RecoveryCounts(released: released, unknown: unknown)
+        }
+    }
+
+    public func requeue(_ selection: RequeueSelection) async throws -> Int {
+        try await transaction { connection in
+            var changed = 0
+            if selection.contains(.retryableFailures) {
+                changed += try await connection.query(
+                    """
+                    UPDATE wamedia_messages SET state = 'pending' WHERE state = 'failed' AND retryable
+                    RETURNING manifest_row
+                    """, logger: self.logger
+                ).collect().count
+            }
+            if selection.contains(.unknown) {
+                changed += try await connection.query(
+                    "UPDATE wamedia_messages SET state = 'pending' WHERE state = 'unknown' RETURNING manifest_row",
+                    logger: self.logger
+                ).collect().count
+            }
+            return changed
+        }
+    }
+
+    public func claim(worker: String, limit: Int, lease: Duration) async throws -> [CampaignRow] {
+        // Rows other transactions hold locked are skipped, not waited for: concurrent claimers each
+        // get rows of their own at once.
+        let rows = try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'claimed', worker = \(worker),
+                    lease_until = clock_timestamp() + \(Self.seconds(lease)) * interval '1 second'
+                WHERE manifest_row IN (
+                    SELECT manifest_row FROM wamedia_messages WHERE state = 'pending'
+                    ORDER BY manifest_row LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: Self.rowColumns)
+                """, logger: self.logger
+            ).collect()
+        }
+        return try rows.map(Self.campaignRow).sorted { $0.row < $1.row }
+    }
+
+    public func renew(worker: String, lease: Duration) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET lease_until = clock_timestamp() + \(Self.seconds(lease)) * interval '1 second'
+                WHERE worker = \(worker) AND state IN ('claimed', 'in_flight')
+                """, logger: self.logger)
+        }
+    }
+
+    public func markInFlight(row: Int, worker: String) async throws -> Bool {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'in_flight'
+                WHERE manifest_row = \(Int64(row)) AND worker = \(worker) AND state = 'claimed'
+                RETURNING manifest_row
+                """, logger: self.logger
+            ).collect().count == 1
+        }
+    }
+
+    @discardableResult
+    public func record(row: Int, worker: String, outcome: RowOutcome) async throws -> Bool {
+        var sent: SentMessage?
+        var error: RowError?
+        switch outcome {
+        case .sent(let message): sent = message
+        case .failed(let failure), .unknown(let failure), .rejected(let failure): error = failure
+        }
+        // A rejection is recorded for a claimed row (nothing was sent); the others end a request.
+        let from = outcome.state == .rejected ? "'claimed', 'in_flight'" : "'in_flight'"
+        let attempt: Int32 = outcome.state == .rejected ? 0 : 1
+        let state = outcome.state.rawValue
+        let httpStatus = error?.httpStatus.map { Int32($0) }
+        let retryable = error?.retryable ?? false
+        return try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = \(state), worker = NULL, lease_until = NULL,
+                    attempts = attempts + \(attempt),
+                    message_id = \(sent?.messageID), provider_id = \(sent?.providerID), media_url = \(sent?.mediaURL),
+                    error_kind = \(error?.kind.rawValue), http_status = \(httpStatus),
+                    error_message = \(error?.message), retryable = \(retryable)
+                WHERE manifest_row = \(Int64(row)) AND worker = \(worker) AND state IN (\(unescaped: from))
+                RETURNING manifest_row
+                """, logger: self.logger
+            ).collect().count == 1
+        }
+    }
+
+    public func release(worker: String) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'pending', worker = NULL, lease_until = NULL
+                WHERE worker = \(worker) AND state = 'claimed'
+                """, logger: self.logger)
+        }
+    }
+
+    public func abandonInFlight(worker: String) async throws -> Int {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE wamedia_messages SET state = 'unknown', worker = NULL, lease_until = NULL,
+                    error_kind = \(RowError.Kind.interrupted.rawValue), http_status = NULL,
+                    error_message = \(RowError.interruptedMessage), retryable = false
+                WHERE worker = \(worker) AND state = 'in_flight'
+                RETURNING manifest_row
+                """, logger: self.logger
+            ).collect().count
+        }
+    }
+
+    // MARK: - Assets
+
+    public func mediaURL(forAsset asset: String) async throws -> String? {
+        try await transaction { connection in
+            let rows = try await connection.query(
+                "SELECT media_url FROM wamedia_assets WHERE asset = \(asset)", logger: self.logger
+            ).collect()
+            return try rows.first?.decode(String.self)
+        }
+    }
+
+    public func recordMediaURL(_ url: String, forAsset asset: String) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "INSERT INTO wamedia_assets (asset, media_url) VALUES (\(asset), \(url)) ON CONFLICT (asset) DO NOTHING",
+                logger: self.logger)
+        }
+    }
+
+    public func forgetMediaURL(_ url: String, forAsset asset: String) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "DELETE FROM wamedia_assets WHERE asset = \(asset) AND media_url = \(url)", logger: self.logger)
+        }
+    }
+
+    // MARK: - Reading
+
+    public func records(after row: Int, limit: Int) async throws -> [JournalRecord] {
+        let rows = try await transaction { connection in
+            try await connection.query(
+                """
+                SELECT \(unescaped: Self.rowColumns), attempts, message_id, provider_id, media_url, http_status, retryable
+                FROM wamedia_messages WHERE manifest_row > \(Int64(row)) ORDER BY manifest_row LIMIT \(Int64(limit))
+                """, logger: self.logger
+            ).collect()
+        }
+        return try rows.map(Self.record)
+    }
+
+    public func counts() async throws -> StateCounts {
+        let rows = try await transaction { connection in
+            try await connection.query(
+                "SELECT state, count(*) FROM wamedia_messages GROUP BY state", logger: self.logger
+            ).collect()
+        }
+        var counts = StateCounts()
+        for row in rows {
+            let (name, count) = try row.decode((String, Int64).self)
+            guard let state = RowState(rawValue: name) else {
+                throw CampaignJournalError(
+                    .storage, "the journal \(location) has rows in a state wamedia does not know: \(name)",
+                    hint: "a newer wamedia wrote it; send with that version")
+            }
+            counts[state] = Int(count)
+        }
+        return counts
+    }
+
+    // MARK: - Rows
+
+    /// The columns a ``CampaignRow`` is read from, in ``campaignRow(_:)``'s order.
+    private static let rowColumns =
+        "manifest_row, channel_id, contact_id, thread_id, media, media_type, caption, file_name, save_message, state, error_kind, error_message"
+
+    private static func campaignRow(_ row: PostgresRow) throws -> CampaignRow {
+        let columns = row.makeRandomAccess()
+        let state = try columns["state"].decode(String.self)
+        var rejection: RowError?
+        if state == RowState.rejected.rawValue, let kind = try columns["error_kind"].decode(String?.self) {
+            rejection = RowError(kind: .init(kind), message: try columns["error_message"].decode(String?.self) ?? "")
+        }
+        return CampaignRow(
+            row: Int(try columns["manifest_row"].decode(Int64.self)),
+            channelID: try columns["channel_id"].decode(String?.self),
+            contactID: try columns["contact_id"].decode(String?.self),
+            threadID: try columns["thread_id"].decode(String?.self),
+            media: try columns["media"].decode(String.self),
+            mediaType: try columns["media_type"].decode(String?.self),
+            caption: try columns["caption"].decode(String?.self),
+            fileName: try columns["file_name"].decode(String?.self),
+            saveMessage: try columns["save_message"].decode(Bool.self), rejection: rejection)
+    }
+
+    private static func record(_ row: PostgresRow) throws -> JournalRecord {
+        let columns = row.makeRandomAccess()
+        let name = try columns["state"].decode(String.self)
+        guard let state = RowState(rawValue: name) else {
+            throw CampaignJournalError(
+                .storage, "a journal row is in a state wamedia does not know: \(name)",
+                hint: "a newer wamedia wrote it; read it with that version")
+        }
+        var sent: SentMessage?
+        if state == .sent, let messageID = try columns["message_id"].decode(String?.self) {
+            sent = SentMessage(
+                messageID: messageID, providerID: try columns["provider_id"].decode(String?.self) ?? "",
+                mediaURL: try columns["media_url"].decode(String?.self) ?? "")
+        }
+        var error: RowError?
+        if state != .sent, let kind = try columns["error_kind"].decode(String?.self) {
+            error = RowError(
+                kind: .init(kind), httpStatus: try columns["http_status"].decode(Int32?.self).map(Int.init),
+                message: try columns["error_message"].decode(String?.self) ?? "",
+                retryable: try columns["retryable"].decode(Bool.self))
+        }
+        return JournalRecord(
+            row: try campaignRow(row), state: state, attempts: Int(try columns["attempts"].decode(Int32.self)),
+            sent: sent, error: error)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: - Access
+
+    /// Runs `body` in one transaction, committed before this returns; database errors become
+    /// ``CampaignJournalError`` `.storage`.
+    @discardableResult
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as CampaignJournalError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError as? CampaignJournalError { throw closure }
+            throw storageError(
+                error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    private func storageError(_ error: any Error) -> CampaignJournalError {
+        CampaignJournalError(
+            .storage, "the journal \(location) cannot be read or written: \(Self.describe(error))",
+            hint:
+                "check that the PostgreSQL server runs and takes connections from this machine; the campaign resumes from the journal once it can be reached"
+        )
+    }
+
+    /// What went wrong, from the server's own message when there is one. PSQLError's description
+    /// is deliberately vague; its parts are not secret here (never the password).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}
+
+/// A `postgres://` URL, read into a client configuration.
+struct PostgresAddress {
+    var configuration: PostgresClient.Configuration
+    /// The URL without its password, for messages.
+    var redacted: String
+
+    init(_ text: String) throws {
+        func invalid(_ why: String) -> CampaignJournalError {
+            CampaignJournalError(
+                .storage, "--journal \(Self.redact(text)) is not a PostgreSQL URL: \(why)",
+                hint: "write it as postgres://user[:password]@host[:port]/database")
+        }
+        guard let components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+        else { throw invalid("it must start with postgres://") }
+        guard let host = components.host, !host.isEmpty else { throw invalid("it names no host") }
+        guard let user = components.user, !user.isEmpty else { throw invalid("it names no user") }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else { throw invalid("it names no database") }
+        let port = components.port ?? 5432
+        let password = components.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
+        let tls: PostgresClient.Configuration.TLS
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let other: throw invalid("sslmode \(other) is not one of disable, prefer, require")
+        }
+        configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user.removingPercentEncoding ?? user,
+            password: password?.removingPercentEncoding ?? password,
+            database: database.removingPercentEncoding ?? database,
+            tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        // A worker keeps a few connections: one for claims and records, one for lease renewal.
+        configuration.options.maximumConnections = 4
+        redacted = Self.redact(text)
+    }
+
+    /// `text` with any password replaced by `***`.
+    static func redact(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "postgres://…"
+    }
+}
