@@ -27,8 +27,8 @@ struct CampaignOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Where each row's state is kept: a SQLite file (default: the manifest's path + .journal).",
-            valueName: "path"))
+            "Where each row's state is kept: a SQLite file (default: the manifest's path + .journal), or a PostgreSQL database shared by many workers (postgres://user@host:port/db).",
+            valueName: "path|url"))
     var journal: String?
 
     @Option(name: .long, help: "Requests in flight at once.")
@@ -55,6 +55,13 @@ struct CampaignOptions: ParsableArguments {
     var resendUnknown = false
 
     @Option(
+        name: .long,
+        help:
+            "Seconds a claim holds without renewal: with a PostgreSQL journal, how long a crashed worker's rows wait before others take them (or call them unknown)."
+    )
+    var lease: Int = 60
+
+    @Option(
         name: .customLong("stop-timeout"),
         help: "Seconds the first Ctrl-C waits for the requests in flight before aborting them.")
     var stopTimeout: Int = 30
@@ -78,6 +85,8 @@ struct CampaignOptions: ParsableArguments {
             throw ValidationError("--concurrency must be from 1 to 1000, not \(concurrency)")
         }
         if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number") }
+        // Live workers renew every third of the lease: a few seconds is the least that survives a pause.
+        guard (3...3_600).contains(lease) else { throw ValidationError("--lease must be from 3 to 3600 seconds") }
         guard (1...86_400).contains(stopTimeout) else {
             throw ValidationError("--stop-timeout must be from 1 to 86400 seconds")
         }
@@ -89,7 +98,22 @@ struct CampaignOptions: ParsableArguments {
     ) async throws {
         let manifest = CampaignManifest(
             path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
-        let journal = try Self.openJournal(journal ?? path + ".journal")
+        do {
+            try await Self.withJournal(journal ?? path + ".journal") { journal in
+                try await send(
+                    manifest: manifest, path: path, journal: journal, message: message, profile: profile,
+                    format: format,
+                    client: configuration)
+            }
+        } catch let error as CampaignJournalError {
+            throw Self.failure(error)
+        }
+    }
+
+    private func send(
+        manifest: CampaignManifest, path: String, journal: any CampaignJournal, message: MessageOptions,
+        profile: MediaProfile, format: SendFormat, client configuration: SendMediaClient.Configuration
+    ) async throws {
         let client = try SendMediaClient(configuration: configuration)
         let preparer = try MediaPreparer(
             profile: profile, options: message.preparation.preparerOptions(jobs: MediaChecker.defaultConcurrency))
@@ -97,7 +121,7 @@ struct CampaignOptions: ParsableArguments {
             journal: journal, client: client, preparer: preparer,
             options: CampaignSender.Options(
                 concurrency: concurrency, rate: rate, uploadEach: uploadEach, retryFailed: retryFailed,
-                resendUnknown: resendUnknown))
+                resendUnknown: resendUnknown, lease: .seconds(lease)))
 
         let run = sender.start(manifest)
         let interrupts = InterruptHandler { count in
@@ -127,7 +151,6 @@ struct CampaignOptions: ParsableArguments {
 
         try await CampaignPrinter(format: format, manifest: path).print(
             CampaignReport(journal: journal), counts: outcome.counts)
-        if let journal = journal as? SQLiteJournal { try? journal.close() }
         if outcome.recovered.unknown > 0 {
             Terminal.note(
                 "note: \(outcome.recovered.unknown) row(s) were in flight when an earlier run stopped: they are 'unknown'"
@@ -140,14 +163,17 @@ struct CampaignOptions: ParsableArguments {
         }
     }
 
-    /// The journal a `--journal` value names.
-    static func openJournal(_ location: String) throws -> any CampaignJournal {
+    /// Opens the journal a `--journal` value names (a `postgres://` URL, else a SQLite file) for the
+    /// length of `body`, and closes it after, whatever happened.
+    static func withJournal(_ location: String, _ body: (any CampaignJournal) async throws -> Void) async throws {
         let lowered = location.lowercased()
         if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
-            throw CommandFailure.usage(
-                "PostgreSQL journals (\(lowered.prefix { $0 != ":" })://…) are not supported by this build")
+            try await PostgresJournal.withJournal(url: location) { try await body($0) }
+            return
         }
-        return try SQLiteJournal(path: location)
+        let journal = try SQLiteJournal(path: location)
+        defer { try? journal.close() }
+        try await body(journal)
     }
 
     private static func failure(_ error: any Error) -> any Error {
