@@ -62,7 +62,7 @@ enum InboxTemplates {
     static let style = """
         :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#efeae2}
         body{margin:0;height:100vh;display:flex;flex-direction:column}header{flex:none;background:#075e54;color:#fff;padding:8px 16px}header h1{font-size:1.2rem;margin:0}header p{margin:2px 0;font-size:.85rem;overflow-wrap:anywhere}header code{color:#d9fdd3}
-        #rehearsal:empty{display:none}#rehearsal{flex:none;background:#fff;margin:8px;padding:8px 12px;border-radius:6px}#rehearsal h2{font-size:1rem;margin:0 0 4px}.state{display:inline-block;margin-right:10px}
+        #rehearsal:empty{display:none}#rehearsal{flex:none;background:#fff;margin:6px 8px;padding:6px 12px;border-radius:6px}#rehearsal h2{display:inline;font-size:.95rem;margin:0 14px 0 0}.counts{display:inline;margin:0}.state{display:inline-block;margin-right:10px}
         .failures{border-collapse:collapse;font-size:.8rem;width:100%;margin-top:4px}.failures caption{text-align:left;color:#555}.failures td,.failures th{text-align:left;padding:1px 8px 1px 0;vertical-align:top}.failures .reason{overflow-wrap:anywhere}#rehearsal{max-height:30vh;overflow-y:auto}
         .layout{display:flex;flex:1;min-height:0}aside{flex:0 0 300px;background:#fff;border-right:1px solid #ddd;overflow-y:auto}aside h2{font-size:.9rem;margin:10px 12px;color:#555}
         #conversations{list-style:none;margin:0;padding:0}#conversations a{display:block;padding:10px 12px;border-bottom:1px solid #eee;color:inherit;text-decoration:none;overflow-wrap:anywhere}

@@ -169,6 +169,78 @@ import WabaSandbox
         }
     }
 
+    @Test func rehearsalPanelShowsCountsAndTheLastFailuresLive() async throws {
+        let sandbox = try SandboxServer(configuration: SandboxConfiguration(apiKey: Self.key, failFirst: 2))
+        let url = try await sandbox.start()
+        do {
+            func send(to contact: String) async throws -> CLIRun {
+                try await wamediaAsync([
+                    "send", "--channel", "chn_rehearsal", "--contact", contact, "--base-url", url, "--api-key",
+                    Self.key,
+                    sample("logo.png"),
+                ])
+            }
+            // A refusal with a hostile recipient before the page opens: the panel is on the page from the start.
+            let hostile = #"<img src=x onerror="document.title='owned'">"#
+            let body: [String: Any] = [
+                "channel_id": "chn_rehearsal", "contact_id": hostile, "media_type": "image",
+                "media_data": "https://media.example.com/a.jpg",
+            ]
+            let refused = try await Self.post(url + "/v1/waba/send-media", body)
+            #expect(refused == 404)
+
+            let dom = try await Chromium.watch(
+                url + "/", ready: "document.getElementById('live').textContent === 'live'",
+                done: #"(document.querySelector('#rehearsal [data-state="accepted"] b')||{}).textContent === '2'"#
+            ) {
+                // Two sends fail with the injected 500s, the next two are accepted.
+                for expected: Int32 in [1, 1, 0, 0] {
+                    let run = try await send(to: Self.contact)
+                    #expect(run.status == expected, "\(run.standardError)")
+                }
+            }
+            let panel = try #require(dom.components(separatedBy: "<section id=\"rehearsal\">").dropFirst().first)
+                .components(separatedBy: "</section>")[0]
+            for (state, count) in [("accepted", 2), ("injected-failures", 2), ("rate-limited", 0), ("refused", 1)] {
+                #expect(
+                    panel.range(of: "data-state=\"\(state)\">[^<]*<b>\(count)</b>", options: .regularExpression) != nil,
+                    "\(state) \(count): \(panel)")
+            }
+            // The last failures, newest first: the two injected 500s, then the refusal.
+            let rows = panel.components(separatedBy: "<tr><td>").dropFirst()
+            #expect(rows.count == 3, "\(panel)")
+            let statuses = rows.compactMap {
+                $0.range(of: #"<td class="status">(\d+)</td>"#, options: .regularExpression)
+            }
+            #expect(statuses.count == 3)
+            #expect(
+                rows.prefix(2).allSatisfy { $0.contains("<td class=\"status\">500</td>") && $0.contains(Self.contact) })
+            #expect(rows.prefix(2).allSatisfy { $0.contains("injected failure") })
+            let last = try #require(rows.last)
+            #expect(last.contains("<td class=\"status\">404</td>") && last.contains("contact not found"))
+            // The hostile recipient is text.
+            #expect(last.contains("&lt;img src=x onerror="), "\(last)")
+            #expect(!dom.contains("<img src=\"x\""))
+            #expect(dom.contains("<title>wamedia sandbox inbox</title>"))
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+        await sandbox.stop()
+    }
+
+    static func post(_ url: String, _ object: [String: Any]) async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.setValue(key, forHTTPHeaderField: "x-api-key")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: object)
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let (_, response) = try await session.data(for: request)
+        return try #require(response as? HTTPURLResponse).statusCode
+    }
+
     static func get(_ url: String, range: String? = nil) async throws -> (Data, HTTPURLResponse) {
         var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
         if let range { request.setValue(range, forHTTPHeaderField: "Range") }
