@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the native libraries wamedia builds against, and the reference tools its tests
-# and benchmarks compare with, and the browser the inbox and HTML report tests render pages in.
+# and benchmarks compare with, the browser the inbox and HTML report tests render pages in, and the
+# PostgreSQL server the journal tests start a throwaway cluster of (scripts/with-postgres.sh).
 # Debian/Ubuntu, as root (or with sudo available).
 #
 # apt and dpkg print thousands of lines for a fresh machine; they go to a log file
@@ -8,7 +9,7 @@
 # saying what is being installed and where the log is, or the log's tail if the install fails.
 set -euo pipefail
 packages=(libvips-dev libmagic-dev libvips-tools ffmpeg imagemagick libheif-examples libimage-exiftool-perl time curl bc
-    python3-numpy libgs-common chromium libsqlite3-dev)
+    python3-numpy libgs-common chromium libsqlite3-dev postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

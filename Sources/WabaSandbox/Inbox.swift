@@ -16,39 +16,6 @@ public struct InboxMessage: Sendable, Hashable {
     public var delivered: Bool { receipt.status == 200 }
 }
 
-/// Progress of a campaign rehearsal sent to this sandbox, shown at the top of the inbox.
-///
-/// The campaign sender reports it through ``SandboxInbox/updateRehearsal(_:)``; nothing in the sandbox
-/// produces it by itself.
-public struct RehearsalProgress: Sendable, Hashable {
-    /// Assets per state (`queued`, `sending`, `sent`, `failed`, ...), in the order to show them.
-    public var counts: [(state: String, count: Int)]
-    /// The latest failures, newest first: the asset and why.
-    public var lastFailures: [(asset: String, reason: String)]
-
-    public init(counts: [(state: String, count: Int)], lastFailures: [(asset: String, reason: String)] = []) {
-        self.counts = counts
-        self.lastFailures = lastFailures
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.counts.map(\.state) == rhs.counts.map(\.state) && lhs.counts.map(\.count) == rhs.counts.map(\.count)
-            && lhs.lastFailures.map(\.asset) == rhs.lastFailures.map(\.asset)
-            && lhs.lastFailures.map(\.reason) == rhs.lastFailures.map(\.reason)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for (state, count) in counts { hasher.combine(state); hasher.combine(count) }
-        for (asset, reason) in lastFailures { hasher.combine(asset); hasher.combine(reason) }
-    }
-}
-
-/// What the inbox tells live pages.
-enum InboxEvent: Sendable {
-    case message(InboxMessage)
-    case rehearsal(RehearsalProgress)
-}
-
 /// Every message the sandbox received, grouped into conversations, and the pages watching them live.
 ///
 /// The sandbox records each request once it answered it; open pages get each new message through a
@@ -62,8 +29,7 @@ public final class SandboxInbox: Sendable {
     private struct State {
         var messages: [InboxMessage] = []
         var nextSequence = 1
-        var watchers: [UUID: AsyncStream<InboxEvent>.Continuation] = [:]
-        var rehearsal: RehearsalProgress?
+        var watchers: [UUID: AsyncStream<InboxMessage>.Continuation] = [:]
         var closed = false
     }
 
@@ -76,8 +42,6 @@ public final class SandboxInbox: Sendable {
 
     /// Everything recorded, oldest first.
     public var messages: [InboxMessage] { state.withLock { $0.messages } }
-
-    public var rehearsal: RehearsalProgress? { state.withLock { $0.rehearsal } }
 
     /// Records a request the sandbox answered. Delivered messages and refusals of a known
     /// conversation are shown; requests too broken to belong to one (no key, no fields) are not.
@@ -92,23 +56,15 @@ public final class SandboxInbox: Sendable {
             state.nextSequence += 1
             state.messages.append(message)
             if state.messages.count > Self.capacity { state.messages.removeFirst(state.messages.count - Self.capacity) }
-            for watcher in state.watchers.values { watcher.yield(.message(message)) }
-        }
-    }
-
-    /// Shows a campaign rehearsal's progress on open pages (the campaign sender calls this).
-    public func updateRehearsal(_ progress: RehearsalProgress) {
-        state.withLock { state in
-            state.rehearsal = progress
-            for watcher in state.watchers.values { watcher.yield(.rehearsal(progress)) }
+            for watcher in state.watchers.values { watcher.yield(message) }
         }
     }
 
     /// The messages after `sequence`, and a stream of what comes next, taken at the same instant
     /// so a page misses nothing between its snapshot and its stream. The stream ends with ``close()``.
-    func watch(after sequence: Int) -> (backlog: [InboxMessage], events: AsyncStream<InboxEvent>) {
+    func watch(after sequence: Int) -> (backlog: [InboxMessage], events: AsyncStream<InboxMessage>) {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: InboxEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
+            of: InboxMessage.self, bufferingPolicy: .bufferingNewest(Self.bufferedEvents))
         let id = UUID()
         let backlog = state.withLock { state -> [InboxMessage] in
             guard !state.closed else {

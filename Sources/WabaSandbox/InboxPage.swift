@@ -5,18 +5,23 @@ import NIOCore
 import ServiceLifecycle
 import WabaMedia
 
-/// The inbox's pages: `/` (every conversation, the newest shown), `/inbox/events` (new messages as
-/// server-sent events) and `/media/{id}/{name}` (the stored uploads).
+/// The inbox's pages: `/` (every conversation, the newest shown, and the rehearsal panel: what the
+/// sandbox answered), `/inbox/events` (new messages and panel updates as server-sent events) and
+/// `/media/{id}/{name}` (the stored uploads).
 ///
 /// All HTML comes from the templates in ``InboxTemplates``, which escape every value; the live
 /// stream carries the same fragments the page is built from, as JSON.
 struct InboxPage: Sendable {
     let inbox: SandboxInbox
     let media: InboxMedia?
+    let ledger: SandboxLedger
     /// How long one live stream lasts before the browser is asked to reconnect (it resumes where it
     /// was, from the event id), so no connection stays open forever.
     static let streamLifetime: Duration = .seconds(300)
     static let heartbeat: Duration = .seconds(15)
+    /// How often an open page's rehearsal panel is brought up to date: answers can come by the
+    /// thousand per second, the panel changes at most this often.
+    static let panelInterval: Duration = .milliseconds(250)
 
     func register(on router: Router<some RequestContext>, apiURL: @escaping @Sendable () -> String?) {
         router.get("/") { _, _ -> Response in
@@ -54,7 +59,7 @@ struct InboxPage: Sendable {
             "lastSequence": messages.last?.sequence ?? 0,
             "conversations": conversations,
             "empty": conversations.isEmpty,
-            "rehearsal": inbox.rehearsal.map(Self.rehearsalValues) ?? false,
+            "rehearsal": Self.rehearsalValues(ledger.snapshot) ?? false,
             "style": InboxTemplates.style,
             "script": InboxTemplates.script,
         ]
@@ -148,11 +153,26 @@ struct InboxPage: Sendable {
         return values
     }
 
-    static func rehearsalValues(_ progress: RehearsalProgress) -> [String: Any] {
-        [
-            "counts": progress.counts.map { ["state": $0.state, "count": $0.count] },
-            "failures": progress.lastFailures.map { ["asset": $0.asset, "reason": $0.reason] },
-            "hasFailures": !progress.lastFailures.isEmpty,
+    /// The rehearsal panel's values, or nil before the first send was answered (no panel then).
+    static func rehearsalValues(_ snapshot: SandboxLedger.Snapshot) -> [String: Any]? {
+        let counts = snapshot.counts
+        guard counts.answered > 0 else { return nil }
+        var shown: [(key: String, label: String, count: Int)] = [
+            ("accepted", "accepted", counts.accepted),
+            ("injected-failures", "failed (injected)", counts.injectedFailures),
+            ("rate-limited", "rate-limited (429)", counts.rateLimited),
+            ("refused", "refused (4xx)", counts.refused),
+        ]
+        if counts.serverErrors > 0 { shown.append(("server-errors", "sandbox errors", counts.serverErrors)) }
+        return [
+            "counts": shown.map { ["key": $0.key, "label": $0.label, "count": $0.count] },
+            "failures": snapshot.failures.map { failure -> [String: Any] in
+                [
+                    "time": timeFormatter.string(from: failure.time), "timestamp": failure.time.formatted(.iso8601),
+                    "status": failure.status, "recipient": failure.recipient ?? "—", "reason": failure.reason,
+                ]
+            },
+            "hasFailures": !snapshot.failures.isEmpty,
         ]
     }
 
@@ -196,17 +216,19 @@ struct InboxPage: Sendable {
 
     /// One event per new message: the fragments a page inserts (bubble, and the conversation's list
     /// item and pane should it be new), as JSON. `Last-Event-ID` (a reconnect) or `?after=` (the
-    /// page's own snapshot) says where to resume.
+    /// page's own snapshot) says where to resume. A `rehearsal` event carries the panel whenever
+    /// the sandbox answered something since the last one.
     func events(_ request: Request) -> Response {
         let resumeHeader = request.headers.first { $0.name.canonicalName == "last-event-id" }?.value
         let resumeQuery = request.uri.queryParameters.get("after")
         let after = resumeHeader.flatMap { Int($0) } ?? resumeQuery.flatMap { Int($0) } ?? inbox.lastSequence
         let (backlog, events) = inbox.watch(after: after)
         let inbox = self.inbox
+        let ledger = self.ledger
         let body = ResponseBody { writer in
             // A server shutting down gracefully waits for open responses: end the streams at once.
             try await withGracefulShutdownHandler {
-                try await Self.stream(backlog: backlog, events: events, to: &writer)
+                try await Self.stream(backlog: backlog, events: events, ledger: ledger, to: &writer)
             } onGracefulShutdown: {
                 inbox.close()
             }
@@ -218,7 +240,8 @@ struct InboxPage: Sendable {
     }
 
     private static func stream(
-        backlog: [InboxMessage], events: AsyncStream<InboxEvent>, to writer: inout any ResponseBodyWriter
+        backlog: [InboxMessage], events: AsyncStream<InboxMessage>, ledger: SandboxLedger,
+        to writer: inout any ResponseBodyWriter
     ) async throws {
         let deadline = ContinuousClock.now + Self.streamLifetime
         try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
@@ -235,13 +258,20 @@ struct InboxPage: Sendable {
                 tick.finish()
             }
             group.addTask {
-                for await event in events {
-                    switch event {
-                    case .message(let message): tick.yield(Self.event(for: message))
-                    case .rehearsal(let progress): tick.yield(Self.event(for: progress))
-                    }
-                }
+                for await message in events { tick.yield(Self.event(for: message)) }
                 tick.finish()
+            }
+            group.addTask {
+                // The panel as it is now, then whenever the count of answers moved.
+                var shownVersion = -1
+                while ContinuousClock.now < deadline {
+                    let snapshot = ledger.snapshot
+                    if snapshot.version != shownVersion, let event = Self.event(for: snapshot) {
+                        tick.yield(event)
+                        shownVersion = snapshot.version
+                    }
+                    try await Task.sleep(for: Self.panelInterval)
+                }
             }
             for await text in ticks { try await writer.write(ByteBuffer(string: text)) }
             group.cancelAll()
@@ -262,8 +292,10 @@ struct InboxPage: Sendable {
         return "id: \(message.sequence)\nevent: message\ndata: \(json(payload))\n\n"
     }
 
-    static func event(for progress: RehearsalProgress) -> String {
-        let html = InboxTemplates.library.render(rehearsalValues(progress), withTemplate: "rehearsal") ?? ""
+    /// The rehearsal panel as an event, or nil before anything was answered.
+    static func event(for snapshot: SandboxLedger.Snapshot) -> String? {
+        guard let values = rehearsalValues(snapshot) else { return nil }
+        let html = InboxTemplates.library.render(values, withTemplate: "rehearsal") ?? ""
         return "event: rehearsal\ndata: \(json(["html": html]))\n\n"
     }
 

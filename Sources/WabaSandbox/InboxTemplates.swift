@@ -26,7 +26,7 @@ enum InboxTemplates {
         </head>
         <body data-last-sequence="{{lastSequence}}">
         <header><h1>wamedia sandbox</h1><p>What recipients would see. API: <code>{{apiURL}}</code> · <span id="live">connecting…</span></p></header>
-        <!-- Campaign rehearsal progress: filled by the campaign sender through SandboxInbox.updateRehearsal. -->
+        <!-- What the sandbox answered (a campaign rehearsal's progress), kept current by the live stream. -->
         <section id="rehearsal">{{#rehearsal}}{{> rehearsal}}{{/rehearsal}}</section>
         <div class="layout">
         <aside><h2>Conversations</h2><ul id="conversations">{{#conversations}}{{> item}}{{/conversations}}</ul>{{#empty}}<p id="empty" class="hint">Nothing received yet: send something to the API above.</p>{{/empty}}</aside>
@@ -56,13 +56,14 @@ enum InboxTemplates {
         """
 
     static let rehearsal = """
-        <h2>Campaign rehearsal</h2><p class="counts">{{#counts}}<span class="state">{{state}} <b>{{count}}</b></span> {{/counts}}</p>{{#hasFailures}}<ul class="failures">{{#failures}}<li><b>{{asset}}</b>: {{reason}}</li>{{/failures}}</ul>{{/hasFailures}}
+        <h2>Sends answered</h2><p class="counts">{{#counts}}<span class="state" data-state="{{key}}">{{label}} <b>{{count}}</b></span> {{/counts}}</p>{{#hasFailures}}<table class="failures"><caption>Last failures</caption><thead><tr><th>time</th><th>status</th><th>contact</th><th>reason</th></tr></thead><tbody>{{#failures}}<tr><td><time datetime="{{timestamp}}">{{time}}</time></td><td class="status">{{status}}</td><td class="recipient">{{recipient}}</td><td class="reason">{{reason}}</td></tr>{{/failures}}</tbody></table>{{/hasFailures}}
         """
 
     static let style = """
         :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#efeae2}
         body{margin:0;height:100vh;display:flex;flex-direction:column}header{flex:none;background:#075e54;color:#fff;padding:8px 16px}header h1{font-size:1.2rem;margin:0}header p{margin:2px 0;font-size:.85rem;overflow-wrap:anywhere}header code{color:#d9fdd3}
         #rehearsal:empty{display:none}#rehearsal{flex:none;background:#fff;margin:8px;padding:8px 12px;border-radius:6px}#rehearsal h2{font-size:1rem;margin:0 0 4px}.state{display:inline-block;margin-right:10px}
+        .failures{border-collapse:collapse;font-size:.8rem;width:100%;margin-top:4px}.failures caption{text-align:left;color:#555}.failures td,.failures th{text-align:left;padding:1px 8px 1px 0;vertical-align:top}.failures .reason{overflow-wrap:anywhere}#rehearsal{max-height:30vh;overflow-y:auto}
         .layout{display:flex;flex:1;min-height:0}aside{flex:0 0 300px;background:#fff;border-right:1px solid #ddd;overflow-y:auto}aside h2{font-size:.9rem;margin:10px 12px;color:#555}
         #conversations{list-style:none;margin:0;padding:0}#conversations a{display:block;padding:10px 12px;border-bottom:1px solid #eee;color:inherit;text-decoration:none;overflow-wrap:anywhere}
         #conversations a.selected{background:#e7f3ef}#conversations small{display:block;color:#666;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}

@@ -23,8 +23,20 @@ public struct SandboxConfiguration: Sendable {
     public var apiKey: String
     /// Where received media and metadata are kept, one folder per message; nothing is kept when nil.
     public var storeDirectory: String?
-    /// How many requests, from the start, fail with 500 after their body was read.
-    public var failNext: Int
+    /// How many sends, from the start, fail with 500 after their body was read and checked: the
+    /// first `failFirst` requests that would otherwise have been accepted.
+    public var failFirst: Int
+    /// The share of sends (0...1) that fail with 500 after their body was read and checked, drawn
+    /// for each send that would otherwise have been accepted.
+    public var failRate: Double
+    /// Makes ``failRate``'s draws reproducible: the same seed fails the same sends, counted in the
+    /// order they arrive. Nil picks one at random (``SandboxServer/failRateSeed`` tells which).
+    public var failRateSeed: UInt64?
+    /// How long every send-media answer is held back, as a slow platform would.
+    public var answerDelay: Duration
+    /// Sends taken per second; above it the answer is 429 with `Retry-After` (a sliding one-second
+    /// window over the sends taken). Nil: no limit.
+    public var rateLimit: Int?
     /// The contacts that exist. When nil, every UUID exists except ``unknownContactID``.
     public var knownContacts: Set<String>?
     /// The limits uploaded media is checked against.
@@ -41,20 +53,41 @@ public struct SandboxConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, apiKey: String = defaultAPIKey, storeDirectory: String? = nil,
-        failNext: Int = 0, knownContacts: Set<String>? = nil, profile: MediaProfile = .whatsappCloud,
+        failFirst: Int = 0, failRate: Double = 0, failRateSeed: UInt64? = nil, answerDelay: Duration = .zero,
+        rateLimit: Int? = nil, knownContacts: Set<String>? = nil, profile: MediaProfile = .whatsappCloud,
         headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxBodyBytes: Int? = nil
     ) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
         self.storeDirectory = storeDirectory
-        self.failNext = failNext
+        self.failFirst = failFirst
+        self.failRate = failRate
+        self.failRateSeed = failRateSeed
+        self.answerDelay = answerDelay
+        self.rateLimit = rateLimit
         self.knownContacts = knownContacts
         self.profile = profile
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maxBodyBytes = maxBodyBytes
     }
+
+    /// Why the rehearsal settings cannot be used, or nil when they can.
+    public var rehearsalProblem: String? {
+        if failFirst < 0 { return "failFirst is \(failFirst): it cannot be negative" }
+        if !(failRate.isFinite && (0...1).contains(failRate)) {
+            return "failRate is \(failRate): it is a share of sends, from 0 to 1"
+        }
+        if answerDelay < .zero || answerDelay > Self.longestAnswerDelay {
+            return "answerDelay is \(answerDelay): it must be from 0 to \(Self.longestAnswerDelay)"
+        }
+        if let rateLimit, rateLimit < 1 { return "rateLimit is \(rateLimit): it must be at least 1 per second" }
+        return nil
+    }
+
+    /// The longest ``answerDelay`` taken: longer would outlast any client's timeout.
+    public static let longestAnswerDelay: Duration = .seconds(600)
 
     /// The largest media of any type the profile allows: what media is held to before its type is known.
     var maxMediaBytes: Int { MediaType.allCases.map { profile.maxBytes(for: $0) }.max() ?? 0 }
@@ -126,23 +159,42 @@ public final class SandboxServer: Sendable {
     public let inbox: SandboxInbox
     private let media: InboxMedia?
 
+    /// What the sandbox answered, for rehearsals and the inbox's panel.
+    let ledger = SandboxLedger()
+    /// The seed of ``SandboxConfiguration/failRate``'s draws: the configured one, or one picked at
+    /// random. Passing it as `failRateSeed` fails the same sends again.
+    public let failRateSeed: UInt64
+
     private struct State {
         var failNext: Int
+        /// Sends that were valid and reached the failure injection, for the `failRate` draws.
+        var sendsDrawn = 0
         var receipts: [SandboxReceipt] = []
         var requestCount = 0
         var baseURL: String?
-        /// The `media_url`s this sandbox answered with: the only loopback URLs it takes as media,
-        /// so a rehearsal can send an upload again by its URL.
-        var issuedMediaURLs: Set<String> = []
+        /// The `media_url`s this sandbox answered with, and the upload each points at: the only
+        /// loopback URLs it takes as media, so a rehearsal can send an upload again by its URL.
+        var issuedMediaURLs: [String: Upload] = [:]
+        /// When each send taken within the last second arrived, for the rate limit.
+        var recentSends = CircularBuffer<ContinuousClock.Instant>()
         var task: Task<Void, any Error>?
+    }
+
+    private struct Upload {
+        var digest: String
+        var bytes: Int
     }
 
     /// - Parameter logger: where the sandbox logs requests (never the key); nothing is logged when nil.
     public init(configuration: SandboxConfiguration = SandboxConfiguration(), logger: Logger? = nil) throws {
+        if let problem = configuration.rehearsalProblem {
+            throw WabaMediaError(.invalidArgument, "the sandbox cannot start: \(problem)", hint: "fix that setting")
+        }
         self.configuration = configuration
+        self.failRateSeed = configuration.failRateSeed ?? UInt64.random(in: .min ... .max)
         self.logger = logger ?? Logger(label: "wamedia.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
         self.checker = try MediaChecker(profile: configuration.profile)
-        self.state = Mutex(State(failNext: configuration.failNext))
+        self.state = Mutex(State(failNext: configuration.failFirst))
         let detector = try MIMEDetector()
         self.inbox = SandboxInbox(detector: detector)
         self.media = configuration.storeDirectory.map { InboxMedia(store: $0, detector: detector) }
@@ -168,6 +220,14 @@ public final class SandboxServer: Sendable {
 
     /// Makes the next `count` requests fail with 500 after their body was read.
     public func failNext(_ count: Int) { state.withLock { $0.failNext = max(0, count) } }
+
+    /// Every message accepted so far (answered 200), oldest first: a rehearsal proves from it that
+    /// no message arrived twice. `GET /sandbox/accepted` serves the same as JSON Lines.
+    public func acceptedMessages() async -> [SandboxAcceptedMessage] { ledger.accepted }
+
+    /// How many send-media requests got each kind of answer so far. `GET /sandbox/counts` serves
+    /// the same as JSON.
+    public func counts() async -> SandboxCounts { ledger.snapshot.counts }
 
     /// Starts listening and returns the base URL. For tests and embedding: stop with ``stop()``.
     public func start() async throws -> String {
@@ -220,7 +280,18 @@ public final class SandboxServer: Sendable {
         router.post("/v1/waba/send-media") { request, _ -> Response in
             await self.handle(request)
         }
-        InboxPage(inbox: inbox, media: media).register(on: router) { [weak self] in self?.baseURL }
+        router.get("/sandbox/accepted") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: try SandboxLedger.jsonLines(self.ledger.accepted))))
+        }
+        router.get("/sandbox/counts") { _, _ -> Response in
+            let data = try JSONEncoder().encode(self.ledger.snapshot.counts)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        InboxPage(inbox: inbox, media: media, ledger: ledger).register(on: router) { [weak self] in self?.baseURL }
         let host = configuration.host
         let headerTimeout = TimeAmount.nanoseconds(Self.nanoseconds(configuration.headerTimeout))
         return Application(
@@ -249,6 +320,63 @@ public final class SandboxServer: Sendable {
 
     private func handle(_ request: Request) async -> Response {
         state.withLock { $0.requestCount += 1 }
+        let response: Response
+        if let retryAfter = admit(at: .now) {
+            response = await refuseOverRate(request, retryAfter: retryAfter)
+        } else {
+            response = await take(request)
+        }
+        // Every answer waits alike, whatever it says, as a slow platform's would.
+        if configuration.answerDelay > .zero { try? await Task.sleep(for: configuration.answerDelay) }
+        return response
+    }
+
+    /// Nil when a send arriving `now` is within the rate limit (and counts against it), else the
+    /// whole seconds until the one-second window has room again.
+    private func admit(at now: ContinuousClock.Instant) -> Int? {
+        guard let limit = configuration.rateLimit else { return nil }
+        return state.withLock { state -> Int? in
+            while let oldest = state.recentSends.first, now - oldest >= .seconds(1) { state.recentSends.removeFirst() }
+            guard state.recentSends.count >= limit, let oldest = state.recentSends.first else {
+                state.recentSends.append(now)
+                return nil
+            }
+            // Retry-After is in whole seconds: round the wait up.
+            let wait = .seconds(1) - (now - oldest)
+            return max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+        }
+    }
+
+    /// 429 for a send over the rate limit. Its body is read first (up to the body limit), so the
+    /// client sees the answer rather than a reset, and knows the message was not taken.
+    private func refuseOverRate(_ request: Request, retryAfter: Int) async -> Response {
+        var receipt = SandboxReceipt(status: 429, message: "", bodyBytes: 0, findings: [])
+        receipt.contentLength = request.headers[.contentLength].flatMap { Int($0) }
+        var outcome = answer(
+            429,
+            "Too many requests: over \(configuration.rateLimit ?? 0) sends per second; retry after \(retryAfter) s")
+        do {
+            for try await chunk in request.body {
+                receipt.bodyBytes += chunk.readableBytes
+                if receipt.bodyBytes > configuration.bodyLimit {
+                    outcome.closesConnection = true
+                    break
+                }
+            }
+        } catch {
+            outcome.closesConnection = true
+        }
+        receipt.message = outcome.message
+        outcome.response.headers[.retryAfter] = String(retryAfter)
+        if outcome.closesConnection { outcome.response.headers[.connection] = "close" }
+        state.withLock { $0.receipts.append(receipt) }
+        ledger.record(.rateLimited, status: 429, recipient: nil, reason: outcome.message)
+        logger.info("send-media", metadata: ["status": "429", "bytes": "\(receipt.bodyBytes)"])
+        return outcome.response
+    }
+
+    /// A send within the rate limit: read, checked, and answered as the contract says.
+    private func take(_ request: Request) async -> Response {
         let id = UUID().uuidString.lowercased()
         let messageID = "msg-\(id)"
         let workDirectory: URL
@@ -276,6 +404,9 @@ public final class SandboxServer: Sendable {
             if keep { storeMetadata(receipt, in: workDirectory) }
         }
         state.withLock { $0.receipts.append(receipt) }
+        ledger.record(
+            ledgerAnswer(outcome, receipt: receipt), status: outcome.status,
+            recipient: receipt.contactID ?? receipt.threadID.map { "thread \($0)" }, reason: outcome.message)
         inbox.record(receipt)
         logger.info(
             "send-media", metadata: ["status": "\(outcome.status)", "bytes": "\(receipt.bodyBytes)"])
@@ -288,6 +419,16 @@ public final class SandboxServer: Sendable {
         var response: Response
         /// Whether the answer came before the body was read to its end.
         var closesConnection = false
+        /// Whether the sandbox failed the send on purpose.
+        var injected = false
+        /// The accepted message, for a 200.
+        var accepted: SandboxAcceptedMessage?
+    }
+
+    private func ledgerAnswer(_ outcome: Outcome, receipt: SandboxReceipt) -> SandboxLedger.Answer {
+        if let accepted = outcome.accepted { return .accepted(accepted) }
+        if outcome.injected { return .injectedFailure }
+        return outcome.status >= 500 ? .serverError : .refused
     }
 
     private func process(_ request: Request, messageID: String, directory: URL, receipt: inout SandboxReceipt) async
@@ -421,6 +562,7 @@ public final class SandboxServer: Sendable {
 
         // Media.
         let mediaURL: String
+        var upload: Upload?
         switch media {
         case .url(let url):
             receipt.mediaKind = "url"
@@ -437,8 +579,8 @@ public final class SandboxServer: Sendable {
             }
             // The platform fetches from the public internet: an address it cannot reach is invalid
             // media, except the sandbox's own upload URLs, which a rehearsal sends again.
-            let issued = state.withLock { $0.issuedMediaURLs.contains(url) }
-            if !issued, let reason = Self.unreachableFromInternet(parsed.host) {
+            upload = state.withLock { $0.issuedMediaURLs[url] }
+            if upload == nil, let reason = Self.unreachableFromInternet(parsed.host) {
                 return answer(400, "media_data URL \(url) is not publicly reachable: \(reason)")
             }
             mediaURL = url
@@ -459,8 +601,13 @@ public final class SandboxServer: Sendable {
             }
             let checker = self.checker
             let caption = strings["content"]
-            // libmagic and libvips block: they run on the sandbox's own threads, not the task pool's.
-            let report = await workers.run { checker.check(path: finalPath, as: mediaType, caption: caption) }
+            // libmagic, libvips and hashing block: they run on the sandbox's own threads, not the task pool's.
+            let (report, digest) = await workers.run {
+                (
+                    checker.check(path: finalPath, as: mediaType, caption: caption),
+                    Result { try ContentDigest.sha256(ofFileAt: finalPath) }
+                )
+            }
             receipt.detectedMIME = report.inspection.mime
             receipt.findings = report.findings
             let refusing = report.findingsBlockingSend
@@ -468,23 +615,22 @@ public final class SandboxServer: Sendable {
                 let reasons = refusing.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
                 return answer(400, "the media is not valid for \(mediaType): \(reasons)")
             }
+            switch digest {
+            case .success(let digest): upload = Upload(digest: digest, bytes: decodedBytes)
+            case .failure(let error): return answer(500, "the sandbox could not read the stored upload: \(error)")
+            }
             if configuration.storeDirectory != nil { receipt.storedPath = finalPath }
             mediaURL =
                 "\(baseURL ?? "http://localhost")/media/\(messageID)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "media")"
         }
         receipt.mediaURL = mediaURL
-        if receipt.mediaKind == "base64" { state.withLock { _ = $0.issuedMediaURLs.insert(mediaURL) } }
 
-        let failure: Int? =
-            injected
-            ?? state.withLock { state -> Int? in
-                guard state.failNext > 0 else { return nil }
-                state.failNext -= 1
-                return 500
-            }
-        if let failure {
-            return answer(failure, "Error al subir el media: injected failure (sandbox)")
+        if let failure = injectedFailure(header: injected) {
+            var outcome = answer(failure, "Error al subir el media: injected failure (sandbox)")
+            outcome.injected = true
+            return outcome
         }
+        if receipt.mediaKind == "base64", let upload { state.withLock { $0.issuedMediaURLs[mediaURL] = upload } }
 
         let saved = receipt.saveMessage ?? true
         let thread = threadID ?? "thr-\(UUID().uuidString.lowercased())"
@@ -495,7 +641,37 @@ public final class SandboxServer: Sendable {
             "success": true, "message": message,
             "data": ["message_id": messageID, "provider_id": provider, "media_url": mediaURL, "thread_id": thread],
         ]
-        return Outcome(status: 200, message: message, response: Self.json(200, body))
+        let accepted = SandboxAcceptedMessage(
+            messageID: messageID, channelID: strings["channel_id"], contactID: strings["contact_id"],
+            threadID: threadID, mediaType: mediaType.rawValue, mediaKind: receipt.mediaKind == "url" ? .url : .base64,
+            mediaDigest: upload?.digest, mediaBytes: upload?.bytes, mediaURL: mediaURL, content: strings["content"],
+            acceptedAt: Date())
+        return Outcome(status: 200, message: message, response: Self.json(200, body), accepted: accepted)
+    }
+
+    /// The status a valid send fails with on purpose, or nil when it goes through: the request's
+    /// `x-sandbox-fail` header, then the first sends (`failFirst`, `failNext(_:)`), then a
+    /// `failRate` draw, which is seeded and counted over the sends that reach it.
+    private func injectedFailure(header: Int?) -> Int? {
+        if let header { return header }
+        return state.withLock { state -> Int? in
+            if state.failNext > 0 {
+                state.failNext -= 1
+                return 500
+            }
+            guard configuration.failRate > 0 else { return nil }
+            state.sendsDrawn += 1
+            return Self.draw(seed: failRateSeed, index: state.sendsDrawn) < configuration.failRate ? 500 : nil
+        }
+    }
+
+    /// A number in [0, 1) that depends only on `seed` and `index` (SplitMix64's output function).
+    static func draw(seed: UInt64, index: Int) -> Double {
+        var z = seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(1 << 53)
     }
 
     /// Why the platform could not fetch from `host`, or nil when it could: loopback, private,

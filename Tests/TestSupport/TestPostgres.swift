@@ -1,0 +1,42 @@
+// The throwaway PostgreSQL cluster tests use: scripts/with-postgres.sh starts it on loopback and
+// exports its URL; each test gets a database of its own, dropped afterwards.
+public import Foundation
+
+public enum TestPostgres {
+    /// The cluster's URL (`postgres://wamedia@127.0.0.1:PORT/wamedia_test`), when tests run inside
+    /// scripts/with-postgres.sh.
+    public static let url = ProcessInfo.processInfo.environment["WAMEDIA_TEST_POSTGRES_URL"]
+        .flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Whether tests that need PostgreSQL run: always in CI (where a missing cluster is a failure,
+    /// never a skip), elsewhere only when a cluster is there. Use with `.enabled(if:)` and the note
+    /// `"needs PostgreSQL: run the tests through scripts/with-postgres.sh"`.
+    public static let runs = url != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// Runs `body` with the URL of a new, empty database in the cluster, dropped afterwards.
+    /// Throws when there is no cluster (in CI: a test that needs it fails).
+    public static func withDatabase<Value>(_ body: (String) async throws -> Value) async throws -> Value {
+        guard let url, var components = URLComponents(string: url) else {
+            throw FixtureError(
+                "WAMEDIA_TEST_POSTGRES_URL is not set: run the tests through scripts/with-postgres.sh (scripts/test.sh does), which starts a throwaway PostgreSQL cluster"
+            )
+        }
+        let name = "wamedia_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try runTool("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
+        components.path = "/" + name
+        let databaseURL = components.string ?? url
+        do {
+            let value = try await body(databaseURL)
+            drop(name, from: url)
+            return value
+        } catch {
+            drop(name, from: url)
+            throw error
+        }
+    }
+
+    /// Drops a test's database, whatever still holds it open (a killed worker's connections).
+    private static func drop(_ name: String, from url: String) {
+        _ = try? runTool("psql", [url, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    }
+}
