@@ -36,15 +36,20 @@ done
 export WAMEDIA_API_KEY=sandbox-key
 
 cp samples/photo.jpg samples/logo.png samples/invoice.pdf "$work/"
-python3 - "$work/m.csv" "$count" <<'PY'
+# manifest PATH ROWS TAG: ROWS messages over the 3 assets, each to a contact of its own (TAG keeps
+# the contacts of two manifests apart).
+manifest() {
+    python3 - "$1" "$2" "$3" <<'PY'
 import sys
-path, count = sys.argv[1], int(sys.argv[2])
+path, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 assets = ["photo.jpg", "logo.png", "invoice.pdf"]
 with open(path, "w") as f:
     f.write("media,contact_id,caption\n")
     for i in range(count):
-        f.write(f"{assets[i % 3]},00000000-0000-4000-8000-{i:012d},hello {i}\n")
+        f.write(f"{assets[i % 3]},00000000-0000-4000-{tag}-{i:012d},hello {i}\n")
 PY
+}
+manifest "$work/m.csv" "$count" 8000
 
 peak() { awk -F': ' '/Maximum resident/ {printf "%.1f", $2 / 1024}' "$1"; }
 
@@ -99,15 +104,7 @@ printf 'wamedia / ceiling: %.2f (target >= 0.50)\n' "$(echo "$send_rate / $curl_
 "$bin/journal-bench" "$count" "$work"
 
 # 4. A big manifest: loaded, sent for a while, stopped with Ctrl-C; the report covers every row.
-python3 - "$work/big.csv" "$big" <<'PY'
-import sys
-path, count = sys.argv[1], int(sys.argv[2])
-assets = ["photo.jpg", "logo.png", "invoice.pdf"]
-with open(path, "w") as f:
-    f.write("media,contact_id,caption\n")
-    for i in range(count):
-        f.write(f"{assets[i % 3]},00000000-0000-4000-a000-{i:012d},hello {i}\n")
-PY
+manifest "$work/big.csv" "$big" a000
 start=$(date +%s.%N)
 set +e
 /usr/bin/time -v "$bin/wamedia" send --manifest "$work/big.csv" --channel chn_bench --base-url "$url" \

@@ -219,10 +219,11 @@ public struct CampaignRow: Sendable, Hashable, Codable {
         self.rejection = rejection
     }
 
-    /// Who receives it, in words: `thread <id>` or `contact <id> via <channel>`.
+    /// Who receives it, in words: `thread <id>`, `contact <id> via <channel>`, or `no recipient`.
     public var recipient: String {
         if let threadID { return "thread \(threadID)" }
-        return "contact \(contactID ?? "?") via \(channelID ?? "?")"
+        guard let contactID else { return "no recipient" }
+        return "contact \(contactID) via \(channelID ?? "no channel")"
     }
 }
 

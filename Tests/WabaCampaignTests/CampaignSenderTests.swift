@@ -40,8 +40,11 @@ struct CampaignFolder: Sendable {
 }
 
 /// A sandbox on loopback for one test, stopped at the end.
-func withSandbox<T>(_ body: (SandboxServer, String) async throws -> T) async throws -> T {
-    let sandbox = try SandboxServer(configuration: SandboxConfiguration(apiKey: "campaign-key"))
+func withSandbox<T>(
+    _ configuration: SandboxConfiguration = SandboxConfiguration(apiKey: "campaign-key"),
+    _ body: (SandboxServer, String) async throws -> T
+) async throws -> T {
+    let sandbox = try SandboxServer(configuration: configuration)
     let url = try await sandbox.start()
     do {
         let result = try await body(sandbox, url)
@@ -241,6 +244,41 @@ struct CampaignSenderTests {
             let journal = try SQLiteJournal(path: journalPath)
             defer { try? journal.close() }
             #expect(try await journal.mediaURL(forAsset: key) == nil)
+        }
+    }
+
+    @Test("a 429 is waited out for its Retry-After and sent again: every message arrives once")
+    func rateLimitIsWaitedOut() async throws {
+        let folder = try CampaignFolder()
+        let manifest = try folder.manifest(rows: 40, assets: ["logo.png", "invoice.pdf"])
+        let metrics = TestMetrics()
+        try await withSandbox(SandboxConfiguration(apiKey: "campaign-key", rateLimit: 15)) { sandbox, url in
+            let outcome = try await sendCampaign(
+                manifest, journal: folder.path("j.journal"), baseURL: url,
+                options: .init(concurrency: 8, metricsFactory: metrics))
+            #expect(outcome.allSent)
+            let counts = await sandbox.counts()
+            #expect(counts.rateLimited > 0, "the campaign went faster than the limit, so some sends were refused")
+            #expect(counts.accepted == 40)
+            let accepted = await sandbox.acceptedMessages().compactMap(\.contactID)
+            #expect(Set(accepted).count == 40)
+            #expect(
+                try metrics.expectCounter("wamedia_campaign_rate_limited_total").totalValue == Int64(counts.rateLimited)
+            )
+        }
+    }
+
+    @Test("--rate spaces the starts: 20 messages at 40 per second take about half a second")
+    func rateLimitsTheStarts() async throws {
+        let folder = try CampaignFolder()
+        let manifest = try folder.manifest(rows: 20, assets: ["logo.png"])
+        try await withSandbox { _, url in
+            let started = ContinuousClock.now
+            let outcome = try await sendCampaign(
+                manifest, journal: folder.path("j.journal"), baseURL: url, options: .init(concurrency: 8, rate: 40))
+            let elapsed = ContinuousClock.now - started
+            #expect(outcome.allSent)
+            #expect(elapsed >= .milliseconds(450), "19 gaps of 25 ms at least")
         }
     }
 
