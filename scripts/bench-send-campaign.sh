@@ -2,6 +2,8 @@
 # Sending a campaign, in one run, against the local sandbox (release builds, loopback only):
 #  1. `wamedia send --manifest` of COUNT messages over 3 assets (each uploaded once, then sent by its
 #     media_url), SQLite journal, --concurrency CONC: messages/s and peak RSS (/usr/bin/time -v).
+#     The same with a PostgreSQL journal (a throwaway cluster on loopback, scripts/with-postgres.sh):
+#     one worker, then two workers sharing the campaign: messages/s and each worker's peak RSS.
 #  2. The ceiling: the same COUNT requests with prebuilt bodies (the steady state's URL sends) posted by
 #     `curl --parallel --parallel-max CONC`: messages/s, and wamedia's share of it (target >= 50%).
 #  3. The journal's own cost per message (journal-bench: claim, in flight, sent; two commits each).
@@ -66,6 +68,35 @@ sent=$(grep -c '"status":"sent"' "$work/report.jsonl" || true)
 send_rate=$(echo "$sent / $send_seconds" | bc -l)
 printf 'wamedia send --manifest: %d of %d sent in %.2f s: %.0f messages/s, peak RSS %s MB (concurrency %d)\n' \
     "$sent" "$count" "$send_seconds" "$send_rate" "$(peak "$work/send.time")" "$conc"
+
+# 1b. The same campaign with a PostgreSQL journal on a throwaway cluster: one worker, then two.
+manifest "$work/pg1.csv" "$count" 9000
+manifest "$work/pg2.csv" "$count" 9100
+export bin work url conc count
+scripts/with-postgres.sh bash -c '
+set -euo pipefail
+peak() { awk -F": " "/Maximum resident/ {printf \"%.1f\", \$2 / 1024}" "$1"; }
+for workers in 1 2; do
+    database="bench_$workers"
+    psql "$WAMEDIA_TEST_POSTGRES_URL" -q -c "CREATE DATABASE $database"
+    journal="${WAMEDIA_TEST_POSTGRES_URL%/*}/$database"
+    start=$(date +%s.%N)
+    pids=()
+    for worker in $(seq 1 "$workers"); do
+        /usr/bin/time -v "$bin/wamedia" send --manifest "$work/pg$workers.csv" --channel chn_bench \
+            --base-url "$url" --concurrency "$conc" --journal "$journal" --format json \
+            >"$work/pg$workers-$worker.jsonl" 2>"$work/pg$workers-$worker.time" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    end=$(date +%s.%N)
+    seconds=$(echo "$end - $start" | bc -l)
+    sent=$(psql "$journal" -tA -c "SELECT count(*) FROM wamedia_messages WHERE state = '\''sent'\''")
+    peaks=$(for worker in $(seq 1 "$workers"); do printf "%s MB " "$(peak "$work/pg$workers-$worker.time")"; done)
+    printf "wamedia send --manifest, PostgreSQL journal, %d worker(s): %d of %d sent in %.2f s: %.0f messages/s, peak RSS %s(concurrency %d each)\n" \
+        "$workers" "$sent" "$count" "$seconds" "$(echo "$sent / $seconds" | bc -l)" "$peaks" "$conc"
+done
+'
 
 # 2. The ceiling: prebuilt bodies of the same URL sends, posted by curl at the same concurrency.
 python3 - "$work/report.jsonl" "$work" "$url" "$count" <<'PY'
