@@ -127,11 +127,11 @@ struct CampaignOptions: ParsableArguments {
         let interrupts = InterruptHandler { count in
             if count == 1 {
                 Terminal.note(
-                    "\nstopping: no new messages; waiting up to \(stopTimeout) s for those in flight (Ctrl-C again aborts them)"
+                    "stopping: no new messages; waiting up to \(stopTimeout) s for those in flight (Ctrl-C again aborts them)"
                 )
                 run.stop(gracePeriod: .seconds(stopTimeout))
             } else {
-                Terminal.note("\naborting: messages in flight are recorded as unknown")
+                Terminal.note("aborting: messages in flight are recorded as unknown")
                 run.abort()
             }
         }

@@ -47,6 +47,12 @@ public struct CLIRun: Sendable {
     public var standardOutput: String
     public var standardError: String
 
+    public init(status: Int32, standardOutput: String, standardError: String) {
+        self.status = status
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+    }
+
     /// Every JSON object of a `--format json` run, one per line, the closing summary included.
     public func allJSONLines() throws -> [[String: Any]] {
         try standardOutput.split(separator: "\n").map { line in

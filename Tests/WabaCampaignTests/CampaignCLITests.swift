@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import WabaSandbox
@@ -166,6 +167,85 @@ struct CampaignCLITests {
             // The platform got each asset's bytes about once, not once per message.
             #expect(accepted.filter { $0.mediaKind == .base64 }.count <= 3 + kills * concurrency)
         }
+    }
+
+    /// Ctrl-C once: no new message starts, those in flight finish and are recorded; the report is printed.
+    /// Ctrl-C twice: those in flight are aborted and become `unknown`.
+    @Test("the first Ctrl-C lets requests in flight finish, the second aborts them", arguments: [1, 2])
+    func interrupted(times: Int) async throws {
+        let folder = try CampaignFolder()
+        let manifest = try folder.manifest(rows: 200, assets: ["logo.png"])
+        let slow = SandboxConfiguration(apiKey: "campaign-key", answerDelay: .milliseconds(400))
+        try await withSandbox(slow) { sandbox, url in
+            let arguments = [
+                "send", "--manifest", manifest, "--channel", "chn_cli", "--base-url", url, "--concurrency", "4",
+                "--format", "json",
+            ]
+            // Interrupted once a few messages have arrived: sending is under way.
+            let run = try await offThePool {
+                try Self.runAndInterrupt(arguments, times: times) { sandbox.receipts.count >= 3 }
+            }
+            #expect(run.status == 1, "\(run.standardError)")
+            let rows = try run.jsonLines()
+            #expect(rows.count == 200, "the report is printed whole: \(run.standardError)")
+            let states = Dictionary(grouping: rows, by: { $0["status"] as? String ?? "" }).mapValues(\.count)
+            let accepted = Set(await sandbox.acceptedMessages().compactMap(\.contactID))
+            let sent = Set(rows.filter { $0["status"] as? String == "sent" }.compactMap { $0["contact_id"] as? String })
+            #expect(states["sent", default: 0] > 0)
+            #expect(states["pending", default: 0] > 0, "rows not started stay pending")
+            #expect(states["in_flight", default: 0] == 0 && states["claimed", default: 0] == 0)
+            if times == 1 {
+                #expect(states["unknown", default: 0] == 0, "\(states)")
+                #expect(sent == accepted, "every request in flight finished and was recorded")
+            } else {
+                #expect((1...4).contains(states["unknown", default: 0]), "\(states)")
+                #expect(sent.isSubset(of: accepted))
+            }
+            #expect(run.standardError.contains(times == 1 ? "stopping" : "aborting"))
+        }
+    }
+
+    /// Starts `wamedia`, sends it SIGINT `times` times (0.1 s apart) once `ready` is true (checked for
+    /// at most 60 s), and waits for it.
+    static func runAndInterrupt(_ arguments: [String], times: Int, when ready: @Sendable () -> Bool) throws
+        -> CLIRun
+    {
+        let process = Process()
+        process.executableURL = executableURL
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Both pipes are drained while the process runs, so neither can fill up and stall it.
+        let errorData = Mutex(Data())
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+        }
+        let outputData = Mutex(Data())
+        DispatchQueue.global().async(group: group) {
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            outputData.withLock { $0 = data }
+        }
+        let readyBy = Date().addingTimeInterval(60)
+        while !ready() && process.isRunning && Date() < readyBy { Thread.sleep(forTimeInterval: 0.02) }
+        for _ in 0..<times {
+            kill(process.processIdentifier, SIGINT)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        group.wait()
+        return CLIRun(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData.withLock { $0 }, as: UTF8.self),
+            standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
     }
 
     /// Starts `wamedia` and kills it with SIGKILL `seconds` later; true when it was still running then.
