@@ -26,8 +26,11 @@ public final class PostgresJournal: CampaignJournal {
 
     /// How many rows one `INSERT` of the load carries (13 values each, under PostgreSQL's 65,535 binds).
     static let loadBatch = 1_000
-    /// The key of the advisory lock that serialises loading and creating the tables.
+    /// The key of the advisory lock that serialises loading a campaign.
     static let loadLock: Int64 = 0x7761_6d65_6469_6131  // "wamedia1"
+    /// The key of the advisory lock that serialises creating the tables (concurrent `CREATE TABLE IF
+    /// NOT EXISTS` can collide); apart from ``loadLock``, so a worker does not wait for another's load.
+    static let schemaLock: Int64 = 0x7761_6d65_6469_6132  // "wamedia2"
 
     private init(location: String, client: PostgresClient, logger: Logger) {
         self.location = location
@@ -52,19 +55,23 @@ public final class PostgresJournal: CampaignJournal {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await journal.firstContact { try await journal.migrate() }
+            try await journal.firstContact()
+            try await journal.migrate()
             return try await body(journal)
         }
     }
 
-    /// How long the first contact with the server may take. The pool retries a server that refuses
+    /// How long the first connection to the server may take. The pool retries a server that refuses
     /// connections for as long as a request waits: a wrong port must be an error, not a minute's hang.
-    static let firstContactLimit: Duration = .seconds(15)
+    public static let firstContactLimit: Duration = .seconds(30)
 
-    private func firstContact(_ work: @escaping @Sendable () async throws -> Void) async throws {
+    /// One `SELECT 1`, bounded in time: whether the server can be reached at all.
+    private func firstContact() async throws {
+        let client = self.client
+        let logger = self.logger
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await work()
+                try await client.query("SELECT 1", logger: logger)
                 return true
             }
             group.addTask {
@@ -87,7 +94,7 @@ public final class PostgresJournal: CampaignJournal {
 
     private func migrate() async throws {
         try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.loadLock))", logger: self.logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: self.logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS wamedia_campaign (

@@ -25,11 +25,13 @@ public final class BackgroundProcess: Sendable {
         process.standardError = try FileHandle(forWritingTo: errorURL)
         self.process = process
         try process.run()
-        DispatchQueue.global().async { [self] in
+        // A thread of its own: a busy test process can hold every dispatch worker, and the output
+        // must still be read as it comes.
+        Thread { [self] in
             while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
                 self.collected.withLock { $0.append(chunk) }
             }
-        }
+        }.start()
     }
 
     public var processIdentifier: Int32 { process.processIdentifier }
@@ -38,7 +40,7 @@ public final class BackgroundProcess: Sendable {
     public var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
 
     /// The first line of standard output, waiting up to `seconds` for it (a sandbox prints its URL).
-    public func firstLine(within seconds: Double = 30) async throws -> String {
+    public func firstLine(within seconds: Double = 60) async throws -> String {
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < end {
             if let line = standardOutput.split(separator: "\n", omittingEmptySubsequences: false).first,

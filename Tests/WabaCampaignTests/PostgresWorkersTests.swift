@@ -38,7 +38,7 @@ struct PostgresWorkersTests {
         let manifest = try folder.manifest(rows: Self.rows, assets: ["logo.png", "invoice.pdf"])
         try await TestPostgres.withDatabase { journalURL in
             // Slow answers keep the campaign running long enough to kill a worker in the middle of it.
-            try await withBackgroundWamedia(["sandbox", "--port", "0", "--slow-ms", "40"]) { sandbox in
+            try await withBackgroundWamedia(["sandbox", "--port", "0", "--slow-ms", "150"]) { sandbox in
                 let base = try await sandbox.firstLine()
                 let arguments = [
                     "send", "--manifest", manifest, "--channel", "chn_workers", "--base-url", base, "--journal",
@@ -47,9 +47,10 @@ struct PostgresWorkersTests {
                 ]
                 var arrivedBeforeKill = 0
                 try await withWorkers(workers, arguments: arguments) { running in
-                    // Kill the first worker once a quarter of the campaign arrived.
+                    // Kill the first worker once an eighth of the campaign arrived (at least 6 s of sending
+                    // are left: 150 ms an answer, 2 at a time per worker).
                     let end = ContinuousClock.now + .seconds(120)
-                    while try await Self.counts(base).accepted < Self.rows / 4, ContinuousClock.now < end {
+                    while try await Self.counts(base).accepted < Self.rows / 8, ContinuousClock.now < end {
                         try await Task.sleep(for: .milliseconds(50))
                     }
                     #expect(running[0].isRunning, "the first worker was still sending when it was killed")
