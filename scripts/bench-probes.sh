@@ -12,12 +12,25 @@ out=.build-bench
 mkdir -p "$out"
 
 echo "building the probe benchmark (release)" >&2
-swiftc -parse-as-library -O -module-name WabaMediaBench \
-    Sources/WabaMedia/Pipeline/ByteSource.swift Sources/WabaMedia/Pipeline/WabaMediaError.swift \
+# ByteSource reads files through WabaEncoding's OpenFile: that module (and its C base64 kernels) is
+# built first, then the probes and the rewriter are compiled with the benchmark into one program.
+mkdir -p "$out/WabaEncoding"
+printf 'module CBase64 {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/CBase64/include/CBase64.h" \
+    >"$out/WabaEncoding/module.modulemap"
+clang -O2 -fPIC -c Sources/CBase64/base64.c -I Sources/CBase64/include -o "$out/WabaEncoding/base64.o"
+swiftc -parse-as-library -O -wmo -module-name WabaEncoding -package-name wamedia -I "$out/WabaEncoding" \
+    -emit-module -emit-module-path "$out/WabaEncoding/WabaEncoding.swiftmodule" -emit-object \
+    Sources/WabaEncoding/*.swift -o "$out/WabaEncoding/WabaEncoding.o"
+swiftc -parse-as-library -O -module-name WabaMediaBench -package-name wamedia -I "$out/WabaEncoding" \
+    Sources/WabaMedia/Pipeline/ByteSource.swift Sources/WabaMedia/Pipeline/ByteView.swift \
+    Sources/WabaMedia/Pipeline/WabaMediaError.swift Sources/WabaMedia/Pipeline/OutputFile.swift \
+    Sources/WabaMedia/Encode/Base64FileEncoder+WabaMedia.swift \
     Sources/WabaMedia/Probe/AVInfo.swift Sources/WabaMedia/Probe/ISOBaseMediaProbe.swift \
     Sources/WabaMedia/Probe/OggProbe.swift Sources/WabaMedia/Probe/MatroskaProbe.swift \
     Sources/WabaMedia/Probe/AudioStreamProbes.swift Sources/WabaMedia/Transform/Container/MP4BoxTree.swift \
-    Sources/WabaMedia/Transform/Container/ContainerRewriter.swift scripts/bench/ProbeBench.swift \
+    Sources/WabaMedia/Transform/Container/ContainerRewriter.swift \
+    Sources/WabaMedia/Transform/Container/LocationAtoms.swift scripts/bench/ProbeBench.swift \
+    "$out/WabaEncoding/WabaEncoding.o" "$out/WabaEncoding/base64.o" \
     -o "$out/probe-bench"
 
 big="$out/big-${megabytes}mb.mp4"

@@ -19,6 +19,7 @@ av_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
     Sources/WabaMedia/Pipeline/ByteView.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
+    Sources/WabaMedia/Encode/Base64FileEncoder+WabaMedia.swift
     Sources/WabaMedia/Probe/AVInfo.swift
     Sources/WabaMedia/Probe/ISOBaseMediaProbe.swift
     Sources/WabaMedia/Probe/OggProbe.swift
@@ -26,6 +27,8 @@ av_sources=(
     Sources/WabaMedia/Probe/AudioStreamProbes.swift
     Sources/WabaMedia/Transform/Container/MP4BoxTree.swift
     Sources/WabaMedia/Transform/Container/ContainerRewriter.swift
+    Sources/WabaMedia/Transform/Container/LocationAtoms.swift
+    Sources/WabaMedia/Pipeline/OutputFile.swift
     scripts/fuzz/ProbeFuzzer.swift
 )
 # The image checks call the C shim (zlib's CRC-32) and build ImageInfo, libvips' header type, so their
@@ -33,7 +36,13 @@ av_sources=(
 image_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
+    Sources/WabaMedia/Encode/Base64FileEncoder+WabaMedia.swift
+    Sources/WabaMedia/Pipeline/ByteView.swift
+    Sources/WabaMedia/Probe/ColourSpace.swift
     Sources/WabaMedia/Probe/ImageInfo.swift
+    Sources/WabaMedia/Probe/ImageMetadataScan.swift
+    Sources/WabaMedia/Transform/MetadataScrubber.swift
+    Sources/WabaMedia/Pipeline/Quantities.swift
     Sources/WabaMedia/Probe/ImageStructure.swift
     Sources/WabaMedia/Probe/ImageHeaderParser.swift
     scripts/fuzz/ImageFuzzer.swift
@@ -51,9 +60,23 @@ build_shim() {
     done
 }
 
+# ByteSource reads files through WabaEncoding's OpenFile: the WabaEncoding module (with its C base64
+# kernels, uninstrumented) is built once and imported by every target; its Swift is instrumented.
+build_encoding() {
+    local dir="$out/WabaEncoding"
+    mkdir -p "$dir"
+    printf 'module CBase64 {\n    header "%s"\n    export *\n}\n' \
+        "$PWD/Sources/CBase64/include/CBase64.h" >"$dir/module.modulemap"
+    clang -O2 -fPIC -c Sources/CBase64/base64.c -I Sources/CBase64/include -o "$dir/base64.o"
+    swiftc -parse-as-library -O -g -sanitize=fuzzer,address -module-name WabaEncoding -package-name wamedia \
+        -I "$dir" -emit-module -emit-module-path "$dir/WabaEncoding.swiftmodule" -emit-object -wmo \
+        Sources/WabaEncoding/*.swift -o "$dir/WabaEncoding.o"
+}
+
 build() {
     mkdir -p "$out"
     local only=${1:-} shim_built=""
+    build_encoding
     for target in "${targets[@]}"; do
         [[ -z $only || $only == "$target" ]] || continue
         local condition
@@ -63,13 +86,15 @@ build() {
             [[ -n $shim_built ]] || { build_shim && shim_built=1; }
             # shellcheck disable=SC2046
             swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
-                -module-name WabaMediaFuzz -I "$out/CVipsShim" "${image_sources[@]}" \
+                -module-name WabaMediaFuzz -package-name wamedia -I "$out/CVipsShim" -I "$out/WabaEncoding" "${image_sources[@]}" \
+                "$out/WabaEncoding/WabaEncoding.o" "$out/WabaEncoding/base64.o" \
                 "$out/CVipsShim/vips_shim.o" "$out/CVipsShim/fast_reduce.o" \
                 $(pkg-config --libs vips | sed 's/-pthread//g') -lgmodule-2.0 -lz -o "$out/fuzz-$target" 2>&1 |
                 { grep -v "Cannot export local symbol" || true; } >&2
         else
             swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
-                -module-name WabaMediaFuzz "${av_sources[@]}" -o "$out/fuzz-$target" 2>&1 |
+                -module-name WabaMediaFuzz -package-name wamedia -I "$out/WabaEncoding" "${av_sources[@]}" "$out/WabaEncoding/WabaEncoding.o" "$out/WabaEncoding/base64.o" \
+                -o "$out/fuzz-$target" 2>&1 |
                 { grep -v "Cannot export local symbol" || true; } >&2
         fi
     done

@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 
 PREFIX=${PREFIX:-/usr/local}
 ROOT="${DESTDIR:-}$PREFIX"
-# The release build has a folder of its own, apart from the debug build in .build.
-SCRATCH=.build-release
+# The default build folder: its release build (.build/release) is the one the benchmark scripts make,
+# so installing after a benchmark, or the other way round, builds nothing twice.
+SCRATCH=${SCRATCH:-.build}
 
 scripts/install-deps.sh
 
