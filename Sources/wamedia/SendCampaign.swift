@@ -89,7 +89,12 @@ struct CampaignOptions: ParsableArguments {
     ) async throws {
         let manifest = CampaignManifest(
             path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
-        let journal = try Self.openJournal(journal ?? path + ".journal")
+        let journal: any CampaignJournal
+        do {
+            journal = try Self.openJournal(self.journal ?? path + ".journal")
+        } catch {
+            throw Self.failure(error)
+        }
         let client = try SendMediaClient(configuration: configuration)
         let preparer = try MediaPreparer(
             profile: profile, options: message.preparation.preparerOptions(jobs: MediaChecker.defaultConcurrency))
