@@ -10,15 +10,25 @@
 #  4. A BIG-row manifest (default 1,000,000): loaded into the journal and sent for a while, then
 #     stopped with Ctrl-C (SIGINT), which prints the whole report: peak RSS (target < 150 MB).
 # Usage: scripts/bench-send-campaign.sh [COUNT] [CONC] [BIG]
+# (WAMEDIA_BENCH_CONFIG=debug measures the debug build in .build instead, when no release build is at
+# hand; its figures say so.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}
 conc=${2:-8}
 big=${3:-1000000}
+config=${WAMEDIA_BENCH_CONFIG:-release}
 scripts/install-deps.sh >&2
-WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product wamedia >&2
-WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product journal-bench >&2
-bin=$PWD/.build-release/release
+if [ "$config" = release ]; then
+    WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product wamedia >&2
+    WAMEDIA_BENCHMARKS=1 swift build -c release --scratch-path .build-release --product journal-bench >&2
+    bin=$PWD/.build-release/release
+else
+    WAMEDIA_BENCHMARKS=1 swift build --product wamedia >&2
+    WAMEDIA_BENCHMARKS=1 swift build --product journal-bench >&2
+    bin=$PWD/.build/debug
+fi
+echo "build: $config" >&2
 work=$(mktemp -d)
 sandbox_pid=""
 cleanup() {

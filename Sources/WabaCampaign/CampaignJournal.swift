@@ -37,7 +37,9 @@ public protocol CampaignJournal: Sendable {
     ///   their ``CampaignRow/rejection``, the others as `pending`) and marks the campaign loaded, all or
     ///   nothing: a crash while loading leaves the journal as if nothing had been loaded, and the next
     ///   call loads again. `rows` is iterated once, in order, and never held whole (a manifest may have
-    ///   millions of rows): insert in batches inside the one transaction.
+    ///   millions of rows): insert in batches inside the one transaction. It may be iterated on the
+    ///   journal's own thread, so it must not belong to an actor (a sequence made by a main-actor
+    ///   closure traps there).
     /// - Any later caller (a rerun, another worker) finds the campaign loaded, does not iterate `rows`,
     ///   and gets ``JournalLoad/joined(rows:)``. Concurrent first callers are serialised: exactly one loads,
     ///   the others wait for it and join.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TestSupport
 import Testing
+import WabaCampaign
 import WabaSandbox
 
 #if canImport(FoundationXML)
@@ -92,6 +93,19 @@ struct CampaignCLITests {
             let run = try wamedia(arguments, environment: Self.environment)
             #expect(run.status == 2, "\(arguments): \(run.standardError)")
         }
+    }
+
+    @Test("a journal another process has open is refused with exit status 2")
+    func busyJournal() throws {
+        let folder = try CampaignFolder()
+        let manifest = try folder.manifest(rows: 1, assets: ["logo.png"])
+        let holder = try SQLiteJournal(path: manifest + ".journal")
+        defer { try? holder.close() }
+        let run = try wamedia(
+            ["send", "--manifest", manifest, "--channel", "c", "--base-url", "http://127.0.0.1:9"],
+            environment: Self.environment)
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("another wamedia process"), "\(run.standardError)")
     }
 
     @Test("a journal holds one campaign: an edited manifest is refused")
