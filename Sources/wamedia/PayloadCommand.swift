@@ -47,7 +47,7 @@ struct MessageOptions: ParsableArguments {
     func withPreparedMessage<Result>(
         profile: MediaProfile, format: OutputFormat, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
-        let preparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions())
+        let preparer = try preparation.preparer(profile: profile)
         do {
             return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
         } catch let rejection as MediaRejected {
