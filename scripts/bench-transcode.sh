@@ -5,13 +5,17 @@
 #  2. size-fit accuracy: the share of the budget the fitted output uses, over several clips (goal 92-100%);
 #  3. SSIM against the source of the fitted output beside a naive recipe that fits the same budget
 #     (one pass at the budget's average bitrate, at the source's resolution): target >= at no larger size.
-# Usage: scripts/bench-transcode.sh [RUNS]   (NO_BUILD=1 reuses the release build)
+# Usage: scripts/bench-transcode.sh [RUNS]   (NO_BUILD=1 reuses the release build; WAMEDIA=path runs that binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 scratch=.build-release
-if [ -z "${NO_BUILD:-}" ]; then swift build -c release --scratch-path "$scratch" --product wamedia >&2; fi
-wamedia=$PWD/$scratch/release/wamedia
+if [ -n "${WAMEDIA:-}" ]; then
+    wamedia=$WAMEDIA
+else
+    if [ -z "${NO_BUILD:-}" ]; then swift build -c release --scratch-path "$scratch" --product wamedia >&2; fi
+    wamedia=$PWD/$scratch/release/wamedia
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
