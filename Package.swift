@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // The campaign journal many workers share (`--journal postgres://…`).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Runs ffmpeg for transcoding: no shell, its output streamed, cancellation as terminate-then-kill.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // Native libraries, reached through pkg-config.
@@ -70,6 +73,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // Networking: the send client and remote asset checks.

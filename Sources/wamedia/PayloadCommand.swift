@@ -49,7 +49,7 @@ struct MessageOptions: ParsableArguments {
         profile: MediaProfile, format: OutputFormat, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
         guard let input else { throw CommandFailure.usage("give the file to send, or a public http(s) URL") }
-        let preparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions())
+        let preparer = try preparation.preparer(profile: profile)
         do {
             return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
         } catch let rejection as MediaRejected {

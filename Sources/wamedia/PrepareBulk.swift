@@ -12,7 +12,7 @@ extension PrepareCommand {
         CheckCommand.tuneForManyFiles(jobs: jobs)
         let profile = try profileOptions.load()
         let checker = try MediaChecker(profile: profile)
-        let mediaPreparer = try MediaPreparer(profile: profile, options: preparation.preparerOptions(jobs: jobs))
+        let mediaPreparer = try preparation.preparer(profile: profile, jobs: jobs)
         let sources =
             CampaignInputs.classify(files)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }

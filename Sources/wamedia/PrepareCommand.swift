@@ -54,14 +54,13 @@ struct PrepareCommand: AsyncParsableCommand {
     func run() async throws {
         if let out { return try await runBulk(into: out) }
         let destination = try OutputDestination(output, inputCount: files.count)
-        let preparer = try MediaPreparer(
-            profile: try profileOptions.load(), options: preparation.preparerOptions(jobs: jobs))
+        let preparer = try preparation.preparer(profile: try profileOptions.load(), jobs: jobs)
         let type = self.type
         var table = TextTable("FILE", "VERDICT", "OUTPUT", "SIZE", "DIMENSIONS", "QUALITY", "STEPS")
         var details: [String] = []
         var failed = 0
         try await forEachConcurrently(files, width: jobs) { path in
-            PrepareRecord(preparing: path, as: type, with: preparer) { media in
+            await PrepareRecord(preparing: path, as: type, with: preparer) { media in
                 destination.path(for: path, fileExtension: media.fileExtension)
             }
         } emit: { _, record in
@@ -134,9 +133,10 @@ struct PrepareRecord: Sendable, Encodable {
     init(
         preparing path: String, as type: MediaType?, with preparer: MediaPreparer,
         destination: (PreparedMedia) -> String
-    ) {
+    ) async {
         do {
-            self = try preparer.withPreparedMedia(at: path, as: type) { media in
+            // The async preparation: a transcode waits for ffmpeg on a thread of its own.
+            self = try await preparer.withPreparedMedia(at: path, as: type) { (media: PreparedMedia) async throws in
                 let target = destination(media)
                 try media.write(to: target)
                 return PrepareRecord(report: media.report, outputPath: target, media: media)

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Foundation
+import Synchronization
 import WabaMedia
 
 extension MediaType: ExpressibleByArgument {}
+extension TranscodeSpeed: ExpressibleByArgument {}
+extension AudioTarget: ExpressibleByArgument {}
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table
@@ -49,6 +53,21 @@ struct PreparationOptions: ParsableArguments {
 
     @OptionGroup var container: ContainerOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How long a video transcode may take for a smaller, better file (x264 veryfast, medium, slow).",
+            valueName: "fast|balanced|best"))
+    var speed: TranscodeSpeed = .balanced
+
+    @Option(
+        name: .customLong("audio-as"),
+        help: ArgumentHelp(
+            "What audio that must be transcoded becomes: a voice note (Opus in OGG, mono) or AAC in M4A; "
+                + "auto makes mono or Opus recordings voice notes (default: the profile's transcode_to).",
+            valueName: "auto|voice|audio"))
+    var audioAs: AudioTarget?
+
     func validate() throws {
         if stripMetadata && keepMetadata {
             throw ValidationError("--strip-metadata and --keep-metadata contradict each other: give one of them")
@@ -59,7 +78,57 @@ struct PreparationOptions: ParsableArguments {
     func preparerOptions(jobs: Int = 1) -> MediaPreparer.Options {
         MediaPreparer.Options(
             stripMetadata: stripMetadata, keepMetadata: keepMetadata, container: container.rewriteOptions,
-            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0)
+            vipsConcurrency: jobs > 1 ? max(1, MediaChecker.defaultConcurrency / jobs) : 0,
+            transcode: TranscodeOptions(speed: speed, audioAs: audioAs))
+    }
+
+    /// The preparer these options describe, drawing a transcode's progress on standard error when it
+    /// is a terminal (one file at a time only: several bars would overwrite each other).
+    func preparer(profile: MediaProfile, jobs: Int = 1) throws -> MediaPreparer {
+        try MediaPreparer(
+            profile: profile, options: preparerOptions(jobs: jobs),
+            progress: jobs == 1 && Terminal.standardErrorIsTerminal ? TranscodeProgressBar().update : nil)
+    }
+}
+
+/// A transcode's progress on one line of standard error, redrawn at most ten times a second:
+/// `transcoding pass 1/2 [=====     ] 48% 0:12 left`.
+final class TranscodeProgressBar: Sendable {
+    private struct State {
+        var pass = 0
+        var passStarted = ContinuousClock.now
+        var drawn = ContinuousClock.now - .seconds(1)
+    }
+    private let state = Mutex(State())
+
+    func update(_ progress: TranscodeProgress) {
+        let now = ContinuousClock.now
+        let line: String? = state.withLock { state in
+            if state.pass != progress.pass {
+                state.pass = progress.pass
+                state.passStarted = now
+            }
+            let finished = progress.pass == progress.passes && (progress.fraction ?? 0) >= 1
+            if finished { return "\r\u{1B}[K" }
+            guard now - state.drawn >= .milliseconds(100) else { return nil }
+            state.drawn = now
+            let pass = progress.passes > 1 ? " pass \(progress.pass)/\(progress.passes)" : ""
+            guard let fraction = progress.fraction else {
+                return "\r\u{1B}[Ktranscoding\(pass): \(Int(progress.mediaSeconds)) s written"
+            }
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+            var text = "\r\u{1B}[Ktranscoding\(pass) [\(bar)] \(Int(fraction * 100))%"
+            let elapsed = now - state.passStarted
+            if fraction > 0.02 {
+                let passSeconds = Double(elapsed.components.seconds) / fraction
+                let left = Int(passSeconds * (1 - fraction) + passSeconds * Double(progress.passes - progress.pass))
+                text += " \(left / 60):\(String(format: "%02d", left % 60)) left"
+            }
+            return text
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
 }
 

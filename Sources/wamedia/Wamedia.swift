@@ -24,10 +24,14 @@ struct Wamedia: AsyncParsableCommand {
             // File names are bytes: arguments are read from them, so a non-UTF-8 name still opens.
             var command = try parseAsRoot(Array(FileSystemPath.commandLineArguments().dropFirst()))
             if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
+                try await Interrupt.cancelling { try await asyncCommand.run() }
             } else {
                 try command.run()
             }
+        } catch  where Interrupt.happened {
+            // Whatever the interrupted work threw, it was asked to stop: its files are removed.
+            Terminal.error("interrupted")
+            Foundation.exit(ExitStatus.failure)
         } catch let failure as CommandFailure {
             if !failure.message.isEmpty { Terminal.error(failure.message) }
             Foundation.exit(failure.exitCode)

@@ -48,10 +48,23 @@ struct ValidationTests {
             ("tone.mp3", .video), ("tone.wav", .audio), ("photo.png", .video),
         ])
     func mismatches(name: String, type: MediaType) throws {
-        let report = check(try Corpus.get().path(name), as: type)
+        // Without ffmpeg: with it, a video's or a WAV's audio is transcoded (TranscodeTests).
+        var withoutTranscoder = checker
+        withoutTranscoder.validator.transcoding.ffmpeg = .none
+        let report = withoutTranscoder.check(path: try Corpus.get().path(name), as: type)
         #expect(report.verdict == .rejected)
         let finding = try #require(report.findings.first { $0.code == .mimeMismatch })
         #expect(!finding.message.isEmpty && !finding.hint.isEmpty)
+    }
+
+    @Test(
+        "audio in a video or a WAV sent as audio is fixable with ffmpeg: transcoded",
+        .enabled(if: FFmpeg.installed != nil), arguments: ["clip.mp4", "tone.wav"])
+    func audioTranscoded(name: String) throws {
+        let report = check(try Corpus.get().path(name), as: .audio)
+        #expect(report.verdict == .fixable)
+        #expect(report.findings.first { $0.code == .mimeMismatch }?.severity == .fixable)
+        #expect(report.plannedSteps.first?.hasPrefix("encode") == true, "\(report.plannedSteps)")
     }
 
     @Test("a PDF named .jpg and text named .png are rejected as images, whatever their names")
@@ -258,9 +271,14 @@ struct ValidationTests {
 
     @Test("a stricter profile turns a fine file into a fixable or rejected one")
     func stricterProfile() throws {
-        let strict = try MediaChecker(profile: try MediaProfile.load("whatsapp-conservative"))
+        var strict = try MediaChecker(profile: try MediaProfile.load("whatsapp-conservative"))
         let corpus = try Corpus.get()
         #expect(strict.check(path: corpus.path("legacy.doc"), as: .document).verdict == .rejected)
+        // 3GP is not among the profile's containers: fixable by a transcode to MP4, rejected without ffmpeg.
+        if FFmpeg.installed != nil {
+            #expect(strict.check(path: corpus.path("clip.3gp"), as: .video).verdict == .fixable)
+        }
+        strict.validator.transcoding.ffmpeg = .none
         #expect(strict.check(path: corpus.path("clip.3gp"), as: .video).verdict == .rejected)
     }
 }

@@ -12,6 +12,7 @@ enum MIMENames {
         "video/webm": "WebM video", "video/x-matroska": "Matroska video", "video/x-msvideo": "AVI video",
         "audio/aac": "AAC audio", "audio/amr": "AMR audio", "audio/mpeg": "MP3 audio", "audio/mp4": "M4A audio",
         "audio/ogg": "OGG audio", "audio/wav": "WAV audio", "audio/flac": "FLAC audio",
+        "audio/aiff": "AIFF audio",
         "application/pdf": "a PDF", "text/plain": "plain text", "text/html": "HTML",
         "application/msword": "a Word document", "application/vnd.ms-excel": "an Excel spreadsheet",
         "application/vnd.ms-powerpoint": "a PowerPoint presentation",
@@ -41,7 +42,7 @@ enum MIMENames {
 
     static func conversionHint(for mime: String, to mediaType: MediaType) -> String? {
         switch (mime, mediaType) {
-        case ("audio/wav", .audio), ("audio/flac", .audio):
+        case ("audio/wav", .audio), ("audio/flac", .audio), ("audio/aiff", .audio):
             "convert it, e.g. ffmpeg -i IN -c:a aac -b:a 128k OUT.m4a (or -c:a libopus OUT.ogg for a voice note)"
         case (_, .image) where imageMagickOnly.contains(mime):
             "only ImageMagick reads \(short(mime)), and wamedia keeps that loader off for files from untrusted "

@@ -38,3 +38,13 @@ package final class BlockingWorkers: Sendable {
         for _ in 0..<count { ready.signal() }
     }
 }
+
+/// Runs `work` on a thread made for it and awaits the result, so that blocking work (a child
+/// process waited for) holds no thread of Swift's cooperative pool.
+package func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.name = "wamedia-prepare"
+        thread.start()
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 internal import WabaEncoding
 
 /// Random access to a file's bytes, so probes can read headers without loading the file.
@@ -47,6 +48,16 @@ public final class FileSource: ByteSource {
 
     /// A path that opens this same file (its inode), for native libraries that take only a path.
     var reopenablePath: String { file.reopenablePath }
+
+    /// A path that opens this same file from a child process (`/proc/<our pid>/fd/<n>`), so a tool
+    /// such as ffmpeg reads the bytes that were checked, not whatever the path names by then.
+    var pathForChildProcess: String {
+        #if os(Linux)
+            reopenablePath.replacingOccurrences(of: "/proc/self/", with: "/proc/\(getpid())/")
+        #else
+            path
+        #endif
+    }
 
     /// Throws ``WabaMediaError/Code/sourceChanged`` when the file was written to since it was opened.
     public func checkUnchanged() throws(WabaMediaError) {

@@ -25,15 +25,26 @@ public struct MediaPreparer: Sendable {
         public var container: ContainerRewriteOptions
         /// libvips worker threads per image (0: libvips' default), for callers preparing several at once.
         public var vipsConcurrency: Int
+        /// How audio and video are transcoded when nothing less makes them conform; the audio track
+        /// kept is ``container``'s.
+        public var transcode: TranscodeOptions
 
         public init(
             stripMetadata: Bool = false, keepMetadata: Bool = false, container: ContainerRewriteOptions = .init(),
-            vipsConcurrency: Int = 0
+            vipsConcurrency: Int = 0, transcode: TranscodeOptions = .init()
         ) {
             self.stripMetadata = stripMetadata
             self.keepMetadata = keepMetadata
             self.container = container
             self.vipsConcurrency = vipsConcurrency
+            self.transcode = transcode
+        }
+
+        /// The transcode options as the check and the transcode apply them.
+        var transcoding: TranscodeOptions {
+            var options = transcode
+            options.audioTrack = container.audioTrack
+            return options
         }
 
         /// The container options as the rewrite applies them.
@@ -53,18 +64,22 @@ public struct MediaPreparer: Sendable {
     /// own pixels, by its structure and a reduced-size decode before it is passed on.
     public let checker: MediaChecker
     public var logger: Logger?
+    /// Called as a transcode advances (from ffmpeg's own progress reports), on a thread of its own.
+    public var progress: (@Sendable (TranscodeProgress) -> Void)?
 
     public init(
         profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil, options: Options = .init(),
-        logger: Logger? = nil
+        logger: Logger? = nil, progress: (@Sendable (TranscodeProgress) -> Void)? = nil
     ) throws {
         self.profile = profile
         self.options = options
         var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
-        // The check judges a location by the same option the preparation applies.
+        // The check judges a location, and what a transcode fixes, by the options the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
+        checker.validator.transcoding = options.transcoding
         self.checker = checker
         self.logger = logger
+        self.progress = progress
     }
 
     /// Opens, checks and prepares the file at `path`, and runs `body` with the result. Files the
@@ -88,12 +103,26 @@ public struct MediaPreparer: Sendable {
 
     /// ``withPreparedMedia(at:as:caption:fileName:_:)-(_,_,_,_,(PreparedMedia)->Result)`` for a
     /// body that awaits, such as an upload; the files are removed on cancellation too.
+    ///
+    /// The preparation runs on a thread of its own (a transcode waits there for ffmpeg), never
+    /// holding a thread of Swift's cooperative pool; cancelling the task stops ffmpeg.
     public func withPreparedMedia<Result>(
         at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
         _ body: (PreparedMedia) async throws -> Result
     ) async throws -> Result {
         try await TemporaryFolder.with { folder in
-            try await body(prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder))
+            let cancellation = Cancellation()
+            let prepared = try await withTaskCancellationHandler {
+                try await onThreadOfItsOwn {
+                    try prepare(
+                        path, as: mediaType, caption: caption, fileName: fileName, in: folder,
+                        cancellation: cancellation)
+                }
+            } onCancel: {
+                cancellation.cancel()
+            }
+            try Task.checkCancellation()
+            return try await body(prepared)
         }
     }
 
@@ -117,21 +146,23 @@ public struct MediaPreparer: Sendable {
     // MARK: - The decision
 
     func prepare(
-        _ path: String, as mediaType: MediaType?, caption: String?, fileName: String?, in folder: TemporaryFolder
+        _ path: String, as mediaType: MediaType?, caption: String?, fileName: String?, in folder: TemporaryFolder,
+        cancellation: Cancellation? = nil
     ) throws -> PreparedMedia {
         let input = try FileSource(path: path)
         let report = check(input, as: mediaType, caption: caption, fileName: fileName)
         let rejections = report.rejections
         guard rejections.isEmpty else { throw MediaRejected(report: report, blocking: rejections) }
         do {
-            return try prepare(input, report: report, caption: caption, in: folder)
+            return try prepare(input, report: report, caption: caption, in: folder, cancellation: cancellation)
         } catch let error as WabaMediaError {
             throw PreparationFailure(report: report, error: error)
         }
     }
 
     private func prepare(
-        _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder
+        _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
+        cancellation: Cancellation?
     ) throws -> PreparedMedia {
         let path = input.path
         let plan = try plan(for: report)
@@ -177,6 +208,11 @@ public struct MediaPreparer: Sendable {
             let output = folder.path(for: outputStem, extension: report.mediaType == .audio ? "m4a" : "mp4")
             let result = try ContainerRewriter.rewrite(input, output: output, options: options.rewriteOptions)
             written = (output, result.actions.map(\.summary), nil)
+        case .transcode(let plan):
+            let output = folder.path(for: outputStem, extension: plan.outputExtension)
+            written = (
+                output, try transcode(input, plan: plan, output: output, in: folder, cancellation: cancellation), nil
+            )
         }
         try input.checkUnchanged()
 
@@ -187,10 +223,46 @@ public struct MediaPreparer: Sendable {
         guard stillBlocking.isEmpty else {
             throw MediaRejected(report: preparedReport, blocking: stillBlocking, subject: path)
         }
+        if case .transcode = plan { try checkDuration(of: preparedReport, against: report) }
         return PreparedMedia(
             report: report, action: plan.action, steps: written.steps, media: media, input: input,
             mime: preparedReport.effectiveMIME, fileExtension: fileExtension(for: preparedReport.effectiveMIME, report),
             preparedReport: preparedReport, imageResult: written.image)
+    }
+
+    /// Runs the transcode `plan` into `output`, waiting for it here: the preparation is synchronous,
+    /// and a cancelled caller stops ffmpeg (its partial output goes with the folder). A synchronous
+    /// caller on Swift's cooperative pool blocks one of its threads meanwhile; the async entry
+    /// points do not.
+    private func transcode(
+        _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder,
+        cancellation: Cancellation?
+    ) throws -> [String] {
+        guard let ffmpeg = options.transcode.ffmpeg.resolved else {
+            throw WabaMediaError(
+                .transformFailed, "\(input.path) must be transcoded and ffmpeg is gone", hint: FFmpeg.installHint)
+        }
+        let transcoder = Transcoder(
+            ffmpeg: ffmpeg, plan: plan, options: options.transcoding, keepMetadata: options.keepMetadata,
+            progress: progress)
+        let scratch = folder.path
+        logger?.debug("transcoding", metadata: ["file": "\(input.path)", "steps": "\(plan.steps)"])
+        return try AwaitBlocking.run(cancellation: cancellation) {
+            try await transcoder.run(input, output: output, scratch: scratch)
+        }
+    }
+
+    /// A transcode that ends early (a damaged stream ffmpeg stops reading without failing) is a
+    /// failure, not a shorter video.
+    private func checkDuration(of prepared: ValidationReport, against report: ValidationReport) throws {
+        guard let before = report.transcodePlan?.durationSeconds, let after = prepared.inspection.av?.durationSeconds
+        else { return }
+        guard abs(after - before) <= max(0.5, before * 0.02) else {
+            throw WabaMediaError(
+                .transformFailed,
+                "the transcoded file plays \(Seconds(after)), the input \(Seconds(before)): part of the input could not be read",
+                hint: "the input may be damaged: export or download it again")
+        }
     }
 
     /// Proves the data of an image whose own pixels are passed on intact: every structure cut off
@@ -229,6 +301,7 @@ public struct MediaPreparer: Sendable {
         case removeMetadata
         case fitImage
         case rewriteContainer
+        case transcode(TranscodePlan)
 
         var action: PreparedMedia.Action {
             switch self {
@@ -236,6 +309,7 @@ public struct MediaPreparer: Sendable {
             case .removeMetadata: .removedMetadata
             case .fitImage: .fittedImage
             case .rewriteContainer: .rewroteContainer
+            case .transcode: .transcoded
             }
         }
     }
@@ -256,6 +330,7 @@ public struct MediaPreparer: Sendable {
             if needsTransform.allSatisfy({ Self.removedFromBytes.contains($0.code) }) { return .removeMetadata }
             return .fitImage
         case .video, .audio:
+            if let transcode = report.transcodePlan { return .transcode(transcode) }
             if let av = report.inspection.av {
                 let rewrite = ContainerRewriter.plan(for: av, options: options.rewriteOptions)
                 if let obstacle = rewrite.obstacle, !rewrite.actions.isEmpty {
@@ -294,6 +369,8 @@ public struct PreparedMedia: Sendable {
         case fittedImage = "fitted-image"
         /// Boxes rewritten by ``ContainerRewriter``, samples copied.
         case rewroteContainer = "rewrote-container"
+        /// Re-encoded or remuxed by ffmpeg (``TranscodeOptions``).
+        case transcoded
 
         public var description: String { rawValue }
     }

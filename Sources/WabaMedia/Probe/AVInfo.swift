@@ -20,6 +20,10 @@ public struct AVInfo: Sendable, Hashable, Codable {
         case matroska
         case wav
         case flac
+        /// RIFF AVI (DivX, Xvid and camera exports): read to be transcoded, never sent as is.
+        case avi
+        /// AIFF and AIFF-C: read to be transcoded, never sent as is.
+        case aiff
 
         public var description: String { rawValue }
 
@@ -116,6 +120,12 @@ public struct AVTrack: Sendable, Hashable, Codable {
     public var hasBFrames: Bool?
     /// For Opus: samples to drop at the start (at 48 kHz).
     public var preSkip: Int?
+    /// The video's transfer characteristics as ISO/IEC 23091-2 numbers them (`colr` box, Matroska
+    /// `Colour`): 1 BT.709, 16 PQ (HDR10, Dolby Vision), 18 HLG (iPhone HDR); nil when unsaid.
+    public var colourTransfer: Int?
+
+    /// Whether the video is HDR (PQ or HLG), which phones without HDR show washed out.
+    public var isHDR: Bool { colourTransfer == 16 || colourTransfer == 18 }
 
     public init(id: Int? = nil, kind: Kind, codec: String, codecTag: String? = nil) {
         self.id = id
@@ -136,6 +146,7 @@ public struct AVTrack: Sendable, Hashable, Codable {
         case h264Level = "h264_level"
         case hasBFrames = "has_b_frames"
         case preSkip = "pre_skip"
+        case colourTransfer = "colour_transfer"
     }
 }
 
@@ -163,6 +174,8 @@ public enum AVProbe {
         case .matroska: info = try MatroskaProbe.probe(source)
         case .wav: info = try WAVProbe.probe(source)
         case .flac: info = try FLACProbe.probe(source)
+        case .avi: info = try AVIProbe.probe(source)
+        case .aiff: info = try AIFFProbe.probe(source)
         case .amr: info = try AMRProbe.probe(source)
         case .mpegAudio:
             if let adts = try ADTSProbe.probe(source, strict: true) {
@@ -180,7 +193,7 @@ public enum AVProbe {
     }
 
     enum Format {
-        case isoBaseMedia, ogg, matroska, wav, flac, amr, mpegAudio
+        case isoBaseMedia, ogg, matroska, wav, flac, amr, mpegAudio, avi, aiff
     }
 
     /// Which parser reads content starting with `head`, by magic bytes first and the MIME type second.
@@ -195,6 +208,12 @@ public enum AVProbe {
         if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return .matroska }
         if head.count >= 12, head.starts(with: Array("RIFF".utf8)), bytes.fourCC(at: 8) == "WAVE" {
             return .wav
+        }
+        if head.count >= 12, head.starts(with: Array("RIFF".utf8)), bytes.fourCC(at: 8) == "AVI " { return .avi }
+        if head.count >= 12, head.starts(with: Array("FORM".utf8)),
+            bytes.fourCC(at: 8) == "AIFF" || bytes.fourCC(at: 8) == "AIFC"
+        {
+            return .aiff
         }
         if head.starts(with: Array("fLaC".utf8)) { return .flac }
         if head.starts(with: Array("#!AMR".utf8)) { return .amr }
@@ -229,6 +248,8 @@ public enum AVProbe {
         case .amr: return info.tracks.first?.codec == "amr_wb" ? "audio/amr-wb" : "audio/amr"
         case .wav: return "audio/wav"
         case .flac: return "audio/flac"
+        case .avi: return "video/x-msvideo"
+        case .aiff: return "audio/aiff"
         }
     }
 }

@@ -415,6 +415,9 @@ enum ISOBaseMediaProbe {
                 switch child.type {
                 case "avcC":
                     readAVCConfiguration(bytes, at: child.payload, into: &track)
+                case "colr" where ["nclx", "nclc"].contains(bytes.fourCC(at: child.payload) ?? ""):
+                    // Colour primaries, then the transfer function (16 PQ, 18 HLG), then the matrix.
+                    track.colourTransfer = bytes.u16(at: child.payload + 6)
                 default: break
                 }
             }

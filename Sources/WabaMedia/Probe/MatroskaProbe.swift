@@ -24,6 +24,8 @@ enum MatroskaProbe {
         static let video = 0xE0
         static let pixelWidth = 0xB0
         static let pixelHeight = 0xBA
+        static let colour = 0x55B0
+        static let transferCharacteristics = 0x55BA
         static let audio = 0xE1
         static let samplingFrequency = 0xB5
         static let channels = 0x9F
@@ -213,6 +215,11 @@ enum MatroskaProbe {
                     tracks, from: video.dataOffset, to: video.dataOffset + (video.dataSize ?? 0))
                 track.width = settings.first { $0.id == ID.pixelWidth }.flatMap { unsigned(tracks, $0) }
                 track.height = settings.first { $0.id == ID.pixelHeight }.flatMap { unsigned(tracks, $0) }
+                if let colour = settings.first(where: { $0.id == ID.colour }) {
+                    track.colourTransfer = children(
+                        tracks, from: colour.dataOffset, to: colour.dataOffset + (colour.dataSize ?? 0)
+                    ).first { $0.id == ID.transferCharacteristics }.flatMap { unsigned(tracks, $0) }
+                }
             }
             if let audio = field(ID.audio) {
                 let settings = children(

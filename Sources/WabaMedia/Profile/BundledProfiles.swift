@@ -41,6 +41,8 @@ enum BundledProfiles {
           # H.264 profiles that Android clients fail on (a warning) and that phones cannot decode (rejected).
           h264_warn_profiles: [high]
           h264_reject_profiles: [high10, high422, high444]
+          # B-frames stay a warning; true re-encodes them away when a video is transcoded or fails on them.
+          fix_b_frames: false
 
         audio:
           max_bytes: 16000000
@@ -54,6 +56,9 @@ enum BundledProfiles {
           ogg_codecs: [opus]
           # Only voice notes up to this size show a play button.
           voice_note_max_bytes: 512000
+          # Audio that must be transcoded: auto makes mono or Opus recordings voice notes (Opus in OGG),
+          # the rest AAC in M4A; voice or audio force one (--audio-as overrides).
+          transcode_to: auto
 
         document:
           max_bytes: 100000000
@@ -99,6 +104,8 @@ enum BundledProfiles {
           max_audio_streams: 1
           h264_warn_profiles: []
           h264_reject_profiles: [high, high10, high422, high444]
+          # Old Android clients fail on B-frames: a video with them is re-encoded without.
+          fix_b_frames: true
 
         audio:
           max_bytes: 8000000
@@ -109,6 +116,8 @@ enum BundledProfiles {
             - { mime: audio/ogg, extension: ogg }
           ogg_codecs: [opus]
           voice_note_max_bytes: 512000
+          # Audio that must be transcoded becomes a voice note (Opus in OGG, mono).
+          transcode_to: voice
 
         document:
           max_bytes: 20000000

@@ -157,11 +157,13 @@ public struct VideoRules: Sendable, Hashable {
     public var h264WarnProfiles: [String]
     /// H.264 profiles that are refused (`high10`, `high422`, `high444`).
     public var h264RejectProfiles: [String]
+    /// B-frames are removed by a re-encode (the conservative profile), not only warned about.
+    public var fixesBFrames: Bool
 
     public init(
         maxBytes: Int, formats: [AcceptedFormat], remuxable: [String], videoCodecs: [String],
         audioCodecs: [String], maxAudioStreams: Int, h264WarnProfiles: [String],
-        h264RejectProfiles: [String]
+        h264RejectProfiles: [String], fixesBFrames: Bool = false
     ) {
         self.maxBytes = maxBytes
         self.formats = formats
@@ -171,6 +173,7 @@ public struct VideoRules: Sendable, Hashable {
         self.maxAudioStreams = maxAudioStreams
         self.h264WarnProfiles = h264WarnProfiles
         self.h264RejectProfiles = h264RejectProfiles
+        self.fixesBFrames = fixesBFrames
     }
 }
 
@@ -181,12 +184,18 @@ public struct AudioRules: Sendable, Hashable {
     public var oggCodecs: [String]
     /// Voice notes above this size show no play button.
     public var voiceNoteMaxBytes: Int
+    /// What audio that must be transcoded becomes, unless the caller says.
+    public var transcodeTo: AudioTarget
 
-    public init(maxBytes: Int, formats: [AcceptedFormat], oggCodecs: [String], voiceNoteMaxBytes: Int) {
+    public init(
+        maxBytes: Int, formats: [AcceptedFormat], oggCodecs: [String], voiceNoteMaxBytes: Int,
+        transcodeTo: AudioTarget = .auto
+    ) {
         self.maxBytes = maxBytes
         self.formats = formats
         self.oggCodecs = oggCodecs
         self.voiceNoteMaxBytes = voiceNoteMaxBytes
+        self.transcodeTo = transcodeTo
     }
 }
 

@@ -54,10 +54,18 @@ extension MediaProfile {
         let videoMap = try map.map("video")
         try videoMap.rejectUnknownKeys([
             "max_bytes", "formats", "remuxable", "video_codecs", "audio_codecs", "max_audio_streams",
-            "h264_warn_profiles", "h264_reject_profiles",
+            "h264_warn_profiles", "h264_reject_profiles", "fix_b_frames",
         ])
         let audioMap = try map.map("audio")
-        try audioMap.rejectUnknownKeys(["max_bytes", "formats", "ogg_codecs", "voice_note_max_bytes"])
+        try audioMap.rejectUnknownKeys([
+            "max_bytes", "formats", "ogg_codecs", "voice_note_max_bytes", "transcode_to",
+        ])
+        let transcodeTo = try audioMap.optionalString("transcode_to")
+        guard let audioTarget = AudioTarget(rawValue: transcodeTo ?? "auto") else {
+            throw map.error(
+                at: "audio.transcode_to",
+                "'\(transcodeTo ?? "")' is not one of \(AudioTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let documentMap = try map.map("document")
         try documentMap.rejectUnknownKeys(["max_bytes", "formats", "text_variants_as_plain"])
 
@@ -82,12 +90,14 @@ extension MediaProfile {
                 audioCodecs: try videoMap.strings("audio_codecs"),
                 maxAudioStreams: try videoMap.int("max_audio_streams", in: 0...64),
                 h264WarnProfiles: try videoMap.strings("h264_warn_profiles"),
-                h264RejectProfiles: try videoMap.strings("h264_reject_profiles")),
+                h264RejectProfiles: try videoMap.strings("h264_reject_profiles"),
+                fixesBFrames: try videoMap.optionalBool("fix_b_frames") ?? false),
             audio: AudioRules(
                 maxBytes: try audioMap.int("max_bytes", in: 1...Int.max),
                 formats: try audioMap.formats("formats"),
                 oggCodecs: try audioMap.strings("ogg_codecs"),
-                voiceNoteMaxBytes: try audioMap.int("voice_note_max_bytes", in: 0...Int.max)),
+                voiceNoteMaxBytes: try audioMap.int("voice_note_max_bytes", in: 0...Int.max),
+                transcodeTo: audioTarget),
             document: DocumentRules(
                 maxBytes: try documentMap.int("max_bytes", in: 1...Int.max),
                 formats: try documentMap.formats("formats"),
@@ -208,6 +218,11 @@ private struct ProfileMap {
             throw error(at: qualified(key), "is \(value), outside \(range.lowerBound)...\(range.upperBound)")
         }
         return value
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard mapping[Node(key)] != nil else { return nil }
+        return try bool(key)
     }
 
     func bool(_ key: String) throws -> Bool {

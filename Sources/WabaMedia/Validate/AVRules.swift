@@ -308,6 +308,8 @@ extension AVInfo.Container {
         case .matroska: "Matroska"
         case .wav: "WAV"
         case .flac: "FLAC"
+        case .avi: "AVI"
+        case .aiff: "AIFF"
         }
     }
 
@@ -325,6 +327,8 @@ extension AVInfo.Container {
         case .amr: "audio/amr"
         case .wav: "audio/wav"
         case .flac: "audio/flac"
+        case .avi: forVideo ? "video/x-msvideo" : "audio/x-msvideo"
+        case .aiff: "audio/aiff"
         }
     }
 }

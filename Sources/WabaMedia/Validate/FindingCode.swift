@@ -66,6 +66,8 @@ extension Finding.Code {
     public static let voiceNoteChannels: Self = "voice-note-channels"
     /// The container is damaged or truncated.
     public static let malformedContainer: Self = "malformed-container"
+    /// The file must be transcoded, and ffmpeg (or an encoder it needs) is not installed.
+    public static let ffmpegMissing: Self = "ffmpeg-missing"
 
     // MARK: Campaigns
 
@@ -117,7 +119,8 @@ extension Finding.Code {
         Entry(code: .empty, severities: [.rejected], meaning: "the file has no bytes"),
         Entry(code: .unreadable, severities: [.rejected], meaning: "the file cannot be read or decoded"),
         Entry(
-            code: .mimeMismatch, severities: [.rejected], meaning: "the content is not a type the media type accepts"),
+            code: .mimeMismatch, severities: [.fixable, .rejected],
+            meaning: "the content is not a type the media type accepts (fixable: transcoded)"),
         Entry(code: .needsConversion, severities: [.fixable], meaning: "an accepted type only after conversion"),
         Entry(
             code: .extensionMismatch, severities: [.warning, .fixable],
@@ -137,18 +140,31 @@ extension Finding.Code {
         Entry(code: .tooManyPixels, severities: [.rejected], meaning: "more pixels than the profile decodes"),
         Entry(code: .dimensions, severities: [.warning], meaning: "longer than the profile's long edge"),
         Entry(code: .animated, severities: [.fixable], meaning: "an animated image: only the first frame is sent"),
-        Entry(code: .videoCodec, severities: [.rejected], meaning: "a video codec the profile does not allow"),
-        Entry(code: .audioCodec, severities: [.rejected], meaning: "an audio codec the profile does not allow"),
+        Entry(
+            code: .videoCodec, severities: [.fixable, .rejected],
+            meaning: "a video codec the profile does not allow (fixable: transcoded)"),
+        Entry(
+            code: .audioCodec, severities: [.fixable, .rejected],
+            meaning: "an audio codec the profile does not allow (fixable: transcoded)"),
         Entry(
             code: .tooManyAudioStreams, severities: [.fixable, .rejected],
             meaning: "more audio tracks than the profile allows"),
-        Entry(code: .h264Profile, severities: [.warning, .rejected], meaning: "an H.264 profile phones may not play"),
-        Entry(code: .bFrames, severities: [.warning], meaning: "H.264 B-frames, which some Android clients fail on"),
+        Entry(
+            code: .h264Profile, severities: [.warning, .fixable, .rejected],
+            meaning: "an H.264 profile phones may not play"),
+        Entry(
+            code: .bFrames, severities: [.warning, .fixable],
+            meaning: "H.264 B-frames, which some Android clients fail on"),
         Entry(code: .notFaststart, severities: [.fixable, .warning], meaning: "the index (moov) after the media data"),
-        Entry(code: .container, severities: [.rejected], meaning: "a container the media type does not accept"),
+        Entry(
+            code: .container, severities: [.fixable, .rejected],
+            meaning: "a container the media type does not accept (fixable: transcoded)"),
         Entry(code: .voiceNoteSize, severities: [.warning], meaning: "a voice note too large for a play button"),
         Entry(code: .voiceNoteChannels, severities: [.warning], meaning: "a voice note that is not mono"),
         Entry(code: .malformedContainer, severities: [.rejected], meaning: "a damaged or truncated container"),
+        Entry(
+            code: .ffmpegMissing, severities: [.rejected],
+            meaning: "a transcode is needed and ffmpeg or its encoder is not installed"),
         Entry(code: .manifestRow, severities: [.rejected], meaning: "a manifest row that cannot be read"),
         Entry(code: .manifestLimit, severities: [.rejected], meaning: "a manifest over its row, line or size limit"),
         Entry(code: .input, severities: [.rejected], meaning: "an input folder or pattern that gives nothing"),

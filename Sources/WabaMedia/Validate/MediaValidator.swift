@@ -12,6 +12,8 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
     public var suggestedFileName: String?
     /// What `prepare` would do to make a fixable file conform, in words.
     public var plannedSteps: [String]
+    /// The transcode that makes it conform, when one does.
+    var transcodePlan: TranscodePlan?
 
     /// The worst of the findings.
     public var verdict: Verdict { Verdict(findings: findings) }
@@ -127,10 +129,16 @@ public struct MediaValidator: Sendable {
     /// Location (GPS) metadata is kept in files sent as they are: the `location` finding is then a
     /// warning, not something to fix. Off by default: a location never leaves unless asked for.
     public var keepMetadata: Bool
+    /// How audio and video WhatsApp would refuse are transcoded, and by which ffmpeg: what a
+    /// transcode fixes is `fixable`; without ffmpeg it stays `rejected`, with `ffmpeg-missing`.
+    public var transcoding: TranscodeOptions
 
-    public init(profile: MediaProfile = .whatsappCloud, keepMetadata: Bool = false) {
+    public init(
+        profile: MediaProfile = .whatsappCloud, keepMetadata: Bool = false, transcoding: TranscodeOptions = .init()
+    ) {
         self.profile = profile
         self.keepMetadata = keepMetadata
+        self.transcoding = transcoding
     }
 
     /// Validates `inspection` as `mediaType`, or as the type its MIME suggests when nil.
@@ -186,11 +194,18 @@ public struct MediaValidator: Sendable {
             findings.append(finding)
             suggestedFileName = name
         }
+        let transcode = Transcoding.decide(
+            inspection, as: mediaType, findings: findings, profile: profile, options: transcoding,
+            keepMetadata: keepMetadata)
+        findings = transcode.applied(to: findings)
 
         var report = ValidationReport(
             inspection: inspection, mediaType: mediaType, findings: findings, effectiveMIME: effectiveMIME,
             suggestedFileName: suggestedFileName)
-        if report.verdict == .fixable { report.plannedSteps = plannedSteps(for: inspection, as: mediaType) }
+        report.transcodePlan = transcode.plan
+        if report.verdict == .fixable {
+            report.plannedSteps = transcode.plan?.steps ?? plannedSteps(for: inspection, as: mediaType)
+        }
         return report
     }
 

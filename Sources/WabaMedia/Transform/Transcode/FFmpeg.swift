@@ -1,0 +1,250 @@
+import Foundation
+import Subprocess
+import Synchronization
+import SystemPackage
+
+/// The `ffmpeg` executable wamedia transcodes with, and the encoders it has.
+///
+/// ffmpeg is run as a child process, never linked: its decoders read untrusted bytes, and a crash
+/// or a hang in one then ends only the child. Every run is fenced (``run(_:limits:progress:)``).
+public struct FFmpeg: Sendable, Hashable {
+    /// The executable's path.
+    public let path: String
+    /// The encoders it lists in `ffmpeg -encoders` (`libx264`, `libopus`, `aac`, ...).
+    public let encoders: Set<String>
+
+    public init(path: String, encoders: Set<String>) {
+        self.path = path
+        self.encoders = encoders
+    }
+
+    /// The ffmpeg this process uses: `$WAMEDIA_FFMPEG` when set (a path; empty means none), else the
+    /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process.
+    public static let installed: FFmpeg? = locate(environment: ProcessInfo.processInfo.environment)
+
+    /// How to install ffmpeg, for messages.
+    public static let installHint =
+        "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; "
+        + "or scripts/install-deps.sh), or point WAMEDIA_FFMPEG at one"
+
+    static func locate(environment: [String: String]) -> FFmpeg? {
+        let candidate: String?
+        if let configured = environment["WAMEDIA_FFMPEG"] {
+            candidate = configured.isEmpty ? nil : configured
+        } else {
+            candidate = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+                .map { "\($0)/ffmpeg" }
+                .first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+        guard let candidate, FileManager.default.isExecutableFile(atPath: candidate) else { return nil }
+        // A plain child process, waited for on this thread: this runs once, inside a static's
+        // initialiser, where waiting on Swift's cooperative pool could deadlock with two cores.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: candidate)
+        process.arguments = ["-hide_banner", "-nostdin", "-encoders"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let listing = String(decoding: data, as: UTF8.self)
+        return FFmpeg(path: candidate, encoders: parseEncoders(listing))
+    }
+
+    /// The names in `ffmpeg -encoders`' table: lines such as ` V....D libx264   libx264 H.264 ...`.
+    static func parseEncoders(_ listing: String) -> Set<String> {
+        var names: Set<String> = []
+        var inTable = false
+        for line in listing.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if !inTable {
+                inTable = fields.first.map { $0.allSatisfy { $0 == "-" } } ?? false
+                continue
+            }
+            if fields.count >= 2, fields[0].count == 6 { names.insert(String(fields[1])) }
+        }
+        return names
+    }
+
+    /// The fences every run has besides its arguments.
+    public struct Limits: Sendable, Hashable {
+        /// Wall-clock time before ffmpeg is stopped and the run fails.
+        public var wallClock: Duration
+        /// Address space, in bytes (`prlimit --as`).
+        public var memoryBytes: Int
+        /// The largest file it may write, in bytes (`prlimit --fsize`): a runaway output stops there.
+        public var fileBytes: Int
+
+        public init(wallClock: Duration, memoryBytes: Int = 4 << 30, fileBytes: Int) {
+            self.wallClock = wallClock
+            self.memoryBytes = memoryBytes
+            self.fileBytes = fileBytes
+        }
+
+        /// CPU seconds: the wall-clock limit on every core.
+        var cpuSeconds: Int {
+            let seconds = Double(wallClock.components.seconds) + Double(wallClock.components.attoseconds) / 1e18
+            return max(1, Int((seconds * Double(ProcessInfo.processInfo.activeProcessorCount)).rounded(.up)))
+        }
+    }
+
+    /// `prlimit`, which applies the limits to ffmpeg before it runs; nil where there is none.
+    static let prlimit: String? = ["/usr/bin/prlimit", "/bin/prlimit"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// Runs ffmpeg with `arguments` (inputs, filters, codecs, outputs) behind the fences: no standard
+    /// input, its own limits on time, memory, CPU and file size, progress read from `-progress`.
+    ///
+    /// - Parameter progress: called with the seconds of media written so far.
+    /// - Throws: `CancellationError` when the task is cancelled (ffmpeg is stopped first);
+    ///   ``WabaMediaError`` `transform-failed` when it fails, with the last lines it printed, or
+    ///   takes longer than the wall-clock limit.
+    func run(_ arguments: [String], limits: Limits, progress: (@Sendable (Double) -> Void)? = nil) async throws {
+        let fenced = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1"] + arguments
+        let executable: Executable
+        let fullArguments: [String]
+        if let prlimit = Self.prlimit {
+            executable = .path(FilePath(prlimit))
+            fullArguments =
+                [
+                    "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds)", "--fsize=\(limits.fileBytes)",
+                    "--core=0", "--", path,
+                ] + fenced
+        } else {
+            executable = .path(FilePath(path))
+            fullArguments = fenced
+        }
+        let options = {
+            var options = PlatformOptions()
+            // Cancelled: asked to stop (it then closes its output), killed if it does not within a second.
+            options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
+            return options
+        }()
+        let wallClock = limits.wallClock
+
+        let status = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                let result = try await Subprocess.run(
+                    executable, arguments: Arguments(fullArguments), platformOptions: options, input: .none,
+                    output: .sequence, error: .sequence
+                ) { execution in
+                    try await withThrowingTaskGroup(of: String.self) { streams in
+                        streams.addTask {
+                            for try await line in execution.standardOutput.strings() {
+                                if let progress, line.hasPrefix("out_time_us="),
+                                    let micros = Int64(line.dropFirst("out_time_us=".count)), micros >= 0
+                                {
+                                    progress(Double(micros) / 1e6)
+                                }
+                            }
+                            return ""
+                        }
+                        streams.addTask {
+                            // The last few kilobytes of errors: enough to say why, bounded however much it prints.
+                            var tail = ""
+                            for try await line in execution.standardError.strings() {
+                                tail += line + "\n"
+                                if tail.utf8.count > 4096 { tail = String(tail.suffix(2048)) }
+                            }
+                            return tail
+                        }
+                        var errors = ""
+                        for try await text in streams { errors += text }
+                        return errors
+                    }
+                }
+                return .finished(result.terminationStatus, errors: result.closureResult)
+            }
+            group.addTask {
+                try await Task.sleep(for: wallClock)
+                return .timedOut
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+        try Task.checkCancellation()
+        switch status {
+        case .timedOut:
+            throw WabaMediaError(
+                .transformFailed, "ffmpeg took longer than \(wallClock) and was stopped",
+                hint: "the input may be damaged or very long; a faster --speed or a shorter clip helps")
+        case .finished(let termination, let errors):
+            guard termination.isSuccess else {
+                let reason = errors.split(separator: "\n").suffix(3).joined(separator: "; ")
+                throw WabaMediaError(
+                    .transformFailed,
+                    "ffmpeg failed (\(termination))" + (reason.isEmpty ? "" : ": \(reason)"),
+                    hint: "the input may be damaged: export or download it again")
+            }
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case finished(TerminationStatus, errors: String)
+        case timedOut
+    }
+}
+
+/// Runs async work to completion from synchronous code, blocking the calling thread.
+///
+/// The work's own tasks run on a serial dispatch queue of their own (a task executor), but
+/// swift-subprocess still needs a thread of Swift's cooperative pool now and then: callers on that
+/// pool (two threads on two cores) must not all block here at once. ``MediaPreparer``'s async
+/// entry points prepare on a thread of their own for that reason. A cancelled caller (its task, or
+/// `cancellation`) cancels the work.
+enum AwaitBlocking {
+    /// A serial queue: it runs on Dispatch's overcommitting threads, made when needed.
+    private final class QueueExecutor: TaskExecutor {
+        let queue = DispatchQueue(label: "wamedia.subprocess")
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            let executor = asUnownedTaskExecutor()
+            queue.async { job.runSynchronously(on: executor) }
+        }
+    }
+
+    /// The result, handed from the task to the waiting thread.
+    private final class Outcome<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<T, any Error>?
+        let done = DispatchSemaphore(value: 0)
+
+        func finish(_ result: Result<T, any Error>) {
+            lock.withLock { self.result = result }
+            done.signal()
+        }
+
+        var value: Result<T, any Error> { lock.withLock { result! } }
+    }
+
+    static func run<T: Sendable>(
+        cancellation: Cancellation? = nil, _ operation: @escaping @Sendable () async throws -> T
+    ) throws -> T {
+        let outcome = Outcome<T>()
+        let executor = QueueExecutor()
+        let task = Task(executorPreference: executor) {
+            do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
+        }
+        // The executor lives until the work is done, whatever the task keeps of it.
+        withExtendedLifetime(executor) {
+            while outcome.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                if cancellation?.isCancelled == true || withUnsafeCurrentTask(body: { $0?.isCancelled ?? false }) {
+                    task.cancel()
+                }
+            }
+        }
+        return try outcome.value.get()
+    }
+}
+
+/// A task's cancellation, for work it hands to a thread of its own.
+final class Cancellation: Sendable {
+    private let flag = Mutex(false)
+    var isCancelled: Bool { flag.withLock { $0 } }
+    func cancel() { flag.withLock { $0 = true } }
+}

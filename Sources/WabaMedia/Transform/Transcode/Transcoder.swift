@@ -1,0 +1,200 @@
+import Foundation
+
+/// How far a transcode is, as ffmpeg reports it.
+public struct TranscodeProgress: Sendable, Hashable {
+    /// The encode under way, from 1: a two-pass video has two, a corrected size one more.
+    public var pass: Int
+    /// The encodes planned so far.
+    public var passes: Int
+    /// How much of the current encode is done, 0...1; nil when the duration is unknown.
+    public var fraction: Double?
+    /// Seconds of media written by the current encode.
+    public var mediaSeconds: Double
+}
+
+/// Runs a ``TranscodePlan`` with ffmpeg: builds the command lines, fits the size and measures
+/// the result. The output is checked again by the caller, like any file the preparation wrote.
+struct Transcoder: Sendable {
+    let ffmpeg: FFmpeg
+    let plan: TranscodePlan
+    let options: TranscodeOptions
+    let keepMetadata: Bool
+    let progress: (@Sendable (TranscodeProgress) -> Void)?
+
+    /// Writes the transcoded file to `output`; scratch files (two-pass statistics) go to `scratch`,
+    /// a folder the caller owns. Returns what was done, in words.
+    func run(_ input: FileSource, output: String, scratch: String) async throws -> [String] {
+        switch plan.work {
+        case .video(let encoding):
+            return try await video(encoding, input: input, output: output, scratch: scratch)
+        case .voiceNote(let bitrate):
+            try await encode(
+                input,
+                [
+                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "libopus", "-b:a", "\(bitrate)", "-ac", "1",
+                    "-application", "voip", "-f", "ogg",
+                ], output: output, pass: 1, of: 1)
+        case .aac(let bitrate, let channels):
+            try await encode(
+                input,
+                [
+                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "aac", "-b:a", "\(bitrate)", "-ac", "\(channels)",
+                    "-movflags", "+faststart", "-f", "ipod",
+                ], output: output, pass: 1, of: 1)
+        case .opusRemux:
+            try await encode(
+                input, ["-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "copy", "-f", "ogg"], output: output, pass: 1,
+                of: 1)
+        }
+        let size = try fileSize(output)
+        return plan.steps.filter { !$0.hasPrefix("expected size") } + ["wrote \(ByteCount(size))"]
+    }
+
+    // MARK: - Video
+
+    private func video(
+        _ encoding: TranscodePlan.VideoEncoding, input: FileSource, output: String, scratch: String
+    ) async throws -> [String] {
+        var steps = plan.steps.filter { !$0.hasPrefix("expected size") }
+        guard encoding.twoPass, var bitrate = encoding.videoBitrate, let duration = plan.durationSeconds else {
+            try await encode(
+                input, videoArguments(encoding, bitrate: nil, pass: nil, scratch: scratch), output: output,
+                pass: 1, of: 1)
+            let size = try fileSize(output)
+            guard size > plan.budget, !encoding.copyVideo, let cap = encoding.videoBitrate, plan.durationSeconds != nil
+            else {
+                return steps + ["wrote \(ByteCount(size))"]
+            }
+            // A one-pass encode that came out over the limit after all: two passes at the budget's rate.
+            var fitted = encoding
+            fitted.twoPass = true
+            fitted.videoBitrate = cap
+            var again = self
+            again.planOverride(fitted)
+            return try await again.video(fitted, input: input, output: output, scratch: scratch)
+        }
+        let audioBytes = Double(encoding.audio?.bitrate ?? 0) * duration / 8
+        let target = Double(plan.budget) * TranscodePlan.budgetShare
+        try await encode(
+            input, videoArguments(encoding, bitrate: bitrate, pass: 1, scratch: scratch), output: nil, pass: 1, of: 2)
+        var passes = 2
+        // Measure and correct: x264's two passes land within a few percent; a result over the limit,
+        // or well under what the budget allows, is encoded again at a rate scaled by what it missed.
+        for attempt in 0..<3 {
+            try await encode(
+                input, videoArguments(encoding, bitrate: bitrate, pass: 2, scratch: scratch), output: output,
+                pass: passes, of: passes)
+            let size = Double(try fileSize(output))
+            let share = size / Double(plan.budget)
+            if share <= 1 && (share >= 0.92 || attempt > 0) { break }
+            guard attempt < 2 else {
+                throw WabaMediaError(
+                    .transformFailed,
+                    "the transcoded video is \(ByteCount(Int(size))), over the \(ByteCount(plan.budget)) limit "
+                        + "after \(passes - 1) attempts",
+                    hint: "cut the video shorter, or send a link to it")
+            }
+            let videoBytes = max(1, size - audioBytes)
+            let correction = max(0.3, min(1.5, (target - audioBytes) / videoBytes))
+            bitrate = Int(Double(bitrate) * correction)
+            steps.append(
+                "re-encoded at \(Rate(bitrate)): the first result was \(Int((share * 100).rounded()))% of the limit")
+            passes += 1
+        }
+        let written = try fileSize(output)
+        return steps + ["wrote \(ByteCount(written))"]
+    }
+
+    /// The arguments after the input for one video encode; `output` nil is a first pass (no file).
+    private func videoArguments(
+        _ encoding: TranscodePlan.VideoEncoding, bitrate: Int?, pass: Int?, scratch: String
+    ) -> [String] {
+        var arguments = ["-map", "0:v:0"]
+        let firstPass = pass == 1
+        if let audio = encoding.audio, !firstPass {
+            arguments += ["-map", "0:a:\(plan.audioTrack)"]
+            arguments +=
+                audio.copy
+                ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "\(audio.bitrate)", "-ac", "\(audio.channels)"]
+        } else {
+            arguments += ["-an"]
+        }
+        if encoding.copyVideo {
+            arguments += ["-c:v", "copy"]
+        } else {
+            arguments += [
+                "-c:v", "libx264", "-preset", options.speed.x264Preset, "-profile:v", "main", "-pix_fmt", "yuv420p",
+            ]
+            if !encoding.bFrames { arguments += ["-bf", "0"] }
+            var filters = [
+                encoding.width.flatMap { width in encoding.height.map { "scale=\(width):\($0)" } }
+                    ?? "scale=trunc(iw/2)*2:trunc(ih/2)*2"
+            ]
+            if encoding.toneMap {
+                // To linear light, BT.709 primaries, Hable's curve, then back to BT.709 video levels.
+                filters += [
+                    "zscale=t=linear:npl=100", "format=gbrpf32le", "zscale=p=bt709", "tonemap=tonemap=hable:desat=0",
+                    "zscale=t=bt709:m=bt709:r=tv", "format=yuv420p",
+                ]
+                arguments += ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
+            }
+            arguments += ["-vf", filters.joined(separator: ",")]
+            if let bitrate, encoding.twoPass, let pass {
+                arguments += [
+                    "-b:v", "\(bitrate)", "-maxrate", "\(bitrate * 2)", "-bufsize", "\(bitrate * 4)", "-pass",
+                    "\(pass)",
+                    "-passlogfile", scratch + "/x264-pass",
+                ]
+            } else {
+                arguments += ["-crf", "\(Transcoding.crf)"]
+                if let bitrate { arguments += ["-maxrate", "\(bitrate)", "-bufsize", "\(bitrate * 2)"] }
+            }
+        }
+        arguments += ["-sn", "-dn"]
+        if firstPass { return arguments + ["-f", "null"] }
+        return arguments + ["-movflags", "+faststart", "-f", "mp4"]
+    }
+
+    private mutating func planOverride(_ encoding: TranscodePlan.VideoEncoding) {
+        var changed = plan
+        changed.work = .video(encoding)
+        self = Transcoder(
+            ffmpeg: ffmpeg, plan: changed, options: options, keepMetadata: keepMetadata, progress: progress)
+    }
+
+    // MARK: - Running ffmpeg
+
+    /// One ffmpeg run: the fenced input, `arguments`, the metadata rule and the output (`-` for a
+    /// first pass that writes nothing).
+    private func encode(_ input: FileSource, _ arguments: [String], output: String?, pass: Int, of passes: Int)
+        async throws
+    {
+        var command = ["-f", plan.demuxer, "-protocol_whitelist", "file"]
+        if case .video(let encoding) = plan.work, !encoding.isAnimation { command += ["-noautorotate"] }
+        command += ["-i", "file:" + input.pathForChildProcess]
+        command += arguments
+        command += keepMetadata ? ["-map_metadata", "0"] : ["-map_metadata", "-1", "-map_chapters", "-1"]
+        command += ["-y", output.map { "file:" + $0 } ?? "-"]
+        let duration = plan.durationSeconds
+        let report = progress.map { report in
+            { @Sendable (seconds: Double) in
+                report(
+                    TranscodeProgress(
+                        pass: pass, passes: passes,
+                        fraction: duration.map { $0 > 0 ? min(1, seconds / $0) : 1 }, mediaSeconds: seconds))
+            }
+        }
+        try await ffmpeg.run(
+            command,
+            limits: .init(
+                wallClock: options.wallClock(forSeconds: duration), fileBytes: plan.budget * 4 + (16 << 20)),
+            progress: report)
+    }
+
+    private func fileSize(_ path: String) throws -> Int {
+        guard let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else {
+            throw WabaMediaError(.transformFailed, "ffmpeg wrote no \(path)")
+        }
+        return size
+    }
+}

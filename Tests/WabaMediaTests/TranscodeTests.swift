@@ -1,0 +1,438 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import WabaMedia
+
+/// Inputs WhatsApp refuses, made with ffmpeg in the test, prepared through ``MediaPreparer`` and
+/// checked twice: by wamedia's own probe and rules, and independently by ffprobe.
+/// Serialized: each test runs ffmpeg on both cores, and the time limits tested need them.
+@Suite(.serialized, .enabled(if: AVTestSupport.ffmpegAvailable, "needs ffmpeg and ffprobe on PATH"))
+struct TranscodeTests {
+    static let video = ["-f", "lavfi", "-i", "testsrc=size=160x96:rate=15"]
+    static let stereo = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-ac", "2"]
+    static let mono = ["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000"]
+
+    /// What a prepared file turned out to be.
+    struct Outcome {
+        var path: String
+        var action: PreparedMedia.Action
+        var steps: [String]
+        var report: ValidationReport
+        var size: Int
+    }
+
+    /// Checks `input` as `type` (it must be fixable), prepares it and keeps the output.
+    static func prepare(
+        _ input: String, as type: MediaType, profile: MediaProfile = .whatsappCloud,
+        options: MediaPreparer.Options = .init()
+    ) async throws -> Outcome {
+        let preparer = try MediaPreparer(profile: profile, options: options)
+        let check = preparer.check(try FileSource(path: input), as: type, caption: nil, fileName: nil)
+        #expect(check.verdict == .fixable, "\(input): \(check.findings)")
+        #expect(check.plannedSteps.first?.isEmpty == false)
+        let kept = input + ".prepared"
+        return try await preparer.withPreparedMedia(at: input, as: type) { (media: PreparedMedia) async throws in
+            let output = kept + "." + media.fileExtension
+            try media.write(to: output)
+            return Outcome(
+                path: output, action: media.action, steps: media.steps, report: media.finalReport, size: media.size)
+        }
+    }
+
+    static func stream(_ path: String, _ type: String) throws -> [String: Any]? {
+        try AVTestSupport.ffprobeStreams(path).first { $0["codec_type"] as? String == type }
+    }
+
+    static func rotation(_ stream: [String: Any]?) -> Int {
+        let sideData = stream?["side_data_list"] as? [[String: Any]] ?? []
+        return sideData.compactMap { $0["rotation"] as? Int }.first ?? 0
+    }
+
+    /// The checks every transcoded video passes, by ffprobe and by wamedia's own probe.
+    static func expectConformingVideo(
+        _ outcome: Outcome, from input: String, audioChannels: Int?, budget: Int = 16_000_000,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let output = outcome.path
+        let video = try #require(try stream(output, "video"), sourceLocation: sourceLocation)
+        #expect(video["codec_name"] as? String == "h264", sourceLocation: sourceLocation)
+        #expect(video["pix_fmt"] as? String == "yuv420p", sourceLocation: sourceLocation)
+        #expect(["Main", "Constrained Baseline", "Baseline"].contains(video["profile"] as? String ?? ""))
+        #expect((video["width"] as? Int ?? 1) % 2 == 0 && (video["height"] as? Int ?? 1) % 2 == 0)
+        let audio = try stream(output, "audio")
+        if let audioChannels {
+            #expect(audio?["codec_name"] as? String == "aac", sourceLocation: sourceLocation)
+            #expect(audio?["profile"] as? String == "LC", sourceLocation: sourceLocation)
+            #expect(audio?["channels"] as? Int == audioChannels, sourceLocation: sourceLocation)
+        } else {
+            #expect(audio == nil, sourceLocation: sourceLocation)
+        }
+        #expect(try AVTestSupport.ffprobeStreams(output).count == (audioChannels == nil ? 1 : 2))
+        try expectSameDuration(output, input, sourceLocation: sourceLocation)
+        #expect(outcome.size <= budget, sourceLocation: sourceLocation)
+        try expectNoLocation(output, sourceLocation: sourceLocation)
+        #expect(try AVTestSupport.decodeErrors(output) == "", sourceLocation: sourceLocation)
+
+        let inspection = try AVTestSupport.inspect(output)
+        let av = try #require(inspection.av, sourceLocation: sourceLocation)
+        #expect(av.container == .mp4 && av.faststart == true, sourceLocation: sourceLocation)
+        #expect(av.videoTracks.first?.codec == "h264", sourceLocation: sourceLocation)
+        #expect(av.videoTracks.first?.h264Profile == "main", sourceLocation: sourceLocation)
+        #expect(av.location.isEmpty, sourceLocation: sourceLocation)
+        #expect(
+            AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud).filter(\.blocksSend).isEmpty,
+            sourceLocation: sourceLocation)
+    }
+
+    static func expectSameDuration(
+        _ output: String, _ input: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = try #require(try AVTestSupport.ffprobeDuration(input), sourceLocation: sourceLocation)
+        let after = try #require(try AVTestSupport.ffprobeDuration(output), sourceLocation: sourceLocation)
+        #expect(abs(after - before) <= 0.2, "\(output): \(after) s, input \(before) s", sourceLocation: sourceLocation)
+        let own = try #require(try AVTestSupport.inspect(output).av?.durationSeconds, sourceLocation: sourceLocation)
+        #expect(
+            abs(own - before) <= 0.2, "wamedia's probe: \(own) s, input \(before) s", sourceLocation: sourceLocation)
+    }
+
+    static func expectNoLocation(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let format = try AVTestSupport.ffprobe(path)["format"] as? [String: Any]
+        let tags = (format?["tags"] as? [String: Any] ?? [:]).keys.map { $0.lowercased() }
+        #expect(
+            !tags.contains { $0.contains("location") || $0.contains("xyz") }, "\(tags)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: - Video
+
+    @Test(arguments: [
+        ("hevc.mp4", ["-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a", "aac"], 2),
+        ("vp9.webm", ["-c:v", "libvpx-vp9", "-b:v", "100k", "-c:a", "libopus"], 2),
+        ("av1.mkv", ["-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "100k", "-c:a", "libopus"], 2),
+        ("vp8.webm", ["-c:v", "libvpx", "-b:v", "100k", "-c:a", "libvorbis"], 2),
+        ("mpeg4.mp4", ["-c:v", "mpeg4", "-c:a", "aac"], 2),
+        ("xvid.avi", ["-c:v", "mpeg4", "-vtag", "XVID", "-c:a", "libmp3lame"], 2),
+        ("high10.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p10le", "-c:a", "aac"], 2),
+        ("high444.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv444p", "-c:a", "aac"], 2),
+        // The H.264 video is copied, the 5.1 AAC mixed down to stereo.
+        (
+            "surround.mkv",
+            ["-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "6"], 2
+        ),
+    ])
+    func videoIsTranscodedToH264(name: String, codecs: [String], channels: Int) async throws {
+        let input = try AVGeneratedTests.make(name, Self.video + Self.stereo + ["-t", "2"] + codecs)
+        let outcome = try await Self.prepare(input, as: .video)
+        #expect(outcome.action == .transcoded)
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: channels)
+    }
+
+    @Test func h263In3GPIsTranscoded() async throws {
+        let input = try AVGeneratedTests.make(
+            "h263.3gp",
+            ["-f", "lavfi", "-i", "testsrc=size=176x144:rate=15"] + Self.mono
+                + ["-t", "2", "-c:v", "h263", "-c:a", "aac", "-ar", "16000"])
+        let outcome = try await Self.prepare(input, as: .video)
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
+    }
+
+    @Test func rotatedHEVCQuickTimeKeepsItsRotationAndLosesItsLocation() async throws {
+        let plain = try AVGeneratedTests.make(
+            "plain.mov",
+            Self.video + Self.stereo + [
+                "-t", "2", "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a", "aac",
+            ])
+        let input = plain + ".rotated.mov"
+        try AVTestSupport.ffmpeg([
+            "-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=90", "-metadata", "location=+48.8577+002.2950/",
+            "-metadata", "make=Apple", input,
+        ])
+        let before = try #require(try AVTestSupport.inspect(input).av)
+        let rotation = try #require(before.videoTracks.first?.rotation)
+        #expect(rotation != 0)
+        #expect(!before.location.isEmpty)
+
+        let outcome = try await Self.prepare(input, as: .video)
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
+        #expect(Self.rotation(try Self.stream(outcome.path, "video")) == Self.rotation(try Self.stream(input, "video")))
+        #expect(try AVTestSupport.inspect(outcome.path).av?.videoTracks.first?.rotation == rotation)
+        #expect(outcome.steps.contains("keep the \(rotation)° rotation"), "\(outcome.steps)")
+        let tags = (try AVTestSupport.ffprobe(outcome.path)["format"] as? [String: Any])?["tags"] as? [String: Any]
+        #expect(tags?["make"] == nil)
+    }
+
+    @Test func hdrIsToneMappedToSDR() async throws {
+        let input = try AVGeneratedTests.make(
+            "hdr.mp4",
+            Self.video + Self.stereo + [
+                "-t", "2", "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params",
+                "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc", "-color_primaries",
+                "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-tag:v", "hvc1", "-c:a", "aac",
+            ])
+        #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.colourTransfer == 16)
+        let outcome = try await Self.prepare(input, as: .video)
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
+        #expect(outcome.steps.contains { $0.contains("tone-map the HDR (PQ)") }, "\(outcome.steps)")
+        let video = try Self.stream(outcome.path, "video")
+        #expect(video?["color_transfer"] as? String == "bt709")
+        #expect(video?["color_primaries"] as? String == "bt709")
+    }
+
+    @Test func keptMetadataKeepsTheLocation() async throws {
+        let input = try AVGeneratedTests.make(
+            "located.mov",
+            Self.video + [
+                "-t", "1", "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+                "-metadata", "location=+48.8577+002.2950/",
+            ])
+        let outcome = try await Self.prepare(input, as: .video, options: .init(keepMetadata: true))
+        #expect(try AVTestSupport.inspect(outcome.path).av?.location.isEmpty == false)
+    }
+
+    @Test func theAudioTrackAskedForIsKept() async throws {
+        let input = try AVGeneratedTests.make(
+            "two-tracks.mkv",
+            Self.video + Self.stereo + Self.mono + [
+                "-t", "2", "-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "libvpx-vp9", "-b:v", "100k",
+                "-c:a", "libopus",
+            ])
+        let outcome = try await Self.prepare(input, as: .video, options: .init(container: .init(audioTrack: 1)))
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
+    }
+
+    @Test func anOverBudgetClipIsFittedInTwoPasses() async throws {
+        let input = try AVGeneratedTests.make(
+            "noisy.mp4",
+            [
+                "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25,noise=alls=60:allf=t",
+            ] + Self.stereo + ["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-c:a", "aac"])
+        var profile = MediaProfile.whatsappCloud
+        profile.video.maxBytes = 250_000
+        #expect(try AVTestSupport.inspect(input).size > profile.video.maxBytes)
+        let outcome = try await Self.prepare(
+            input, as: .video, profile: profile, options: .init(transcode: .init(speed: .fast)))
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2, budget: profile.video.maxBytes)
+        let share = Double(outcome.size) / Double(profile.video.maxBytes)
+        #expect(share >= 0.85 && share <= 1, "\(outcome.size) bytes is \(share) of the budget")
+        #expect(outcome.steps.contains { $0.contains("two passes") }, "\(outcome.steps)")
+    }
+
+    @Test func aClipTooLongForAnyRungIsRejectedWithTheLongestThatFits() async throws {
+        let input = try AVGeneratedTests.make(
+            "long.mp4", Self.video + ["-t", "20", "-c:v", "libx265", "-x265-params", "log-level=error"])
+        var profile = MediaProfile.whatsappCloud
+        profile.video.maxBytes = 20_000
+        let preparer = try MediaPreparer(profile: profile)
+        let report = preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        #expect(report.verdict == .rejected)
+        let tooLarge = try #require(report.findings.first { $0.code == .tooLarge })
+        #expect(tooLarge.message.contains("the longest that fits is about"), "\(tooLarge.message)")
+        await #expect(throws: MediaRejected.self) {
+            try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
+        }
+    }
+
+    @Test func conservativeProfileRemovesBFrames() async throws {
+        let input = try AVGeneratedTests.make(
+            "bframes.mp4",
+            Self.video + [
+                "-t", "2", "-c:v", "libx264", "-profile:v", "main", "-bf", "3", "-pix_fmt", "yuv420p",
+                "-movflags", "+faststart",
+            ])
+        #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.hasBFrames == true)
+        let lenient = try MediaPreparer().check(try FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        #expect(lenient.verdict == .ok)
+        let outcome = try await Self.prepare(input, as: .video, profile: try MediaProfile.load("whatsapp-conservative"))
+        #expect(outcome.action == .transcoded)
+        #expect(try AVTestSupport.inspect(outcome.path).av?.videoTracks.first?.hasBFrames != true)
+    }
+
+    @Test func animatedGIFSentAsVideoBecomesSilentMP4() async throws {
+        let input = try AVGeneratedTests.make(
+            "animation.gif", ["-f", "lavfi", "-i", "testsrc=size=81x47:rate=10", "-t", "2"])
+        let outcome = try await Self.prepare(input, as: .video)
+        #expect(outcome.report.inspection.av?.videoTracks.first?.codec == "h264")
+        try Self.expectConformingVideo(outcome, from: input, audioChannels: nil)
+    }
+
+    // MARK: - Audio
+
+    static func expectAudio(
+        _ outcome: Outcome, from input: String, codec: String, channels: Int, container: AVInfo.Container,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let streams = try AVTestSupport.ffprobeStreams(outcome.path)
+        #expect(streams.count == 1, sourceLocation: sourceLocation)
+        #expect(streams.first?["codec_name"] as? String == codec, sourceLocation: sourceLocation)
+        #expect(streams.first?["channels"] as? Int == channels, sourceLocation: sourceLocation)
+        if codec == "aac" { #expect(streams.first?["profile"] as? String == "LC", sourceLocation: sourceLocation) }
+        try expectSameDuration(outcome.path, input, sourceLocation: sourceLocation)
+        try expectNoLocation(outcome.path, sourceLocation: sourceLocation)
+        let inspection = try AVTestSupport.inspect(outcome.path)
+        #expect(inspection.av?.container == container, sourceLocation: sourceLocation)
+        #expect(inspection.av?.audioTracks.first?.codec == codec, sourceLocation: sourceLocation)
+        #expect(
+            AVRules.findings(for: inspection, as: .audio, profile: .whatsappCloud).filter(\.blocksSend).isEmpty,
+            sourceLocation: sourceLocation)
+        #expect(try AVTestSupport.decodeErrors(outcome.path) == "", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [
+        ("dictation.wav", mono + ["-c:a", "pcm_s16le"], "opus", 1, AVInfo.Container.ogg),
+        ("music.flac", stereo + ["-c:a", "flac"], "aac", 2, .m4a),
+        ("music.ogg", stereo + ["-c:a", "libvorbis"], "aac", 2, .m4a),
+        ("voice.ogg", mono + ["-c:a", "libvorbis"], "opus", 1, .ogg),
+        ("lossless.m4a", stereo + ["-c:a", "alac"], "aac", 2, .m4a),
+        ("take.aiff", mono + ["-c:a", "pcm_s16be"], "opus", 1, .ogg),
+    ])
+    func audioIsTranscoded(name: String, arguments: [String], codec: String, channels: Int, container: AVInfo.Container)
+        async throws
+    {
+        let input = try AVGeneratedTests.make(name, arguments + ["-t", "3"])
+        let outcome = try await Self.prepare(input, as: .audio)
+        #expect(outcome.action == .transcoded)
+        try Self.expectAudio(outcome, from: input, codec: codec, channels: channels, container: container)
+    }
+
+    @Test func voiceNotesFitThePlayButtonSizeForFiveMinutes() async throws {
+        let input = try AVGeneratedTests.make("long-dictation.flac", Self.mono + ["-t", "300", "-c:a", "flac"])
+        let outcome = try await Self.prepare(input, as: .audio, options: .init(transcode: .init(audioAs: .voice)))
+        try Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
+        #expect(outcome.size < 512_000, "\(outcome.size) bytes")
+    }
+
+    @Test func theFlagChoosesAACForAMonoRecording() async throws {
+        let input = try AVGeneratedTests.make("mono.wav", Self.mono + ["-t", "2", "-c:a", "pcm_s16le"])
+        let outcome = try await Self.prepare(input, as: .audio, options: .init(transcode: .init(audioAs: .audio)))
+        try Self.expectAudio(outcome, from: input, codec: "aac", channels: 1, container: .m4a)
+    }
+
+    @Test func browserWebMOpusWithoutADurationIsRemuxedIntoOgg() async throws {
+        // MediaRecorder writes WebM as a stream: no duration, no cues; so does ffmpeg into a pipe.
+        let input = try AVTestSupport.temporaryDirectory() + "/recording.webm"
+        let result = try AVTestSupport.run(
+            "sh",
+            [
+                "-c",
+                "ffmpeg -v error -nostdin -f lavfi -i sine=frequency=300:sample_rate=48000 -t 3 -c:a libopus -ac 1 -f webm pipe:1 > '\(input)'",
+            ])
+        #expect(result.status == 0, "\(result.errors)")
+        let outcome = try await Self.prepare(input, as: .audio)
+        #expect(outcome.steps.first?.contains("not re-encoded") == true, "\(outcome.steps)")
+        let streams = try AVTestSupport.ffprobeStreams(outcome.path)
+        #expect(streams.first?["codec_name"] as? String == "opus")
+        let duration = try #require(try AVTestSupport.inspect(outcome.path).av?.durationSeconds)
+        #expect(abs(duration - 3) <= 0.2)
+    }
+
+    @Test func opusInMP4IsRemuxedIntoOgg() async throws {
+        let input = try AVGeneratedTests.make("opus.mp4", Self.mono + ["-t", "2", "-c:a", "libopus", "-strict", "-2"])
+        let outcome = try await Self.prepare(input, as: .audio)
+        try Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
+        #expect(outcome.steps.first?.contains("not re-encoded") == true)
+    }
+
+    // MARK: - Failures
+
+    @Test func withoutFFmpegTheFileStaysRejectedAndSaysHowToInstallIt() async throws {
+        let input = try AVGeneratedTests.make("no-ffmpeg.wav", Self.mono + ["-t", "1", "-c:a", "pcm_s16le"])
+        let preparer = try MediaPreparer(options: .init(transcode: .init(ffmpeg: .none)))
+        let report = preparer.check(try FileSource(path: input), as: .audio, caption: nil, fileName: nil)
+        #expect(report.verdict == .rejected)
+        let missing = try #require(report.findings.first { $0.code == .ffmpegMissing })
+        #expect(missing.hint.contains("apt-get install ffmpeg"))
+        await #expect(throws: MediaRejected.self) {
+            try await preparer.withPreparedMedia(at: input, as: .audio) { (_: PreparedMedia) async in }
+        }
+
+        let withoutOpus = FFmpeg(path: try #require(FFmpeg.installed?.path), encoders: ["aac"])
+        let lacking = try MediaPreparer(options: .init(transcode: .init(audioAs: .voice, ffmpeg: .at(withoutOpus))))
+        let lackingReport = lacking.check(try FileSource(path: input), as: .audio, caption: nil, fileName: nil)
+        #expect(lackingReport.findings.first { $0.code == .ffmpegMissing }?.message.contains("libopus") == true)
+    }
+
+    @Test func installedFFmpegListsItsEncoders() async throws {
+        let ffmpeg = try #require(FFmpeg.installed)
+        #expect(ffmpeg.encoders.isSuperset(of: ["libx264", "aac", "libopus"]))
+        #expect(FFmpeg.locate(environment: ["WAMEDIA_FFMPEG": ""]) == nil)
+        #expect(FFmpeg.locate(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]) == nil)
+    }
+
+    @Test func aTruncatedInputIsRefusedClearly() async throws {
+        let input = try AVGeneratedTests.make(
+            "cut.webm", Self.video + Self.stereo + ["-t", "4", "-c:v", "libvpx-vp9", "-b:v", "200k", "-c:a", "libopus"])
+        let handle = try #require(FileHandle(forUpdatingAtPath: input))
+        try handle.truncate(atOffset: handle.seekToEnd() / 2)
+        try handle.close()
+        let started = ContinuousClock.now
+        do {
+            try await MediaPreparer().withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
+                Issue.record("a truncated file was prepared")
+            }
+        } catch let rejection as MediaRejected {
+            #expect(rejection.report.verdict == .rejected)
+        } catch let failure as PreparationFailure {
+            #expect(failure.error.message.contains("could not be read") || failure.error.message.contains("ffmpeg"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
+    /// A minute of 640×360 in High 10: quick to make, long to transcode at `--speed best`.
+    static func slowInput(_ name: String) throws -> String {
+        try AVGeneratedTests.make(
+            name,
+            [
+                "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-t", "60", "-c:v", "libx264", "-preset",
+                "ultrafast", "-pix_fmt", "yuv420p10le",
+            ])
+    }
+
+    @Test func theWallClockLimitStopsFFmpeg() async throws {
+        let input = try Self.slowInput("slow.mp4")
+        let options = MediaPreparer.Options(transcode: .init(speed: .best, timeLimit: .milliseconds(500)))
+        let started = ContinuousClock.now
+        let failure = try await #require(throws: PreparationFailure.self) {
+            try await MediaPreparer(options: options).withPreparedMedia(at: input, as: .video) {
+                (_: PreparedMedia) async in
+            }
+        }
+        #expect(failure.error.message.contains("took longer than"), "\(failure.error.message)")
+        // Without the limit the transcode takes well over a minute on two cores.
+        #expect(ContinuousClock.now - started < .seconds(15))
+    }
+
+    @Test func cancellingTheTaskStopsFFmpeg() async throws {
+        let input = try Self.slowInput("cancelled.mp4")
+        let reports = Recorder<TranscodeProgress>()
+        let preparer = try MediaPreparer(options: .init(transcode: .init(speed: .best)), progress: reports.append)
+        let task = Task {
+            try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
+        }
+        for _ in 0..<200 where reports.values.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!reports.values.isEmpty, "ffmpeg reported no progress")
+        let cancelled = ContinuousClock.now
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(3))
+    }
+
+    @Test func progressIsReportedUpToTheEnd() async throws {
+        let input = try AVGeneratedTests.make(
+            "progress.webm", Self.video + ["-t", "2", "-c:v", "libvpx", "-b:v", "100k"])
+        let reports = Recorder<TranscodeProgress>()
+        let preparer = try MediaPreparer(progress: reports.append)
+        try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
+        #expect(!reports.values.isEmpty)
+        #expect(reports.values.last?.fraction ?? 0 >= 0.9, "\(reports.values.last.map { "\($0)" } ?? "none")")
+    }
+}
+
+/// Values collected from callbacks on other threads.
+final class Recorder<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [Value] = []
+
+    var values: [Value] { lock.withLock { collected } }
+
+    @Sendable func append(_ value: Value) { lock.withLock { collected.append(value) } }
+}
