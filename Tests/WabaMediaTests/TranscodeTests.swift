@@ -27,6 +27,8 @@ struct TranscodeTests {
         _ input: String, as type: MediaType, profile: MediaProfile = .whatsappCloud,
         options: MediaPreparer.Options = .init()
     ) async throws -> Outcome {
+        var options = options
+        options.transcode.timeLimit = options.transcode.timeLimit ?? Self.patientLimit
         let preparer = try MediaPreparer(profile: profile, options: options)
         let check = preparer.check(try FileSource(path: input), as: type, caption: nil, fileName: nil)
         #expect(check.verdict == .fixable, "\(input): \(check.findings)")
@@ -39,6 +41,12 @@ struct TranscodeTests {
                 path: output, action: media.action, steps: media.steps, report: media.finalReport, size: media.size)
         }
     }
+
+    /// The wall-clock limit of these tests' transcodes. In this process other suites hold Swift's
+    /// cooperative threads (two on two cores) while they wait for child processes, sometimes for
+    /// minutes, and swift-subprocess needs one of them now and then: a tiny clip can then take as
+    /// long as the longest of those waits. The limit itself is tested with its own, short, value.
+    static let patientLimit: Duration = .seconds(900)
 
     static func stream(_ path: String, _ type: String) throws -> [String: Any]? {
         try AVTestSupport.ffprobeStreams(path).first { $0["codec_type"] as? String == type }
@@ -420,7 +428,8 @@ struct TranscodeTests {
         let input = try AVGeneratedTests.make(
             "progress.webm", Self.video + ["-t", "2", "-c:v", "libvpx", "-b:v", "100k"])
         let reports = Recorder<TranscodeProgress>()
-        let preparer = try MediaPreparer(progress: reports.append)
+        let preparer = try MediaPreparer(
+            options: .init(transcode: .init(timeLimit: Self.patientLimit)), progress: reports.append)
         try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         #expect(!reports.values.isEmpty)
         #expect(reports.values.last?.fraction ?? 0 >= 0.9, "\(reports.values.last.map { "\($0)" } ?? "none")")
