@@ -287,32 +287,6 @@ final class ProgressDisplay: Sendable {
     }
 }
 
-/// Counts SIGINTs and calls `handle` with the count (1 for the first); the default action (ending the
-/// process) comes back with ``cancel()``.
-final class InterruptHandler {
-    private let source: any DispatchSourceSignal
-
-    init(_ handle: @escaping @Sendable (Int) -> Void) {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let count = Mutex(0)
-        source.setEventHandler {
-            let now = count.withLock { count in
-                count += 1
-                return count
-            }
-            handle(now)
-        }
-        source.resume()
-        self.source = source
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
-    }
-}
-
 extension Duration {
     fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
