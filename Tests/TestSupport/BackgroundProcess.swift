@@ -42,13 +42,15 @@ public final class BackgroundProcess: Sendable {
     /// The first line of standard output, waiting up to `seconds` for it (a sandbox prints its URL).
     public func firstLine(within seconds: Double = 60) async throws -> String {
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < end {
+        // The output is looked at once more after the deadline: a busy test process may resume this
+        // task only after it, with the line long there.
+        while true {
             if let line = standardOutput.split(separator: "\n", omittingEmptySubsequences: false).first,
                 standardOutput.contains("\n")
             {
                 return String(line)
             }
-            guard process.isRunning else { break }
+            guard process.isRunning, ContinuousClock.now < end else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw FixtureError("wamedia printed no line within \(seconds) s: \(standardError.suffix(2_000))")
