@@ -358,4 +358,16 @@ public struct CampaignJournalError: Error, Sendable, Hashable, CustomStringConve
     }
 
     public var description: String { "\(message) (\(hint))" }
+
+    /// The journal at `location` holds the campaign of `heldManifest`, and `manifest` differs from it.
+    static func otherCampaign(in location: String, heldManifest: String, manifest: ManifestIdentity)
+        -> CampaignJournalError
+    {
+        CampaignJournalError(
+            .otherCampaign,
+            "the journal \(location) holds another campaign (the manifest \(heldManifest) as it was when it was first sent); \(manifest.path) differs from it",
+            hint:
+                "resume with the manifest unchanged, or give another journal for a new campaign (an edited manifest is a new campaign)"
+        )
+    }
 }

@@ -146,12 +146,7 @@ public final class PostgresJournal: CampaignJournal {
             if let campaign = existing.first {
                 let (fingerprint, other, count) = try campaign.decode((String, String, Int64).self)
                 guard fingerprint == manifest.fingerprint else {
-                    throw CampaignJournalError(
-                        .otherCampaign,
-                        "the journal \(self.location) holds another campaign (the manifest \(other) as it was when it was first sent); \(manifest.path) differs from it",
-                        hint:
-                            "resume with the manifest unchanged, or give another database for a new campaign (an edited manifest is a new campaign)"
-                    )
+                    throw CampaignJournalError.otherCampaign(in: self.location, heldManifest: other, manifest: manifest)
                 }
                 return .joined(rows: Int(count))
             }

@@ -100,12 +100,7 @@ public final class SQLiteJournal: CampaignJournal {
                 let fingerprint: String = existing["fingerprint"]
                 guard fingerprint == manifest.fingerprint else {
                     let other: String = existing["manifest"]
-                    throw CampaignJournalError(
-                        .otherCampaign,
-                        "the journal \(location) holds another campaign (the manifest \(other) as it was when it was first sent); \(manifest.path) differs from it",
-                        hint:
-                            "resume with the manifest unchanged, or give a new --journal for a new campaign (an edited manifest is a new campaign)"
-                    )
+                    throw CampaignJournalError.otherCampaign(in: location, heldManifest: other, manifest: manifest)
                 }
                 return .joined(rows: existing["row_count"])
             }
