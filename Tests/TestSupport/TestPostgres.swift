@@ -11,7 +11,7 @@ public enum TestPostgres {
     /// Whether tests that need PostgreSQL run: always in CI (where a missing cluster is a failure,
     /// never a skip), elsewhere only when a cluster is there. Use with `.enabled(if:)` and the note
     /// `"needs PostgreSQL: run the tests through scripts/with-postgres.sh"`.
-    public static let runs = url != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    public static let runs = url != nil || runningInCI
 
     /// Runs `body` with the URL of a new, empty database in the cluster, dropped afterwards.
     /// Throws when there is no cluster (in CI: a test that needs it fails).

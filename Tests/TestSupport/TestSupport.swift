@@ -13,6 +13,10 @@ public struct FixtureError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// Whether the tests run in CI, where a test that needs a tool or a service fails when it is
+/// missing instead of being skipped.
+public let runningInCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
 /// A fresh folder under the system's temporary directory.
 public func makeTemporaryDirectory(_ label: String = "wamedia-tests") throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
@@ -263,5 +267,20 @@ public enum Chromium {
             throw FixtureError("chromium exited with \(process.terminationStatus): \(log.suffix(2_000))")
         }
         return text
+    }
+}
+
+/// A task executor on a serial dispatch queue of its own (Dispatch's overcommitting threads, made
+/// when needed). A test server run with it as its tasks' preference keeps answering while other
+/// tests hold every thread of Swift's cooperative pool: with two cores that pool has two threads.
+public final class DedicatedExecutor: TaskExecutor {
+    private let queue: DispatchQueue
+
+    public init(label: String) { queue = DispatchQueue(label: label) }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

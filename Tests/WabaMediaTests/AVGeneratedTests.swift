@@ -5,7 +5,7 @@ import Testing
 @testable import WabaMedia
 
 /// Files made with ffmpeg in the test, probed, judged, rewritten, and checked against ffprobe.
-@Suite(.enabled(if: AVTestSupport.ffmpegAvailable, "needs ffmpeg and ffprobe on PATH"))
+@Suite(.enabled(if: AVTestSupport.ffmpegTestsRun, "needs ffmpeg and ffprobe on PATH"))
 struct AVGeneratedTests {
     static let video = ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=15"]
     static let tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
@@ -14,34 +14,34 @@ struct AVGeneratedTests {
     ]
 
     /// Generates `name` in a fresh folder with ffmpeg `arguments` (inputs and codecs; the output is appended).
-    static func make(_ name: String, _ arguments: [String]) throws -> String {
+    static func make(_ name: String, _ arguments: [String]) async throws -> String {
         let path = try AVTestSupport.temporaryDirectory() + "/" + name
-        try AVTestSupport.ffmpeg(arguments + [path])
+        try await AVTestSupport.ffmpeg(arguments + [path])
         return path
     }
 
-    static func expectDurationMatchesFFprobe(_ path: String, _ av: AVInfo) throws {
-        let reference = try #require(try AVTestSupport.ffprobeDuration(path))
+    static func expectDurationMatchesFFprobe(_ path: String, _ av: AVInfo) async throws {
+        let reference = try #require(try await AVTestSupport.ffprobeDuration(path))
         let duration = try #require(av.durationSeconds)
         #expect(abs(duration - reference) < 0.1, "\(path): \(duration) s, ffprobe says \(reference) s")
     }
 
-    @Test func h264AndAACInMP4IsAccepted() throws {
-        let path = try Self.make(
+    @Test func h264AndAACInMP4IsAccepted() async throws {
+        let path = try await Self.make(
             "clip.mp4",
             Self.video + Self.tone + ["-t", "1.3"] + Self.safeH264 + [
                 "-c:a", "aac", "-movflags", "+faststart",
             ])
         let inspection = try AVTestSupport.inspect(path)
         let av = try #require(inspection.av)
-        try Self.expectDurationMatchesFFprobe(path, av)
+        try await Self.expectDurationMatchesFFprobe(path, av)
         #expect(av.videoTracks.first?.h264Profile == "main")
         #expect(av.audioTracks.first?.sampleRate == 44_100)
         #expect(AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud).isEmpty)
     }
 
-    @Test func mp4WithoutAudioIsAccepted() throws {
-        let path = try Self.make(
+    @Test func mp4WithoutAudioIsAccepted() async throws {
+        let path = try await Self.make(
             "silent.mp4", Self.video + ["-t", "1"] + Self.safeH264 + ["-an", "-movflags", "+faststart"])
         let inspection = try AVTestSupport.inspect(path)
         #expect(inspection.mime == "video/mp4")
@@ -49,8 +49,8 @@ struct AVGeneratedTests {
         #expect(AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud).isEmpty)
     }
 
-    @Test func hevcInMP4IsRejected() throws {
-        let path = try Self.make(
+    @Test func hevcInMP4IsRejected() async throws {
+        let path = try await Self.make(
             "hevc.mp4",
             Self.video + Self.tone + [
                 "-t", "1", "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a",
@@ -61,20 +61,20 @@ struct AVGeneratedTests {
         #expect(AVTestSupport.verdict(findings) == .rejected)
     }
 
-    @Test func vp9InWebMIsRejected() throws {
-        let path = try Self.make(
+    @Test func vp9InWebMIsRejected() async throws {
+        let path = try await Self.make(
             "clip.webm",
             Self.video + Self.tone + ["-t", "1", "-c:v", "libvpx-vp9", "-b:v", "50k", "-c:a", "libopus"])
         let inspection = try AVTestSupport.inspect(path)
         let av = try #require(inspection.av)
-        try Self.expectDurationMatchesFFprobe(path, av)
+        try await Self.expectDurationMatchesFFprobe(path, av)
         #expect(av.audioTracks.first?.codec == "opus")
         let findings = AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud)
         #expect(findings.severity(of: .videoCodec) == .rejected)
     }
 
-    @Test func threeGPIsAccepted() throws {
-        let path = try Self.make(
+    @Test func threeGPIsAccepted() async throws {
+        let path = try await Self.make(
             "clip.3gp",
             Self.video + ["-f", "lavfi", "-i", "sine=sample_rate=8000", "-t", "1"] + [
                 "-c:v", "libx264", "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac",
@@ -85,7 +85,7 @@ struct AVGeneratedTests {
         let av = try #require(inspection.av)
         #expect(av.container == .threeGP)
         #expect(inspection.mime == "video/3gpp")
-        try Self.expectDurationMatchesFFprobe(path, av)
+        try await Self.expectDurationMatchesFFprobe(path, av)
         #expect(AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud).isEmpty)
     }
 
@@ -98,14 +98,14 @@ struct AVGeneratedTests {
         ("music.wav", ["-c:a", "pcm_s16le"], .rejected),
         ("music.flac", ["-c:a", "flac"], .rejected),
     ])
-    func audio(name: String, codec: [String], verdict: Verdict) throws {
-        let path = try Self.make(name, Self.tone + ["-t", "2.2"] + codec)
+    func audio(name: String, codec: [String], verdict: Verdict) async throws {
+        let path = try await Self.make(name, Self.tone + ["-t", "2.2"] + codec)
         let inspection = try AVTestSupport.inspect(path)
         let av = try #require(inspection.av)
         #expect(av.problems.isEmpty, "\(av.problems)")
         if !name.hasSuffix(".aac") {
             // ffprobe estimates raw AAC from the bitrate; the probe counts frames.
-            try Self.expectDurationMatchesFFprobe(path, av)
+            try await Self.expectDurationMatchesFFprobe(path, av)
         } else {
             #expect(abs((av.durationSeconds ?? 0) - 2.2) < 0.1)
         }
@@ -113,14 +113,14 @@ struct AVGeneratedTests {
         #expect(AVTestSupport.verdict(findings) == verdict, "\(findings)")
     }
 
-    @Test func stereoOpusVoiceNoteDrawsAChannelWarning() throws {
-        let path = try Self.make("stereo.ogg", Self.tone + ["-t", "1", "-c:a", "libopus", "-ac", "2"])
+    @Test func stereoOpusVoiceNoteDrawsAChannelWarning() async throws {
+        let path = try await Self.make("stereo.ogg", Self.tone + ["-t", "1", "-c:a", "libopus", "-ac", "2"])
         let findings = try AVTestSupport.findings(path, as: .audio)
         #expect(findings.severity(of: .voiceNoteChannels) == .warning)
     }
 
-    @Test func twentyMegabyteMP4IsProbedAndOverTheLimit() throws {
-        let path = try Self.make(
+    @Test func twentyMegabyteMP4IsProbedAndOverTheLimit() async throws {
+        let path = try await Self.make(
             "big.mp4",
             [
                 "-f", "lavfi", "-i", "color=gray:s=640x480:r=25,noise=alls=100:allf=t", "-t", "3", "-c:v",
@@ -139,13 +139,13 @@ struct AVGeneratedTests {
         let av = try #require(inspection.av)
         #expect(av.videoTracks.first?.codec == "h264")
         #expect(av.videoTracks.first?.width == 640)
-        try Self.expectDurationMatchesFFprobe(path, av)
+        try await Self.expectDurationMatchesFFprobe(path, av)
     }
 
-    @Test func truncatedMP4sAreMalformed() throws {
-        let path = try Self.make(
+    @Test func truncatedMP4sAreMalformed() async throws {
+        let path = try await Self.make(
             "cut.mp4", Self.video + Self.tone + ["-t", "2"] + Self.safeH264 + ["-c:a", "aac"])
-        let faststart = try Self.make(
+        let faststart = try await Self.make(
             "cut-faststart.mp4",
             Self.video + Self.tone + ["-t", "2"] + Self.safeH264 + [
                 "-c:a", "aac", "-movflags", "+faststart",
@@ -164,21 +164,21 @@ struct AVGeneratedTests {
 }
 
 /// The container rewriter on generated files, checked with ffprobe and a full decode.
-@Suite(.enabled(if: AVTestSupport.ffmpegAvailable, "needs ffmpeg and ffprobe on PATH"))
+@Suite(.enabled(if: AVTestSupport.ffmpegTestsRun, "needs ffmpeg and ffprobe on PATH"))
 struct ContainerRewriterTests {
-    static func streams(_ path: String, type: String) throws -> [[String: Any]] {
-        try AVTestSupport.ffprobeStreams(path).filter { $0["codec_type"] as? String == type }
+    static func streams(_ path: String, type: String) async throws -> [[String: Any]] {
+        try await AVTestSupport.ffprobeStreams(path).filter { $0["codec_type"] as? String == type }
     }
 
-    @Test func moovAtTheEndIsMovedToTheFront() throws {
-        let input = try AVGeneratedTests.make(
+    @Test func moovAtTheEndIsMovedToTheFront() async throws {
+        let input = try await AVGeneratedTests.make(
             "late.mp4",
             AVGeneratedTests.video + AVGeneratedTests.tone + ["-t", "2"] + AVGeneratedTests.safeH264 + [
                 "-c:a", "aac",
             ])
         let before = try #require(try AVTestSupport.inspect(input).av)
         #expect(before.faststart == false)
-        try AVGeneratedTests.expectDurationMatchesFFprobe(input, before)
+        try await AVGeneratedTests.expectDurationMatchesFFprobe(input, before)
         #expect(ContainerRewriter.plan(for: before).isNeeded)
 
         let output = input + ".fixed.mp4"
@@ -192,15 +192,15 @@ struct ContainerRewriterTests {
         #expect(after.av?.faststart == true)
         #expect(after.av?.durationSeconds == before.durationSeconds)
         #expect(AVRules.findings(for: after, as: .video, profile: .whatsappCloud).isEmpty)
-        #expect(try AVTestSupport.decodeErrors(output) == "")
-        let framesBefore = try Self.streams(input, type: "video").first?["nb_frames"] as? String
-        let framesAfter = try Self.streams(output, type: "video").first?["nb_frames"] as? String
+        #expect(try await AVTestSupport.decodeErrors(output) == "")
+        let framesBefore = try await Self.streams(input, type: "video").first?["nb_frames"] as? String
+        let framesAfter = try await Self.streams(output, type: "video").first?["nb_frames"] as? String
         #expect(framesBefore != nil && framesBefore == framesAfter)
         #expect(!ContainerRewriter.plan(for: try #require(after.av)).isNeeded)
     }
 
-    @Test func twoAudioStreamsBecomeOne() throws {
-        let input = try AVGeneratedTests.make(
+    @Test func twoAudioStreamsBecomeOne() async throws {
+        let input = try await AVGeneratedTests.make(
             "two-audio.mp4",
             AVGeneratedTests.video + AVGeneratedTests.tone + [
                 "-f", "lavfi", "-i", "sine=frequency=880:sample_rate=22050",
@@ -217,16 +217,16 @@ struct ContainerRewriterTests {
         let result = try ContainerRewriter.rewrite(input: input, output: first)
         #expect(result.actions == [.keepOneAudioTrack, .dropMetadata], "ffmpeg tags its files with its name, in udta")
         #expect(result.droppedTracks.map(\.kind) == [.audio])
-        #expect(try Self.streams(first, type: "audio").count == 1)
-        #expect(try Self.streams(first, type: "audio").first?["sample_rate"] as? String == "44100")
-        #expect(try AVTestSupport.decodeErrors(first) == "")
+        #expect(try await Self.streams(first, type: "audio").count == 1)
+        #expect(try await Self.streams(first, type: "audio").first?["sample_rate"] as? String == "44100")
+        #expect(try await AVTestSupport.decodeErrors(first) == "")
         let after = try AVTestSupport.inspect(first)
         #expect(AVRules.findings(for: after, as: .video, profile: .whatsappCloud).isEmpty)
 
         let second = input + ".second.mp4"
         try ContainerRewriter.rewrite(input: input, output: second, options: .init(audioTrack: 1))
-        #expect(try Self.streams(second, type: "audio").first?["sample_rate"] as? String == "22050")
-        #expect(try AVTestSupport.decodeErrors(second) == "")
+        #expect(try await Self.streams(second, type: "audio").first?["sample_rate"] as? String == "22050")
+        #expect(try await AVTestSupport.decodeErrors(second) == "")
 
         #expect(throws: WabaMediaError.self) {
             try ContainerRewriter.rewrite(
@@ -234,8 +234,8 @@ struct ContainerRewriterTests {
         }
     }
 
-    @Test func rotatedQuickTimeMovieBecomesMP4KeepingItsRotation() throws {
-        let source = try AVGeneratedTests.make(
+    @Test func rotatedQuickTimeMovieBecomesMP4KeepingItsRotation() async throws {
+        let source = try await AVGeneratedTests.make(
             "source.mp4",
             AVGeneratedTests.video + AVGeneratedTests.tone + ["-t", "1.2"] + AVGeneratedTests.safeH264 + [
                 "-c:a", "aac",
@@ -244,11 +244,11 @@ struct ContainerRewriterTests {
         // turns the picture 90° clockwise (ffmpeg 5.1 applies the rotate tag when copying streams,
         // and counts it counterclockwise).
         let input = source + ".MOV"
-        try AVTestSupport.ffmpeg([
+        try await AVTestSupport.ffmpeg([
             "-i", source, "-c", "copy", "-metadata:s:v:0", "rotate=270", "-timecode", "00:00:00:00", "-f",
             "mov", input,
         ])
-        let counterclockwise = try Self.ffprobeRotation(input)
+        let counterclockwise = try await Self.ffprobeRotation(input)
         #expect(counterclockwise == -90)
         let inspection = try AVTestSupport.inspect(input)
         #expect(inspection.mime == "video/quicktime")
@@ -256,7 +256,7 @@ struct ContainerRewriterTests {
         #expect(av.container == .quicktime)
         #expect(av.videoTracks.first?.rotation == 90)
         #expect(av.tracks.contains { $0.kind == .timecode })
-        try AVGeneratedTests.expectDurationMatchesFFprobe(input, av)
+        try await AVGeneratedTests.expectDurationMatchesFFprobe(input, av)
         let findings = AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud)
         #expect(findings.severity(of: .notFaststart) == .fixable, "\(findings)")
         #expect(!findings.contains { $0.severity == .rejected }, "\(findings)")
@@ -271,13 +271,13 @@ struct ContainerRewriterTests {
         let result = try ContainerRewriter.rewrite(input: input, output: output)
         #expect(result.outputMIME == "video/mp4")
         #expect(result.droppedTracks.map(\.kind) == [.timecode])
-        let probe = try AVTestSupport.ffprobe(output)
+        let probe = try await AVTestSupport.ffprobe(output)
         let tags = (probe["format"] as? [String: Any])?["tags"] as? [String: Any]
         #expect(tags?["major_brand"] as? String == "isom")
         let streams = probe["streams"] as? [[String: Any]] ?? []
         #expect(streams.map { $0["codec_type"] as? String } == ["video", "audio"])
-        #expect(try Self.ffprobeRotation(output) == counterclockwise)
-        #expect(try AVTestSupport.decodeErrors(output) == "")
+        #expect(try await Self.ffprobeRotation(output) == counterclockwise)
+        #expect(try await AVTestSupport.decodeErrors(output) == "")
 
         let after = try AVTestSupport.inspect(output)
         #expect(after.mime == "video/mp4")
@@ -289,18 +289,18 @@ struct ContainerRewriterTests {
     }
 
     /// ffprobe's display-matrix rotation of the first video stream (counterclockwise degrees).
-    static func ffprobeRotation(_ path: String) throws -> Int? {
-        let video = try streams(path, type: "video").first
+    static func ffprobeRotation(_ path: String) async throws -> Int? {
+        let video = try await streams(path, type: "video").first
         let sideData = video?["side_data_list"] as? [[String: Any]] ?? []
         return sideData.compactMap { $0["rotation"] as? Int }.first
     }
 
-    @Test func theInputIsNeverOverwritten() throws {
-        let input = try AVGeneratedTests.make(
+    @Test func theInputIsNeverOverwritten() async throws {
+        let input = try await AVGeneratedTests.make(
             "same.mp4", AVGeneratedTests.video + ["-t", "0.5"] + AVGeneratedTests.safeH264)
         #expect(throws: WabaMediaError.self) {
             try ContainerRewriter.rewrite(input: input, output: input)
         }
-        #expect(try AVTestSupport.decodeErrors(input) == "")
+        #expect(try await AVTestSupport.decodeErrors(input) == "")
     }
 }

@@ -6,6 +6,10 @@ import Testing
 
 /// Files for the audio/video tests: committed fixtures, and ffmpeg/ffprobe when they are installed.
 enum AVTestSupport {
+    /// Whether the tests that need ffmpeg run: always in CI (where a missing ffmpeg fails them),
+    /// elsewhere when it is installed.
+    static var ffmpegTestsRun: Bool { ffmpegAvailable || runningInCI }
+
     static let ffmpegAvailable: Bool = {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
         return ["ffmpeg", "ffprobe"].allSatisfy { tool in
@@ -33,8 +37,16 @@ enum AVTestSupport {
         return path
     }
 
+    /// Runs `tool` on a thread of its own: a test that waits on a child process must not hold one of
+    /// Swift's few cooperative threads, which the servers of other tests in this process need.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> (
+    static func run(_ tool: String, _ arguments: [String]) async throws -> (
+        status: Int32, output: String, errors: String
+    ) {
+        try await offThePool { try runBlocking(tool, arguments) }
+    }
+
+    private static func runBlocking(_ tool: String, _ arguments: [String]) throws -> (
         status: Int32, output: String, errors: String
     ) {
         let process = Process()
@@ -59,8 +71,8 @@ enum AVTestSupport {
     }
 
     /// Runs ffmpeg quietly, overwriting the output; fails the test on an error.
-    static func ffmpeg(_ arguments: [String]) throws {
-        let result = try run("ffmpeg", ["-v", "error", "-y", "-nostdin"] + arguments)
+    static func ffmpeg(_ arguments: [String]) async throws {
+        let result = try await run("ffmpeg", ["-v", "error", "-y", "-nostdin"] + arguments)
         guard result.status == 0 else {
             throw ToolFailure(
                 description: "ffmpeg \(arguments.joined(separator: " ")) failed: \(result.errors)")
@@ -68,8 +80,8 @@ enum AVTestSupport {
     }
 
     /// ffprobe's JSON view of a file (format and streams).
-    static func ffprobe(_ path: String) throws -> [String: Any] {
-        let result = try run(
+    static func ffprobe(_ path: String) async throws -> [String: Any] {
+        let result = try await run(
             "ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path])
         guard result.status == 0,
             let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
@@ -77,18 +89,18 @@ enum AVTestSupport {
         return json
     }
 
-    static func ffprobeDuration(_ path: String) throws -> Double? {
-        let format = try ffprobe(path)["format"] as? [String: Any]
+    static func ffprobeDuration(_ path: String) async throws -> Double? {
+        let format = try await ffprobe(path)["format"] as? [String: Any]
         return (format?["duration"] as? String).flatMap(Double.init)
     }
 
-    static func ffprobeStreams(_ path: String) throws -> [[String: Any]] {
-        try ffprobe(path)["streams"] as? [[String: Any]] ?? []
+    static func ffprobeStreams(_ path: String) async throws -> [[String: Any]] {
+        try await ffprobe(path)["streams"] as? [[String: Any]] ?? []
     }
 
     /// Decodes every stream with ffmpeg; returns what it printed as errors (empty when clean).
-    static func decodeErrors(_ path: String) throws -> String {
-        let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
+    static func decodeErrors(_ path: String) async throws -> String {
+        let result = try await run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
         return result.status == 0 ? result.errors : "exit \(result.status): \(result.errors)"
     }
 

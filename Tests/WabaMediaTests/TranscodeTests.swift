@@ -7,7 +7,7 @@ import Testing
 /// Inputs WhatsApp refuses, made with ffmpeg in the test, prepared through ``MediaPreparer`` and
 /// checked twice: by wamedia's own probe and rules, and independently by ffprobe.
 /// Serialized: each test runs ffmpeg on both cores, and the time limits tested need them.
-@Suite(.serialized, .enabled(if: AVTestSupport.ffmpegAvailable, "needs ffmpeg and ffprobe on PATH"))
+@Suite(.serialized, .enabled(if: AVTestSupport.ffmpegTestsRun, "needs ffmpeg and ffprobe on PATH"))
 struct TranscodeTests {
     static let video = ["-f", "lavfi", "-i", "testsrc=size=160x96:rate=15"]
     static let stereo = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-ac", "2"]
@@ -48,8 +48,8 @@ struct TranscodeTests {
     /// long as the longest of those waits. The limit itself is tested with its own, short, value.
     static let patientLimit: Duration = .seconds(900)
 
-    static func stream(_ path: String, _ type: String) throws -> [String: Any]? {
-        try AVTestSupport.ffprobeStreams(path).first { $0["codec_type"] as? String == type }
+    static func stream(_ path: String, _ type: String) async throws -> [String: Any]? {
+        try await AVTestSupport.ffprobeStreams(path).first { $0["codec_type"] as? String == type }
     }
 
     static func rotation(_ stream: [String: Any]?) -> Int {
@@ -61,14 +61,14 @@ struct TranscodeTests {
     static func expectConformingVideo(
         _ outcome: Outcome, from input: String, audioChannels: Int?, budget: Int = 16_000_000,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
+    ) async throws {
         let output = outcome.path
-        let video = try #require(try stream(output, "video"), sourceLocation: sourceLocation)
+        let video = try #require(try await stream(output, "video"), sourceLocation: sourceLocation)
         #expect(video["codec_name"] as? String == "h264", sourceLocation: sourceLocation)
         #expect(video["pix_fmt"] as? String == "yuv420p", sourceLocation: sourceLocation)
         #expect(["Main", "Constrained Baseline", "Baseline"].contains(video["profile"] as? String ?? ""))
         #expect((video["width"] as? Int ?? 1) % 2 == 0 && (video["height"] as? Int ?? 1) % 2 == 0)
-        let audio = try stream(output, "audio")
+        let audio = try await stream(output, "audio")
         if let audioChannels {
             #expect(audio?["codec_name"] as? String == "aac", sourceLocation: sourceLocation)
             #expect(audio?["profile"] as? String == "LC", sourceLocation: sourceLocation)
@@ -76,11 +76,11 @@ struct TranscodeTests {
         } else {
             #expect(audio == nil, sourceLocation: sourceLocation)
         }
-        #expect(try AVTestSupport.ffprobeStreams(output).count == (audioChannels == nil ? 1 : 2))
-        try expectSameDuration(output, input, sourceLocation: sourceLocation)
+        #expect(try await AVTestSupport.ffprobeStreams(output).count == (audioChannels == nil ? 1 : 2))
+        try await expectSameDuration(output, input, sourceLocation: sourceLocation)
         #expect(outcome.size <= budget, sourceLocation: sourceLocation)
-        try expectNoLocation(output, sourceLocation: sourceLocation)
-        #expect(try AVTestSupport.decodeErrors(output) == "", sourceLocation: sourceLocation)
+        try await expectNoLocation(output, sourceLocation: sourceLocation)
+        #expect(try await AVTestSupport.decodeErrors(output) == "", sourceLocation: sourceLocation)
 
         let inspection = try AVTestSupport.inspect(output)
         let av = try #require(inspection.av, sourceLocation: sourceLocation)
@@ -95,17 +95,17 @@ struct TranscodeTests {
 
     static func expectSameDuration(
         _ output: String, _ input: String, sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let before = try #require(try AVTestSupport.ffprobeDuration(input), sourceLocation: sourceLocation)
-        let after = try #require(try AVTestSupport.ffprobeDuration(output), sourceLocation: sourceLocation)
+    ) async throws {
+        let before = try #require(try await AVTestSupport.ffprobeDuration(input), sourceLocation: sourceLocation)
+        let after = try #require(try await AVTestSupport.ffprobeDuration(output), sourceLocation: sourceLocation)
         #expect(abs(after - before) <= 0.2, "\(output): \(after) s, input \(before) s", sourceLocation: sourceLocation)
         let own = try #require(try AVTestSupport.inspect(output).av?.durationSeconds, sourceLocation: sourceLocation)
         #expect(
             abs(own - before) <= 0.2, "wamedia's probe: \(own) s, input \(before) s", sourceLocation: sourceLocation)
     }
 
-    static func expectNoLocation(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let format = try AVTestSupport.ffprobe(path)["format"] as? [String: Any]
+    static func expectNoLocation(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let format = try await AVTestSupport.ffprobe(path)["format"] as? [String: Any]
         let tags = (format?["tags"] as? [String: Any] ?? [:]).keys.map { $0.lowercased() }
         #expect(
             !tags.contains { $0.contains("location") || $0.contains("xyz") }, "\(tags)", sourceLocation: sourceLocation)
@@ -129,29 +129,29 @@ struct TranscodeTests {
         ),
     ])
     func videoIsTranscodedToH264(name: String, codecs: [String], channels: Int) async throws {
-        let input = try AVGeneratedTests.make(name, Self.video + Self.stereo + ["-t", "2"] + codecs)
+        let input = try await AVGeneratedTests.make(name, Self.video + Self.stereo + ["-t", "2"] + codecs)
         let outcome = try await Self.prepare(input, as: .video)
         #expect(outcome.action == .transcoded)
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: channels)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: channels)
     }
 
     @Test func h263In3GPIsTranscoded() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "h263.3gp",
             ["-f", "lavfi", "-i", "testsrc=size=176x144:rate=15"] + Self.mono
                 + ["-t", "2", "-c:v", "h263", "-c:a", "aac", "-ar", "16000"])
         let outcome = try await Self.prepare(input, as: .video)
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
     }
 
     @Test func rotatedHEVCQuickTimeKeepsItsRotationAndLosesItsLocation() async throws {
-        let plain = try AVGeneratedTests.make(
+        let plain = try await AVGeneratedTests.make(
             "plain.mov",
             Self.video + Self.stereo + [
                 "-t", "2", "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a", "aac",
             ])
         let input = plain + ".rotated.mov"
-        try AVTestSupport.ffmpeg([
+        try await AVTestSupport.ffmpeg([
             "-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=90", "-metadata", "location=+48.8577+002.2950/",
             "-metadata", "make=Apple", input,
         ])
@@ -161,16 +161,19 @@ struct TranscodeTests {
         #expect(!before.location.isEmpty)
 
         let outcome = try await Self.prepare(input, as: .video)
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
-        #expect(Self.rotation(try Self.stream(outcome.path, "video")) == Self.rotation(try Self.stream(input, "video")))
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
+        #expect(
+            Self.rotation(try await Self.stream(outcome.path, "video"))
+                == Self.rotation(try await Self.stream(input, "video")))
         #expect(try AVTestSupport.inspect(outcome.path).av?.videoTracks.first?.rotation == rotation)
         #expect(outcome.steps.contains("keep the \(rotation)° rotation"), "\(outcome.steps)")
-        let tags = (try AVTestSupport.ffprobe(outcome.path)["format"] as? [String: Any])?["tags"] as? [String: Any]
+        let tags =
+            (try await AVTestSupport.ffprobe(outcome.path)["format"] as? [String: Any])?["tags"] as? [String: Any]
         #expect(tags?["make"] == nil)
     }
 
     @Test func hdrIsToneMappedToSDR() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "hdr.mp4",
             Self.video + Self.stereo + [
                 "-t", "2", "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params",
@@ -179,15 +182,15 @@ struct TranscodeTests {
             ])
         #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.colourTransfer == 16)
         let outcome = try await Self.prepare(input, as: .video)
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: 2)
         #expect(outcome.steps.contains { $0.contains("tone-map the HDR (PQ)") }, "\(outcome.steps)")
-        let video = try Self.stream(outcome.path, "video")
+        let video = try await Self.stream(outcome.path, "video")
         #expect(video?["color_transfer"] as? String == "bt709")
         #expect(video?["color_primaries"] as? String == "bt709")
     }
 
     @Test func keptMetadataKeepsTheLocation() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "located.mov",
             Self.video + [
                 "-t", "1", "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1",
@@ -198,18 +201,18 @@ struct TranscodeTests {
     }
 
     @Test func theAudioTrackAskedForIsKept() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "two-tracks.mkv",
             Self.video + Self.stereo + Self.mono + [
                 "-t", "2", "-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "libvpx-vp9", "-b:v", "100k",
                 "-c:a", "libopus",
             ])
         let outcome = try await Self.prepare(input, as: .video, options: .init(container: .init(audioTrack: 1)))
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: 1)
     }
 
     @Test func anOverBudgetClipIsFittedInTwoPasses() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "noisy.mp4",
             [
                 "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25,noise=alls=60:allf=t",
@@ -219,14 +222,14 @@ struct TranscodeTests {
         #expect(try AVTestSupport.inspect(input).size > profile.video.maxBytes)
         let outcome = try await Self.prepare(
             input, as: .video, profile: profile, options: .init(transcode: .init(speed: .fast)))
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: 2, budget: profile.video.maxBytes)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: 2, budget: profile.video.maxBytes)
         let share = Double(outcome.size) / Double(profile.video.maxBytes)
         #expect(share >= 0.85 && share <= 1, "\(outcome.size) bytes is \(share) of the budget")
         #expect(outcome.steps.contains { $0.contains("two passes") }, "\(outcome.steps)")
     }
 
     @Test func aClipTooLongForAnyRungIsRejectedWithTheLongestThatFits() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "long.mp4", Self.video + ["-t", "20", "-c:v", "libx265", "-x265-params", "log-level=error"])
         var profile = MediaProfile.whatsappCloud
         profile.video.maxBytes = 20_000
@@ -241,7 +244,7 @@ struct TranscodeTests {
     }
 
     @Test func conservativeProfileRemovesBFrames() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "bframes.mp4",
             Self.video + [
                 "-t", "2", "-c:v", "libx264", "-profile:v", "main", "-bf", "3", "-pix_fmt", "yuv420p",
@@ -256,11 +259,11 @@ struct TranscodeTests {
     }
 
     @Test func animatedGIFSentAsVideoBecomesSilentMP4() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "animation.gif", ["-f", "lavfi", "-i", "testsrc=size=81x47:rate=10", "-t", "2"])
         let outcome = try await Self.prepare(input, as: .video)
         #expect(outcome.report.inspection.av?.videoTracks.first?.codec == "h264")
-        try Self.expectConformingVideo(outcome, from: input, audioChannels: nil)
+        try await Self.expectConformingVideo(outcome, from: input, audioChannels: nil)
     }
 
     // MARK: - Audio
@@ -268,21 +271,21 @@ struct TranscodeTests {
     static func expectAudio(
         _ outcome: Outcome, from input: String, codec: String, channels: Int, container: AVInfo.Container,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let streams = try AVTestSupport.ffprobeStreams(outcome.path)
+    ) async throws {
+        let streams = try await AVTestSupport.ffprobeStreams(outcome.path)
         #expect(streams.count == 1, sourceLocation: sourceLocation)
         #expect(streams.first?["codec_name"] as? String == codec, sourceLocation: sourceLocation)
         #expect(streams.first?["channels"] as? Int == channels, sourceLocation: sourceLocation)
         if codec == "aac" { #expect(streams.first?["profile"] as? String == "LC", sourceLocation: sourceLocation) }
-        try expectSameDuration(outcome.path, input, sourceLocation: sourceLocation)
-        try expectNoLocation(outcome.path, sourceLocation: sourceLocation)
+        try await expectSameDuration(outcome.path, input, sourceLocation: sourceLocation)
+        try await expectNoLocation(outcome.path, sourceLocation: sourceLocation)
         let inspection = try AVTestSupport.inspect(outcome.path)
         #expect(inspection.av?.container == container, sourceLocation: sourceLocation)
         #expect(inspection.av?.audioTracks.first?.codec == codec, sourceLocation: sourceLocation)
         #expect(
             AVRules.findings(for: inspection, as: .audio, profile: .whatsappCloud).filter(\.blocksSend).isEmpty,
             sourceLocation: sourceLocation)
-        #expect(try AVTestSupport.decodeErrors(outcome.path) == "", sourceLocation: sourceLocation)
+        #expect(try await AVTestSupport.decodeErrors(outcome.path) == "", sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [
@@ -296,29 +299,29 @@ struct TranscodeTests {
     func audioIsTranscoded(name: String, arguments: [String], codec: String, channels: Int, container: AVInfo.Container)
         async throws
     {
-        let input = try AVGeneratedTests.make(name, arguments + ["-t", "3"])
+        let input = try await AVGeneratedTests.make(name, arguments + ["-t", "3"])
         let outcome = try await Self.prepare(input, as: .audio)
         #expect(outcome.action == .transcoded)
-        try Self.expectAudio(outcome, from: input, codec: codec, channels: channels, container: container)
+        try await Self.expectAudio(outcome, from: input, codec: codec, channels: channels, container: container)
     }
 
     @Test func voiceNotesFitThePlayButtonSizeForFiveMinutes() async throws {
-        let input = try AVGeneratedTests.make("long-dictation.flac", Self.mono + ["-t", "300", "-c:a", "flac"])
+        let input = try await AVGeneratedTests.make("long-dictation.flac", Self.mono + ["-t", "300", "-c:a", "flac"])
         let outcome = try await Self.prepare(input, as: .audio, options: .init(transcode: .init(audioAs: .voice)))
-        try Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
+        try await Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
         #expect(outcome.size < 512_000, "\(outcome.size) bytes")
     }
 
     @Test func theFlagChoosesAACForAMonoRecording() async throws {
-        let input = try AVGeneratedTests.make("mono.wav", Self.mono + ["-t", "2", "-c:a", "pcm_s16le"])
+        let input = try await AVGeneratedTests.make("mono.wav", Self.mono + ["-t", "2", "-c:a", "pcm_s16le"])
         let outcome = try await Self.prepare(input, as: .audio, options: .init(transcode: .init(audioAs: .audio)))
-        try Self.expectAudio(outcome, from: input, codec: "aac", channels: 1, container: .m4a)
+        try await Self.expectAudio(outcome, from: input, codec: "aac", channels: 1, container: .m4a)
     }
 
     @Test func browserWebMOpusWithoutADurationIsRemuxedIntoOgg() async throws {
         // MediaRecorder writes WebM as a stream: no duration, no cues; so does ffmpeg into a pipe.
         let input = try AVTestSupport.temporaryDirectory() + "/recording.webm"
-        let result = try AVTestSupport.run(
+        let result = try await AVTestSupport.run(
             "sh",
             [
                 "-c",
@@ -327,23 +330,24 @@ struct TranscodeTests {
         #expect(result.status == 0, "\(result.errors)")
         let outcome = try await Self.prepare(input, as: .audio)
         #expect(outcome.steps.first?.contains("not re-encoded") == true, "\(outcome.steps)")
-        let streams = try AVTestSupport.ffprobeStreams(outcome.path)
+        let streams = try await AVTestSupport.ffprobeStreams(outcome.path)
         #expect(streams.first?["codec_name"] as? String == "opus")
         let duration = try #require(try AVTestSupport.inspect(outcome.path).av?.durationSeconds)
         #expect(abs(duration - 3) <= 0.2)
     }
 
     @Test func opusInMP4IsRemuxedIntoOgg() async throws {
-        let input = try AVGeneratedTests.make("opus.mp4", Self.mono + ["-t", "2", "-c:a", "libopus", "-strict", "-2"])
+        let input = try await AVGeneratedTests.make(
+            "opus.mp4", Self.mono + ["-t", "2", "-c:a", "libopus", "-strict", "-2"])
         let outcome = try await Self.prepare(input, as: .audio)
-        try Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
+        try await Self.expectAudio(outcome, from: input, codec: "opus", channels: 1, container: .ogg)
         #expect(outcome.steps.first?.contains("not re-encoded") == true)
     }
 
     // MARK: - Failures
 
     @Test func withoutFFmpegTheFileStaysRejectedAndSaysHowToInstallIt() async throws {
-        let input = try AVGeneratedTests.make("no-ffmpeg.wav", Self.mono + ["-t", "1", "-c:a", "pcm_s16le"])
+        let input = try await AVGeneratedTests.make("no-ffmpeg.wav", Self.mono + ["-t", "1", "-c:a", "pcm_s16le"])
         let preparer = try MediaPreparer(options: .init(transcode: .init(ffmpeg: .none)))
         let report = preparer.check(try FileSource(path: input), as: .audio, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
@@ -367,7 +371,7 @@ struct TranscodeTests {
     }
 
     @Test func aTruncatedInputIsRefusedClearly() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "cut.webm", Self.video + Self.stereo + ["-t", "4", "-c:v", "libvpx-vp9", "-b:v", "200k", "-c:a", "libopus"])
         let handle = try #require(FileHandle(forUpdatingAtPath: input))
         try handle.truncate(atOffset: handle.seekToEnd() / 2)
@@ -386,8 +390,8 @@ struct TranscodeTests {
     }
 
     /// A minute of 640×360 in High 10: quick to make, long to transcode at `--speed best`.
-    static func slowInput(_ name: String) throws -> String {
-        try AVGeneratedTests.make(
+    static func slowInput(_ name: String) async throws -> String {
+        try await AVGeneratedTests.make(
             name,
             [
                 "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-t", "60", "-c:v", "libx264", "-preset",
@@ -396,7 +400,7 @@ struct TranscodeTests {
     }
 
     @Test func theWallClockLimitStopsFFmpeg() async throws {
-        let input = try Self.slowInput("slow.mp4")
+        let input = try await Self.slowInput("slow.mp4")
         let options = MediaPreparer.Options(transcode: .init(speed: .best, timeLimit: .milliseconds(500)))
         let started = ContinuousClock.now
         let failure = try await #require(throws: PreparationFailure.self) {
@@ -410,7 +414,7 @@ struct TranscodeTests {
     }
 
     @Test func cancellingTheTaskStopsFFmpeg() async throws {
-        let input = try Self.slowInput("cancelled.mp4")
+        let input = try await Self.slowInput("cancelled.mp4")
         let reports = Recorder<TranscodeProgress>()
         let preparer = try MediaPreparer(options: .init(transcode: .init(speed: .best)), progress: reports.append)
         let task = Task {
@@ -425,7 +429,7 @@ struct TranscodeTests {
     }
 
     @Test func progressIsReportedUpToTheEnd() async throws {
-        let input = try AVGeneratedTests.make(
+        let input = try await AVGeneratedTests.make(
             "progress.webm", Self.video + ["-t", "2", "-c:v", "libvpx", "-b:v", "100k"])
         let reports = Recorder<TranscodeProgress>()
         let preparer = try MediaPreparer(

@@ -59,7 +59,7 @@ struct ValidationTests {
 
     @Test(
         "audio in a video or a WAV sent as audio is fixable with ffmpeg: transcoded",
-        .enabled(if: FFmpeg.installed != nil), arguments: ["clip.mp4", "tone.wav"])
+        .enabled(if: AVTestSupport.ffmpegTestsRun), arguments: ["clip.mp4", "tone.wav"])
     func audioTranscoded(name: String) throws {
         let report = check(try Corpus.get().path(name), as: .audio)
         #expect(report.verdict == .fixable)

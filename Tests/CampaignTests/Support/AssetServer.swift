@@ -7,14 +7,17 @@ import TestSupport
 final class AssetServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
+    /// Where the server's tasks run: held for as long as the server is.
+    private let executor: DedicatedExecutor
 
     var base: String { "http://127.0.0.1:\(port)" }
 
     func url(_ path: String) -> String { base + path }
 
-    private init(port: Int, task: Task<Void, any Error>) {
+    private init(port: Int, task: Task<Void, any Error>, executor: DedicatedExecutor) {
         self.port = port
         self.task = task
+        self.executor = executor
     }
 
     func stop() { task.cancel() }
@@ -88,10 +91,12 @@ final class AssetServer: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
-        let task = Task { try await app.runService() }
+        // Off the cooperative pool: the CLI checking these URLs gives each answer only a few seconds.
+        let executor = DedicatedExecutor(label: "wamedia.tests.asset-server")
+        let task = Task(executorPreference: executor) { try await app.runService() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw FixtureError("the test server did not start") }
-        return AssetServer(port: port, task: task)
+        return AssetServer(port: port, task: task, executor: executor)
     }
 }
 
