@@ -580,6 +580,94 @@ int wm_vips_copy_memory(wm_image *handle, wm_image **out) {
     return 0;
 }
 
+int wm_vips_animation_file(const char *path, const char *required_loader, wm_image **out, int *frame_height,
+                           int *frames, int **delays, int *delay_count) {
+    *delays = NULL;
+    *delay_count = 0;
+    if (wm_vips_init_for(required_loader) != 0) {
+        return -1;
+    }
+    const char *loader = vips_foreign_find_load(path);
+    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
+        return -1;
+    }
+    VipsImage *strip = vips_image_new_from_file(path, "n", -1, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                VIPS_FAIL_ON_ERROR, NULL);
+    if (strip == NULL) {
+        return -1;
+    }
+    int page_height = vips_image_get_page_height(strip);
+    int height = vips_image_get_height(strip);
+    if (page_height < 1 || height % page_height != 0) {
+        g_object_unref(strip);
+        vips_error("wamedia", "the frames of %s do not tile its height", path);
+        return -1;
+    }
+    int *array = NULL;
+    int count = 0;
+    if (vips_image_get_typeof(strip, "delay") != 0 && vips_image_get_array_int(strip, "delay", &array, &count) == 0 &&
+        count > 0) {
+        *delays = g_memdup2(array, (gsize)count * sizeof(int));
+        *delay_count = count;
+    }
+    VipsImage *flat = NULL;
+    VipsImage *converted = NULL;
+    int result = wm_vips_flatten((wm_image *)strip, 255, 255, 255, (wm_image **)&flat);
+    g_object_unref(strip);
+    if (result == 0) {
+        result = wm_vips_to_srgb8((wm_image *)flat, (wm_image **)&converted);
+        g_object_unref(flat);
+    }
+    if (result == 0 && vips_image_get_bands(converted) == 1) {
+        // Grey frames: ffmpeg reads the raw video as RGB.
+        VipsImage *colour = NULL;
+        result = vips_colourspace(converted, &colour, VIPS_INTERPRETATION_sRGB, NULL);
+        g_object_unref(converted);
+        converted = colour;
+    }
+    if (result != 0) {
+        g_free(*delays);
+        *delays = NULL;
+        *delay_count = 0;
+        return -1;
+    }
+    *frame_height = page_height;
+    *frames = height / page_height;
+    *out = (wm_image *)converted;
+    return 0;
+}
+
+int wm_vips_write_rows(wm_image *handle, int top, int height, int repeat, int fd) {
+    VipsImage *in = WM_IMAGE(handle);
+    VipsImage *rows = NULL;
+    if (vips_extract_area(in, &rows, 0, top, vips_image_get_width(in), height, NULL) != 0) {
+        return -1;
+    }
+    size_t length = 0;
+    unsigned char *pixels = vips_image_write_to_memory(rows, &length);
+    g_object_unref(rows);
+    if (pixels == NULL) {
+        return -1;
+    }
+    int result = 0;
+    for (int copy = 0; copy < repeat && result == 0; copy++) {
+        size_t done = 0;
+        while (done < length) {
+            ssize_t count = write(fd, pixels + done, length - done);
+            if (count < 0 && errno == EINTR) {
+                continue;
+            }
+            if (count <= 0) {
+                result = -2;
+                break;
+            }
+            done += (size_t)count;
+        }
+    }
+    g_free(pixels);
+    return result;
+}
+
 int wm_vips_sample_strips(wm_image *handle, int count, int strip_height, wm_image **out) {
     VipsImage *in = WM_IMAGE(handle);
     int height = vips_image_get_height(in);

@@ -17,6 +17,14 @@ import WabaSandbox
         return path
     }
 
+    /// An animated WebP (which ffmpeg 5.1 cannot decode), made by libvips from a GIF.
+    static func animatedWebP(_ folder: URL, _ name: String) throws -> String {
+        let gif = try make(folder, name + ".gif", ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1"])
+        let path = folder.appendingPathComponent(name).path
+        try runTool("vips", ["copy", gif + "[n=-1]", path])
+        return path
+    }
+
     static func codecs(_ path: String) throws -> [String] {
         try runTool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path])
             .split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -118,7 +126,7 @@ import WabaSandbox
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.mp4").path))
     }
 
-    @Test("video, audio and an animation are transcoded and sent to the sandbox")
+    @Test("video, audio and animations are transcoded and sent to the sandbox")
     func sendEachKind() async throws {
         let folder = try makeTemporaryDirectory("wamedia-transcode")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -134,6 +142,7 @@ import WabaSandbox
                 try Self.make(folder, "loop.gif", ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1"]),
                 "video", ["h264"]
             ),
+            (try Self.animatedWebP(folder, "sticker.webp"), "video", ["h264"]),
         ]
         let store = folder.appendingPathComponent("store").path
         let sandbox = try SandboxServer(configuration: SandboxConfiguration(apiKey: Self.key, storeDirectory: store))

@@ -266,6 +266,53 @@ struct TranscodeTests {
         try await Self.expectConformingVideo(outcome, from: input, audioChannels: nil)
     }
 
+    @Test func animatedWebPSentAsVideoBecomesSilentMP4OfTheSameLength() async throws {
+        let gif = try await AVGeneratedTests.make(
+            "animation.gif", ["-f", "lavfi", "-i", "testsrc=size=81x47:rate=10", "-t", "2"])
+        let input = gif.replacingOccurrences(of: ".gif", with: ".webp")
+        _ = try await offThePool { try runTool("vips", ["copy", gif + "[n=-1]", input]) }
+        let outcome = try await Self.prepare(input, as: .video)
+        #expect(outcome.steps.contains("convert the 20-frame animation to H.264 video at CRF 23, without audio"))
+        #expect(outcome.report.inspection.av?.videoTracks.first?.codec == "h264")
+        // ffprobe cannot read an animated WebP: the GIF it was made from has the same frames and delays.
+        try await Self.expectConformingVideo(outcome, from: gif, audioChannels: nil)
+        let video = try #require(try await Self.stream(outcome.path, "video"))
+        #expect(video["nb_frames"] as? String == "20")
+    }
+
+    @Test func aCutAnimatedWebPIsRefusedClearly() async throws {
+        let gif = try await AVGeneratedTests.make(
+            "damaged.gif", ["-f", "lavfi", "-i", "testsrc=size=64x64:rate=10", "-t", "1"])
+        let whole = gif.replacingOccurrences(of: ".gif", with: ".webp")
+        _ = try await offThePool { try runTool("vips", ["copy", gif + "[n=-1]", whole]) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let input = whole.replacingOccurrences(of: ".webp", with: "-cut.webp")
+        try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: input))
+        let preparer = try MediaPreparer(options: .init(transcode: .init(timeLimit: Self.patientLimit)))
+        #expect(
+            preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil).verdict == .rejected)
+        await #expect(throws: MediaRejected.self) {
+            try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
+        }
+    }
+
+    @Test(
+        "each frame is shown for its delay at a constant frame rate",
+        arguments: [
+            ([100, 100, 100], 3, 100, [1, 1, 1]),
+            ([40, 80, 120], 3, 40, [1, 2, 3]),
+            ([0, 10, 50], 3, 50, [2, 2, 1]),  // 10 ms or less is shown for 100 ms, as browsers do
+            ([], 2, 100, [1, 1]),  // no delays: 100 ms each
+            ([7, 13], 2, 20, [5, 1]),  // 100 ms, then 13 ms shown for one tick of 20 ms
+            ([15, 25], 2, 20, [1, 1]),  // at most 50 frames per second
+            ([3000, 1500], 2, 1000, [3, 2]),  // at least one frame per second
+        ])
+    func animationTiming(delays: [Int], frames: Int, tick: Int, repeats: [Int]) {
+        let timing = AnimationFrames.timing(delays: delays, frames: frames)
+        #expect(timing.tickMilliseconds == tick)
+        #expect(timing.repeats == repeats)
+    }
+
     // MARK: - Audio
 
     static func expectAudio(

@@ -140,6 +140,18 @@ int wm_vips_resize(wm_image *in, double scale, wm_image **out);
 /// Shrinks an image already in memory to fit `long_edge`, as the thumbnail functions do for files.
 int wm_vips_thumbnail_image(wm_image *in, int long_edge, wm_image **out);
 
+/// Opens every frame of an animation (GIF, WebP) at `path` as one strip of frames, one under the
+/// other, decoded lazily and sequentially (read it top to bottom, once). `*frame_height` rows make a
+/// frame; `*frames` frames; `*delays` holds each frame's delay in milliseconds, `*delay_count` of
+/// them (free with `wm_vips_free`; NULL and 0 when the file has none). Decoding fails on any error.
+int wm_vips_animation_file(const char *path, const char *required_loader, wm_image **out, int *frame_height,
+                           int *frames, int **delays, int *delay_count);
+
+/// Writes rows `top` to `top + height` of an 8-bit image, pixel after pixel, `repeat` times to `fd`
+/// (which the caller owns). Returns 0; -1 when libvips failed (its error is set); -2 when writing
+/// failed (`errno` says why).
+int wm_vips_write_rows(wm_image *in, int top, int height, int repeat, int fd);
+
 /// Shrinks horizontally by `hshrink` with the Lanczos-3 kernel, vectorised for 8-bit grey and RGB
 /// (the thumbnail functions use it for JPEGs reduced by less than 4×); other images go to libvips.
 int wm_vips_reduceh(wm_image *in, double hshrink, wm_image **out);

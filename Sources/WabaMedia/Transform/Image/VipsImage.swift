@@ -1,4 +1,5 @@
 internal import CVipsShim
+import Foundation
 
 /// An owned reference to a libvips image. libvips images are immutable once built, so one handle
 /// may be read (encoded) from several threads at once.
@@ -63,6 +64,32 @@ final class VipsImage: @unchecked Sendable {
     ) throws -> VipsImage {
         try make("open", retaining: owner) {
             wm_vips_thumbnail_buffer(buffer.baseAddress, buffer.count, loader, Int32(longEdge), exportSRGB ? 1 : 0, $0)
+        }
+    }
+
+    /// Every frame of the animation at `path` as one strip, frames one under the other, 8-bit sRGB
+    /// with alpha flattened onto white, decoded lazily and in order: read it top to bottom, once.
+    static func animation(path: String, owner: AnyObject?, loader: String) throws -> (
+        strip: VipsImage, frameHeight: Int, frames: Int, delays: [Int]
+    ) {
+        var frameHeight: Int32 = 0
+        var frames: Int32 = 0
+        var delays: UnsafeMutablePointer<Int32>?
+        var delayCount: Int32 = 0
+        let strip = try make("open the animation", retaining: owner) {
+            wm_vips_animation_file(path, loader, $0, &frameHeight, &frames, &delays, &delayCount)
+        }
+        defer { wm_vips_free(delays) }
+        let milliseconds = delays.map { Array(UnsafeBufferPointer(start: $0, count: Int(delayCount))) } ?? []
+        return (strip, Int(frameHeight), Int(frames), milliseconds.map(Int.init))
+    }
+
+    /// Writes `count` rows from `top`, pixel after pixel, `times` times to `descriptor`.
+    func writeRows(from top: Int, count: Int, times: Int, to descriptor: Int32) throws {
+        switch wm_vips_write_rows(handle, Int32(top), Int32(count), Int32(times), descriptor) {
+        case 0: return
+        case -2: throw VipsFailure(operation: "write the frames", reason: String(cString: strerror(errno)))
+        default: throw VipsFailure(operation: "decode the frames", reason: Vips.takeError())
         }
     }
 

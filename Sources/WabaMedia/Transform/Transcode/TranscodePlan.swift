@@ -92,7 +92,7 @@ struct TranscodePlan: Sendable, Hashable {
         var twoPass: Bool
         var audio: AudioEncoding?
         var bFrames: Bool
-        /// An animated GIF: no audio, no rotation.
+        /// An animated GIF or WebP: no audio, no rotation.
         var isAnimation: Bool
         /// HDR (PQ or HLG) tone-mapped to SDR BT.709.
         var toneMap: Bool = false
@@ -104,9 +104,16 @@ struct TranscodePlan: Sendable, Hashable {
         var channels: Int
     }
 
-    /// ffmpeg's demuxer for the input, from wamedia's own probe: a playlist renamed `.mp4` is not
-    /// opened as a playlist.
-    var demuxer: String
+    /// What ffmpeg reads.
+    enum Input: Sendable, Hashable {
+        /// The file, through ffmpeg's demuxer for it, named from wamedia's own probe: a playlist
+        /// renamed `.mp4` is not opened as a playlist.
+        case file(demuxer: String)
+        /// The frames of an animation of this MIME type, decoded by libvips (``AnimationFrames``).
+        case decodedFrames(mime: String)
+    }
+
+    var input: Input
     var audioTrack: Int
     var durationSeconds: Double?
     var work: Work
@@ -160,8 +167,10 @@ enum Transcoding {
                 mediaType == .video
                 ? videoPlan(av, demuxer: demuxer, inputSize: inspection.size, profile: profile, options: options)
                 : audioPlan(av, demuxer: demuxer, profile: profile, options: options)
-        } else if mediaType == .video, inspection.mime == "image/gif", let image = inspection.image, image.pages > 1 {
-            decision = .planned(animationPlan(image, profile: profile))
+        } else if mediaType == .video, inspection.mime == "image/gif" || inspection.mime == "image/webp",
+            let image = inspection.image, image.pages > 1
+        {
+            decision = .planned(animationPlan(image, mime: inspection.mime, profile: profile))
         } else {
             return .notNeeded
         }
@@ -301,19 +310,22 @@ enum Transcoding {
         if audio?.copy == false { encoders.insert("aac") }
         return .planned(
             TranscodePlan(
-                demuxer: demuxer, audioTrack: audioIndex, durationSeconds: duration, work: .video(encoding),
+                input: .file(demuxer: demuxer), audioTrack: audioIndex, durationSeconds: duration,
+                work: .video(encoding),
                 budget: budget, steps: steps, expectedBytes: expected, encoders: encoders))
     }
 
     static let crf = 23
 
-    static func animationPlan(_ image: ImageInfo, profile: MediaProfile) -> TranscodePlan {
+    static func animationPlan(_ image: ImageInfo, mime: String, profile: MediaProfile) -> TranscodePlan {
         let even = { (value: Int) in max(2, value / 2 * 2) }
         let encoding = TranscodePlan.VideoEncoding(
             width: even(image.width), height: even(image.height), copyVideo: false, videoBitrate: nil, twoPass: false,
             audio: nil, bFrames: !profile.video.fixesBFrames, isAnimation: true)
         return TranscodePlan(
-            demuxer: "gif", audioTrack: 0, durationSeconds: nil, work: .video(encoding), budget: profile.video.maxBytes,
+            // ffmpeg decodes GIF itself; Debian's ffmpeg 5.1 cannot decode animated WebP, libvips can.
+            input: mime == "image/gif" ? .file(demuxer: "gif") : .decodedFrames(mime: mime), audioTrack: 0,
+            durationSeconds: nil, work: .video(encoding), budget: profile.video.maxBytes,
             steps: [
                 "convert the \(image.pages)-frame animation to H.264 video at CRF \(crf), without audio",
                 "write MP4 with the index first",
@@ -384,7 +396,8 @@ enum Transcoding {
             }
         return .planned(
             TranscodePlan(
-                demuxer: demuxer, audioTrack: index, durationSeconds: duration, work: work, budget: budget,
+                input: .file(demuxer: demuxer), audioTrack: index, durationSeconds: duration, work: work,
+                budget: budget,
                 steps: steps, expectedBytes: expected, encoders: encoders))
     }
 }

@@ -23,7 +23,19 @@ struct Transcoder: Sendable {
 
     /// Writes the transcoded file to `output`; scratch files (two-pass statistics) go to `scratch`,
     /// a folder the caller owns. Returns what was done, in words.
-    func run(_ input: FileSource, output: String, scratch: String) async throws -> [String] {
+    func run(_ source: FileSource, output: String, scratch: String) async throws -> [String] {
+        var input: [String]
+        switch plan.input {
+        case .file(let demuxer):
+            input = ["-f", demuxer, "-protocol_whitelist", "file"]
+            // Video keeps its rotation as display rotation: ffmpeg must not turn the pixels.
+            if case .video(let encoding) = plan.work, !encoding.isAnimation { input += ["-noautorotate"] }
+            input += ["-i", "file:" + source.pathForChildProcess]
+        case .decodedFrames(let mime):
+            let frames = scratch + "/frames.rgb"
+            let raw = try AnimationFrames.writeRaw(from: source, mime: mime, to: frames)
+            input = raw.inputArguments + ["-protocol_whitelist", "file", "-i", "file:" + frames]
+        }
         switch plan.work {
         case .video(let encoding):
             return try await video(encoding, input: input, output: output, scratch: scratch)
@@ -53,7 +65,7 @@ struct Transcoder: Sendable {
     // MARK: - Video
 
     private func video(
-        _ encoding: TranscodePlan.VideoEncoding, input: FileSource, output: String, scratch: String
+        _ encoding: TranscodePlan.VideoEncoding, input: [String], output: String, scratch: String
     ) async throws -> [String] {
         var steps = plan.steps.filter { !$0.hasPrefix("expected size") }
         guard encoding.twoPass, var bitrate = encoding.videoBitrate, let duration = plan.durationSeconds else {
@@ -164,15 +176,12 @@ struct Transcoder: Sendable {
 
     // MARK: - Running ffmpeg
 
-    /// One ffmpeg run: the fenced input, `arguments`, the metadata rule and the output (`-` for a
+    /// One ffmpeg run: the fenced `input` (its options and `-i`), `arguments`, the metadata rule and the output (`-` for a
     /// first pass that writes nothing).
-    private func encode(_ input: FileSource, _ arguments: [String], output: String?, pass: Int, of passes: Int)
+    private func encode(_ input: [String], _ arguments: [String], output: String?, pass: Int, of passes: Int)
         async throws
     {
-        var command = ["-f", plan.demuxer, "-protocol_whitelist", "file"]
-        if case .video(let encoding) = plan.work, !encoding.isAnimation { command += ["-noautorotate"] }
-        command += ["-i", "file:" + input.pathForChildProcess]
-        command += arguments
+        var command = input + arguments
         command += keepMetadata ? ["-map_metadata", "0"] : ["-map_metadata", "-1", "-map_chapters", "-1"]
         command += ["-y", output.map { "file:" + $0 } ?? "-"]
         let duration = plan.durationSeconds

@@ -1,0 +1,87 @@
+import Foundation
+
+/// An animation's frames decoded by libvips and written as raw RGB video for ffmpeg to encode:
+/// Debian's ffmpeg 5.1 cannot decode animated WebP. A frame shown for several ticks of the
+/// constant frame rate is written that many times, so every frame keeps its delay.
+enum AnimationFrames {
+    /// Raw RGB video, as ffmpeg reads it with ``inputArguments``.
+    struct RawVideo: Sendable, Hashable {
+        var width: Int
+        var height: Int
+        /// How long each written frame is shown, in milliseconds.
+        var tickMilliseconds: Int
+        /// Frames written (the animation's frames, each repeated for its delay).
+        var frames: Int
+
+        var durationSeconds: Double { Double(frames * tickMilliseconds) / 1000 }
+
+        /// ffmpeg's options for reading the file.
+        var inputArguments: [String] {
+            [
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate",
+                "1000/\(tickMilliseconds)",
+            ]
+        }
+    }
+
+    /// The most the raw frames may take on disk; a longer or larger animation is refused.
+    static let maximumBytes = 2 << 30
+
+    /// The tick (one frame of the output's constant rate, 20 ms to 1 s) and how many ticks each
+    /// frame is shown. A delay of 10 ms or less, or none, is shown for 100 ms, as browsers do.
+    static func timing(delays: [Int], frames: Int) -> (tickMilliseconds: Int, repeats: [Int]) {
+        let shown = (0..<frames).map { index in index < delays.count && delays[index] > 10 ? delays[index] : 100 }
+        let common = shown.reduce(0) { greatestCommonDivisor($0, $1) }
+        let tick = max(20, min(common, 1000))
+        return (tick, shown.map { max(1, Int((Double($0) / Double(tick)).rounded())) })
+    }
+
+    /// Decodes the animation in `source` (of type `mime`) and writes its frames to `path`.
+    static func writeRaw(from source: FileSource, mime: String, to path: String) throws -> RawVideo {
+        let loader = try ImageInfo.loader(for: mime)
+        let (strip, frameHeight, frames, delays): (VipsImage, Int, Int, [Int])
+        do {
+            (strip, frameHeight, frames, delays) = try VipsImage.animation(
+                path: source.reopenablePath, owner: source, loader: loader)
+        } catch let failure as VipsFailure {
+            throw WabaMediaError(
+                .transformFailed, "cannot decode the animation: \(failure.reason)",
+                hint: "the file may be damaged: export it again")
+        }
+        let width = strip.shape.width
+        let (tick, repeats) = timing(delays: delays, frames: frames)
+        let written = repeats.reduce(0, +)
+        let bytes = width * frameHeight * 3 * written
+        guard bytes <= maximumBytes else {
+            throw WabaMediaError(
+                .transformFailed,
+                "the animation is too large to convert: \(frames) frames of \(width)×\(frameHeight) shown for "
+                    + "\(Seconds(Double(written * tick) / 1000)) would take \(ByteCount(bytes)) as raw frames",
+                hint: "make it shorter or smaller, or convert it to MP4 with another tool")
+        }
+        let descriptor = FileSystemPath.withBytes(of: path) {
+            open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        }
+        guard descriptor >= 0 else {
+            throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        do {
+            for (index, times) in repeats.enumerated() {
+                try Task.checkCancellation()
+                try strip.writeRows(from: index * frameHeight, count: frameHeight, times: times, to: descriptor)
+            }
+        } catch let failure as VipsFailure {
+            throw WabaMediaError(
+                .transformFailed, "cannot \(failure.operation): \(failure.reason)",
+                hint: "the file may be damaged: export it again")
+        }
+        return RawVideo(width: width, height: frameHeight, tickMilliseconds: tick, frames: written)
+    }
+
+    private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+}
