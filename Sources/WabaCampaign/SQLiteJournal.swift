@@ -167,12 +167,12 @@ public final class SQLiteJournal: CampaignJournal {
     public func claim(worker: String, limit: Int, lease: Duration) async throws -> [CampaignRow] {
         try await write { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    UPDATE messages SET state = 'claimed', worker = ?, lease_until = ?
-                    WHERE row IN (SELECT row FROM messages WHERE state = 'pending' ORDER BY row LIMIT ?)
-                    RETURNING *
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        UPDATE messages SET state = 'claimed', worker = ?, lease_until = ?
+                        WHERE row IN (SELECT row FROM messages WHERE state = 'pending' ORDER BY row LIMIT ?)
+                        RETURNING *
+                        """),
                 arguments: [worker, Self.until(lease), limit])
             return rows.map(Self.campaignRow).sorted { $0.row < $1.row }
         }
@@ -188,9 +188,9 @@ public final class SQLiteJournal: CampaignJournal {
 
     public func markInFlight(row: Int, worker: String) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE messages SET state = 'in_flight' WHERE row = ? AND worker = ? AND state = 'claimed'",
-                arguments: [row, worker])
+            try db.cachedStatement(
+                sql: "UPDATE messages SET state = 'in_flight' WHERE row = ? AND worker = ? AND state = 'claimed'"
+            ).execute(arguments: [row, worker])
             return db.changesCount == 1
         }
     }
@@ -207,13 +207,14 @@ public final class SQLiteJournal: CampaignJournal {
             case .sent(let message): sent = message
             case .failed(let failure), .unknown(let failure), .rejected(let failure): error = failure
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE messages SET state = ?, worker = NULL, lease_until = NULL, attempts = attempts + ?,
                         message_id = ?, provider_id = ?, media_url = ?,
                         error_kind = ?, http_status = ?, error_message = ?, retryable = ?
                     WHERE row = ? AND worker = ? AND state IN (\(from))
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     outcome.state.rawValue, attempt, sent?.messageID, sent?.providerID, sent?.mediaURL,
                     error?.kind.rawValue, error?.httpStatus, error?.message, error?.retryable ?? false, row, worker,
@@ -329,9 +330,16 @@ public final class SQLiteJournal: CampaignJournal {
 
     // MARK: - Access
 
+    /// Runs `body` in a write transaction on the calling thread. A journal write is one short local
+    /// transaction (tens of microseconds, no `fsync` in WAL mode with `synchronous=NORMAL`): a hop to
+    /// GRDB's queue and back to the task's executor would cost more than the write itself.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try writeNow(body)
+    }
+
+    private func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try await database.write(body)
+            return try database.write(body)
         } catch let error as CampaignJournalError {
             throw error
         } catch {
