@@ -228,6 +228,28 @@ struct TranscodeTests {
         #expect(outcome.steps.contains { $0.contains("two passes") }, "\(outcome.steps)")
     }
 
+    @Test(
+        "the ladder keeps the source's resolution down to 0.025 bits per pixel, then steps down",
+        arguments: [(8.0, "720p"), (12.0, "720p"), (20.0, "540p"), (40.0, "360p")])
+    func ladderRung(seconds: Double, rung: String) throws {
+        var video = AVTrack(kind: .video, codec: "hevc")
+        (video.width, video.height, video.frameRate, video.durationSeconds) = (1280, 720, 30, seconds)
+        var audio = AVTrack(kind: .audio, codec: "aac")
+        (audio.channels, audio.audioObjectType) = (2, 2)
+        let av = AVInfo(container: .mp4, durationSeconds: seconds, tracks: [video, audio])
+        var profile = MediaProfile.whatsappCloud
+        profile.video.maxBytes = 1_500_000
+        // Bits per pixel at 720p: 0.047 for 8 s, 0.030 for 12 s; for 20 s 0.016, and 0.028 at 540p;
+        // for 40 s no rung reaches 0.025 (0.022 at 360p, the lowest, still above the 0.02 refused).
+        let decision = Transcoding.videoPlan(
+            av, demuxer: "mov", inputSize: 40_000_000, profile: profile, options: .init())
+        guard case .planned(let plan) = decision else {
+            Issue.record("not planned: \(decision)")
+            return
+        }
+        #expect(plan.steps.contains { $0.contains("H.264 \(rung) at") && $0.contains("two passes") }, "\(plan.steps)")
+    }
+
     @Test func aClipTooLongForAnyRungIsRejectedWithTheLongestThatFits() async throws {
         let input = try await AVGeneratedTests.make(
             "long.mp4", Self.video + ["-t", "20", "-c:v", "libx265", "-x265-params", "log-level=error"])

@@ -22,6 +22,11 @@ public struct FFmpeg: Sendable, Hashable {
     /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process.
     public static let installed: FFmpeg? = locate(environment: ProcessInfo.processInfo.environment)
 
+    /// Starts finding ``installed`` on a thread of its own, once per process: its `ffmpeg -encoders`
+    /// run then overlaps the start-up and the inspection instead of delaying the first check of a
+    /// video.
+    static let lookUpInBackground: Void = Thread.detachNewThread { _ = installed }
+
     /// How to install ffmpeg, for messages.
     public static let installHint =
         "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; "
