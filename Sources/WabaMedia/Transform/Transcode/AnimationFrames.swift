@@ -13,8 +13,6 @@ enum AnimationFrames {
         /// Frames written (the animation's frames, each repeated for its delay).
         var frames: Int
 
-        var durationSeconds: Double { Double(frames * tickMilliseconds) / 1000 }
-
         /// ffmpeg's options for reading the file.
         var inputArguments: [String] {
             [

@@ -21,8 +21,8 @@ struct Transcoder: Sendable {
     let keepMetadata: Bool
     let progress: (@Sendable (TranscodeProgress) -> Void)?
 
-    /// Writes the transcoded file to `output`; scratch files (two-pass statistics) go to `scratch`,
-    /// a folder the caller owns. Returns what was done, in words.
+    /// Writes the transcoded file to `output`; scratch files (two-pass statistics, an animation's
+    /// decoded frames) go to `scratch`, a folder the caller owns. Returns what was done, in words.
     func run(_ source: FileSource, output: String, scratch: String) async throws -> [String] {
         var input: [String]
         switch plan.input {
@@ -176,8 +176,8 @@ struct Transcoder: Sendable {
 
     // MARK: - Running ffmpeg
 
-    /// One ffmpeg run: the fenced `input` (its options and `-i`), `arguments`, the metadata rule and the output (`-` for a
-    /// first pass that writes nothing).
+    /// One ffmpeg run: the fenced `input` (its options and `-i`), `arguments`, the metadata rule and
+    /// the output (`-` for a first pass that writes nothing).
     private func encode(_ input: [String], _ arguments: [String], output: String?, pass: Int, of passes: Int)
         async throws
     {
