@@ -50,11 +50,10 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     public static let maxPort = 65_535
 
     public init(_ text: String) throws(Problem) {
-        let lower = text.prefix(8).lowercased()
         let scheme: String
-        if lower.hasPrefix("https://") {
+        if Self.hasPrefixIgnoringCase(text, "https://") {
             scheme = "https"
-        } else if lower.hasPrefix("http://") {
+        } else if Self.hasPrefixIgnoringCase(text, "http://") {
             scheme = "http"
         } else {
             throw .notHTTP
@@ -91,8 +90,8 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
             // Letters, digits, `-`, `_` and dots, or an internationalised name; never `%`, which
             // would be decoded into anything (`%00`) by the resolver.
             let allowed = host.unicodeScalars.allSatisfy { scalar in
-                scalar.value >= 0x80 || scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                    || scalar == "-" || scalar == "." || scalar == "_"
+                scalar.value >= 0x80 || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                    || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "." || scalar == "_"
             }
             guard allowed, !host.hasPrefix("."), !host.contains("..") else { throw .invalidHost(String(host)) }
         }
@@ -109,6 +108,18 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         self.host = String(host)
         self.port = port
         self.text = text
+    }
+
+    /// Whether `text` starts with the lower-case ASCII `prefix`, in any case.
+    private static func hasPrefixIgnoringCase(_ text: String, _ prefix: StaticString) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        return prefix.withUTF8Buffer { expected in
+            expected.allSatisfy { wanted in
+                guard let byte = bytes.next() else { return false }
+                let isLetter = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(wanted)
+                return byte == wanted || (isLetter && byte == wanted - 0x20)
+            }
+        }
     }
 
     /// Whether `text` parses.
