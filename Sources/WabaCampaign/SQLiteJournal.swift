@@ -12,7 +12,9 @@ import Synchronization
 ///
 /// WAL mode with `synchronous=NORMAL`: a committed transaction survives the process being killed at any
 /// instant (it is in the write-ahead log, which the next opener replays); only a power loss may take the
-/// last transactions back. Each state change is its own transaction, committed before the method returns.
+/// last transactions back. Each state change is its own transaction, committed before the method returns;
+/// a change made by one statement (claiming, marking in flight, recording an outcome) is that
+/// statement's implicit transaction, which saves a `BEGIN` and a `COMMIT` per message.
 ///
 /// A lock file beside the journal (`PATH.lock`, `flock`) keeps a second process out: two senders on one
 /// journal would each think the other's in-flight rows were abandoned. Call ``close()`` when done; the
@@ -79,7 +81,11 @@ public final class SQLiteJournal: CampaignJournal {
                     error_kind TEXT, http_status INTEGER, error_message TEXT,
                     retryable INTEGER NOT NULL DEFAULT 0
                 );
-                CREATE INDEX IF NOT EXISTS messages_by_state ON messages (state, row);
+                -- Only pending rows are indexed, for claiming: a message then changes the index once
+                -- (when claimed), not at each of its three state changes. The queries that look for
+                -- other states run once per run and scan.
+                DROP INDEX IF EXISTS messages_by_state;
+                CREATE INDEX IF NOT EXISTS pending_messages ON messages (row) WHERE state = 'pending';
                 CREATE TABLE IF NOT EXISTS assets (
                     asset TEXT PRIMARY KEY,
                     media_url TEXT NOT NULL
@@ -165,7 +171,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func claim(worker: String, limit: Int, lease: Duration) async throws -> [CampaignRow] {
-        try await write { db in
+        try await writeStatement { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -179,7 +185,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func renew(worker: String, lease: Duration) async throws {
-        try await write { db in
+        try await writeStatement { db in
             try db.execute(
                 sql: "UPDATE messages SET lease_until = ? WHERE worker = ? AND state IN ('claimed', 'in_flight')",
                 arguments: [Self.until(lease), worker])
@@ -187,7 +193,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func markInFlight(row: Int, worker: String) async throws -> Bool {
-        try await write { db in
+        try await writeStatement { db in
             try db.cachedStatement(
                 sql: "UPDATE messages SET state = 'in_flight' WHERE row = ? AND worker = ? AND state = 'claimed'"
             ).execute(arguments: [row, worker])
@@ -197,7 +203,7 @@ public final class SQLiteJournal: CampaignJournal {
 
     @discardableResult
     public func record(row: Int, worker: String, outcome: RowOutcome) async throws -> Bool {
-        try await write { db in
+        try await writeStatement { db in
             // A rejection is recorded for a claimed row (nothing was sent); the others end a request.
             let from = outcome.state == .rejected ? "'claimed', 'in_flight'" : "'in_flight'"
             let attempt = outcome.state == .rejected ? 0 : 1
@@ -224,7 +230,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func release(worker: String) async throws {
-        try await write { db in
+        try await writeStatement { db in
             try db.execute(
                 sql: """
                     UPDATE messages SET state = 'pending', worker = NULL, lease_until = NULL
@@ -235,7 +241,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func abandonInFlight(worker: String) async throws -> Int {
-        try await write { db in
+        try await writeStatement { db in
             try db.execute(
                 sql: """
                     UPDATE messages SET state = 'unknown', worker = NULL, lease_until = NULL, error_kind = ?,
@@ -256,7 +262,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func recordMediaURL(_ url: String, forAsset asset: String) async throws {
-        try await write { db in
+        try await writeStatement { db in
             try db.execute(
                 sql: "INSERT INTO assets (asset, media_url) VALUES (?, ?) ON CONFLICT (asset) DO NOTHING",
                 arguments: [asset, url])
@@ -264,7 +270,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     public func forgetMediaURL(_ url: String, forAsset asset: String) async throws {
-        try await write { db in
+        try await writeStatement { db in
             try db.execute(
                 sql: "DELETE FROM assets WHERE asset = ? AND media_url = ?", arguments: [asset, url])
         }
@@ -334,17 +340,13 @@ public final class SQLiteJournal: CampaignJournal {
     /// transaction (tens of microseconds, no `fsync` in WAL mode with `synchronous=NORMAL`): a hop to
     /// GRDB's queue and back to the task's executor would cost more than the write itself.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try writeNow(body)
+        try storage { try database.write(body) }
     }
 
-    private func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try database.write(body)
-        } catch let error as CampaignJournalError {
-            throw error
-        } catch {
-            throw storageError(error)
-        }
+    /// Runs `body`, which must change the journal with one statement, on the calling thread without an
+    /// explicit transaction: SQLite commits the statement alone, atomically, when it completes.
+    private func writeStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try storage { try database.writeWithoutTransaction(body) }
     }
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 import WabaCampaign
@@ -64,5 +65,40 @@ struct SQLiteJournalTests {
             try await empty.load(JournalContract.manifest, rows: JournalContract.rows(3))
                 == .loaded(rows: 3, rejected: 0))
         try empty.close()
+    }
+
+    @Test("claiming reads an index of pending rows only; a journal with the earlier index over every state is upgraded")
+    func claimsFromThePendingIndex() async throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let journal = try SQLiteJournal(path: path)
+        _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(4))
+        try journal.close()
+        // The journal as an earlier version left it: every state change rewrote this index.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX pending_messages;
+                    CREATE INDEX messages_by_state ON messages (state, row);
+                    """)
+        }
+
+        let upgraded = try SQLiteJournal(path: path)
+        #expect(try await upgraded.claim(worker: "w", limit: 2, lease: .seconds(60)).map(\.row) == [2, 3])
+        #expect(try await upgraded.markInFlight(row: 2, worker: "w"))
+        try upgraded.close()
+        let (indexes, plan) = try await DatabaseQueue(path: path).read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        EXPLAIN QUERY PLAN
+                        SELECT row FROM messages WHERE state = 'pending' ORDER BY row LIMIT 16
+                        """
+                ).map { $0["detail"] as String }.joined(separator: "\n")
+            )
+        }
+        #expect(indexes == ["pending_messages"])
+        #expect(plan.contains("pending_messages"), "claiming scans instead: \(plan)")
     }
 }
