@@ -6,10 +6,12 @@
 #     one worker, then two workers sharing the campaign: messages/s and each worker's peak RSS.
 #  2. The ceiling: the same COUNT requests with prebuilt bodies (the steady state's URL sends) posted by
 #     `curl --parallel --parallel-max CONC`: messages/s, and wamedia's share of it (target >= 50%).
+#     The SQLite send and the ceiling alternate for ROUNDS rounds (default 3); the ratio is of the best
+#     of each, and each round's ratio is printed too.
 #  3. The journal's own cost per message (journal-bench: claim, in flight, sent; two commits each).
 #  4. A BIG-row manifest (default 1,000,000): loaded into the journal and sent for a while, then
 #     stopped with Ctrl-C (SIGINT), which prints the whole report: peak RSS (target < 150 MB).
-# Usage: scripts/bench-send-campaign.sh [COUNT] [CONC] [BIG]
+# Usage: [ROUNDS=N] scripts/bench-send-campaign.sh [COUNT] [CONC] [BIG]
 # (WAMEDIA_BENCH_CONFIG=debug measures the debug build in .build instead, when no release build is at
 # hand; its figures say so.)
 set -euo pipefail
@@ -65,21 +67,67 @@ manifest "$work/m.csv" "$count" 8000
 
 peak() { awk -F': ' '/Maximum resident/ {printf "%.1f", $2 / 1024}' "$1"; }
 
-# 1. wamedia send --manifest.
-start=$(date +%s.%N)
-/usr/bin/time -v "$bin/wamedia" send --manifest "$work/m.csv" --channel chn_bench --base-url "$url" \
-    --concurrency "$conc" --format json >"$work/report.jsonl" 2>"$work/send.time" || {
-    tail -5 "$work/send.time" >&2
-    exit 1
-}
-end=$(date +%s.%N)
-send_seconds=$(echo "$end - $start" | bc -l)
-sent=$(grep -c '"status":"sent"' "$work/report.jsonl" || true)
-send_rate=$(echo "$sent / $send_seconds" | bc -l)
-printf 'wamedia send --manifest: %d of %d sent in %.2f s: %.0f messages/s, peak RSS %s MB (concurrency %d)\n' \
-    "$sent" "$count" "$send_seconds" "$send_rate" "$(peak "$work/send.time")" "$conc"
+# 1 and 2, in ROUNDS rounds (default 3), one after the other so that both see the same machine:
+# wamedia send --manifest (SQLite journal, a manifest of its own each round), then the ceiling: the
+# same URL sends with prebuilt bodies, posted by curl at the same concurrency. The best round of each
+# gives the ratio.
+rounds=${ROUNDS:-3}
+best_send=0
+best_curl=0
+for round in $(seq 1 "$rounds"); do
+    manifest "$work/m$round.csv" "$count" "8$((round - 1))00"
+    start=$(date +%s.%N)
+    /usr/bin/time -v "$bin/wamedia" send --manifest "$work/m$round.csv" --channel chn_bench --base-url "$url" \
+        --concurrency "$conc" --format json >"$work/report-$round.jsonl" 2>"$work/send-$round.time" || {
+        tail -5 "$work/send-$round.time" >&2
+        exit 1
+    }
+    end=$(date +%s.%N)
+    send_seconds=$(echo "$end - $start" | bc -l)
+    sent=$(grep -c '"status":"sent"' "$work/report-$round.jsonl" || true)
+    send_rate=$(echo "$sent / $send_seconds" | bc -l)
+    printf 'round %d: wamedia send --manifest: %d of %d sent in %.2f s: %.0f messages/s, peak RSS %s MB (concurrency %d)\n' \
+        "$round" "$sent" "$count" "$send_seconds" "$send_rate" "$(peak "$work/send-$round.time")" "$conc"
 
-# 1b. The same campaign with a PostgreSQL journal on a throwaway cluster: one worker, then two.
+    if [ "$round" = 1 ]; then
+    python3 - "$work/report-1.jsonl" "$work" "$url" "$count" <<'PY'
+import json, os, sys
+report, work, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+urls = {}
+for line in open(report):
+    row = json.loads(line)
+    if row.get("status") == "sent":
+        urls.setdefault(row["media"].rsplit("/", 1)[-1], row["media_url"])
+types = {"photo.jpg": "image", "logo.png": "image", "invoice.pdf": "document"}
+os.makedirs(os.path.join(work, "bodies"))
+with open(os.path.join(work, "curl.config"), "w") as config:
+    for i in range(count):
+        asset = ["photo.jpg", "logo.png", "invoice.pdf"][i % 3]
+        body = {"channel_id": "chn_bench", "contact_id": f"00000000-0000-4000-9000-{i:012d}",
+                "media_type": types[asset], "media_data": urls[asset], "content": f"hello {i}",
+                "file_name": asset, "save_message": True}
+        path = os.path.join(work, "bodies", f"{i}.json")
+        with open(path, "w") as f: json.dump(body, f)
+        config.write(f'next\nurl = "{url}/v1/waba/send-media"\nheader = "x-api-key: sandbox-key"\n'
+                     f'header = "content-type: application/json"\ndata = "@{path}"\noutput = "/dev/null"\n'
+                     f'write-out = "%{{http_code}}\\n"\n')
+PY
+    fi
+    start=$(date +%s.%N)
+    curl -s --parallel --parallel-immediate --parallel-max "$conc" -K "$work/curl.config" >"$work/curl.codes"
+    end=$(date +%s.%N)
+    curl_seconds=$(echo "$end - $start" | bc -l)
+    curl_ok=$(grep -c '^200$' "$work/curl.codes" || true)
+    curl_rate=$(echo "$curl_ok / $curl_seconds" | bc -l)
+    printf 'round %d: curl --parallel (prebuilt bodies): %d of %d answered 200 in %.2f s: %.0f messages/s; ratio %.2f\n' \
+        "$round" "$curl_ok" "$count" "$curl_seconds" "$curl_rate" "$(echo "$send_rate / $curl_rate" | bc -l)"
+    best_send=$(echo "if ($send_rate > $best_send) $send_rate else $best_send" | bc -l)
+    best_curl=$(echo "if ($curl_rate > $best_curl) $curl_rate else $best_curl" | bc -l)
+done
+printf 'best of %d: wamedia %.0f messages/s, curl %.0f messages/s\n' "$rounds" "$best_send" "$best_curl"
+printf 'wamedia / ceiling: %.2f (target >= 0.50)\n' "$(echo "$best_send / $best_curl" | bc -l)"
+
+# 1, again: the same campaign with a PostgreSQL journal on a throwaway cluster: one worker, then two.
 manifest "$work/pg1.csv" "$count" 9000
 manifest "$work/pg2.csv" "$count" 9100
 export bin work url conc count
@@ -107,39 +155,6 @@ for workers in 1 2; do
         "$workers" "$sent" "$count" "$seconds" "$(echo "$sent / $seconds" | bc -l)" "$peaks" "$conc"
 done
 '
-
-# 2. The ceiling: prebuilt bodies of the same URL sends, posted by curl at the same concurrency.
-python3 - "$work/report.jsonl" "$work" "$url" "$count" <<'PY'
-import json, os, sys
-report, work, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-urls = {}
-for line in open(report):
-    row = json.loads(line)
-    if row.get("status") == "sent":
-        urls.setdefault(row["media"].rsplit("/", 1)[-1], row["media_url"])
-types = {"photo.jpg": "image", "logo.png": "image", "invoice.pdf": "document"}
-os.makedirs(os.path.join(work, "bodies"))
-with open(os.path.join(work, "curl.config"), "w") as config:
-    for i in range(count):
-        asset = ["photo.jpg", "logo.png", "invoice.pdf"][i % 3]
-        body = {"channel_id": "chn_bench", "contact_id": f"00000000-0000-4000-9000-{i:012d}",
-                "media_type": types[asset], "media_data": urls[asset], "content": f"hello {i}",
-                "file_name": asset, "save_message": True}
-        path = os.path.join(work, "bodies", f"{i}.json")
-        with open(path, "w") as f: json.dump(body, f)
-        config.write(f'next\nurl = "{url}/v1/waba/send-media"\nheader = "x-api-key: sandbox-key"\n'
-                     f'header = "content-type: application/json"\ndata = "@{path}"\noutput = "/dev/null"\n'
-                     f'write-out = "%{{http_code}}\\n"\n')
-PY
-start=$(date +%s.%N)
-curl -s --parallel --parallel-immediate --parallel-max "$conc" -K "$work/curl.config" >"$work/curl.codes"
-end=$(date +%s.%N)
-curl_seconds=$(echo "$end - $start" | bc -l)
-curl_ok=$(grep -c '^200$' "$work/curl.codes" || true)
-curl_rate=$(echo "$curl_ok / $curl_seconds" | bc -l)
-printf 'curl --parallel (prebuilt bodies): %d of %d answered 200 in %.2f s: %.0f messages/s\n' \
-    "$curl_ok" "$count" "$curl_seconds" "$curl_rate"
-printf 'wamedia / ceiling: %.2f (target >= 0.50)\n' "$(echo "$send_rate / $curl_rate" | bc -l)"
 
 # 3. The journal's cost per message.
 "$bin/journal-bench" "$count" "$work"

@@ -38,20 +38,25 @@ let loadStart = clock.now
 _ = try await journal.load(ManifestIdentity(path: "bench.csv", fingerprint: "bench"), rows: manifestRows)
 let loadTime = seconds(clock.now - loadStart)
 
-let sendStart = clock.now
-var done = 0
-while true {
-    let claimed = try await journal.claim(worker: "bench", limit: 16, lease: .seconds(60))
-    if claimed.isEmpty { break }
-    for row in claimed {
-        guard try await journal.markInFlight(row: row.row, worker: "bench") else { fatalError("claim lost") }
-        try await journal.record(
-            row: row.row, worker: "bench",
-            outcome: .sent(
-                SentMessage(messageID: "msg-\(row.row)", providerID: "wamid.\(row.row)", mediaURL: "http://x/m")))
-        done += 1
+/// The send loop, as a campaign's tasks run it: off the main actor (top-level code runs on it, and a
+/// hop to the journal and back per call would be most of what this measures).
+nonisolated func sendAll(_ journal: SQLiteJournal) async throws -> Int {
+    var done = 0
+    while true {
+        let claimed = try await journal.claim(worker: "bench", limit: 16, lease: .seconds(60))
+        if claimed.isEmpty { return done }
+        for row in claimed {
+            guard try await journal.markInFlight(row: row.row, worker: "bench") else { fatalError("claim lost") }
+            try await journal.record(
+                row: row.row, worker: "bench",
+                outcome: .sent(
+                    SentMessage(messageID: "msg-\(row.row)", providerID: "wamid.\(row.row)", mediaURL: "http://x/m")))
+            done += 1
+        }
     }
 }
+let sendStart = clock.now
+let done = try await Task.detached { [journal] in try await sendAll(journal) }.value
 let sendTime = seconds(clock.now - sendStart)
 try journal.close()
 print(String(format: "journal: load %d rows in %.2f s (%.0f rows/s)", rows, loadTime, Double(rows) / loadTime))
