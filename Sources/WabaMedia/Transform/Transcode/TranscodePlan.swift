@@ -131,8 +131,10 @@ struct TranscodePlan: Sendable, Hashable {
         }
     }
 
-    /// The part of the budget aimed at: landing at 92–100% of the limit, never over it.
-    static let budgetShare = 0.97
+    /// The part of the budget aimed at: landing at 92–100% of the limit, never over it. x264's two
+    /// passes land a little under the rate asked (95–99% of the limit from this aim on the benchmark's
+    /// clips), and every byte left unused is quality lost; a result over the limit is encoded again.
+    static let budgetShare = 0.985
 }
 
 /// Whether a file needs a transcode, and what it is.
