@@ -184,13 +184,10 @@ public final class SQLiteJournal: CampaignJournal {
         }
     }
 
-    public func renew(worker: String, lease: Duration) async throws {
-        try await writeStatement { db in
-            try db.execute(
-                sql: "UPDATE messages SET lease_until = ? WHERE worker = ? AND state IN ('claimed', 'in_flight')",
-                arguments: [Self.until(lease), worker])
-        }
-    }
+    /// Does nothing: one process holds the journal, and ``recoverAbandoned()`` treats every lease as
+    /// ended, so no one reads a lease here. (Renewing would also scan the table: only pending rows are
+    /// indexed.)
+    public func renew(worker: String, lease: Duration) async throws {}
 
     public func markInFlight(row: Int, worker: String) async throws -> Bool {
         try await writeStatement { db in
