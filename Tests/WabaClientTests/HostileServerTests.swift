@@ -27,7 +27,9 @@ struct HostileServerTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let document = try largeDocument(bytes: 24_000_000, in: folder)
-        let server = try SilentServer()
+        // The server outlives the bound below: a watch that notices late fails that bound, instead of
+        // the server's own end resetting the connection and the send saying something else.
+        let server = try SilentServer(lifetime: 180)
         defer { server.stop() }
         let client = try SendMediaClient(
             configuration: .init(

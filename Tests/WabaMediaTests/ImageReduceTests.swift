@@ -9,8 +9,10 @@ import Testing
 struct ReduceFixtures: Sendable {
     let directory: URL
 
-    static let shared: Result<ReduceFixtures, any Error> = Result { try ReduceFixtures() }
-    static func get() throws -> ReduceFixtures { try shared.get() }
+    /// Made once, on a thread of its own: the vips runs take a while, and waiting for them on the
+    /// cooperative pool would stall every other test of the process meanwhile.
+    static let shared = Task { try await offThePool { try ReduceFixtures() } }
+    static func get() async throws -> ReduceFixtures { try await shared.value }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -72,8 +74,8 @@ private func pixel(_ path: String, _ x: Int, _ y: Int) throws -> [Double] {
 @Suite("Image reduction under 4×")
 struct ImageReduceTests {
     @Test("the horizontal reduce gives libvips' Lanczos-3 result within one level")
-    func reduceMatchesLibvips() throws {
-        let fixtures = try ReduceFixtures.get()
+    func reduceMatchesLibvips() async throws {
+        let fixtures = try await ReduceFixtures.get()
         let folder = try makeTemporaryDirectory()
         for (input, shrink) in [
             ("photo24.png", 1.46484375), ("photo24.png", 1.953125), ("photo24.png", 3.2), ("grey24.png", 1.46484375),
@@ -94,8 +96,8 @@ struct ImageReduceTests {
     }
 
     @Test("a 6000×4000 JPEG comes out 4096×2731, under budget, close to libvips' own downscale")
-    func exactDimensions() throws {
-        let fixtures = try ReduceFixtures.get()
+    func exactDimensions() async throws {
+        let fixtures = try await ReduceFixtures.get()
         let folder = try makeTemporaryDirectory()
         let budget = 1_500_000
         let fitted = try ImageFitter(profile: profile(maxBytes: budget)).fit(path: fixtures.path("photo24.jpg"))
@@ -134,8 +136,8 @@ struct ImageReduceTests {
     }
 
     @Test("an ICC-tagged JPEG is converted to sRGB through its profile")
-    func convertsThroughProfile() throws {
-        let fixtures = try ReduceFixtures.get()
+    func convertsThroughProfile() async throws {
+        let fixtures = try await ReduceFixtures.get()
         let folder = try makeTemporaryDirectory()
         let fitted = try ImageFitter(profile: profile(maxLongEdge: 800)).fit(path: fixtures.path("romm.jpg"))
         let facts = try OutputFacts(bytes: fitted.bytes)
