@@ -1,6 +1,7 @@
 import Dispatch
 public import Foundation
 import Mustache
+import Synchronization
 
 /// A campaign check as one self-contained HTML page: a summary, then one card per asset (a
 /// thumbnail or an icon, the name, the verdict as a badge, the findings with their hints and what
@@ -227,13 +228,12 @@ public final class HTMLReportWriter {
 }
 
 /// Results written by index from several threads, each index by exactly one of them.
-private final class CardSlots: @unchecked Sendable {
-    private var slots: [HTMLReport.Card?]
-    private let lock = NSLock()
+private final class CardSlots: Sendable {
+    private let slots: Mutex<[HTMLReport.Card?]>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 
-    func set(_ index: Int, _ card: HTMLReport.Card) { lock.withLock { slots[index] = card } }
+    func set(_ index: Int, _ card: HTMLReport.Card) { slots.withLock { $0[index] = card } }
 
-    func all() -> [HTMLReport.Card] { lock.withLock { slots.map { $0! } } }
+    func all() -> [HTMLReport.Card] { slots.withLock { $0.map { $0! } } }
 }

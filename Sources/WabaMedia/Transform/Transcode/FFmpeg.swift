@@ -214,17 +214,16 @@ enum AwaitBlocking {
     }
 
     /// The result, handed from the task to the waiting thread.
-    private final class Outcome<T: Sendable>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var result: Result<T, any Error>?
+    private final class Outcome<T: Sendable>: Sendable {
+        private let result = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
 
         func finish(_ result: Result<T, any Error>) {
-            lock.withLock { self.result = result }
+            self.result.withLock { $0 = result }
             done.signal()
         }
 
-        var value: Result<T, any Error> { lock.withLock { result! } }
+        var value: Result<T, any Error> { result.withLock { $0! } }
     }
 
     static func run<T: Sendable>(
