@@ -159,6 +159,31 @@ struct ImageReduceTests {
         }
     }
 
+    @Test("a preview goes through the colour profile when the image has one, and only then")
+    func previewColourManagedWhenTagged() async throws {
+        let fixtures = try await ReduceFixtures.get()
+        let folder = try makeTemporaryDirectory()
+        try Vips.start()
+        let untagged = ImageSource.file(try FileSource(path: fixtures.path("photo24.png")))
+        #expect(try !untagged.header(mime: "image/png").needsColourManagement)
+        let tagged = ImageSource.file(try FileSource(path: fixtures.path("romm.jpg")))
+        let info = try tagged.header(mime: "image/jpeg")
+        #expect(info.needsColourManagement)
+        let preview = try tagged.uprightSRGB8(mime: "image/jpeg", info: info, longEdge: 160)
+        let output = folder.appendingPathComponent("preview.jpg").path
+        try Data(try preview.jpeg(quality: 95)).write(to: URL(fileURLWithPath: output))
+        let reference = folder.appendingPathComponent("reference.v").path
+        try runTool("vips", ["icc_transform", fixtures.path("romm.jpg"), reference, "srgb", "--embedded"])
+        // 1200×800 becomes 160×107: the middle of each half, in both.
+        for (previewX, inputX) in [(40, 300), (120, 900)] {
+            let got = try pixel(output, previewX, 53)
+            let expected = try pixel(reference, inputX, 400)
+            #expect(got.count == 3 && expected.count == 3)
+            guard got.count == 3, expected.count == 3 else { continue }
+            #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= 6 }, "got \(got), expected \(expected)")
+        }
+    }
+
     @Test("a CMYK JPEG that needs a reduction still comes out sRGB with its colours")
     func cmykReduced() throws {
         let fixtures = try FitterFixtures.get()

@@ -38,9 +38,8 @@ enum ReportThumbnail {
                 return "data:\(inspection.mime);base64," + Data(bytes).base64EncodedString()
             }
             try Vips.start()
-            var thumbnail = try ImageSource.file(FileSource(path: inspection.file)).thumbnail(
-                mime: inspection.mime, longEdge: longEdge, exportSRGB: true
-            ).toSRGB8()
+            var thumbnail = try ImageSource.file(FileSource(path: inspection.file)).uprightSRGB8(
+                mime: inspection.mime, info: image, longEdge: longEdge)
             if thumbnail.shape.hasAlpha { thumbnail = try thumbnail.flatten(onto: Self.white) }
             let jpeg = try thumbnail.jpeg(quality: quality)
             guard !jpeg.isEmpty else { return nil }

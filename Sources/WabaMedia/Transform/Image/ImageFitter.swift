@@ -269,23 +269,13 @@ public struct ImageFitter: Sendable {
     /// Opens the source shrunk to the long edge, upright, in 8-bit sRGB or grey.
     private func open(_ context: RunContext) throws -> VipsImage {
         let longEdge = min(rules.maxLongEdge, context.info.longEdge)
-        // Colour management only where there is something to manage: an ICC transform of an
-        // untagged (so already sRGB) image would cost a quarter of the run and change nothing.
-        let exportSRGB = context.info.hasICCProfile || context.info.colourSpace == .cmyk
-        let image: VipsImage
         do {
-            image = try context.source.thumbnail(
-                mime: context.inputMIME, longEdge: longEdge, exportSRGB: exportSRGB)
-        } catch let failure as VipsFailure {
-            // A broken or unusual ICC profile: fall back to libvips' own conversion to sRGB.
-            logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\(failure.reason)"])
-            do {
-                image = try context.source.thumbnail(mime: context.inputMIME, longEdge: longEdge, exportSRGB: false)
-            } catch let failure as VipsFailure {
-                throw damaged(context, failure)
+            return try context.source.uprightSRGB8(mime: context.inputMIME, info: context.info, longEdge: longEdge) {
+                logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\($0.reason)"])
             }
+        } catch let failure as VipsFailure {
+            throw damaged(context, failure)
         }
-        do { return try image.toSRGB8() } catch let failure as VipsFailure { throw damaged(context, failure) }
     }
 
     private func decoded(_ image: VipsImage, _ context: RunContext) throws -> VipsImage {

@@ -75,6 +75,22 @@ enum ImageSource {
         }
     }
 
+    /// Opens the image shrunk to fit `longEdge`, upright, in 8-bit sRGB or grey: through its colour
+    /// profile where ``ImageInfo/needsColourManagement`` says so, else (and when lcms cannot use the
+    /// profile, which `onUnusableProfile` hears of) by libvips' own conversion.
+    func uprightSRGB8(
+        mime: String, info: ImageInfo, longEdge: Int, onUnusableProfile: (VipsFailure) -> Void = { _ in }
+    ) throws -> VipsImage {
+        let image: VipsImage
+        do {
+            image = try thumbnail(mime: mime, longEdge: longEdge, exportSRGB: info.needsColourManagement)
+        } catch let failure as VipsFailure where info.needsColourManagement {
+            onUnusableProfile(failure)
+            image = try thumbnail(mime: mime, longEdge: longEdge, exportSRGB: false)
+        }
+        return try image.toSRGB8()
+    }
+
     /// Opens the image shrunk to fit `longEdge`, upright, with the loader its type requires.
     /// See `wm_vips_thumbnail_file`.
     func thumbnail(mime: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
