@@ -29,10 +29,10 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var animationProblem: String?
 
     public var pixelCount: Int { width * height }
+    public var longEdge: Int { Swift.max(width, height) }
     /// Whether turning the image into sRGB needs an ICC transform. An untagged image is sRGB already,
     /// and building lcms' sRGB-to-sRGB transform for it costs more than decoding a small image.
     var needsColourManagement: Bool { hasICCProfile || colourSpace == .cmyk }
-    public var longEdge: Int { Swift.max(width, height) }
 
     /// Whether the samples are 8-bit and the colours RGB(A) or grey, as WhatsApp needs.
     public var isEightBitRGBOrGrey: Bool {
