@@ -400,7 +400,7 @@ public final class SendMediaClient: Sendable {
             error.retryAfter = SendMediaError.retryAfter(response.headers.first(name: "retry-after"))
             throw error
         }
-        guard let decoded, decoded.success != false, let data = decoded.data, let messageID = data.message_id else {
+        guard let decoded, decoded.success != false, let data = decoded.data, let messageID = data.messageID else {
             throw SendMediaError(
                 kind: .invalidResponse, status: status,
                 serverMessage: String(String(buffer: body).prefix(500)),
@@ -408,8 +408,8 @@ public final class SendMediaClient: Sendable {
                 hint: "check --base-url points at the send-media API; the message may have been sent")
         }
         return SendMediaResult(
-            messageID: messageID, providerID: data.provider_id ?? "", mediaURL: data.media_url ?? "",
-            threadID: data.thread_id ?? "", message: decoded.message ?? "")
+            messageID: messageID, providerID: data.providerID ?? "", mediaURL: data.mediaURL ?? "",
+            threadID: data.threadID ?? "", message: decoded.message ?? "")
     }
 
     /// Bodies up to this size (a URL send is a few hundred bytes) go out without a watch on their
@@ -565,10 +565,17 @@ private struct APIResponse: Decodable {
     var data: Payload?
 
     struct Payload: Decodable {
-        var message_id: String?
-        var provider_id: String?
-        var media_url: String?
-        var thread_id: String?
+        var messageID: String?
+        var providerID: String?
+        var mediaURL: String?
+        var threadID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case messageID = "message_id"
+            case providerID = "provider_id"
+            case mediaURL = "media_url"
+            case threadID = "thread_id"
+        }
     }
 }
 
