@@ -244,17 +244,30 @@ static VipsSource *wm_source_for_buffer(const void *data, size_t length, const c
     return source;
 }
 
+// The loader for a buffer, and a source over it when that loader needs one (see
+// wm_source_for_buffer): 0 when a loader `required_loader` allows reads it, else -1 with nothing
+// left to release.
+static int wm_open_buffer(const void *data, size_t length, const char *required_loader, const char **loader,
+                          VipsSource **source) {
+    *source = wm_source_for_buffer(data, length, required_loader, loader);
+    if (*loader == NULL || !wm_loader_allowed(*loader, required_loader)) {
+        if (*source != NULL) {
+            g_object_unref(*source);
+            *source = NULL;
+        }
+        return -1;
+    }
+    return 0;
+}
+
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out) {
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
     }
     const char *loader = NULL;
-    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
-    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
-        if (source != NULL) {
-            g_object_unref(source);
-        }
+    VipsSource *source = NULL;
+    if (wm_open_buffer(data, length, required_loader, &loader, &source) != 0) {
         return -1;
     }
     VipsImage *image =
@@ -419,11 +432,8 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
         return -1;
     }
     const char *loader = NULL;
-    VipsSource *source = wm_source_for_buffer(data, length, required_loader, &loader);
-    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
-        if (source != NULL) {
-            g_object_unref(source);
-        }
+    VipsSource *source = NULL;
+    if (wm_open_buffer(data, length, required_loader, &loader, &source) != 0) {
         return -1;
     }
     VipsImage *image = NULL;
