@@ -82,6 +82,10 @@ make_clip pattern-720p "testsrc2=size=1280x720:rate=30" 12
 make_clip fractal-540p "mandelbrot=size=960x540:rate=25" 10
 make_clip life-540p "life=size=960x540:rate=30:mold=10:ratio=0.3" 15
 make_clip noise-720p "testsrc2=size=1280x720:rate=24,noise=alls=20:allf=t" 8
+# Closer to camera footage: a slow zoom and sway over the sample photo, with a little grain.
+ff -loop 1 -i samples/photo.jpg -f lavfi -i "sine=frequency=330:sample_rate=48000" -ac 2 -t 12 -filter_complex \
+    "[0:v]scale=2400:-2,zoompan=z='min(zoom+0.0015,1.5)':x='iw/2-(iw/zoom/2)+sin(on/20)*40':y='ih/2-(ih/zoom/2)':d=1:s=1280x720:fps=30,noise=alls=6:allf=t,format=yuv420p[v]" \
+    -map "[v]" -map 1:a -c:v libx264 -preset ultrafast -crf 16 -c:a aac "$work/pan-720p.mp4"
 
 ssim_of() { # output, source: SSIM of the output scaled back to the source's size
     local size
@@ -94,7 +98,7 @@ echo
 echo "## size fitting and SSIM (budget $budget bytes, --speed balanced)"
 printf '| clip | input | wamedia | share of budget | steps | SSIM | naive | naive share | naive SSIM |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
-for name in noise-540p pattern-720p fractal-540p life-540p noise-720p; do
+for name in noise-540p pattern-720p fractal-540p life-540p noise-720p pan-720p; do
     input="$work/$name.mp4"
     out="$work/$name-fitted.mp4"
     steps=$("$wamedia" prepare --profile "$profile" --format json -o "$out" "$input" \

@@ -226,6 +226,10 @@ struct TranscodeTests {
         let share = Double(outcome.size) / Double(profile.video.maxBytes)
         #expect(share >= 0.85 && share <= 1, "\(outcome.size) bytes is \(share) of the budget")
         #expect(outcome.steps.contains { $0.contains("two passes") }, "\(outcome.steps)")
+        // x264 writes its settings into the stream: the second of two passes, on the budget's curve.
+        let settings = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outcome.path)), as: UTF8.self)
+        #expect(settings.contains("rc=2pass"))
+        #expect(settings.contains(String(format: "qcomp=%.2f", Transcoding.budgetQuantizerCurve)))
     }
 
     @Test(

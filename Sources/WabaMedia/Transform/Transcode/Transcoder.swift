@@ -153,8 +153,8 @@ struct Transcoder: Sendable {
             arguments += ["-vf", filters.joined(separator: ",")]
             if let bitrate, encoding.twoPass, let pass {
                 arguments += [
-                    "-b:v", "\(bitrate)", "-maxrate", "\(bitrate * 2)", "-bufsize", "\(bitrate * 4)", "-pass",
-                    "\(pass)",
+                    "-b:v", "\(bitrate)", "-maxrate", "\(bitrate * 2)", "-bufsize", "\(bitrate * 4)",
+                    "-qcomp", "\(Transcoding.budgetQuantizerCurve)", "-pass", "\(pass)",
                     "-passlogfile", scratch + "/x264-pass",
                 ]
             } else {
