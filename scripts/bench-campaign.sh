@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 count=${1:-10000}
 urls=${2:-1000}
 scripts/install-deps.sh >&2
-swift build -c release --product wamedia >&2
-wamedia=$PWD/.build/release/wamedia
+swift build -c release --scratch-path .build-release --product wamedia >&2
+wamedia=$PWD/.build-release/release/wamedia
 work=$(mktemp -d)
 server_pid=""
 cleanup() {

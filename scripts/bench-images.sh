@@ -19,8 +19,8 @@ cd "$BENCH_DIR"
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install --user --quiet numpy >&2 ||
     echo "numpy is missing: SSIM will read n/a (apt-get install python3-numpy)" >&2
 
-if [[ -z "${NO_BUILD:-}${GENERATE_ONLY:-}" ]]; then (cd "$ROOT" && swift build -c release >&2); fi
-WAMEDIA="$ROOT/.build/release/wamedia"
+if [[ -z "${NO_BUILD:-}${GENERATE_ONLY:-}" ]]; then (cd "$ROOT" && swift build -c release --scratch-path .build-release --product wamedia >&2); fi
+WAMEDIA="$ROOT/.build-release/release/wamedia"
 
 # A photo-like image: large and fine Perlin structure, a gradient and sensor-like noise per channel.
 make_photo() { # name width height

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
 scripts/install-deps.sh
-[ -n "${NO_BUILD:-}" ] || swift build -c release --product wamedia >&2
-wamedia=$PWD/.build/release/wamedia
+[ -n "${NO_BUILD:-}" ] || swift build -c release --scratch-path .build-release --product wamedia >&2
+wamedia=$PWD/.build-release/release/wamedia
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100000000}
 runs=${2:-3}
-swift build -c release --product wamedia >&2
-wamedia=$PWD/.build/release/wamedia
+swift build -c release --scratch-path .build-release --product wamedia >&2
+wamedia=$PWD/.build-release/release/wamedia
 work=$(mktemp -d)
 sandbox_pid=""
 cleanup() {

@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 
 PREFIX=${PREFIX:-/usr/local}
 ROOT="${DESTDIR:-}$PREFIX"
-# The default build folder: its release build (.build/release) is the one the benchmark scripts make,
-# so installing after a benchmark, or the other way round, builds nothing twice.
-SCRATCH=${SCRATCH:-.build}
+# The release build folder the benchmark scripts use (.build-release): installing after a benchmark,
+# or the other way round, builds nothing twice.
+SCRATCH=${SCRATCH:-.build-release}
 
 scripts/install-deps.sh
 
