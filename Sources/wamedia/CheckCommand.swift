@@ -20,7 +20,7 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
     var verdict: Verdict { self == .fixable ? .fixable : .rejected }
 }
 
-struct CheckCommand: AsyncParsableCommand {
+struct CheckCommand: AsyncParsableCommand, ChecksMedia {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Say whether files and URLs can be sent as a media type: ok, fixable or rejected.",

@@ -69,7 +69,7 @@ func failRejected(_ rejection: MediaRejected, format: OutputFormat) throws -> Ne
     throw CommandFailure.rejected(rejection.message)
 }
 
-struct PayloadCommand: AsyncParsableCommand {
+struct PayloadCommand: AsyncParsableCommand, ChecksMedia {
     static let configuration = CommandConfiguration(
         commandName: "payload",
         abstract: "Write the exact JSON body 'send' would post (standard output by default).",

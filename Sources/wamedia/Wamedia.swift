@@ -23,6 +23,8 @@ struct Wamedia: AsyncParsableCommand {
         do {
             // File names are bytes: arguments are read from them, so a non-UTF-8 name still opens.
             var command = try parseAsRoot(Array(FileSystemPath.commandLineArguments().dropFirst()))
+            // ffmpeg's encoder lookup then runs beside the rest of the start-up, not after it.
+            if command is any ChecksMedia { FFmpeg.findInBackground() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await Interrupt.cancelling { try await asyncCommand.run() }
             } else {
@@ -53,6 +55,10 @@ struct Wamedia: AsyncParsableCommand {
         }
     }
 }
+
+/// A command that checks or prepares files, so may need ffmpeg to judge or transcode a video.
+/// (`SendableMetatype`: no isolated conformance, so asking a command for it keeps it sendable.)
+protocol ChecksMedia: SendableMetatype {}
 
 /// The exit statuses every subcommand uses.
 enum ExitStatus {

@@ -73,7 +73,7 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        if case .installed = options.transcode.ffmpeg { _ = FFmpeg.lookUpInBackground }
+        if case .installed = options.transcode.ffmpeg { FFmpeg.findInBackground() }
         var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
         // The check judges a location, and what a transcode fixes, by the options the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata

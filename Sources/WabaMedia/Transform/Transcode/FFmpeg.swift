@@ -22,10 +22,14 @@ public struct FFmpeg: Sendable, Hashable {
     /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process.
     public static let installed: FFmpeg? = locate(environment: ProcessInfo.processInfo.environment)
 
-    /// Starts finding ``installed`` on a thread of its own, once per process: its `ffmpeg -encoders`
-    /// run then overlaps the start-up and the inspection instead of delaying the first check of a
-    /// video.
-    static let lookUpInBackground: Void = Thread.detachNewThread { _ = installed }
+    /// Starts finding ``installed`` on a thread of its own; later calls do nothing. Its
+    /// `ffmpeg -encoders` run (about 0.1 s, most of it ffmpeg loading its libraries) then overlaps
+    /// the caller's own start-up and inspection instead of delaying the first check of a video.
+    /// A program that will check or transcode media calls this as early as it can;
+    /// ``MediaPreparer`` calls it when it is made.
+    public static func findInBackground() { _ = lookUpInBackground }
+
+    private static let lookUpInBackground: Void = Thread.detachNewThread { _ = installed }
 
     /// How to install ffmpeg, for messages.
     public static let installHint =
