@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -436,11 +437,66 @@ struct TranscodeTests {
         #expect(lackingReport.findings.first { $0.code == .ffmpegMissing }?.message.contains("libopus") == true)
     }
 
+    /// A preparer whose ffmpeg lookup answers only once a transcode has reported progress (or after
+    /// `patience`), with the real `ffmpeg -encoders` list less `withheld`; and whether the answer came
+    /// from that progress.
+    static func preparerAnsweringAfterProgress(withholding withheld: Set<String>) throws -> (
+        MediaPreparer, answeredAfterProgress: @Sendable () -> Bool
+    ) {
+        let executable = try #require(FFmpeg.installed?.path)
+        let progressed = DispatchSemaphore(value: 0)
+        let afterProgress = Mutex<Bool?>(nil)
+        let lookup = FFmpeg.Lookup(executable: executable) { path in
+            let answer = progressed.wait(timeout: .now() + 300) == .success
+            afterProgress.withLock { $0 = answer }
+            return FFmpeg.listEncoders(path: path).map { $0.subtracting(withheld) }
+        }
+        var options = MediaPreparer.Options()
+        options.transcode.timeLimit = Self.patientLimit
+        options.transcode.installedLookup = lookup
+        let preparer = try MediaPreparer(options: options, progress: { _ in progressed.signal() })
+        return (preparer, { afterProgress.withLock { $0 } == true })
+    }
+
+    static func mpeg4InAVI(_ name: String) async throws -> String {
+        try await AVGeneratedTests.make(
+            name, Self.video + Self.stereo + ["-t", "2", "-c:v", "mpeg4", "-c:a", "pcm_s16le", "-f", "avi"])
+    }
+
+    @Test func theFirstTranscodeStartsBeforeFFmpegsEncodersAreListed() async throws {
+        let input = try await Self.mpeg4InAVI("early.avi")
+        let (preparer, answeredAfterProgress) = try Self.preparerAnsweringAfterProgress(withholding: [])
+        let (action, report) = try await preparer.withPreparedMedia(at: input, as: .video) {
+            (media: PreparedMedia) async throws in
+            let streams = try await AVTestSupport.ffprobeStreams(media.media.path)
+            #expect(streams.compactMap { $0["codec_name"] as? String }.sorted() == ["aac", "h264"])
+            return (media.action, media.report)
+        }
+        #expect(answeredAfterProgress(), "the transcode waited for the encoder list")
+        #expect(action == .transcoded)
+        #expect(report.verdict == .fixable)
+        // The report kept is the one made from the real list: what `check` says once it is known.
+        #expect(report == preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil))
+    }
+
+    @Test func aTranscodeStartedBeforeTheListIsDroppedWhenTheEncoderIsMissing() async throws {
+        let input = try await Self.mpeg4InAVI("early-no-x264.avi")
+        let (preparer, answeredAfterProgress) = try Self.preparerAnsweringAfterProgress(withholding: ["libx264"])
+        let error = await #expect(throws: MediaRejected.self) {
+            try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
+                Issue.record("a file whose encoder is missing was handed on")
+            }
+        }
+        #expect(answeredAfterProgress(), "no transcode was started before the encoder list was known")
+        let missing = try #require(error?.report.findings.first { $0.code == .ffmpegMissing })
+        #expect(missing.message.contains("libx264"), "\(missing.message)")
+    }
+
     @Test func installedFFmpegListsItsEncoders() async throws {
         let ffmpeg = try #require(FFmpeg.installed)
         #expect(ffmpeg.encoders.isSuperset(of: ["libx264", "aac", "libopus"]))
-        #expect(FFmpeg.locate(environment: ["WAMEDIA_FFMPEG": ""]) == nil)
-        #expect(FFmpeg.locate(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]) == nil)
+        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": ""]).ffmpeg == nil)
+        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]).ffmpeg == nil)
     }
 
     @Test func aTruncatedInputIsRefusedClearly() async throws {

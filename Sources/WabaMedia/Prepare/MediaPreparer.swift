@@ -73,7 +73,8 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        if case .installed = options.transcode.ffmpeg { FFmpeg.findInBackground() }
+        // Asked for now, the encoder list is read meanwhile, on a thread of its own.
+        _ = options.transcode.lookup
         var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
         // The check judges a location, and what a transcode fixes, by the options the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
@@ -132,14 +133,31 @@ public struct MediaPreparer: Sendable {
     public func check(_ source: FileSource, as mediaType: MediaType?, caption: String?, fileName: String?)
         -> ValidationReport
     {
-        do {
+        judge(inspect(source, fileName: fileName), of: source, as: mediaType, caption: caption)
+    }
+
+    private func inspect(_ source: FileSource, fileName: String?) -> Result<Inspection, any Error> {
+        Result {
             var inspection = try checker.inspector.inspect(source)
             // The name the recipient sees decides whether the extension misleads.
             if let fileName { inspection.file = fileName }
-            var report = checker.validator.validate(inspection, as: mediaType, caption: caption)
+            return inspection
+        }
+    }
+
+    /// The report on `inspection`, with the options' ffmpeg or the one given.
+    private func judge(
+        _ inspection: Result<Inspection, any Error>, of source: FileSource, as mediaType: MediaType?,
+        caption: String?, ffmpeg: FFmpegChoice? = nil
+    ) -> ValidationReport {
+        switch inspection {
+        case .success(let inspection):
+            var validator = checker.validator
+            if let ffmpeg { validator.transcoding.ffmpeg = ffmpeg }
+            var report = validator.validate(inspection, as: mediaType, caption: caption)
             report.inspection.file = source.path
             return report
-        } catch {
+        case .failure(let error):
             return .unreadable(source.path, as: mediaType ?? .document, error: error)
         }
     }
@@ -151,19 +169,54 @@ public struct MediaPreparer: Sendable {
         cancellation: Cancellation? = nil
     ) throws -> PreparedMedia {
         let input = try FileSource(path: path)
-        let report = check(input, as: mediaType, caption: caption, fileName: fileName)
+        let inspection = inspect(input, fileName: fileName)
+        var report: ValidationReport
+
+        // ffmpeg's encoder list is read once per process, in the background, and the first transcode
+        // does not wait for it: the transcode starts as if the encoders its plan names were there,
+        // and the report is then made from the real list, known by the time the transcode ends. The
+        // result is kept only if the two reports are the same; otherwise the real one decides, as if
+        // nothing had been started (an ffmpeg without the encoder stops at once, and the file is
+        // rejected with `ffmpeg-missing`, as it would have been).
+        if let lookup = options.transcode.lookup, !lookup.isFinished, let executable = lookup.executable {
+            let assumed = FFmpegChoice.at(FFmpeg(path: executable, encoders: EncoderName.all))
+            report = judge(inspection, of: input, as: mediaType, caption: caption, ffmpeg: assumed)
+            // Only a planned transcode asks which encoders there are.
+            if report.transcodePlan != nil {
+                let provisional = report
+                let outcome = Result {
+                    try prepare(
+                        input, report: provisional, caption: caption, in: folder, cancellation: cancellation,
+                        ffmpeg: assumed)
+                }
+                report = judge(inspection, of: input, as: mediaType, caption: caption)
+                if report == provisional { return try outcome.get() }
+            }
+        } else {
+            report = judge(inspection, of: input, as: mediaType, caption: caption)
+        }
+        return try prepare(input, report: report, caption: caption, in: folder, cancellation: cancellation)
+    }
+
+    /// Prepares `input` as `report` says, or throws why it cannot be sent. A transcode runs with
+    /// `ffmpeg`, or with the options' own when it is nil.
+    private func prepare(
+        _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
+        cancellation: Cancellation?, ffmpeg: FFmpegChoice? = nil
+    ) throws -> PreparedMedia {
         let rejections = report.rejections
         guard rejections.isEmpty else { throw MediaRejected(report: report, blocking: rejections) }
         do {
-            return try prepare(input, report: report, caption: caption, in: folder, cancellation: cancellation)
+            return try prepareAccepted(
+                input, report: report, caption: caption, in: folder, cancellation: cancellation, ffmpeg: ffmpeg)
         } catch let error as WabaMediaError {
             throw PreparationFailure(report: report, error: error)
         }
     }
 
-    private func prepare(
+    private func prepareAccepted(
         _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
-        cancellation: Cancellation?
+        cancellation: Cancellation?, ffmpeg: FFmpegChoice?
     ) throws -> PreparedMedia {
         let path = input.path
         let plan = try plan(for: report)
@@ -212,7 +265,10 @@ public struct MediaPreparer: Sendable {
         case .transcode(let plan):
             let output = folder.path(for: outputStem, extension: plan.outputExtension)
             written = (
-                output, try transcode(input, plan: plan, output: output, in: folder, cancellation: cancellation), nil
+                output,
+                try transcode(
+                    input, plan: plan, output: output, in: folder, cancellation: cancellation, ffmpeg: ffmpeg),
+                nil
             )
         }
         try input.checkUnchanged()
@@ -237,14 +293,16 @@ public struct MediaPreparer: Sendable {
     /// points do not.
     private func transcode(
         _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder,
-        cancellation: Cancellation?
+        cancellation: Cancellation?, ffmpeg: FFmpegChoice?
     ) throws -> [String] {
-        guard let ffmpeg = options.transcode.ffmpeg.resolved else {
+        var transcoding = options.transcoding
+        if let ffmpeg { transcoding.ffmpeg = ffmpeg }
+        guard let resolved = transcoding.resolvedFFmpeg else {
             throw WabaMediaError(
                 .transformFailed, "\(input.path) must be transcoded and ffmpeg is gone", hint: FFmpeg.installHint)
         }
         let transcoder = Transcoder(
-            ffmpeg: ffmpeg, plan: plan, options: options.transcoding, keepMetadata: options.keepMetadata,
+            ffmpeg: resolved, plan: plan, options: transcoding, keepMetadata: options.keepMetadata,
             progress: progress)
         let scratch = folder.path
         logger?.debug("transcoding", metadata: ["file": "\(input.path)", "steps": "\(plan.steps)"])

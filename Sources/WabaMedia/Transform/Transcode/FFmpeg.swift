@@ -19,24 +19,63 @@ public struct FFmpeg: Sendable, Hashable {
     }
 
     /// The ffmpeg this process uses: `$WAMEDIA_FFMPEG` when set (a path; empty means none), else the
-    /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process.
-    public static let installed: FFmpeg? = locate(environment: ProcessInfo.processInfo.environment)
+    /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process;
+    /// reading it waits for that lookup if it is still under way.
+    public static var installed: FFmpeg? { installedLookup.ffmpeg }
 
     /// Starts finding ``installed`` on a thread of its own; later calls do nothing. Its
     /// `ffmpeg -encoders` run (about 0.1 s, most of it ffmpeg loading its libraries) then overlaps
     /// the caller's own start-up and inspection instead of delaying the first check of a video.
     /// A program that will check or transcode media calls this as early as it can;
     /// ``MediaPreparer`` calls it when it is made.
-    public static func findInBackground() { _ = lookUpInBackground }
+    public static func findInBackground() { _ = installedLookup }
 
-    private static let lookUpInBackground: Void = Thread.detachNewThread { _ = installed }
+    /// The lookup behind ``installed``, started on first use.
+    static let installedLookup = Lookup(environment: ProcessInfo.processInfo.environment)
 
     /// How to install ffmpeg, for messages.
     public static let installHint =
         "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; "
         + "or scripts/install-deps.sh), or point WAMEDIA_FFMPEG at one"
 
-    static func locate(environment: [String: String]) -> FFmpeg? {
+    /// Finds an ffmpeg: its executable at once, its encoders on a thread of its own, so that the
+    /// caller can tell whether they are known yet without waiting for them.
+    final class Lookup: Sendable {
+        /// The executable, found without running it; nil when there is none.
+        let executable: String?
+        private let found = Mutex<FFmpeg??>(nil)
+        private let done = DispatchGroup()
+
+        /// - Parameter listEncoders: the encoders of the executable at the path; nil when it does
+        ///   not run. Called once, on a thread of its own.
+        init(executable: String?, listEncoders: @escaping @Sendable (String) -> Set<String>?) {
+            self.executable = executable
+            done.enter()
+            // A thread of its own, not Swift's cooperative pool: the listing waits on a child process,
+            // and with two cores a blocked pool thread is half the pool.
+            Thread.detachNewThread { [self] in
+                let ffmpeg = executable.flatMap { path in listEncoders(path).map { FFmpeg(path: path, encoders: $0) } }
+                found.withLock { $0 = .some(ffmpeg) }
+                done.leave()
+            }
+        }
+
+        convenience init(environment: [String: String]) {
+            self.init(executable: FFmpeg.executable(environment: environment), listEncoders: FFmpeg.listEncoders(path:))
+        }
+
+        /// The ffmpeg and its encoders; waits for them if they are not known yet.
+        var ffmpeg: FFmpeg? {
+            done.wait()
+            return found.withLock { $0! }
+        }
+
+        /// Whether ``ffmpeg`` is known: reading it now does not wait.
+        var isFinished: Bool { found.withLock { $0 != nil } }
+    }
+
+    /// The executable `$WAMEDIA_FFMPEG` names (empty means none), else the first `ffmpeg` on `PATH`.
+    static func executable(environment: [String: String]) -> String? {
         let candidate: String?
         if let configured = environment["WAMEDIA_FFMPEG"] {
             candidate = configured.isEmpty ? nil : configured
@@ -46,10 +85,14 @@ public struct FFmpeg: Sendable, Hashable {
                 .first { FileManager.default.isExecutableFile(atPath: $0) }
         }
         guard let candidate, FileManager.default.isExecutableFile(atPath: candidate) else { return nil }
-        // A plain child process, waited for on this thread: this runs once, inside a static's
-        // initialiser, where waiting on Swift's cooperative pool could deadlock with two cores.
+        return candidate
+    }
+
+    /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run.
+    /// A plain child process, waited for on the calling thread, never on Swift's cooperative pool.
+    static func listEncoders(path: String) -> Set<String>? {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: candidate)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["-hide_banner", "-nostdin", "-encoders"]
         let output = Pipe()
         process.standardOutput = output
@@ -59,8 +102,7 @@ public struct FFmpeg: Sendable, Hashable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
-        let listing = String(decoding: data, as: UTF8.self)
-        return FFmpeg(path: candidate, encoders: parseEncoders(listing))
+        return parseEncoders(String(decoding: data, as: UTF8.self))
     }
 
     /// The names in `ffmpeg -encoders`' table: lines such as ` V....D libx264   libx264 H.264 ...`.
@@ -196,6 +238,12 @@ public struct FFmpeg: Sendable, Hashable {
         case finished(TerminationStatus, errors: String)
         case timedOut
     }
+}
+
+extension FFmpeg.Lookup: Hashable {
+    /// One lookup is one answer: lookups are the same only when they are the same object.
+    static func == (lhs: FFmpeg.Lookup, rhs: FFmpeg.Lookup) -> Bool { lhs === rhs }
+    func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// Runs async work to completion from synchronous code, blocking the calling thread.

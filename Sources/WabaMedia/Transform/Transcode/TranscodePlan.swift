@@ -30,14 +30,6 @@ public enum FFmpegChoice: Sendable, Hashable {
     /// None: files that need a transcode are rejected, as without ffmpeg.
     case none
     case at(FFmpeg)
-
-    var resolved: FFmpeg? {
-        switch self {
-        case .installed: FFmpeg.installed
-        case .none: nil
-        case .at(let ffmpeg): ffmpeg
-        }
-    }
 }
 
 /// How audio and video that WhatsApp would refuse are transcoded.
@@ -51,6 +43,8 @@ public struct TranscodeOptions: Sendable, Hashable {
     public var ffmpeg: FFmpegChoice
     /// The audio track to keep (from 0); the preparer sets it from its container options.
     var audioTrack: Int?
+    /// What answers for ``FFmpegChoice/installed``: the process's own lookup unless a test sets another.
+    var installedLookup: FFmpeg.Lookup?
 
     public init(
         speed: TranscodeSpeed = .balanced, audioAs: AudioTarget? = nil, timeLimit: Duration? = nil,
@@ -60,6 +54,21 @@ public struct TranscodeOptions: Sendable, Hashable {
         self.audioAs = audioAs
         self.timeLimit = timeLimit
         self.ffmpeg = ffmpeg
+    }
+
+    /// The lookup of ``FFmpegChoice/installed``, when that is the choice.
+    var lookup: FFmpeg.Lookup? {
+        guard case .installed = ffmpeg else { return nil }
+        return installedLookup ?? FFmpeg.installedLookup
+    }
+
+    /// The ffmpeg chosen; waits for the encoder list of ``FFmpegChoice/installed`` if it is not known yet.
+    var resolvedFFmpeg: FFmpeg? {
+        switch ffmpeg {
+        case .installed: lookup?.ffmpeg
+        case .none: nil
+        case .at(let ffmpeg): ffmpeg
+        }
     }
 
     func wallClock(forSeconds duration: Double?) -> Duration {
@@ -137,6 +146,15 @@ struct TranscodePlan: Sendable, Hashable {
     static let budgetShare = 0.985
 }
 
+/// The ffmpeg encoders a transcode uses, by the names `ffmpeg -encoders` lists.
+enum EncoderName {
+    static let h264 = "libx264"
+    static let aac = "aac"
+    static let opus = "libopus"
+    /// Every encoder a ``TranscodePlan`` can need.
+    static let all: Set<String> = [h264, aac, opus]
+}
+
 /// Whether a file needs a transcode, and what it is.
 enum Transcoding {
     enum Decision: Sendable, Hashable {
@@ -178,8 +196,8 @@ enum Transcoding {
         }
         guard case .planned(let plan) = decision else { return decision }
 
-        guard let ffmpeg = options.ffmpeg.resolved, plan.encoders.isSubset(of: ffmpeg.encoders) else {
-            let missing = options.ffmpeg.resolved.map { plan.encoders.subtracting($0.encoders).sorted() } ?? []
+        guard let ffmpeg = options.resolvedFFmpeg, plan.encoders.isSubset(of: ffmpeg.encoders) else {
+            let missing = options.resolvedFFmpeg.map { plan.encoders.subtracting($0.encoders).sorted() } ?? []
             return .refused(
                 Finding(
                     .ffmpegMissing, .rejected,
@@ -310,8 +328,8 @@ enum Transcoding {
         if let rotation = video.rotation, rotation != 0 { steps.append("keep the \(rotation)° rotation") }
         steps.append("write MP4 with the index first")
         if let expected { steps.append("expected size about \(ByteCount(expected))") }
-        var encoders: Set<String> = copyVideo ? [] : ["libx264"]
-        if audio?.copy == false { encoders.insert("aac") }
+        var encoders: Set<String> = copyVideo ? [] : [EncoderName.h264]
+        if audio?.copy == false { encoders.insert(EncoderName.aac) }
         return .planned(
             TranscodePlan(
                 input: .file(demuxer: demuxer), audioTrack: audioIndex, durationSeconds: duration,
@@ -338,7 +356,7 @@ enum Transcoding {
             steps: [
                 "convert the \(image.pages)-frame animation to H.264 video at CRF \(crf), without audio",
                 "write MP4 with the index first",
-            ], expectedBytes: nil, encoders: ["libx264"])
+            ], expectedBytes: nil, encoders: [EncoderName.h264])
     }
 
     // MARK: - Audio
@@ -399,8 +417,8 @@ enum Transcoding {
         if let expected { steps.append("expected size about \(ByteCount(expected))") }
         let encoders: Set<String> =
             switch work {
-            case .voiceNote: ["libopus"]
-            case .aac: ["aac"]
+            case .voiceNote: [EncoderName.opus]
+            case .aac: [EncoderName.aac]
             default: []
             }
         return .planned(

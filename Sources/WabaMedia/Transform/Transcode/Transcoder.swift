@@ -43,14 +43,15 @@ struct Transcoder: Sendable {
             try await encode(
                 input,
                 [
-                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "libopus", "-b:a", "\(bitrate)", "-ac", "1",
+                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", EncoderName.opus, "-b:a", "\(bitrate)", "-ac", "1",
                     "-application", "voip", "-f", "ogg",
                 ], output: output, pass: 1, of: 1)
         case .aac(let bitrate, let channels):
             try await encode(
                 input,
                 [
-                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "aac", "-b:a", "\(bitrate)", "-ac", "\(channels)",
+                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", EncoderName.aac, "-b:a", "\(bitrate)", "-ac",
+                    "\(channels)",
                     "-movflags", "+faststart", "-f", "ipod",
                 ], output: output, pass: 1, of: 1)
         case .opusRemux:
@@ -127,7 +128,7 @@ struct Transcoder: Sendable {
             arguments += ["-map", "0:a:\(plan.audioTrack)"]
             arguments +=
                 audio.copy
-                ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "\(audio.bitrate)", "-ac", "\(audio.channels)"]
+                ? ["-c:a", "copy"] : ["-c:a", EncoderName.aac, "-b:a", "\(audio.bitrate)", "-ac", "\(audio.channels)"]
         } else {
             arguments += ["-an"]
         }
@@ -135,7 +136,8 @@ struct Transcoder: Sendable {
             arguments += ["-c:v", "copy"]
         } else {
             arguments += [
-                "-c:v", "libx264", "-preset", options.speed.x264Preset, "-profile:v", "main", "-pix_fmt", "yuv420p",
+                "-c:v", EncoderName.h264, "-preset", options.speed.x264Preset, "-profile:v", "main", "-pix_fmt",
+                "yuv420p",
             ]
             if !encoding.bFrames { arguments += ["-bf", "0"] }
             var filters = [
