@@ -499,6 +499,19 @@ struct TranscodeTests {
         #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]).ffmpeg == nil)
     }
 
+    @Test func aProgramThatIsNoFFmpegNeitherHangsNorFloodsTheLookup() throws {
+        // `yes` prints its arguments for ever: more than any list of encoders.
+        #expect(FFmpeg.listEncoders(path: "/usr/bin/yes") == nil)
+        // A program that never ends, whose own child keeps the output open after it is killed.
+        let silent = try AVTestSupport.temporaryDirectory() + "/silent-ffmpeg"
+        try "#!/bin/sh\nsleep 20\n".write(toFile: silent, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: silent)
+        let started = ContinuousClock.now
+        #expect(FFmpeg.listEncoders(path: silent, timeLimit: .seconds(1)) == nil)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/usr/bin/yes"]).ffmpeg == nil)
+    }
+
     @Test func aTruncatedInputIsRefusedClearly() async throws {
         let input = try await AVGeneratedTests.make(
             "cut.webm", Self.video + Self.stereo + ["-t", "4", "-c:v", "libvpx-vp9", "-b:v", "200k", "-c:a", "libopus"])

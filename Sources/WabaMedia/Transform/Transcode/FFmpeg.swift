@@ -61,7 +61,9 @@ public struct FFmpeg: Sendable, Hashable {
         }
 
         convenience init(environment: [String: String]) {
-            self.init(executable: FFmpeg.executable(environment: environment), listEncoders: FFmpeg.listEncoders(path:))
+            self.init(
+                executable: FFmpeg.executable(environment: environment), listEncoders: { FFmpeg.listEncoders(path: $0) }
+            )
         }
 
         /// The ffmpeg and its encoders; waits for them if they are not known yet.
@@ -88,9 +90,11 @@ public struct FFmpeg: Sendable, Hashable {
         return candidate
     }
 
-    /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run.
-    /// A plain child process, waited for on the calling thread, never on Swift's cooperative pool.
-    static func listEncoders(path: String) -> Set<String>? {
+    /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run,
+    /// fails, prints more than such a list, or takes longer than `timeLimit` (it is then killed): a
+    /// `WAMEDIA_FFMPEG` naming some other program must not hang or flood the process. A plain child
+    /// process, waited for on the calling thread, never on Swift's cooperative pool.
+    static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) -> Set<String>? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["-hide_banner", "-nostdin", "-encoders"]
@@ -98,11 +102,47 @@ public struct FFmpeg: Sendable, Hashable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        let deadline = ContinuousClock.now + timeLimit
         guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return parseEncoders(String(decoding: data, as: UTF8.self))
+        let listing = readAll(output.fileHandleForReading.fileDescriptor, atMost: 1 << 20, until: deadline)
+        guard let listing, exited.wait(timeout: .now() + .milliseconds(millisecondsLeft(until: deadline))) == .success
+        else {
+            // Killed and not waited for: a child it started may hold its output open for longer.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            return nil
+        }
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else { return nil }
+        return parseEncoders(String(decoding: listing, as: UTF8.self))
+    }
+
+    /// Everything `descriptor` gives until its end; nil when that is more than `limit` bytes or comes
+    /// after `deadline` (ffmpeg's list of encoders is about 20 kB, printed at once).
+    private static func readAll(_ descriptor: Int32, atMost limit: Int, until deadline: ContinuousClock.Instant)
+        -> [UInt8]?
+    {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while bytes.count <= limit {
+            let milliseconds = millisecondsLeft(until: deadline)
+            guard milliseconds > 0 else { return nil }
+            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, Int32(clamping: milliseconds))
+            if polled < 0 && errno == EINTR { continue }
+            guard polled > 0 else { return nil }
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? bytes : nil }
+            bytes += chunk[..<count]
+        }
+        return nil
+    }
+
+    private static func millisecondsLeft(until deadline: ContinuousClock.Instant) -> Int {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return 0 }
+        return Int(left.components.seconds) * 1_000 + Int(left.components.attoseconds / 1_000_000_000_000_000) + 1
     }
 
     /// The names in `ffmpeg -encoders`' table: lines such as ` V....D libx264   libx264 H.264 ...`.
