@@ -389,7 +389,17 @@ final class LockFile: Sendable {
                 .storage, "cannot create the lock file \(path): \(String(cString: strerror(errno)))",
                 hint: "check that the journal's folder is writable")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // A lock this process released a moment ago can still be held by a child it is starting (a
+        // transcode's ffmpeg), through the descriptor the child inherited until its exec closes it:
+        // the lock is tried again for a short while before the journal is called busy.
+        let deadline = ContinuousClock.now + Self.patience
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let reason = errno
+            if reason == EINTR { continue }
+            if reason == EWOULDBLOCK, ContinuousClock.now < deadline {
+                usleep(10_000)
+                continue
+            }
             close(descriptor)
             throw CampaignJournalError(
                 .busy, "another wamedia process is sending from the journal \(path.dropLast(5))",
@@ -399,6 +409,9 @@ final class LockFile: Sendable {
         }
         self.descriptor = descriptor
     }
+
+    /// How long a held lock is tried again: far longer than a child takes from fork to exec.
+    static let patience: Duration = .seconds(2)
 
     private let released = Mutex(false)
 

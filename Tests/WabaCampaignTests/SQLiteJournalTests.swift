@@ -30,6 +30,27 @@ struct SQLiteJournalTests {
         try second.close()
     }
 
+    @Test("a lock released within a moment is waited for: the journal is not called busy")
+    func waitsForALockReleasedSoon() throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        // Another process holds the lock for half a second.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--exclusive", path + ".lock", "sleep", "0.5"]
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        let held = (0..<500).contains { _ in
+            let probe = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            defer { close(probe) }
+            if flock(probe, LOCK_EX | LOCK_NB) != 0 { return true }
+            usleep(2_000)
+            return false
+        }
+        try #require(held, "the other process never took the lock")
+        let journal = try SQLiteJournal(path: path)
+        try journal.close()
+    }
+
     @Test("a committed state survives reopening; a load cut short leaves nothing behind")
     func survivesReopening() async throws {
         let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
