@@ -438,7 +438,7 @@ struct TranscodeTests {
     }
 
     /// A preparer whose ffmpeg lookup answers only once a transcode has reported progress (or after
-    /// `patience`), with the real `ffmpeg -encoders` list less `withheld`; and whether the answer came
+    /// 300 s), with the real `ffmpeg -encoders` list less `withheld`; and whether the answer came
     /// from that progress.
     static func preparerAnsweringAfterProgress(withholding withheld: Set<String>) throws -> (
         MediaPreparer, answeredAfterProgress: @Sendable () -> Bool
