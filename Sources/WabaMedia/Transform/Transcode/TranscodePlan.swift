@@ -196,8 +196,9 @@ enum Transcoding {
         }
         guard case .planned(let plan) = decision else { return decision }
 
-        guard let ffmpeg = options.resolvedFFmpeg, plan.encoders.isSubset(of: ffmpeg.encoders) else {
-            let missing = options.resolvedFFmpeg.map { plan.encoders.subtracting($0.encoders).sorted() } ?? []
+        let ffmpeg = options.resolvedFFmpeg
+        guard let ffmpeg, plan.encoders.isSubset(of: ffmpeg.encoders) else {
+            let missing = ffmpeg.map { plan.encoders.subtracting($0.encoders).sorted() } ?? []
             return .refused(
                 Finding(
                     .ffmpegMissing, .rejected,
