@@ -143,12 +143,23 @@ public final class PostgresJournal: CampaignJournal {
             let existing = try await connection.query(
                 "SELECT fingerprint, manifest, row_count FROM wamedia_campaign", logger: self.logger
             ).collect()
+            let stored =
+                try await connection.query("SELECT count(*) FROM wamedia_messages", logger: self.logger)
+                .collect().first?.decode(Int64.self) ?? 0
             if let campaign = existing.first {
                 let (fingerprint, other, count) = try campaign.decode((String, String, Int64).self)
                 guard fingerprint == manifest.fingerprint else {
                     throw CampaignJournalError.otherCampaign(in: self.location, heldManifest: other, manifest: manifest)
                 }
+                guard stored == count else {
+                    throw CampaignJournalError.rowsDoNotAddUp(
+                        in: self.location, campaign: "the campaign of \(other) with \(count) rows", rows: Int(stored))
+                }
                 return .joined(rows: Int(count))
+            }
+            // Rows without a campaign record: what recorded them was lost, not a new campaign.
+            guard stored == 0 else {
+                throw CampaignJournalError.rowsDoNotAddUp(in: self.location, campaign: nil, rows: Int(stored))
             }
             var count = 0
             var rejected = 0

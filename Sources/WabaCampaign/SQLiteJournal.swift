@@ -8,7 +8,7 @@ import Synchronization
     import Darwin
 #endif
 
-/// The campaign journal in one SQLite file, for one process at a time.
+/// The campaign journal in one SQLite file, for one sender at a time.
 ///
 /// WAL mode with `synchronous=NORMAL`: a committed transaction survives the process being killed at any
 /// instant (it is in the write-ahead log, which the next opener replays); only a power loss may take the
@@ -16,21 +16,29 @@ import Synchronization
 /// a change made by one statement (claiming, marking in flight, recording an outcome) is that
 /// statement's implicit transaction, which saves a `BEGIN` and a `COMMIT` per message.
 ///
-/// A lock file beside the journal (`PATH.lock`, `flock`) keeps a second process out: two senders on one
-/// journal would each think the other's in-flight rows were abandoned. Call ``close()`` when done; the
-/// lock is also released when the process ends, however it ends.
+/// The journal is one file whatever its path's spelling (``JournalFile``): a second sender is kept out
+/// by a lock on the database file itself, so two senders can never each take the other's in-flight
+/// rows for abandoned ones. A file that is not this journal as it was made is refused, never taken for
+/// a new campaign: an empty file, a database without a journal's tables, rows that do not add up to the
+/// campaign's, or a copy of the journal (the file records the inode it was made in). Call ``close()``
+/// when done; the lock is also released when the process ends, however it ends.
 public final class SQLiteJournal: CampaignJournal {
     public let location: String
     private let database: DatabaseQueue
-    private let lock: LockFile
+    private let file: JournalFile
 
     /// Opens (creating when missing) the journal at `path` and takes its lock.
     ///
-    /// - Throws: ``CampaignJournalError`` `.busy` when another process has it open, `.storage` when it
-    ///   cannot be opened or is not a journal.
-    public init(path: String) throws {
+    /// - Parameter adopt: take the file as this journal even when it has other hard links or was copied
+    ///   from the file the journal was made in (a journal restored from a backup, moved to another disk):
+    ///   the caller vouches that no other copy or name of it is used to send.
+    /// - Throws: ``CampaignJournalError``: `.busy` when another process has it open; `.notAJournal` for an
+    ///   empty file or one that is not a journal; `.damaged` when its rows do not match its campaign or
+    ///   cannot be read; `.elsewhere` for a copy or a file with other hard links (unless adopted);
+    ///   `.storage` when it cannot be opened.
+    public init(path: String, adopt: Bool = false) throws {
         location = path
-        lock = try LockFile(path: path + ".lock")
+        file = try JournalFile(path: path, adopt: adopt)
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
@@ -39,24 +47,85 @@ public final class SQLiteJournal: CampaignJournal {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try database.write { db in try Self.migrate(db) }
+            database = try DatabaseQueue(path: file.resolvedPath, configuration: configuration)
         } catch {
-            lock.release()
-            throw CampaignJournalError(
-                .storage, "cannot open the journal \(path): \(error)",
-                hint:
-                    "check that the folder is writable and that the file is a wamedia journal (or give another --journal)"
-            )
+            file.release()
+            throw Self.storageError(error, location: path, doing: "cannot open the journal")
+        }
+        do {
+            try database.write { db in try Self.open(db, file: file, adopt: adopt) }
+        } catch {
+            try? database.close()
+            file.release()
+            throw Self.storageError(error, location: path, doing: "cannot open the journal")
         }
     }
 
-    deinit { lock.release() }
+    deinit {
+        // The database first: closing the lock's descriptor drops SQLite's POSIX locks on the file.
+        try? database.close()
+        file.release()
+    }
 
     /// Closes the database and releases the lock. The journal cannot be used afterwards.
     public func close() throws {
         try database.close()
-        lock.release()
+        file.release()
+    }
+
+    /// Makes a new journal's tables, or checks that a found file is the journal it claims to be, then
+    /// brings its schema up to date.
+    private static func open(_ db: Database, file: JournalFile, adopt: Bool) throws {
+        if !file.isNew {
+            try checkFound(db, file: file, adopt: adopt)
+        }
+        try migrate(db)
+        try db.execute(
+            sql: """
+                INSERT INTO journal_file (id, inode, path) VALUES (1, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET inode = excluded.inode, path = excluded.path
+                """,
+            arguments: [Int64(bitPattern: file.inode), file.resolvedPath])
+    }
+
+    /// Refuses a found file that is not a journal, whose rows do not add up to its campaign's, or that
+    /// is a copy of the file the journal was made in.
+    private static func checkFound(_ db: Database, file: JournalFile, adopt: Bool) throws {
+        let shown = JournalFile.describe(file.path, file.resolvedPath)
+        let tables = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        guard tables.isSuperset(of: ["campaign", "messages"]) else {
+            throw CampaignJournalError(
+                .notAJournal,
+                tables.isEmpty
+                    ? "the journal \(shown) is a database with no tables: it holds no campaign, and it cannot be told apart from a journal whose contents were lost"
+                    : "\(shown) is not a wamedia journal (it has the tables \(tables.sorted().joined(separator: ", ")))",
+                hint:
+                    "give the journal of this campaign, or a new path for a new campaign; if a campaign was sent from this file, restore it from a backup"
+            )
+        }
+        let record = try Row.fetchOne(db, sql: "SELECT manifest, row_count FROM campaign")
+        let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") ?? 0
+        let expected: Int = record?["row_count"] ?? 0
+        guard rows == expected else {
+            throw CampaignJournalError.rowsDoNotAddUp(
+                in: shown,
+                campaign: record.map { "the campaign of \($0["manifest"] as String? ?? "?") with \(expected) rows" },
+                rows: rows)
+        }
+        if tables.contains("journal_file"), !adopt,
+            let madeIn = try Row.fetchOne(db, sql: "SELECT inode, path FROM journal_file WHERE id = 1")
+        {
+            let inode: Int64 = madeIn["inode"]
+            if UInt64(bitPattern: inode) != file.inode {
+                let made: String = madeIn["path"]
+                throw CampaignJournalError(
+                    .elsewhere,
+                    "the journal \(shown) is a copy: it was made as \(made), another file. Two copies sending would each send the messages the other has not recorded",
+                    hint:
+                        "send from the journal the campaign started with; if this copy is the only one in use (restored from a backup, moved to another disk), pass --adopt-journal"
+                )
+            }
+        }
     }
 
     private static func migrate(_ db: Database) throws {
@@ -89,6 +158,12 @@ public final class SQLiteJournal: CampaignJournal {
                 CREATE TABLE IF NOT EXISTS assets (
                     asset TEXT PRIMARY KEY,
                     media_url TEXT NOT NULL
+                );
+                -- The file the journal was made in: a copy of it is another inode.
+                CREATE TABLE IF NOT EXISTS journal_file (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    inode INTEGER NOT NULL,
+                    path TEXT NOT NULL
                 );
                 """)
     }
@@ -350,76 +425,20 @@ public final class SQLiteJournal: CampaignJournal {
         do {
             return try await database.read(body)
         } catch {
-            throw storageError(error)
+            throw Self.storageError(error, location: location, doing: "cannot read the journal")
         }
     }
 
     private func storage<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as CampaignJournalError {
-            throw error
         } catch {
-            throw storageError(error)
+            throw Self.storageError(error, location: location, doing: "cannot write the journal")
         }
-    }
-
-    private func storageError(_ error: any Error) -> CampaignJournalError {
-        CampaignJournalError(
-            .storage, "the journal \(location) cannot be written: \(error)",
-            hint: "check the disk (space, permissions); the campaign resumes from the journal once it can be written")
     }
 }
 
 extension RowError {
     static let interruptedMessage =
         "the sender stopped while the request was out: the message may or may not have been sent; check the conversation, then resend with --resend-unknown if it did not arrive"
-}
-
-/// An exclusive `flock` on a file, held until released or the process ends.
-final class LockFile: Sendable {
-    private let descriptor: Int32
-    private let path: String
-
-    init(path: String) throws {
-        self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw CampaignJournalError(
-                .storage, "cannot create the lock file \(path): \(String(cString: strerror(errno)))",
-                hint: "check that the journal's folder is writable")
-        }
-        // A lock this process released a moment ago can still be held by a child it is starting (a
-        // transcode's ffmpeg), through the descriptor the child inherited until its exec closes it:
-        // the lock is tried again for a short while before the journal is called busy.
-        let deadline = ContinuousClock.now + Self.patience
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let reason = errno
-            if reason == EINTR { continue }
-            if reason == EWOULDBLOCK, ContinuousClock.now < deadline {
-                usleep(10_000)
-                continue
-            }
-            close(descriptor)
-            throw CampaignJournalError(
-                .busy, "another wamedia process is sending from the journal \(path.dropLast(5))",
-                hint:
-                    "wait for it to finish (or stop it with Ctrl-C); to send from many processes or machines, use a PostgreSQL journal"
-            )
-        }
-        self.descriptor = descriptor
-    }
-
-    /// How long a held lock is tried again: far longer than a child takes from fork to exec.
-    static let patience: Duration = .seconds(2)
-
-    private let released = Mutex(false)
-
-    func release() {
-        released.withLock { done in
-            guard !done else { return }
-            done = true
-            close(descriptor)
-        }
-    }
 }

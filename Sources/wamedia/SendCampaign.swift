@@ -31,6 +31,13 @@ struct CampaignOptions: ParsableArguments {
             valueName: "path|url"))
     var journal: String?
 
+    @Flag(
+        name: .customLong("adopt-journal"),
+        help:
+            "Take the SQLite journal as it is although it was copied from the file it was made in, or has other hard links (a journal restored from a backup): only when no other copy or name of it is used to send."
+    )
+    var adoptJournal = false
+
     @Option(name: .long, help: "Requests in flight at once.")
     var concurrency: Int = 8
 
@@ -99,7 +106,7 @@ struct CampaignOptions: ParsableArguments {
         let manifest = CampaignManifest(
             path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
         do {
-            try await Self.withJournal(journal ?? path + ".journal") { journal in
+            try await Self.withJournal(journal ?? path + ".journal", adopt: adoptJournal) { journal in
                 try await send(
                     manifest: manifest, path: path, journal: journal, message: message, profile: profile,
                     format: format,
@@ -165,13 +172,15 @@ struct CampaignOptions: ParsableArguments {
 
     /// Opens the journal a `--journal` value names (a `postgres://` URL, else a SQLite file) for the
     /// length of `body`, and closes it after, whatever happened.
-    static func withJournal(_ location: String, _ body: (any CampaignJournal) async throws -> Void) async throws {
+    static func withJournal(
+        _ location: String, adopt: Bool, _ body: (any CampaignJournal) async throws -> Void
+    ) async throws {
         let lowered = location.lowercased()
         if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
             try await PostgresJournal.withJournal(url: location) { try await body($0) }
             return
         }
-        let journal = try SQLiteJournal(path: location)
+        let journal = try SQLiteJournal(path: location, adopt: adopt)
         defer { try? journal.close() }
         try await body(journal)
     }
@@ -179,8 +188,14 @@ struct CampaignOptions: ParsableArguments {
     private static func failure(_ error: any Error) -> any Error {
         guard let error = error as? CampaignJournalError else { return error }
         Terminal.error(error.message, hint: error.hint)
-        return error.code == .otherCampaign || error.code == .busy
-            ? CommandFailure(exitCode: ExitStatus.usage, message: "") : CommandFailure.rejected()
+        // A journal that is not this campaign's to send from is a wrong argument; one that cannot be
+        // written or whose contents were lost is a failure.
+        switch error.code {
+        case .otherCampaign, .busy, .notAJournal, .elsewhere:
+            return CommandFailure(exitCode: ExitStatus.usage, message: "")
+        case .storage, .damaged:
+            return CommandFailure.rejected()
+        }
     }
 
     private static func notAllSent(_ outcome: CampaignOutcome) -> (String, [String]) {

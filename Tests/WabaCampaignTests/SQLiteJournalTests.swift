@@ -33,15 +33,16 @@ struct SQLiteJournalTests {
     @Test("a lock released within a moment is waited for: the journal is not called busy")
     func waitsForALockReleasedSoon() throws {
         let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
-        // Another process holds the lock for half a second.
+        try SQLiteJournal(path: path).close()
+        // Another process holds the lock (on the journal's file itself) for half a second.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["--exclusive", path + ".lock", "sleep", "0.5"]
+        holder.arguments = ["--exclusive", path, "sleep", "0.5"]
         try holder.run()
         defer { holder.waitUntilExit() }
         // Bounded: 5 s for the other process to start and take it, however loaded the machine.
         let held = (0..<2_500).contains { _ in
-            let probe = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let probe = open(path, O_RDONLY | O_CLOEXEC)
             defer { close(probe) }
             if flock(probe, LOCK_EX | LOCK_NB) != 0 { return true }
             usleep(2_000)
