@@ -77,6 +77,45 @@ struct HostileInputTests {
         #expect(first.location == .url("https://127.0.0.1:99999/x.jpg"))
     }
 
+    @Test("a field that is not UTF-8 is its row's finding naming the column, never sent with U+FFFD in it")
+    func invalidUTF8IsAFinding() throws {
+        // "caf\xE9" is Latin-1, as a spreadsheet saving in the old encoding writes it.
+        let csv = try manifest(
+            "m.csv",
+            Array("media,caption,contact_id\na.jpg,caf".utf8) + [0xE9] + Array(",c1\nb.jpg,ok,c2".utf8) + [0xFF]
+                + Array("\nc.jpg,fine,c3\n".utf8))
+        let entries = Array(try ManifestReader(.init(path: csv, extraColumns: ["contact_id"])))
+        #expect(entries.count == 3)
+        let findings = entries.compactMap { entry -> Finding? in
+            if case .invalid(let invalid) = entry { return invalid.finding }
+            return nil
+        }
+        #expect(findings.count == 2)
+        #expect(findings.allSatisfy { $0.code == .manifestRow })
+        #expect(findings.first?.message.contains("column 'caption' is not valid UTF-8 (byte 0xE9 at offset 3)") == true)
+        #expect(findings.last?.message.contains("column 'contact_id'") == true, "\(findings)")
+        #expect(findings.allSatisfy { $0.hint.contains("UTF-8") })
+        guard case .asset(let good) = entries.last else {
+            Issue.record("the row after the bad ones is read")
+            return
+        }
+        #expect(good.caption == "fine")
+
+        let jsonl = try manifest(
+            "m.jsonl",
+            Array(#"{"media": "a.jpg", "caption": "caf"#.utf8) + [0xE9] + Array(#""}"#.utf8) + [0x0A]
+                + Array(#"{"media": "b.jpg", "caption": "ok"}"#.utf8) + [0x0A])
+        let lines = Array(try ManifestReader(.init(path: jsonl)))
+        #expect(lines.count == 2)
+        guard case .invalid(let invalid) = lines.first else {
+            Issue.record("the line that is not UTF-8 is refused")
+            return
+        }
+        #expect(invalid.finding.code == .manifestRow)
+        #expect(invalid.finding.message.contains("not valid UTF-8"), "\(invalid.finding.message)")
+        #expect(invalid.finding.message.contains("'caption'"), "\(invalid.finding.message)")
+    }
+
     @Test("a line over the limit is its row's finding; the next rows are read", arguments: ["m.csv", "m.jsonl"])
     func longLineIsAFinding(name: String) throws {
         let csv = name.hasSuffix(".csv")

@@ -73,6 +73,8 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private let displayName: String
     private let lines: LineReader
     private var columns: [String: Int] = [:]
+    /// The header's column names as written, for messages.
+    private var columnNames: [String] = []
     private var columnCount = 0
     private let limits: Limits
     private let extraColumns: Set<String>
@@ -110,6 +112,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             guard !lines.overSize else { throw sizeError() }
             if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
             columnCount = fields.count
+            columnNames = fields
             for (index, name) in fields.enumerated() {
                 let key = Self.canonicalKey(name)
                 if columns[key] == nil { columns[key] = index }
@@ -174,7 +177,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             let origin = "\(displayName):\(lineNumber)"
             switch record {
             case .failure(let problem):
-                return invalid(origin, subject: problem.subject, problem.message)
+                return invalid(origin, subject: problem.subject, problem.message, hint: problem.hint)
             case .success(let fields):
                 if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
                 guard fields.count == columnCount else {
@@ -201,6 +204,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private struct RowProblem: Error {
         var message: String
         var subject: String
+        var hint: String?
     }
 
     private func tooLong(_ start: [UInt8]) -> RowProblem {
@@ -238,7 +242,10 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                         field.append(byte)
                     }
                 } else if byte == UInt8(ascii: ",") {
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    guard let text = String(validating: field, as: UTF8.self) else {
+                        return (firstLine, .failure(notUTF8(field, column: fields.count, row: first)))
+                    }
+                    fields.append(text)
                     field.removeAll(keepingCapacity: true)
                     afterQuote = false
                 } else if afterQuote {
@@ -272,8 +279,23 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             field.append(UInt8(ascii: "\n"))
             line = more
         }
-        fields.append(String(decoding: field, as: UTF8.self))
+        guard let text = String(validating: field, as: UTF8.self) else {
+            return (firstLine, .failure(notUTF8(field, column: fields.count, row: first)))
+        }
+        fields.append(text)
         return (firstLine, .success(fields))
+    }
+
+    /// The problem of a field that is not UTF-8, naming its column (by the header's name once it is
+    /// read) and its first bad byte. A value is never sent with its bytes replaced by U+FFFD: a caption
+    /// would go out changed and nobody told.
+    private func notUTF8(_ field: [UInt8], column index: Int, row: [UInt8]) -> RowProblem {
+        let column = index < columnNames.count ? "'\(columnNames[index])'" : "\(index + 1)"
+        return RowProblem(
+            message:
+                "the value in column \(column) is not valid UTF-8 (\(UTF8Check.firstInvalidByte(in: field)))",
+            subject: String(decoding: row.prefix(200), as: UTF8.self),
+            hint: "save the manifest as UTF-8 (most spreadsheet programs offer \"CSV UTF-8\")")
     }
 
     // MARK: - JSON Lines
@@ -288,6 +310,12 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             if trimmed.isEmpty { continue }
             let text = String(decoding: line.prefix(200), as: UTF8.self)
+            if String(validating: line, as: UTF8.self) == nil {
+                return invalid(
+                    origin, subject: text,
+                    "the line is not valid UTF-8 (\(UTF8Check.firstInvalidByte(in: line)))\(Self.keysNotUTF8(line))",
+                    hint: "write the manifest as UTF-8 (JSON text is UTF-8)")
+            }
             let object: Any
             do {
                 object = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
@@ -335,6 +363,21 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                 extras: extras)
         }
         return nil
+    }
+
+    /// The keys of a JSON line that is not UTF-8 whose values hold the bad bytes, as
+    /// `: in 'caption'`, or nothing when they cannot be told (the line is not JSON even so).
+    private static func keysNotUTF8(_ line: [UInt8]) -> String {
+        let lossy = Data(String(decoding: line, as: UTF8.self).utf8)
+        guard
+            let object = try? JSONSerialization.jsonObject(with: lossy, options: [.fragmentsAllowed])
+                as? [String: Any]
+        else { return "" }
+        let keys = object.compactMap { key, value in
+            (value as? String)?.contains("\u{FFFD}") == true || key.contains("\u{FFFD}") ? key : nil
+        }.sorted()
+        guard !keys.isEmpty else { return "" }
+        return ": in " + keys.map { "'\($0)'" }.joined(separator: ", ")
     }
 
     private static func describeJSON(_ value: Any) -> String {
