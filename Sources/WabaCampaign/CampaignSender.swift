@@ -274,7 +274,8 @@ final class CampaignEngine: Sendable {
                 "recovered_unknown": "\(recovered.unknown)", "requeued": "\(requeued)",
             ])
 
-        let workspace = try CampaignWorkspace()
+        // The prepared assets' folder: removed when the run ends, or by a later run if this one is killed.
+        let workspace = try TemporaryFolder()
         let workers = BlockingWorkers(count: max(1, min(options.concurrency, MediaChecker.defaultConcurrency)))
         defer {
             workers.shutdown()
@@ -530,24 +531,5 @@ final class CampaignEngine: Sendable {
             return error.hint.map { "\(error.message) (\($0))" } ?? error.message
         }
         return "\(error)"
-    }
-}
-
-/// The campaign's temporary folder, for its prepared assets; removed when the run ends.
-struct CampaignWorkspace: Sendable {
-    let path: String
-
-    init() throws {
-        var template = Array((FileManager.default.temporaryDirectory.path + "/wamedia-campaign-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw WabaMediaError(
-                .ioError, "cannot create a temporary folder: \(String(cString: strerror(errno)))",
-                hint: "check that TMPDIR is writable")
-        }
-        path = String(cString: made)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -55,7 +55,7 @@ struct InspectCommand: AsyncParsableCommand {
             parts.append("\(image.colourSpace) \(image.bitsPerSample)-bit")
             if image.hasAlpha { parts.append("alpha") }
             if image.orientation != 1 { parts.append("orientation \(image.orientation)") }
-            if image.pages > 1 { parts.append("\(image.pages) frames") }
+            if image.pages > 1 { parts.append(image.framesDescription) }
         }
         if let damage = inspection.imageDamage { parts.append("unreadable: \(damage)") }
         if let av = inspection.av { parts += avDetails(av) }

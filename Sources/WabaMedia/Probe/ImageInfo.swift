@@ -18,6 +18,14 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var hasXMP: Bool
     /// Frames or pages: more than one for an animated GIF or WebP.
     public var pages: Int
+    /// ``pages`` is where counting stopped (``AnimationScan/maxFrames``): the file holds more.
+    public var pageCountIsLowerBound = false
+    /// For an animated GIF or WebP: how long one play lasts, the sum of its frames' delays as
+    /// they are shown (10 ms or less counts as 100 ms); nil for a still image, or when the delays
+    /// could not be read. A lower bound when ``pageCountIsLowerBound``.
+    public var durationSeconds: Double?
+    /// For an animation: the largest delay, in milliseconds, that divides every frame's.
+    var commonDelayMilliseconds: Int?
     /// The libvips loader that reads it (`jpegload`, `heifload`, ...).
     public var loader: String
     /// What in the file carries a location (`EXIF GPS`, `XMP GPS`); empty when nothing does.
@@ -39,6 +47,11 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         bitsPerSample == 8 && colourSpace.isRGBOrGrey && bands <= 4
     }
 
+    /// The frame count in words: `12 frames`, or `at least 100000 frames` when counting stopped.
+    public var framesDescription: String {
+        (pageCountIsLowerBound ? "at least " : "") + "\(pages) frames"
+    }
+
     enum CodingKeys: String, CodingKey {
         case width, height, bands, orientation, pages, loader
         case bitsPerSample = "bits_per_sample"
@@ -50,10 +63,13 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         case location
         case oversizedMetadata = "oversized_metadata"
         case animationProblem = "animation_problem"
+        case pageCountIsLowerBound = "page_count_is_lower_bound"
+        case durationSeconds = "duration_seconds"
     }
 
     /// The header completed with what only the file's metadata blocks say (``ImageMetadataScan``):
-    /// the stored bit depth, an APNG's frames, where a location is stored, oversized blocks.
+    /// the stored bit depth, an APNG's frames, a GIF's or WebP's frames and how long they play,
+    /// where a location is stored, oversized blocks.
     func completed(from source: some ByteSource, mime: String) -> ImageInfo {
         let scan = ImageMetadataScan.scan(source, mime: mime)
         var info = self
@@ -62,6 +78,15 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         info.location = scan.location
         info.oversizedMetadata = scan.oversized
         info.animationProblem = scan.animationProblem
+        if let animation = AnimationScan.scan(source, mime: mime) {
+            // The walk counts past libvips' limit; a walk that stopped at damage leaves libvips' count.
+            if animation.complete || animation.capped { info.pages = animation.frames }
+            info.pageCountIsLowerBound = animation.capped
+            if info.pages > 1 {
+                info.durationSeconds = animation.seconds
+                info.commonDelayMilliseconds = animation.commonDelay
+            }
+        }
         return info
     }
 }

@@ -43,6 +43,9 @@ enum BundledProfiles {
           h264_reject_profiles: [high10, high422, high444]
           # B-frames stay a warning; true re-encodes them away when a video is transcoded or fails on them.
           fix_b_frames: false
+          # The longest an animated GIF or WebP sent as video may play (the sum of its frame delays), in
+          # seconds, up to 1800: a longer one is refused, since a few kilobytes can ask for hours of video.
+          max_animation_seconds: 60
 
         audio:
           max_bytes: 16000000
@@ -106,6 +109,9 @@ enum BundledProfiles {
           h264_reject_profiles: [high, high10, high422, high444]
           # Old Android clients fail on B-frames: a video with them is re-encoded without.
           fix_b_frames: true
+          # The longest an animated GIF or WebP sent as video may play (the sum of its frame delays), in
+          # seconds, up to 1800: a longer one is refused, since a few kilobytes can ask for hours of video.
+          max_animation_seconds: 60
 
         audio:
           max_bytes: 8000000

@@ -159,11 +159,22 @@ public struct VideoRules: Sendable, Hashable {
     public var h264RejectProfiles: [String]
     /// B-frames are removed by a re-encode (the conservative profile), not only warned about.
     public var fixesBFrames: Bool
+    /// The longest an animated GIF or WebP sent as video may play, in seconds: a longer one is
+    /// refused (`animation-too-long`). A few kilobytes of GIF can ask for hours of video.
+    public var maxAnimationSeconds: Int
+
+    /// The default of ``maxAnimationSeconds``.
+    public static let defaultMaxAnimationSeconds = 60
+    /// The largest ``maxAnimationSeconds`` a profile may set: every frame plays at least 20 ms, so an
+    /// animation whose frames are counted only up to ``AnimationScan/maxFrames`` is still known
+    /// to be over it.
+    public static let maxAnimationSecondsLimit = 1_800
 
     public init(
         maxBytes: Int, formats: [AcceptedFormat], remuxable: [String], videoCodecs: [String],
         audioCodecs: [String], maxAudioStreams: Int, h264WarnProfiles: [String],
-        h264RejectProfiles: [String], fixesBFrames: Bool = false
+        h264RejectProfiles: [String], fixesBFrames: Bool = false,
+        maxAnimationSeconds: Int = VideoRules.defaultMaxAnimationSeconds
     ) {
         self.maxBytes = maxBytes
         self.formats = formats
@@ -174,6 +185,7 @@ public struct VideoRules: Sendable, Hashable {
         self.h264WarnProfiles = h264WarnProfiles
         self.h264RejectProfiles = h264RejectProfiles
         self.fixesBFrames = fixesBFrames
+        self.maxAnimationSeconds = maxAnimationSeconds
     }
 }
 

@@ -54,7 +54,7 @@ extension MediaProfile {
         let videoMap = try map.map("video")
         try videoMap.rejectUnknownKeys([
             "max_bytes", "formats", "remuxable", "video_codecs", "audio_codecs", "max_audio_streams",
-            "h264_warn_profiles", "h264_reject_profiles", "fix_b_frames",
+            "h264_warn_profiles", "h264_reject_profiles", "fix_b_frames", "max_animation_seconds",
         ])
         let audioMap = try map.map("audio")
         try audioMap.rejectUnknownKeys([
@@ -91,7 +91,10 @@ extension MediaProfile {
                 maxAudioStreams: try videoMap.int("max_audio_streams", in: 0...64),
                 h264WarnProfiles: try videoMap.strings("h264_warn_profiles"),
                 h264RejectProfiles: try videoMap.strings("h264_reject_profiles"),
-                fixesBFrames: try videoMap.optionalBool("fix_b_frames") ?? false),
+                fixesBFrames: try videoMap.optionalBool("fix_b_frames") ?? false,
+                maxAnimationSeconds: try videoMap.optionalInt(
+                    "max_animation_seconds", in: 1...VideoRules.maxAnimationSecondsLimit)
+                    ?? VideoRules.defaultMaxAnimationSeconds),
             audio: AudioRules(
                 maxBytes: try audioMap.int("max_bytes", in: 1...Int.max),
                 formats: try audioMap.formats("formats"),
@@ -218,6 +221,11 @@ private struct ProfileMap {
             throw error(at: qualified(key), "is \(value), outside \(range.lowerBound)...\(range.upperBound)")
         }
         return value
+    }
+
+    func optionalInt(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard mapping[Node(key)] != nil else { return nil }
+        return try int(key, in: range)
     }
 
     func optionalBool(_ key: String) throws -> Bool? {

@@ -43,6 +43,8 @@ extension Finding.Code {
     public static let dimensions: Self = "dimensions"
     /// The image is animated (GIF, WebP, APNG); only its first frame can be sent.
     public static let animated: Self = "animated"
+    /// An animation sent as video plays longer than the profile's `max_animation_seconds`.
+    public static let animationTooLong: Self = "animation-too-long"
 
     // MARK: Audio and video
 
@@ -140,6 +142,9 @@ extension Finding.Code {
         Entry(code: .tooManyPixels, severities: [.rejected], meaning: "more pixels than the profile decodes"),
         Entry(code: .dimensions, severities: [.warning], meaning: "longer than the profile's long edge"),
         Entry(code: .animated, severities: [.fixable], meaning: "an animated image: only the first frame is sent"),
+        Entry(
+            code: .animationTooLong, severities: [.rejected],
+            meaning: "an animation sent as video that plays longer than the profile allows"),
         Entry(
             code: .videoCodec, severities: [.fixable, .rejected],
             meaning: "a video codec the profile does not allow (fixable: transcoded)"),

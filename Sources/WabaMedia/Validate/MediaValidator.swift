@@ -366,7 +366,8 @@ public struct MediaValidator: Sendable {
             findings.append(
                 Finding(
                     .animated, .fixable,
-                    message: "the image is animated, with \(image.pages) frames\(problem); only the first can be sent",
+                    message:
+                        "the image is animated, with \(image.framesDescription)\(problem); only the first can be sent",
                     hint: "prepare keeps the first frame; send the animation as an MP4 video instead"))
         }
         if image.longEdge > rules.maxLongEdge {

@@ -8,30 +8,30 @@ enum AnimationFrames {
     struct RawVideo: Sendable, Hashable {
         var width: Int
         var height: Int
-        /// How long each written frame is shown, in milliseconds.
-        var tickMilliseconds: Int
+        /// The constant rate the frames are written at.
+        var rate: AnimationTiming.FrameRate
         /// Frames written (the animation's frames, each repeated for its delay).
         var frames: Int
 
         /// ffmpeg's options for reading the file.
         var inputArguments: [String] {
-            [
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate",
-                "1000/\(tickMilliseconds)",
-            ]
+            ["-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate", "\(rate)"]
         }
     }
 
     /// The most the raw frames may take on disk; a longer or larger animation is refused.
     static let maximumBytes = 2 << 30
 
-    /// The tick (one frame of the output's constant rate, 20 ms to 1 s) and how many ticks each
-    /// frame is shown. A delay of 10 ms or less, or none, is shown for 100 ms, as browsers do.
-    static func timing(delays: [Int], frames: Int) -> (tickMilliseconds: Int, repeats: [Int]) {
-        let shown = (0..<frames).map { index in index < delays.count && delays[index] > 10 ? delays[index] : 100 }
-        let common = shown.reduce(0) { greatestCommonDivisor($0, $1) }
-        let tick = max(20, min(common, 1000))
-        return (tick, shown.map { max(1, Int((Double($0) / Double(tick)).rounded())) })
+    /// The constant rate (one tick per common delay, 1 to 30 frames per second) and how many ticks
+    /// each frame is shown (``AnimationTiming/repeats(shown:rate:)``). A delay of 10 ms or less,
+    /// or none, is shown for 100 ms, as browsers do.
+    static func timing(delays: [Int], frames: Int) -> (rate: AnimationTiming.FrameRate, repeats: [Int]) {
+        let shown = (0..<frames).map { index in
+            AnimationTiming.shownMilliseconds(index < delays.count ? delays[index] : 0)
+        }
+        let common = shown.reduce(0) { AnimationTiming.greatestCommonDivisor($0, $1) }
+        let rate = AnimationTiming.frameRate(commonDelay: common)
+        return (rate, AnimationTiming.repeats(shown: shown, rate: rate))
     }
 
     /// Decodes the animation in `source` (of type `mime`) and writes its frames to `path`.
@@ -47,14 +47,14 @@ enum AnimationFrames {
                 hint: "the file may be damaged: export it again")
         }
         let width = strip.shape.width
-        let (tick, repeats) = timing(delays: delays, frames: frames)
+        let (rate, repeats) = timing(delays: delays, frames: frames)
         let written = repeats.reduce(0, +)
         let bytes = width * frameHeight * 3 * written
         guard bytes <= maximumBytes else {
             throw WabaMediaError(
                 .transformFailed,
                 "the animation is too large to convert: \(frames) frames of \(width)×\(frameHeight) shown for "
-                    + "\(Seconds(Double(written * tick) / 1000)) would take \(ByteCount(bytes)) as raw frames",
+                    + "\(Seconds(Double(written) / rate.framesPerSecond)) would take \(ByteCount(bytes)) as raw frames",
                 hint: "make it shorter or smaller, or convert it to MP4 with another tool")
         }
         let descriptor = FileSystemPath.withBytes(of: path) {
@@ -65,7 +65,7 @@ enum AnimationFrames {
         }
         defer { close(descriptor) }
         do {
-            for (index, times) in repeats.enumerated() {
+            for (index, times) in repeats.enumerated() where times > 0 {
                 try Task.checkCancellation()
                 try strip.writeRows(from: index * frameHeight, count: frameHeight, times: times, to: descriptor)
             }
@@ -74,12 +74,6 @@ enum AnimationFrames {
                 .transformFailed, "cannot \(failure.operation): \(failure.reason)",
                 hint: "the file may be damaged: export it again")
         }
-        return RawVideo(width: width, height: frameHeight, tickMilliseconds: tick, frames: written)
-    }
-
-    private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
-        var (a, b) = (a, b)
-        while b != 0 { (a, b) = (b, a % b) }
-        return a
+        return RawVideo(width: width, height: frameHeight, rate: rate, frames: written)
     }
 }

@@ -105,6 +105,9 @@ struct TranscodePlan: Sendable, Hashable {
         var isAnimation: Bool
         /// HDR (PQ or HLG) tone-mapped to SDR BT.709.
         var toneMap: Bool = false
+        /// An animation's constant output rate (its own, at most 30 frames per second); nil keeps
+        /// the input's.
+        var frameRate: AnimationTiming.FrameRate?
     }
 
     struct AudioEncoding: Sendable, Hashable {
@@ -139,6 +142,10 @@ struct TranscodePlan: Sendable, Hashable {
         case .aac: "m4a"
         }
     }
+
+    /// The wall-clock fence of each ffmpeg run, from the input's real duration (an animation's
+    /// summed frame delays): ``TranscodeOptions/wallClock(forSeconds:)``.
+    func wallClock(_ options: TranscodeOptions) -> Duration { options.wallClock(forSeconds: durationSeconds) }
 
     /// The part of the budget aimed at: landing at 92–100% of the limit, never over it. x264's two
     /// passes land a little under the rate asked (95–99% of the limit from this aim on the benchmark's
@@ -190,7 +197,7 @@ enum Transcoding {
         } else if mediaType == .video, inspection.mime == "image/gif" || inspection.mime == "image/webp",
             let image = inspection.image, image.pages > 1
         {
-            decision = .planned(animationPlan(image, mime: inspection.mime, profile: profile))
+            decision = animationPlan(image, mime: inspection.mime, profile: profile)
         } else {
             return .notNeeded
         }
@@ -345,19 +352,37 @@ enum Transcoding {
     /// noise, the same on a camera-like pan and a little lower on heavy noise (Benchmarks/README.md).
     static let budgetQuantizerCurve = 0.4
 
-    static func animationPlan(_ image: ImageInfo, mime: String, profile: MediaProfile) -> TranscodePlan {
+    /// An animated GIF or WebP as silent H.264 at its own frame rate (at most 30 per second),
+    /// refused when it plays longer than the profile's ``VideoRules/maxAnimationSeconds``.
+    static func animationPlan(_ image: ImageInfo, mime: String, profile: MediaProfile) -> Decision {
+        let limit = profile.video.maxAnimationSeconds
+        if let duration = image.durationSeconds, duration > Double(limit) {
+            return .refused(
+                Finding(
+                    .animationTooLong, .rejected,
+                    message: "the animation plays for \(image.pageCountIsLowerBound ? "at least " : "")"
+                        + "\(Seconds(duration)) (\(image.framesDescription)), over the profile's limit of \(limit) s "
+                        + "for an animation sent as video",
+                    hint: "shorten it, send its first frame with --type image, or raise video.max_animation_seconds "
+                        + "in a custom profile (at most \(VideoRules.maxAnimationSecondsLimit))"))
+        }
         let even = { (value: Int) in max(2, value / 2 * 2) }
+        let rate = AnimationTiming.frameRate(commonDelay: image.commonDelayMilliseconds)
         let encoding = TranscodePlan.VideoEncoding(
             width: even(image.width), height: even(image.height), copyVideo: false, videoBitrate: nil, twoPass: false,
-            audio: nil, bFrames: !profile.video.fixesBFrames, isAnimation: true)
-        return TranscodePlan(
-            // ffmpeg decodes GIF itself; Debian's ffmpeg 5.1 cannot decode animated WebP, libvips can.
-            input: mime == "image/gif" ? .file(demuxer: "gif") : .decodedFrames(mime: mime), audioTrack: 0,
-            durationSeconds: nil, work: .video(encoding), budget: profile.video.maxBytes,
-            steps: [
-                "convert the \(image.pages)-frame animation to H.264 video at CRF \(crf), without audio",
-                "write MP4 with the index first",
-            ], expectedBytes: nil, encoders: [EncoderName.h264])
+            audio: nil, bFrames: !profile.video.fixesBFrames, isAnimation: true, frameRate: rate)
+        let count =
+            image.pageCountIsLowerBound ? "animation of \(image.framesDescription)" : "\(image.pages)-frame animation"
+        let timing = image.durationSeconds.map { "play \(Seconds($0)) at \(rate.inWords)" } ?? "play at \(rate.inWords)"
+        return .planned(
+            TranscodePlan(
+                // ffmpeg decodes GIF itself; Debian's ffmpeg 5.1 cannot decode animated WebP, libvips can.
+                input: mime == "image/gif" ? .file(demuxer: "gif") : .decodedFrames(mime: mime), audioTrack: 0,
+                durationSeconds: image.durationSeconds, work: .video(encoding), budget: profile.video.maxBytes,
+                steps: [
+                    "convert the \(count) to H.264 video at CRF \(crf), without audio", timing,
+                    "write MP4 with the index first",
+                ], expectedBytes: nil, encoders: [EncoderName.h264]))
     }
 
     // MARK: - Audio

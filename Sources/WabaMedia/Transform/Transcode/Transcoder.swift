@@ -140,10 +140,12 @@ struct Transcoder: Sendable {
                 "yuv420p",
             ]
             if !encoding.bFrames { arguments += ["-bf", "0"] }
-            var filters = [
+            // An animation's own rate, at most 30 frames per second (shorter frames are dropped); the fps
+            // filter also keeps the last frame's delay, which ffmpeg 5.1's constant-rate output drops.
+            var filters = encoding.frameRate.map { ["fps=\($0)"] } ?? []
+            filters.append(
                 encoding.width.flatMap { width in encoding.height.map { "scale=\(width):\($0)" } }
-                    ?? "scale=trunc(iw/2)*2:trunc(ih/2)*2"
-            ]
+                    ?? "scale=trunc(iw/2)*2:trunc(ih/2)*2")
             if encoding.toneMap {
                 // To linear light, BT.709 primaries, Hable's curve, then back to BT.709 video levels.
                 filters += [
@@ -198,7 +200,7 @@ struct Transcoder: Sendable {
         try await ffmpeg.run(
             command,
             limits: .init(
-                wallClock: options.wallClock(forSeconds: duration), fileBytes: plan.budget * 4 + (16 << 20)),
+                wallClock: plan.wallClock(options), fileBytes: plan.budget * 4 + (16 << 20)),
             progress: report)
     }
 
