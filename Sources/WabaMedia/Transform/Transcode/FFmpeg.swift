@@ -93,11 +93,13 @@ public struct FFmpeg: Sendable, Hashable {
     /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run,
     /// fails, prints more than such a list, or takes longer than `timeLimit` (it is then killed): a
     /// `WAMEDIA_FFMPEG` naming some other program must not hang or flood the process. A plain child
-    /// process, waited for on the calling thread, never on Swift's cooperative pool.
+    /// process, waited for on the calling thread, never on Swift's cooperative pool; killed with this
+    /// process (``ChildLifetime``).
     static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) -> Set<String>? {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-hide_banner", "-nostdin", "-encoders"]
+        let command = ChildLifetime.bound(path, ["-hide_banner", "-nostdin", "-encoders"])
+        process.executableURL = URL(fileURLWithPath: command.executable)
+        process.arguments = command.arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -196,19 +198,22 @@ public struct FFmpeg: Sendable, Hashable {
     ///   takes longer than the wall-clock limit.
     func run(_ arguments: [String], limits: Limits, progress: (@Sendable (Double) -> Void)? = nil) async throws {
         let fenced = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1"] + arguments
-        let executable: Executable
-        let fullArguments: [String]
+        let fencedCommand: (executable: String, arguments: [String])
         if let prlimit = Self.prlimit {
-            executable = .path(FilePath(prlimit))
-            fullArguments =
+            fencedCommand = (
+                prlimit,
                 [
                     "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds)", "--fsize=\(limits.fileBytes)",
                     "--core=0", "--", path,
                 ] + fenced
+            )
         } else {
-            executable = .path(FilePath(path))
-            fullArguments = fenced
+            fencedCommand = (path, fenced)
         }
+        // Killed with this process too, however it ends.
+        let command = ChildLifetime.bound(fencedCommand.executable, fencedCommand.arguments)
+        let executable = Executable.path(FilePath(command.executable))
+        let fullArguments = command.arguments
         let options = {
             var options = PlatformOptions()
             // Cancelled: asked to stop (it then closes its output), killed if it does not within a second.

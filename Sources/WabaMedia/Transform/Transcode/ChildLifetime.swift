@@ -1,0 +1,63 @@
+import Foundation
+
+/// Ties a child process's life to this process's: the child is killed when this process ends,
+/// however it ends (SIGKILL included), so an ffmpeg never runs on as an orphan to its CPU limit.
+///
+/// Linux's parent-death signal (`prctl(PR_SET_PDEATHSIG, SIGKILL)`) can only be asked for by the
+/// child, between its fork and its exec, and swift-subprocess 1.0 has no hook there on Linux. The
+/// command is therefore started through `setpriv --pdeathsig KILL` (util-linux 2.33 and later),
+/// which asks for it and execs a shell that checks its parent is still this process before it
+/// execs the command: a parent that died between the fork and the `prctl` would leave the child
+/// adopted by another process, whose death never comes, and the child then ends at once. Both are
+/// execs of the same process, so the child's PID is the command's and signals reach it directly.
+///
+/// The signal follows the thread that forked, not the process. swift-subprocess forks on one
+/// worker thread of its own, started once and joined only by an `atexit` handler, so that thread
+/// ends with the process. Foundation's `Process` forks on the calling thread: the encoder lookup's
+/// thread waits for its child, or kills it, before it ends.
+///
+/// Where `setpriv` or its `--pdeathsig` is missing (macOS, util-linux before 2.33) the command runs
+/// as it is: its CPU limit (`prlimit --cpu`) remains its only fence if this process is killed.
+enum ChildLifetime {
+    /// The shell script that runs the command only while its parent is still `$0`.
+    private static let parentCheck = #"[ "$PPID" = "$0" ] || exit 125; exec "$@""#
+
+    /// `executable arguments…`, started so that it is killed when this process ends.
+    static func bound(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+        guard let setpriv = available else { return (executable, arguments) }
+        return (
+            setpriv,
+            ["--pdeathsig", "KILL", "--", shell, "-c", parentCheck, String(getpid()), executable] + arguments
+        )
+    }
+
+    private static let shell = "/bin/sh"
+
+    /// The `setpriv` that can set a parent-death signal; nil when there is none. Found once per
+    /// process, by running it once (a few milliseconds).
+    static let available: String? = {
+        #if os(Linux)
+            guard FileManager.default.isExecutableFile(atPath: shell),
+                let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: {
+                    FileManager.default.isExecutableFile(atPath: $0)
+                })
+            else { return nil }
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: setpriv)
+            probe.arguments = ["--pdeathsig", "KILL", "--", shell, "-c", "exit 0"]
+            probe.standardInput = FileHandle.nullDevice
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            let exited = DispatchSemaphore(value: 0)
+            probe.terminationHandler = { _ in exited.signal() }
+            guard (try? probe.run()) != nil else { return nil }
+            guard exited.wait(timeout: .now() + .seconds(5)) == .success else {
+                kill(probe.processIdentifier, SIGKILL)
+                return nil
+            }
+            return probe.terminationReason == .exit && probe.terminationStatus == 0 ? setpriv : nil
+        #else
+            return nil
+        #endif
+    }()
+}
