@@ -3,7 +3,7 @@ import Foundation
 import WabaMedia
 import WabaSandbox
 
-struct SandboxCommand: AsyncParsableCommand {
+struct SandboxCommand: AsyncParsableCommand, StopsOnTermination {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run a local stand-in for the send-media API, for trying 'send' without sending anything.",

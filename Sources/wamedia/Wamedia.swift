@@ -26,21 +26,22 @@ struct Wamedia: AsyncParsableCommand {
             // ffmpeg's encoder lookup then runs beside the rest of the start-up, not after it.
             if command is any ChecksMedia { FFmpeg.findInBackground() }
             if var asyncCommand = command as? any AsyncParsableCommand {
-                try await Interrupt.cancelling { try await asyncCommand.run() }
+                let signals = command is any StopsOnTermination ? [SIGINT] : Interrupt.stopping
+                try await Interrupt.cancelling(on: signals) { try await asyncCommand.run() }
             } else {
                 try command.run()
             }
+            finish(ExitStatus.success)
         } catch  where Interrupt.happened {
             // Whatever the interrupted work threw, it was asked to stop: its files are removed.
-            Terminal.error("interrupted")
-            Foundation.exit(ExitStatus.failure)
+            Interrupt.exitAfterStopping()
         } catch let failure as CommandFailure {
             if !failure.message.isEmpty { Terminal.error(failure.message) }
-            Foundation.exit(failure.exitCode)
+            finish(failure.exitCode)
         } catch let error as WabaMediaError {
             Terminal.error(error.message, hint: error.hint)
             let usage: Set<WabaMediaError.Code> = [.profileNotFound, .invalidProfile, .invalidArgument]
-            Foundation.exit(usage.contains(error.code) ? ExitStatus.usage : ExitStatus.failure)
+            finish(usage.contains(error.code) ? ExitStatus.usage : ExitStatus.failure)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -51,8 +52,13 @@ struct Wamedia: AsyncParsableCommand {
             let message = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
                 .map { TerminalText.escaped(String($0)) }.joined(separator: "\n")
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.failure)
+            finish(code == .validationFailure ? ExitStatus.usage : ExitStatus.failure)
         }
+    }
+
+    /// Ends the process with `status`, or with SIGTERM's or SIGHUP's when one stopped the command.
+    private static func finish(_ status: Int32) -> Never {
+        Foundation.exit(Interrupt.terminationStatus ?? status)
     }
 }
 
