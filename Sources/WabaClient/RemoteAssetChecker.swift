@@ -9,10 +9,16 @@ public import WabaMedia
 /// Checks a remote asset the way the platform will fetch it, without downloading it: a `HEAD`, then a
 /// ranged `GET` of its first bytes (and, for ZIP-based documents, of its last 64 KiB), which are
 /// inspected and validated like a local file's.
+///
+/// Each URL's check is bounded as a whole: ``Options/timeout`` covers every request it makes, from
+/// connecting to the last byte read, and a body must keep ``Options/minimumRate``.
 public final class RemoteAssetChecker: RemoteAssetChecking {
     public struct Options: Sendable, Hashable {
-        /// How long one request may take, redirects aside.
+        /// How long the check of one URL may take in all: every request (`HEAD`, the ranged `GET`s,
+        /// redirects), from connecting to the last byte read.
         public var timeout: Duration
+        /// The slowest a body may arrive; nil for no floor but ``timeout``.
+        public var minimumRate: TransferRate?
         /// Redirects followed before giving up.
         public var maxRedirects: Int
         /// How many bytes from the start are fetched: enough for libmagic and image and video headers.
@@ -26,9 +32,11 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
 
         public init(
             timeout: Duration = .seconds(10), maxRedirects: Int = 5, prefixBytes: Int = 256 * 1024,
-            allowPrivateAddresses: Bool = false, allowHTTP: Bool = false, connectionsPerHost: Int = 16
+            allowPrivateAddresses: Bool = false, allowHTTP: Bool = false, connectionsPerHost: Int = 16,
+            minimumRate: TransferRate? = .assetCheck
         ) {
             self.timeout = timeout
+            self.minimumRate = minimumRate
             self.maxRedirects = maxRedirects
             self.prefixBytes = prefixBytes
             self.allowPrivateAddresses = allowPrivateAddresses
@@ -99,13 +107,49 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         var finding: Finding
     }
 
+    /// Which of the check and its watch ended first.
+    private enum Race: Sendable {
+        case checked(RemoteCheck)
+        case expired(TransferWatch.Expiry?)
+    }
+
     public func check(url: String, asset: CampaignAsset) async -> RemoteCheck {
+        let watch = TransferWatch(deadline: .now + options.timeout, minimumRate: options.minimumRate)
+        // The client's own timeouts are per read: a server sending a byte a second never trips them.
+        // The watch bounds the whole check instead, and cancelling the check's task cancels its
+        // request, body reads included.
+        return await withTaskGroup(of: Race.self) { group in
+            group.addTask { .checked(await self.check(url: url, asset: asset, watch: watch)) }
+            group.addTask { .expired(await watch.expiry()) }
+            var stop: TransferWatch.Expiry?
+            while let outcome = await group.next() {
+                switch outcome {
+                case .checked(let check):
+                    group.cancelAll()
+                    guard let stop else { return check }
+                    // What was fetched before the stop is kept; what the cancelled check concluded is not.
+                    let early = (try? Self.parse(url)).map { $0.isHTTPS ? [] : [notHTTPS(url)] } ?? []
+                    return stopped(
+                        url, asset: asset, fetch: check.fetch,
+                        findings: early + [expired(stop, url: check.fetch.finalURL)])
+                case .expired(let expiry?):
+                    stop = expiry
+                    group.cancelAll()
+                case .expired(nil):
+                    continue
+                }
+            }
+            preconditionFailure("the check's task always answers")
+        }
+    }
+
+    private func check(url: String, asset: CampaignAsset, watch: TransferWatch) async -> RemoteCheck {
         var fetch = RemoteFetch(url: url, finalURL: url)
         var findings: [Finding] = []
         do {
             let parsed = try Self.parse(url)
             if !parsed.isHTTPS { findings.append(notHTTPS(url)) }
-            let content = try await fetchContent(url, fetch: &fetch)
+            let content = try await fetchContent(url, fetch: &fetch, watch: watch)
             findings += headerFindings(fetch: fetch)
             if fetch.finalURL != url, parsed.isHTTPS, fetch.finalURL.lowercased().hasPrefix("http://") {
                 findings.append(notHTTPS(fetch.finalURL))
@@ -118,7 +162,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 // Office documents are told apart by their central directory, at the end.
                 let tail = try await fetchRange(
                     fetch.finalURL, from: max(content.prefix.count, total - Self.zipTailBytes), to: total - 1,
-                    fetch: &fetch)
+                    fetch: &fetch, watch: watch)
                 let start = max(content.prefix.count, total - Self.zipTailBytes)
                 let detection: Detection
                 if start == content.prefix.count && tail.count == total - start {
@@ -188,17 +232,18 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
     }
 
     /// HEAD for the headers, then a ranged GET for the first bytes, following redirects on both.
-    private func fetchContent(_ url: String, fetch: inout RemoteFetch) async throws -> Content {
+    private func fetchContent(_ url: String, fetch: inout RemoteFetch, watch: TransferWatch) async throws -> Content {
         var visited: Set<String> = [url]
         var headHeaders: HTTPHeaders?
-        let head = try await send(.HEAD, url, range: nil, fetch: &fetch, visited: &visited)
+        let head = try await send(.HEAD, url, range: nil, fetch: &fetch, visited: &visited, watch: watch)
         if (200..<300).contains(head.status.code) {
             headHeaders = head.headers
         }
-        await discard(head)
+        await discard(head, watch: watch)
 
         let range = "bytes=0-\(options.prefixBytes - 1)"
-        let response = try await send(.GET, fetch.finalURL, range: range, fetch: &fetch, visited: &visited)
+        let response = try await send(
+            .GET, fetch.finalURL, range: range, fetch: &fetch, visited: &visited, watch: watch)
         let status = Int(response.status.code)
         fetch.status = status
         let headers = response.headers
@@ -217,10 +262,10 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         case 416:
             // Nothing in the range: the content is empty.
             fetch.contentLength = Self.totalFromContentRange(headers.first(name: "content-range")) ?? 0
-            await discard(response)
+            await discard(response, watch: watch)
             return Content(prefix: [])
         default:
-            await discard(response)
+            await discard(response, watch: watch)
             let reason = response.status.reasonPhrase
             throw Stop(
                 finding: Finding(
@@ -230,26 +275,30 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                         ? "the platform fetches without credentials: make the URL public (or sign it for long enough)"
                         : "check that the URL is right and the file is published"))
         }
-        let prefix = try await readBody(response, limit: options.prefixBytes, fetch: &fetch)
+        let prefix = try await readBody(response, limit: options.prefixBytes, fetch: &fetch, watch: watch)
         return Content(prefix: prefix)
     }
 
     /// Bytes `from...to` of the content at `url` (a second range, for ZIP directories).
-    private func fetchRange(_ url: String, from: Int, to: Int, fetch: inout RemoteFetch) async throws -> [UInt8] {
+    private func fetchRange(_ url: String, from: Int, to: Int, fetch: inout RemoteFetch, watch: TransferWatch)
+        async throws -> [UInt8]
+    {
         var visited: Set<String> = [url]
         var scratch = fetch
-        let response = try await send(.GET, url, range: "bytes=\(from)-\(to)", fetch: &scratch, visited: &visited)
+        let response = try await send(
+            .GET, url, range: "bytes=\(from)-\(to)", fetch: &scratch, visited: &visited, watch: watch)
         guard response.status.code == 206 else {
-            await discard(response)
+            await discard(response, watch: watch)
             return []
         }
-        let bytes = try await readBody(response, limit: to - from + 1, fetch: &fetch)
+        let bytes = try await readBody(response, limit: to - from + 1, fetch: &fetch, watch: watch)
         return bytes
     }
 
     /// Sends one request, following redirects itself so each hop's address is checked and loops are caught.
     private func send(
-        _ method: HTTPMethod, _ url: String, range: String?, fetch: inout RemoteFetch, visited: inout Set<String>
+        _ method: HTTPMethod, _ url: String, range: String?, fetch: inout RemoteFetch, visited: inout Set<String>,
+        watch: TransferWatch
     ) async throws -> HTTPClientResponse {
         var current = url
         while true {
@@ -259,15 +308,16 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             request.headers.add(name: "User-Agent", value: "wamedia-check/0.1")
             request.headers.add(name: "Accept-Encoding", value: "identity")
             if let range { request.headers.add(name: "Range", value: range) }
+            // The check's deadline, not a fresh timeout per request: redirects and the second range share it.
             let response = try await client.execute(
-                request, timeout: Self.timeAmount(options.timeout), logger: logger)
+                request, deadline: .now() + Self.timeAmount(watch.deadline - .now), logger: logger)
             guard [301, 302, 303, 307, 308].contains(response.status.code),
                 let location = response.headers.first(name: "location")
             else {
                 fetch.finalURL = current
                 return response
             }
-            await discard(response)
+            await discard(response, watch: watch)
             // A hostile Location (`https://host:99999/`) is refused here, before any client sees it.
             guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
                 AssetLocation.isURL(next), HTTPURL.isValid(next)
@@ -340,10 +390,14 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
 
     /// Reads an unwanted body (HEAD, redirect, error page) to its end, so the connection can be reused;
     /// past 64 KiB it stops, and the connection is closed instead.
-    private func discard(_ response: HTTPClientResponse) async {
+    /// Such a body is held to the same minimum rate as any other.
+    private func discard(_ response: HTTPClientResponse, watch: TransferWatch) async {
         var seen = 0
+        watch.bodyStarted()
+        defer { watch.bodyEnded() }
         do {
             for try await buffer in response.body {
+                watch.received(buffer.readableBytes)
                 seen += buffer.readableBytes
                 if seen > 64 * 1024 { break }
             }
@@ -352,12 +406,15 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
     }
 
-    private func readBody(_ response: HTTPClientResponse, limit: Int, fetch: inout RemoteFetch) async throws
-        -> [UInt8]
+    private func readBody(_ response: HTTPClientResponse, limit: Int, fetch: inout RemoteFetch, watch: TransferWatch)
+        async throws -> [UInt8]
     {
         var bytes: [UInt8] = []
         guard limit > 0 else { return [] }
+        watch.bodyStarted()
+        defer { watch.bodyEnded() }
         for try await buffer in response.body {
+            watch.received(buffer.readableBytes)
             fetch.bytesFetched += buffer.readableBytes
             bytes += buffer.readableBytesView.prefix(limit - bytes.count)
             if bytes.count >= limit { break }
@@ -448,13 +505,30 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         ]
     }
 
+    /// The finding for a check the watch stopped.
+    private func expired(_ expiry: TransferWatch.Expiry, url: String) -> Finding {
+        switch expiry {
+        case .deadline:
+            return Finding(
+                .urlTimeout, .rejected,
+                message:
+                    "\(url) was not checked within \(TransferWatch.seconds(options.timeout)) (the timeout bounds the whole check: connecting, every answer and the bytes read)",
+                hint: "check that the server is up and fast enough; the platform gives up on slow servers too")
+        case .tooSlow(let bytes):
+            let rate = options.minimumRate ?? .assetCheck
+            return Finding(
+                .urlTimeout, .rejected,
+                message:
+                    "\(url) sends too slowly: \(bytes) bytes in the last \(TransferWatch.seconds(rate.window)), under the \(rate.bytes) a check needs in every \(TransferWatch.seconds(rate.window))",
+                hint:
+                    "serve it from a faster host (object storage or a CDN); the platform gives up on slow servers too")
+        }
+    }
+
     private func describe(_ error: any Error, url: String) -> Finding {
         if let error = error as? HTTPClientError {
             if [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
-                return Finding(
-                    .urlTimeout, .rejected,
-                    message: "\(url) did not answer within \(options.timeout.components.seconds) s",
-                    hint: "check that the server is up and fast enough; the platform gives up on slow servers too")
+                return expired(.deadline, url: url)
             }
             return Finding(
                 .urlUnreachable, .rejected, message: "\(url) cannot be fetched: \(error)",

@@ -386,7 +386,7 @@ public final class SendMediaClient: Sendable {
                 total <= Self.unwatchedBodyLimit
                 ? try await http.execute(request, deadline: deadline, logger: logger)
                 : try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
-            body = try await response.body.collect(upTo: 1 << 20)
+            body = try await Self.collect(response, within: configuration.readTimeout)
         } catch {
             throw classify(error, bodyStarted: sent.value > 0)
         }
@@ -420,6 +420,30 @@ public final class SendMediaClient: Sendable {
 
     /// The upload made no progress for the write timeout: the server stopped reading.
     private struct Stalled: Error {}
+
+    /// The answer's head came but its body did not arrive whole within the read timeout.
+    private struct AnswerUnfinished: Error {
+        var status: Int
+    }
+
+    /// The answer's body (at most 1 MiB), which must arrive whole within `limit` of its head. The
+    /// client's read timeout is per read: a server sending a byte a second would hold the send for
+    /// days without this bound.
+    private static func collect(_ response: HTTPClientResponse, within limit: Duration) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await response.body.collect(upTo: 1 << 20) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            // Cancelling the body's task cancels its request; the connection is closed behind it.
+            defer { group.cancelAll() }
+            guard case let body?? = try await group.next() else {
+                throw AnswerUnfinished(status: Int(response.status.code))
+            }
+            return body
+        }
+    }
 
     /// Runs the request while watching the body go out: when the connection takes no more of it for
     /// the write timeout (the body's chunks are pulled only as the socket drains), the send ends at
@@ -468,6 +492,13 @@ public final class SendMediaClient: Sendable {
                 kind: .unknown,
                 message:
                     "the server at \(target) stopped reading the body: no progress for \(Self.seconds(configuration.writeTimeout)) (write timeout)",
+                hint: Self.mayHaveBeenSent)
+        }
+        if let unfinished = error as? AnswerUnfinished {
+            return SendMediaError(
+                kind: .unknown, status: unfinished.status,
+                message:
+                    "the server at \(target) answered \(unfinished.status) but did not finish its answer within \(Self.seconds(configuration.readTimeout)) (read timeout)",
                 hint: Self.mayHaveBeenSent)
         }
         if let payloadError = error as? WabaMediaError {

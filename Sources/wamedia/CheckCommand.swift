@@ -78,7 +78,7 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
     @Option(name: .long, help: "How many URLs to check at once.")
     var urlJobs: Int = 16
 
-    @Option(name: .long, help: "Seconds a server has to answer each request.")
+    @Option(name: .long, help: "Seconds the check of one URL may take in all: every request and the bytes read.")
     var timeout: Double = 10
 
     @Option(name: .long, help: "Redirects followed before a URL is rejected.")

@@ -1,0 +1,107 @@
+import Synchronization
+
+/// The slowest a response body may arrive: at least ``bytes`` in every ``window`` while it is read.
+///
+/// A per-read timeout never fires for a server that drips a byte a second; this floor ends such a
+/// read after one window, whatever the overall timeout allows.
+public struct TransferRate: Sendable, Hashable, CustomStringConvertible {
+    public var bytes: Int
+    public var window: Duration
+
+    public init(bytes: Int, window: Duration) {
+        self.bytes = bytes
+        self.window = window
+    }
+
+    /// 8 KiB in every 4 s (2 KiB/s). The first 256 KiB of an asset would take two minutes at that
+    /// pace, far longer than the platform waits for a media URL, so no server it could use is
+    /// refused; a server dripping bytes is caught within 4 s of its body starting.
+    public static let assetCheck = TransferRate(bytes: 8 * 1024, window: .seconds(4))
+
+    public var description: String { "\(bytes) bytes in every \(TransferWatch.seconds(window))" }
+}
+
+/// Watches one bounded exchange: ends it at its deadline, or when a body it reads arrives slower than
+/// the minimum rate. The exchange reports what it receives (``bodyStarted()``, ``received(_:)``,
+/// ``bodyEnded()``); ``expiry()`` runs beside it and returns when it must stop.
+final class TransferWatch: Sendable {
+    /// Why an exchange was stopped.
+    enum Expiry: Sendable, Hashable {
+        /// The whole exchange outlasted its time.
+        case deadline
+        /// A body gave only `bytes` in the last window, under the minimum rate.
+        case tooSlow(bytes: Int)
+    }
+
+    let deadline: ContinuousClock.Instant
+    let minimumRate: TransferRate?
+
+    private struct State {
+        /// When the body being read started, nil between bodies.
+        var bodyStart: ContinuousClock.Instant?
+        /// When each part of that body arrived and its size, for the last window.
+        var arrivals: [(at: ContinuousClock.Instant, bytes: Int)] = []
+    }
+
+    private let state = Mutex(State())
+
+    init(deadline: ContinuousClock.Instant, minimumRate: TransferRate?) {
+        self.deadline = deadline
+        self.minimumRate = minimumRate
+    }
+
+    func bodyStarted() {
+        state.withLock {
+            $0.bodyStart = .now
+            $0.arrivals.removeAll()
+        }
+    }
+
+    func received(_ bytes: Int) {
+        state.withLock { $0.arrivals.append((.now, bytes)) }
+    }
+
+    func bodyEnded() {
+        state.withLock {
+            $0.bodyStart = nil
+            $0.arrivals.removeAll()
+        }
+    }
+
+    /// Waits until the exchange must stop and says why; nil when the task is cancelled first (the
+    /// exchange ended in time).
+    func expiry() async -> Expiry? {
+        // Fine enough that a stop comes well within a second of when it is due, coarse enough to cost nothing.
+        let tick = min(.milliseconds(200), (minimumRate?.window ?? .seconds(1)) / 4)
+        while true {
+            let now = ContinuousClock.now
+            if now >= deadline { return .deadline }
+            if let bytes = slowBody(at: now) { return .tooSlow(bytes: bytes) }
+            do {
+                try await Task.sleep(until: min(deadline, now + tick), clock: .continuous)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// The bytes of the last window, when a body has been read for a whole window and gave fewer
+    /// than the minimum.
+    private func slowBody(at now: ContinuousClock.Instant) -> Int? {
+        guard let minimumRate else { return nil }
+        return state.withLock { state -> Int? in
+            guard let start = state.bodyStart, now - start >= minimumRate.window else { return nil }
+            state.arrivals.removeAll { now - $0.at > minimumRate.window }
+            let bytes = state.arrivals.reduce(0) { $0 + $1.bytes }
+            return bytes < minimumRate.bytes ? bytes : nil
+        }
+    }
+
+    /// `2 s`, `0.5 s`.
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        if fraction == 0 { return "\(whole) s" }
+        let value = Double(whole) + Double(fraction) / 1e18
+        return "\((value * 1000).rounded() / 1000) s"
+    }
+}

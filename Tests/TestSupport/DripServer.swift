@@ -1,0 +1,193 @@
+// A hostile server for tests: it answers at once, then sends its body a byte at a time.
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Listens on 127.0.0.1 and answers every request with its head at once (a `HEAD` gets only that,
+/// and the connection closes), then drips the body: `bytesPerTick` bytes every `tick`, as a server
+/// that passes every per-read timeout and never finishes. Each connection has a thread of its own
+/// and ends when the client closes it, at ``stop()``, or after `lifetime`, whichever comes first.
+public final class DripServer: @unchecked Sendable {
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let listener: Int32
+    private let head: @Sendable (_ requestHead: String) -> String
+    private let body: [UInt8]
+    private let tick: TimeInterval
+    private let bytesPerTick: Int
+    private let end: Date
+    private let lock = NSLock()
+    private var stopped = false
+    private var dripping = 0
+    private var requests: [String] = []
+
+    /// How many bodies are being dripped right now (their client has not closed the connection).
+    public var activeDrips: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return dripping
+    }
+
+    /// The request line of every request so far (`GET /a.jpg HTTP/1.1`).
+    public var requestLines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return requests
+    }
+
+    /// - Parameters:
+    ///   - head: the response's status line and headers for a request's head (without the blank line).
+    ///   - body: what is dripped after the head.
+    public init(
+        body: [UInt8], tick: TimeInterval = 1, bytesPerTick: Int = 1, lifetime: TimeInterval = 30,
+        head: @escaping @Sendable (_ requestHead: String) -> String
+    ) throws {
+        self.head = head
+        self.body = body
+        self.tick = tick
+        self.bytesPerTick = bytesPerTick
+        self.end = Date().addingTimeInterval(lifetime)
+        let socketType: Int32
+        #if canImport(Glibc)
+            socketType = Int32(SOCK_STREAM.rawValue)
+        #else
+            socketType = SOCK_STREAM
+        #endif
+        let descriptor = socket(AF_INET, socketType, 0)
+        guard descriptor >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
+        var yes: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(descriptor, 64) == 0 else {
+            close(descriptor)
+            throw FixtureError("bind/listen: \(String(cString: strerror(errno)))")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = descriptor
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    /// Answers like an image server whose image never finishes arriving: 200 with a `Content-Length`
+    /// of `body.count`, an image type and caching headers.
+    public convenience init(
+        imageBytes: Int = 100_000, tick: TimeInterval = 1, bytesPerTick: Int = 1, lifetime: TimeInterval = 30
+    ) throws {
+        var body: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0]
+        body += [UInt8](repeating: 0, count: max(0, imageBytes - body.count))
+        let length = body.count
+        try self.init(body: body, tick: tick, bytesPerTick: bytesPerTick, lifetime: lifetime) { _ in
+            "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: \(length)\r\nCache-Control: public, max-age=60\r\nConnection: close"
+        }
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped || Date() >= end
+    }
+
+    private func acceptLoop() {
+        while !isStopped {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { continue }
+            Thread { [self] in serve(connection) }.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        guard let requestHead = readHead(connection) else { return }
+        let requestLine = String(requestHead.prefix { $0 != "\r" })
+        lock.lock()
+        requests.append(requestLine)
+        lock.unlock()
+        guard send(Array((head(requestHead) + "\r\n\r\n").utf8), on: connection),
+            !requestLine.hasPrefix("HEAD ")
+        else { return }
+        lock.lock()
+        dripping += 1
+        lock.unlock()
+        defer {
+            lock.lock()
+            dripping -= 1
+            lock.unlock()
+        }
+        var sent = 0
+        var nextDrip = Date()
+        while sent < body.count, !isStopped {
+            // Between drips, watch for the client closing: then the drip ends at once.
+            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 50) > 0 {
+                var scratch = [UInt8](repeating: 0, count: 4096)
+                let count = scratch.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
+                if count <= 0 { return }
+            }
+            guard Date() >= nextDrip else { continue }
+            let part = Array(body[sent..<min(body.count, sent + bytesPerTick)])
+            guard send(part, on: connection) else { return }
+            sent += part.count
+            nextDrip = Date().addingTimeInterval(tick)
+        }
+    }
+
+    /// The request's head, read for at most 5 s and 64 KiB; nil when the client closed first.
+    private func readHead(_ connection: Int32) -> String? {
+        var bytes: [UInt8] = []
+        let until = Date().addingTimeInterval(5)
+        var block = [UInt8](repeating: 0, count: 4096)
+        while Date() < until, bytes.count < 65_536 {
+            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let count = block.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
+            guard count > 0 else { return nil }
+            bytes += block[0..<count]
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text.contains("\r\n\r\n") { return text }
+        }
+        return nil
+    }
+
+    /// Writes all of `bytes`; false when the client is gone (no SIGPIPE: the write just fails).
+    private func send(_ bytes: [UInt8], on connection: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            #if canImport(Glibc)
+                let count = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+            #else
+                let count = bytes[offset...].withUnsafeBytes { Darwin.send(connection, $0.baseAddress, $0.count, 0) }
+            #endif
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
+    }
+
+    /// Stops accepting and ends every drip.
+    public func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+
+    deinit { close(listener) }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import TestSupport
+import Testing
+import WabaMedia
+
+@testable import WabaClient
+
+/// Servers that answer at once and then send their body a byte at a time: the URL check is bounded as
+/// a whole and holds bodies to a minimum rate, and a send's answer must arrive within the read
+/// timeout, so such a server costs a check or a send its timeout at most.
+@Suite("servers that drip their body", .serialized)
+struct SlowServerTests {
+    static func checker(timeout: Duration, minimumRate: TransferRate? = .assetCheck) throws -> RemoteAssetChecker {
+        RemoteAssetChecker(
+            checker: try MediaChecker(profile: .whatsappCloud),
+            options: .init(timeout: timeout, allowPrivateAddresses: true, allowHTTP: true, minimumRate: minimumRate))
+    }
+
+    static func check(_ url: String, with checker: RemoteAssetChecker) async -> RemoteCheck {
+        await checker.check(url: url, asset: CampaignAsset(location: .url(url), mediaType: .image, origin: url))
+    }
+
+    /// Waits (at most `limit`) until the server sees every drip's connection closed by the client.
+    static func dripsEnd(on server: DripServer, within limit: Duration = .seconds(3)) async -> Bool {
+        let end = ContinuousClock.now + limit
+        while server.activeDrips > 0, ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(50)) }
+        return server.activeDrips == 0
+    }
+
+    @Test("a body dripped a byte a second ends the check as url-timeout within the timeout and a second")
+    func dripIsATimeout() async throws {
+        // The drip outlives the bound: a check that waited for it would take 20 s, not 3.
+        let server = try DripServer(imageBytes: 100_000, lifetime: 20)
+        defer { server.stop() }
+        // No rate floor: the timeout alone must bound the check.
+        let checker = try Self.checker(timeout: .seconds(2), minimumRate: nil)
+        let started = ContinuousClock.now
+        let check = await Self.check(server.baseURL + "/slow.jpg", with: checker)
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(3), "the check took \(elapsed)")
+        #expect(elapsed >= .seconds(2), "the check ended before its timeout: \(elapsed)")
+        let codes = check.report.findings.map(\.code)
+        #expect(codes.contains(.urlTimeout), "\(codes)")
+        #expect(check.report.verdict == .rejected)
+        let message = check.report.findings.first { $0.code == .urlTimeout }?.message ?? ""
+        #expect(message.contains("2 s") && message.contains("whole check"), "\(message)")
+        // The body's request was cancelled, not left running: its connection closes.
+        #expect(await Self.dripsEnd(on: server), "\(server.activeDrips) drips still connected")
+        #expect(server.requestLines.map { $0.prefix(4) } == ["HEAD", "GET "], "\(server.requestLines)")
+        try await checker.shutdown()
+    }
+
+    @Test("a body slower than the minimum rate ends the check after one window, whatever the timeout")
+    func dripIsTooSlow() async throws {
+        let server = try DripServer(imageBytes: 100_000, lifetime: 20)
+        defer { server.stop() }
+        let rate = TransferRate.assetCheck
+        let checker = try Self.checker(timeout: .seconds(60), minimumRate: rate)
+        let started = ContinuousClock.now
+        let check = await Self.check(server.baseURL + "/slow.jpg", with: checker)
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= rate.window && elapsed < rate.window + .seconds(1), "the check took \(elapsed)")
+        let finding = check.report.findings.first { $0.code == .urlTimeout }
+        #expect(finding?.message.contains("too slowly") == true, "\(check.report.findings)")
+        #expect(await Self.dripsEnd(on: server))
+        try await checker.shutdown()
+    }
+
+    @Test("a server that is slow but over the minimum rate is read to the end")
+    func slowButSteadyIsRead() async throws {
+        // 4 KiB every 0.25 s: 16 KiB/s, eight times the floor, so 48 KiB take 3 s.
+        let server = try DripServer(imageBytes: 48 * 1024, tick: 0.25, bytesPerTick: 4096, lifetime: 20)
+        defer { server.stop() }
+        let checker = try Self.checker(timeout: .seconds(10))
+        let check = await Self.check(server.baseURL + "/steady.jpg", with: checker)
+        #expect(!check.report.findings.map(\.code).contains(.urlTimeout), "\(check.report.findings)")
+        #expect(check.fetch.bytesFetched == 48 * 1024)
+        try await checker.shutdown()
+    }
+
+    @Test("16 dripping URLs in one campaign check end together, within the timeout and a little")
+    func dripsInACampaign() async throws {
+        let server = try DripServer(imageBytes: 100_000, lifetime: 30)
+        defer { server.stop() }
+        let timeout = Duration.seconds(2)
+        let urls = (0..<16).map { server.baseURL + "/asset-\($0).jpg" }
+        let options = CampaignRunner.Options()
+        // The URLs run `urlJobs` at once, each bounded by the timeout: so many rounds of it at most.
+        let rounds = (urls.count + options.urlJobs - 1) / options.urlJobs
+        let bound = timeout * rounds + .milliseconds(1500)
+        let checker = try Self.checker(timeout: timeout)
+        let runner = CampaignRunner(
+            checker: try MediaChecker(profile: .whatsappCloud), remote: checker, options: options)
+        var results: [CampaignResult] = []
+        let started = ContinuousClock.now
+        try await runner.run(try CampaignInputs(urls.map { .url($0) })) { results.append($0) }
+        let elapsed = ContinuousClock.now - started
+        try await checker.shutdown()
+        #expect(elapsed < bound, "16 URLs took \(elapsed), over \(bound)")
+        #expect(results.count == 16)
+        #expect(results.allSatisfy { $0.report.findings.map(\.code).contains(.urlTimeout) })
+        #expect(await Self.dripsEnd(on: server))
+    }
+
+    @Test("an API answer dripped a byte a second ends the send as unknown within the read timeout and a second")
+    func dripAnswerIsUnknown() async throws {
+        let answer = Array(
+            #"{"success":true,"message":"Media enviado","data":{"message_id":"msg-1","provider_id":"wamid.1"}}"#.utf8)
+        let server = try DripServer(body: answer, lifetime: 20) { _ in
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.count)\r\nConnection: close"
+        }
+        defer { server.stop() }
+        let client = try SendMediaClient(
+            configuration: .init(baseURL: server.baseURL, apiKey: apiKey, readTimeout: .seconds(2)))
+        let payload = try SendMediaPayload(
+            SendMediaRequest(
+                channelID: "chn_a", contactID: contact, mediaType: .image,
+                mediaData: .url("https://cdn.example.com/a.jpg")))
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.send(payload)
+            Issue.record("an answer that never finishes cannot be a sent message")
+        } catch {
+            #expect(error.kind == .unknown, "\(error)")
+            #expect(error.status == 200)
+            #expect(error.message.contains("did not finish its answer within 2 s"), "\(error.message)")
+            #expect(error.attempts == 1)
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(3), "the send took \(elapsed)")
+        #expect(await Self.dripsEnd(on: server))
+        try await client.shutdown()
+    }
+}
