@@ -321,7 +321,7 @@ public final class SendMediaClient: Sendable {
         let deadline = configuration.deadline.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         while true {
             do {
-                var result = try await sendOnce(payload, deadline: deadline ?? .distantFuture, progress: progress)
+                var result = try await exchange(payload, deadline: deadline ?? .distantFuture, progress: progress)
                 result.attempts = attempt
                 return result
             } catch {
@@ -344,16 +344,6 @@ public final class SendMediaClient: Sendable {
         case .connectionFailed: true
         case .serverError, .transport, .unknown: configuration.retryOnServerError
         default: false
-        }
-    }
-
-    private func sendOnce(_ payload: SendMediaPayload, deadline: NIODeadline, progress: Progress?)
-        async throws(SendMediaError) -> SendMediaResult
-    {
-        do {
-            return try await exchange(payload, deadline: deadline, progress: progress)
-        } catch {
-            throw error.redacting(configuration.apiKey)
         }
     }
 
@@ -393,9 +383,13 @@ public final class SendMediaClient: Sendable {
         let status = Int(response.status.code)
         logger?.debug("send-media answered", metadata: ["status": "\(status)"])
         let decoded = try? JSONDecoder().decode(APIResponse.self, from: Data(body.readableBytesView))
+        // The server's words may echo the key: taken out before anything quotes them (and before they
+        // are cut short, so no part of the key is left at the cut).
+        let redaction = KeyRedaction(key: configuration.apiKey)
         guard status == 200 else {
-            let raw = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-            let serverMessage = decoded?.message ?? (raw.isEmpty ? nil : String(raw.prefix(500)))
+            let raw = redaction.apply(to: String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines))
+            let serverMessage =
+                decoded?.message.map { redaction.apply(to: $0) } ?? (raw.isEmpty ? nil : String(raw.prefix(500)))
             var error = SendMediaError.status(status, serverMessage: serverMessage)
             error.retryAfter = SendMediaError.retryAfter(response.headers.first(name: "retry-after"))
             throw error
@@ -403,13 +397,13 @@ public final class SendMediaClient: Sendable {
         guard let decoded, decoded.success != false, let data = decoded.data, let messageID = data.messageID else {
             throw SendMediaError(
                 kind: .invalidResponse, status: status,
-                serverMessage: String(String(buffer: body).prefix(500)),
+                serverMessage: String(redaction.apply(to: String(buffer: body)).prefix(500)),
                 message: "the API answered 200 without a message id",
                 hint: "check --base-url points at the send-media API; the message may have been sent")
         }
         return SendMediaResult(
             messageID: messageID, providerID: data.providerID ?? "", mediaURL: data.mediaURL ?? "",
-            threadID: data.threadID ?? "", message: decoded.message ?? "")
+            threadID: data.threadID ?? "", message: decoded.message.map { redaction.apply(to: $0) } ?? "")
     }
 
     /// Bodies up to this size (a URL send is a few hundred bytes) go out without a watch on their
@@ -653,19 +647,6 @@ private final class ProgressCounter: Sendable {
     }
 
     var value: Int { state.withLock { $0.count } }
-}
-
-extension SendMediaError {
-    /// The same error with every occurrence of `key` replaced: a server may echo the key in its
-    /// answer, and no message that reaches a terminal or a log may carry it.
-    func redacting(_ key: String) -> SendMediaError {
-        guard !key.isEmpty else { return self }
-        var copy = self
-        copy.message = message.replacingOccurrences(of: key, with: "[API key]")
-        copy.hint = hint.replacingOccurrences(of: key, with: "[API key]")
-        copy.serverMessage = serverMessage?.replacingOccurrences(of: key, with: "[API key]")
-        return copy
-    }
 }
 
 extension Duration {

@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import Testing
+import WabaMedia
+
+@testable import WabaClient
+
+/// The API key is taken out of what a server says, as whole occurrences only, and wamedia's own
+/// words are never touched, however short the key.
+@Suite("the API key in a server's answer", .serialized)
+struct KeyRedactionTests {
+    @Test(
+        "whole occurrences are replaced, the key inside other words is not",
+        arguments: [
+            (
+                "ch", "check the channel: key ch is invalid (ch)",
+                "check the channel: key [API key] is invalid ([API key])"
+            ),
+            ("the", "the key the is not one of theirs", "[API key] key [API key] is not one of theirs"),
+            (
+                "sk-1234", "bad key \"sk-1234\"; sk-12345 and xsk-1234 are others",
+                "bad key \"[API key]\"; sk-12345 and xsk-1234 are others"
+            ),
+            ("k_1", "k_1.k_1,k_1\nk_1é", "[API key].[API key],[API key]\n[API key]é"),
+            ("ab", "", ""),
+        ])
+    func wholeOccurrences(key: String, text: String, expected: String) {
+        #expect(KeyRedaction(key: key).apply(to: text) == expected)
+    }
+
+    @Test(
+        "a short key is taken out of the server's message and wamedia's own words stay whole",
+        arguments: [
+            (404, "ch", "no contact ch: check the channel", "no contact [API key]: check the channel"),
+            (
+                401, "the", "the key the is not valid for the channel",
+                "[API key] key [API key] is not valid for [API key] channel"
+            ),
+            (400, "an", "an invalid channel", "[API key] invalid channel"),
+        ])
+    func shortKeyEndToEnd(status: Int, key: String, said: String, redacted: String) async throws {
+        let server = try SilentServer { _ in
+            let body = #"{"success": false, "message": "\#(said)"}"#
+            return
+                "HTTP/1.1 \(status) Refused\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        }
+        defer { server.stop() }
+        let client = try SendMediaClient(configuration: .init(baseURL: server.baseURL, apiKey: key))
+        let payload = try SendMediaPayload(
+            SendMediaRequest(
+                channelID: "chn_a", contactID: contact, mediaType: .image,
+                mediaData: .url("https://cdn.example.com/a.jpg")))
+        do {
+            _ = try await client.send(payload)
+            Issue.record("a \(status) must fail the send")
+        } catch {
+            let own = SendMediaError.status(status, serverMessage: redacted)
+            #expect(error.serverMessage == redacted)
+            // The message and hint are wamedia's own, exactly as they read for any key.
+            #expect(error.message == own.message, "\(error.message)")
+            #expect(error.hint == own.hint, "\(error.hint)")
+            #expect(error.message.hasSuffix(": " + redacted))
+            #expect(!error.message.dropLast(redacted.count).contains("[API key]") && !error.hint.contains("[API key]"))
+        }
+        try await client.shutdown()
+    }
+
+    @Test("a key echoed at the 500-character cut of a raw body leaves no part of it behind")
+    func keyAtTheCut() async throws {
+        let key = "sk-cut-0123456789"
+        let filler = String(repeating: "x", count: 495)
+        let server = try SilentServer { _ in
+            let body = "\(filler) \(key) trailing"
+            return
+                "HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        }
+        defer { server.stop() }
+        let client = try SendMediaClient(configuration: .init(baseURL: server.baseURL, apiKey: key))
+        let payload = try SendMediaPayload(
+            SendMediaRequest(
+                channelID: "chn_a", contactID: contact, mediaType: .image,
+                mediaData: .url("https://cdn.example.com/a.jpg")))
+        do {
+            _ = try await client.send(payload)
+            Issue.record("a 500 must fail the send")
+        } catch {
+            let quoted = error.serverMessage ?? ""
+            #expect(quoted.hasPrefix(filler + " [API"), "\(quoted.suffix(20))")
+            #expect(!quoted.contains("sk-"), "no part of the key may be left at the cut")
+        }
+        try await client.shutdown()
+    }
+}
