@@ -9,9 +9,10 @@ struct InboxMedia: Sendable {
     let store: String
     let detector: MIMEDetector
 
-    /// The file for `/media/{id}/{name}`, or nil when the names could lead outside the store.
+    /// The upload for `/media/{id}/{name}`, or nil when the names could lead outside the store or
+    /// to anything but an upload (the message's metadata is never served).
     func path(id: String, name: String) -> String? {
-        guard id.hasPrefix("msg-"), !id.contains("/"), !name.contains("/"), !name.hasPrefix("."), !id.contains("..")
+        guard id.hasPrefix("msg-"), !id.contains("/"), !id.contains(".."), StoredUpload.isUploadName(name)
         else { return nil }
         let path = URL(fileURLWithPath: store).appendingPathComponent(id).appendingPathComponent(name).path
         return FileManager.default.fileExists(atPath: path) ? path : nil

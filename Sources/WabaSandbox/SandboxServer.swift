@@ -451,13 +451,16 @@ public final class SandboxServer: Sendable {
         var mediaPath: String?
         var descriptor: Int32 = -1
         defer { if descriptor >= 0 { close(descriptor) } }
-        let partPath = directory.appendingPathComponent("upload.part").path
+        let partPath = directory.appendingPathComponent(StoredUpload.partName).path
         if keyOK, isJSON {
             parser = SendMediaBodyParser(openMediaFile: {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 descriptor = open(partPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard descriptor >= 0 else {
-                    throw BodyError(message: "the sandbox cannot store the upload: \(String(cString: strerror(errno)))")
+                    let reason = String(cString: strerror(errno))
+                    self.logger.error(
+                        "cannot store an upload", metadata: ["path": "\(partPath)", "error": "\(reason)"])
+                    throw BodyError(message: "the sandbox cannot store the upload: \(reason)")
                 }
                 mediaPath = partPath
                 return descriptor
@@ -592,12 +595,15 @@ public final class SandboxServer: Sendable {
                 close(descriptor)
                 descriptor = -1
             }
-            let name = receipt.fileName.flatMap { FileNamer(profile: configuration.profile).sanitize($0) } ?? "media"
+            // A name of the sandbox's own making: the client's file_name could be the metadata's.
+            let name = StoredUpload.name(for: receipt.fileName)
             let finalPath = directory.appendingPathComponent(name).path
             do {
                 try FileManager.default.moveItem(atPath: partPath, toPath: finalPath)
             } catch {
-                return answer(500, "the sandbox could not store the upload: \(error.localizedDescription)")
+                // The error names local paths: they go to the log, not to the client.
+                logger.error("cannot store an upload", metadata: ["path": "\(finalPath)", "error": "\(error)"])
+                return answer(500, "the sandbox could not store the upload")
             }
             let checker = self.checker
             let caption = strings["content"]
@@ -617,11 +623,12 @@ public final class SandboxServer: Sendable {
             }
             switch digest {
             case .success(let digest): upload = Upload(digest: digest, bytes: decodedBytes)
-            case .failure(let error): return answer(500, "the sandbox could not read the stored upload: \(error)")
+            case .failure(let error):
+                logger.error("cannot read a stored upload", metadata: ["path": "\(finalPath)", "error": "\(error)"])
+                return answer(500, "the sandbox could not read the stored upload")
             }
             if configuration.storeDirectory != nil { receipt.storedPath = finalPath }
-            mediaURL =
-                "\(baseURL ?? "http://localhost")/media/\(messageID)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "media")"
+            mediaURL = "\(baseURL ?? "http://localhost")/media/\(messageID)/\(name)"
         }
         receipt.mediaURL = mediaURL
 
@@ -720,7 +727,7 @@ public final class SandboxServer: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(receipt) else { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try? data.write(to: directory.appendingPathComponent("request.json"))
+        try? data.write(to: directory.appendingPathComponent(StoredUpload.metadataName))
     }
 
     private func answer(_ status: Int, _ message: String) -> Outcome {

@@ -148,7 +148,7 @@ import WabaSandbox
             }
             let bubbles = Self.bubbles(in: dom)
             #expect(bubbles[id]?.contains("<p class=\"caption\">Arrived live</p>") == true, "\(dom.suffix(3_000))")
-            #expect(bubbles[id]?.contains("<img class=\"media\" src=\"/media/\(id)/logo.png\"") == true)
+            #expect(bubbles[id]?.contains("<img class=\"media\" src=\"/media/\(id)/media.png\"") == true)
             #expect(bubbles.count == sent.count + 1)
             #expect(dom.contains("chn_other → \(Self.contact)"))
         }
