@@ -106,7 +106,8 @@ struct CampaignOptions: ParsableArguments {
         let manifest = CampaignManifest(
             path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
         do {
-            try await Self.withJournal(journal ?? path + ".journal", adopt: adoptJournal) { journal in
+            let location = JournalLocation(journal ?? path + ".journal")
+            try await location.withJournal(options: .init(adopt: adoptJournal)) { journal in
                 try await send(
                     manifest: manifest, path: path, journal: journal, message: message, profile: profile,
                     format: format,
@@ -168,21 +169,6 @@ struct CampaignOptions: ParsableArguments {
             Terminal.error(message, hint: hints.isEmpty ? nil : hints.joined(separator: "; "))
             throw CommandFailure.rejected()
         }
-    }
-
-    /// Opens the journal a `--journal` value names (a `postgres://` URL, else a SQLite file) for the
-    /// length of `body`, and closes it after, whatever happened.
-    static func withJournal(
-        _ location: String, adopt: Bool, _ body: (any CampaignJournal) async throws -> Void
-    ) async throws {
-        let lowered = location.lowercased()
-        if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
-            try await PostgresJournal.withJournal(url: location) { try await body($0) }
-            return
-        }
-        let journal = try SQLiteJournal(path: location, adopt: adopt)
-        defer { try? journal.close() }
-        try await body(journal)
     }
 
     private static func failure(_ error: any Error) -> any Error {

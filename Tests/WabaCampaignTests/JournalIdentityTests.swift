@@ -159,4 +159,18 @@ struct JournalIdentityTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(names == ["j.journal"], "\(names)")
     }
+
+    @Test("a journal's location is read as users write it, and the journal opened there is closed after")
+    func locations() async throws {
+        #expect(
+            JournalLocation("POSTGRESQL://sender:s3cret@127.0.0.1/c")
+                == .postgres(url: "POSTGRESQL://sender:s3cret@127.0.0.1/c"))
+        #expect(!JournalLocation("postgres://sender:s3cret@127.0.0.1/c").description.contains("s3cret"))
+        #expect(JournalLocation("postgres.journal") == .sqlite(path: "postgres.journal"))
+        let (_, path) = try await Self.loadedJournal()
+        let rows = try await JournalLocation(path).withJournal { try await $0.counts().total }
+        #expect(rows == 3)
+        // Closed: it opens again at once.
+        try SQLiteJournal(path: path).close()
+    }
 }
