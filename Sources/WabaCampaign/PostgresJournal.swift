@@ -55,7 +55,7 @@ public final class PostgresJournal: CampaignJournal {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await journal.firstContact()
+            try await journal.firstContact(address)
             try await journal.migrate()
             return try await body(journal)
         }
@@ -65,21 +65,40 @@ public final class PostgresJournal: CampaignJournal {
     /// connections for as long as a request waits: a wrong port must be an error, not a minute's hang.
     public static let firstContactLimit: Duration = .seconds(30)
 
-    /// One `SELECT 1`, bounded in time: whether the server can be reached at all.
-    private func firstContact() async throws {
+    /// How the first contact ends.
+    private enum Contact {
+        case reached
+        case timedOut
+        /// The direct connection beside the pool's found nothing to report at once.
+        case nothingRefused
+    }
+
+    /// One `SELECT 1`, bounded in time: whether the server can be reached at all. Beside it, one
+    /// direct connection: the pool retries every failed connection, a database that does not exist
+    /// or a refused login included, and only says so at the limit; the direct connection reports
+    /// such an answer of the server's at once, in its own words. Connections refused or timing out
+    /// are left to the pool and the limit.
+    private func firstContact(_ address: PostgresAddress) async throws {
         let client = self.client
         let logger = self.logger
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+        let location = self.location
+        try await withThrowingTaskGroup(of: Contact.self) { group in
             group.addTask {
                 try await client.query("SELECT 1", logger: logger)
-                return true
+                return .reached
             }
             group.addTask {
                 try await Task.sleep(for: Self.firstContactLimit)
-                return false
+                return .timedOut
+            }
+            group.addTask {
+                if let refusal = await Self.refusal(at: address, location: location, logger: logger) { throw refusal }
+                return .nothingRefused
             }
             defer { group.cancelAll() }
-            guard try await group.next() == true else {
+            var outcome = try await group.next()
+            if outcome == .nothingRefused { outcome = try await group.next() }
+            guard outcome == .reached else {
                 throw CampaignJournalError(
                     .storage,
                     "the journal \(location) could not be reached within \(Self.firstContactLimit.components.seconds) s",
@@ -488,6 +507,62 @@ public final class PostgresJournal: CampaignJournal {
         )
     }
 
+    /// The server's own refusal of a connection (a missing database or role, a wrong password, TLS it
+    /// does not offer), or nil when it could not be reached or refused for now (too many connections,
+    /// starting up): those the pool retries.
+    private static func refusal(at address: PostgresAddress, location: String, logger: Logger) async
+        -> CampaignJournalError?
+    {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try address.connectionConfiguration(), id: 0, logger: logger)
+            try? await connection.close()
+            return nil
+        } catch let error as PSQLError {
+            let refused = "the journal \(location) refused the connection"
+            switch error.code {
+            case .server:
+                guard let state = error.serverInfo?[.sqlState], !isTransient(state) else { return nil }
+                return CampaignJournalError(
+                    .storage, "\(refused): \(describe(error))", hint: hint(forRefusal: state), cause: error)
+            case .sslUnsupported:
+                return CampaignJournalError(
+                    .storage, "\(refused): the server does not offer TLS, which sslmode=require asks for",
+                    hint: "give ?sslmode=prefer (or disable) in the URL, or turn TLS on in the server", cause: error)
+            case .authMechanismRequiresPassword:
+                return CampaignJournalError(
+                    .storage, "\(refused): the server asks for a password and none was given",
+                    hint: "give it in the URL (postgres://user:password@host/database) or in PGPASSWORD",
+                    cause: error)
+            default:
+                return nil
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// SQLSTATEs that say "not now" rather than "no": connection exceptions (08), insufficient
+    /// resources such as too many connections (53), a server starting or shutting down (57P0x).
+    static func isTransient(_ sqlState: String) -> Bool {
+        sqlState.hasPrefix("08") || sqlState.hasPrefix("53") || sqlState.hasPrefix("57P0")
+    }
+
+    /// What to do about the server's refusal with `sqlState`.
+    static func hint(forRefusal sqlState: String) -> String {
+        switch sqlState {
+        case "3D000":
+            return "create the database (createdb NAME, or CREATE DATABASE), or fix its name in the URL"
+        case "28000", "28P01":
+            return
+                "check the user and password in the URL (or PGPASSWORD), and that the server's pg_hba.conf lets that user in from this machine"
+        case "42501":
+            return "grant the user CONNECT on the database, or use one that has it"
+        default:
+            return "see the server's message above; the URL names the server, user and database"
+        }
+    }
+
     /// What went wrong, from the server's own message when there is one. PSQLError's description
     /// is deliberately vague; its parts are not secret here (never the password).
     static func describe(_ error: any Error) -> String {
@@ -501,10 +576,15 @@ public final class PostgresJournal: CampaignJournal {
 }
 
 /// A `postgres://` URL, read into a client configuration.
-struct PostgresAddress {
+struct PostgresAddress: Sendable {
     var configuration: PostgresClient.Configuration
     /// The URL without its password, for messages.
     var redacted: String
+    private var tlsMode: TLSMode
+
+    private enum TLSMode {
+        case disable, prefer, require
+    }
 
     init(_ text: String) throws {
         func invalid(_ why: String) -> CampaignJournalError {
@@ -523,9 +603,15 @@ struct PostgresAddress {
         let password = components.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
         let tls: PostgresClient.Configuration.TLS
         switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
-        case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case "disable":
+            tls = .disable
+            tlsMode = .disable
+        case "prefer", "allow":
+            tls = .prefer(.makeClientConfiguration())
+            tlsMode = .prefer
+        case "require", "verify-ca", "verify-full":
+            tls = .require(.makeClientConfiguration())
+            tlsMode = .require
         case let other: throw invalid("sslmode \(other) is not one of disable, prefer, require")
         }
         configuration = PostgresClient.Configuration(
@@ -537,6 +623,21 @@ struct PostgresAddress {
         // A worker keeps a few connections: one for claims and records, one for lease renewal.
         configuration.options.maximumConnections = 4
         redacted = Self.redact(text)
+    }
+
+    /// The same server, user, database and TLS for one connection of its own, outside the pool.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch tlsMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try .init(configuration: .makeClientConfiguration()))
+        case .require: tls = .require(try .init(configuration: .makeClientConfiguration()))
+        }
+        var connection = PostgresConnection.Configuration(
+            host: configuration.host ?? "", port: configuration.port ?? 5432, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls)
+        connection.options.connectTimeout = TimeAmount(configuration.options.connectTimeout)
+        return connection
     }
 
     /// `text` with any password replaced by `***`.

@@ -197,4 +197,36 @@ struct PostgresJournalTests {
         }
         #expect(ContinuousClock.now - started < PostgresJournal.firstContactLimit + .seconds(10))
     }
+
+    /// The throwaway cluster's URL with `user` and `database` in place of its own.
+    static func url(user: String? = nil, database: String) throws -> String {
+        var components = try #require(TestPostgres.url.flatMap { URLComponents(string: $0) })
+        if let user { components.user = user }
+        components.path = "/" + database
+        return try #require(components.string)
+    }
+
+    @Test(
+        "the server's refusal (a missing database or role) is reported at once, in its words and with its SQLSTATE",
+        arguments: [
+            (nil, "wamedia_missing_db", "database \"wamedia_missing_db\" does not exist", "3D000"),
+            ("wamedia_missing_role", "wamedia_test", "role \"wamedia_missing_role\" does not exist", "28000"),
+        ])
+    func refusedAtOnce(user: String?, database: String, said: String, sqlState: String) async throws {
+        let url = try Self.url(user: user, database: database)
+        let started = ContinuousClock.now
+        do {
+            try await PostgresJournal.withJournal(url: url) { _ in }
+            Issue.record("\(url) opened")
+        } catch let error as CampaignJournalError {
+            #expect(error.code == .storage)
+            #expect(error.message.contains(said), "\(error.message)")
+            #expect(error.message.contains("SQLSTATE \(sqlState)"), "\(error.message)")
+            #expect(error.message.contains("refused the connection"), "\(error.message)")
+            #expect(!error.message.contains("could not be reached"))
+            #expect(!error.hint.isEmpty && !error.hint.contains("port"), "\(error.hint)")
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(5), "the refusal took \(elapsed)")
+    }
 }
