@@ -5,11 +5,11 @@ import Foundation
 ///
 /// Linux's parent-death signal (`prctl(PR_SET_PDEATHSIG, SIGKILL)`) can only be asked for by the
 /// child, between its fork and its exec, and swift-subprocess 1.0 has no hook there on Linux. The
-/// command is therefore started through `setpriv --pdeathsig KILL` (util-linux 2.33 and later),
-/// which asks for it and execs a shell that checks its parent is still this process before it
-/// execs the command: a parent that died between the fork and the `prctl` would leave the child
-/// adopted by another process, whose death never comes, and the child then ends at once. Both are
-/// execs of the same process, so the child's PID is the command's and signals reach it directly.
+/// command is therefore started through `setpriv --pdeathsig KILL -- command…` (util-linux 2.33 and
+/// later), which asks for the signal and execs the command: one process, so the child's PID is the
+/// command's and signals reach it directly. No shell is involved. The one case it cannot cover is
+/// this process dying in the microseconds between the fork and `setpriv`'s `prctl`: the command then
+/// runs on, fenced by its CPU limit (`prlimit --cpu`) as before.
 ///
 /// The signal follows the thread that forked, not the process. swift-subprocess forks on one
 /// worker thread of its own, started once and joined only by an `atexit` handler, so that thread
@@ -17,34 +17,27 @@ import Foundation
 /// thread waits for its child, or kills it, before it ends.
 ///
 /// Where `setpriv` or its `--pdeathsig` is missing (macOS, util-linux before 2.33) the command runs
-/// as it is: its CPU limit (`prlimit --cpu`) remains its only fence if this process is killed.
+/// as it is: its CPU limit remains its only fence if this process is killed.
 enum ChildLifetime {
-    /// The shell script that runs the command only while its parent is still `$0`.
-    private static let parentCheck = #"[ "$PPID" = "$0" ] || exit 125; exec "$@""#
-
     /// `executable arguments…`, started so that it is killed when this process ends.
     static func bound(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
         guard let setpriv = available else { return (executable, arguments) }
-        return (
-            setpriv,
-            ["--pdeathsig", "KILL", "--", shell, "-c", parentCheck, String(getpid()), executable] + arguments
-        )
+        return (setpriv, ["--pdeathsig", "KILL", "--", executable] + arguments)
     }
 
-    private static let shell = "/bin/sh"
-
     /// The `setpriv` that can set a parent-death signal; nil when there is none. Found once per
-    /// process, by running it once (a few milliseconds).
+    /// process, by running it once with `true` (a few milliseconds).
     static let available: String? = {
         #if os(Linux)
-            guard FileManager.default.isExecutableFile(atPath: shell),
-                let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: {
-                    FileManager.default.isExecutableFile(atPath: $0)
-                })
+            func executable(_ candidates: [String]) -> String? {
+                candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+            }
+            guard let setpriv = executable(["/usr/bin/setpriv", "/bin/setpriv"]),
+                let succeed = executable(["/usr/bin/true", "/bin/true"])
             else { return nil }
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: setpriv)
-            probe.arguments = ["--pdeathsig", "KILL", "--", shell, "-c", "exit 0"]
+            probe.arguments = ["--pdeathsig", "KILL", "--", succeed]
             probe.standardInput = FileHandle.nullDevice
             probe.standardOutput = FileHandle.nullDevice
             probe.standardError = FileHandle.nullDevice
