@@ -135,7 +135,7 @@ struct CampaignOptions: ParsableArguments {
         let interrupts = InterruptHandler { count in
             if count == 1 {
                 Terminal.note(
-                    "stopping: no new messages; waiting up to \(stopTimeout) s for those in flight (Ctrl-C again aborts them)"
+                    "stopping: no new messages; waiting up to \(stopTimeout) s for those in flight (a second Ctrl-C, SIGTERM or SIGHUP aborts them)"
                 )
                 run.stop(gracePeriod: .seconds(stopTimeout))
             } else {
