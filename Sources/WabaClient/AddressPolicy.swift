@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import WabaMedia
 
 #if canImport(Glibc)
@@ -74,12 +75,53 @@ package enum AddressPolicy {
     }
 
     /// Every address `host` resolves to (an address literal resolves to itself).
+    ///
+    /// Cancelling the task ends the wait at once with `CancellationError` (the lookup itself cannot be
+    /// stopped: it finishes on its thread and its answer is dropped), so a slow resolver cannot hold a
+    /// URL check past its deadline.
     static func resolve(_ host: String) async throws -> [Address] {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try resolveBlocking(name) })
+        let lookup = Lookup()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                lookup.start(continuation)
+                DispatchQueue.global().async {
+                    lookup.finish(with: Result { try resolveBlocking(name) })
+                }
             }
+        } onCancel: {
+            lookup.finish(with: .failure(CancellationError()))
+        }
+    }
+
+    /// One lookup's waiting task, resumed by whichever comes first: the answer or a cancellation.
+    private final class Lookup: Sendable {
+        private let state = Mutex<
+            (waiting: CheckedContinuation<[Address], any Error>?, early: Result<[Address], any Error>?)
+        >(
+            (nil, nil))
+
+        func start(_ continuation: CheckedContinuation<[Address], any Error>) {
+            let early = state.withLock { state -> Result<[Address], any Error>? in
+                if let early = state.early { return early }
+                state.waiting = continuation
+                return nil
+            }
+            if let early { continuation.resume(with: early) }
+        }
+
+        /// The first result resumes the waiting task (or waits for it to start); later ones are dropped.
+        func finish(with result: Result<[Address], any Error>) {
+            let waiting = state.withLock { state -> CheckedContinuation<[Address], any Error>? in
+                guard let waiting = state.waiting else {
+                    if state.early == nil { state.early = result }
+                    return nil
+                }
+                state.waiting = nil
+                state.early = result
+                return waiting
+            }
+            waiting?.resume(with: result)
         }
     }
 

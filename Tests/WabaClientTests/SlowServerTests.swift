@@ -131,4 +131,13 @@ struct SlowServerTests {
         #expect(await Self.dripsEnd(on: server))
         try await client.shutdown()
     }
+
+    @Test("a host lookup ends at once when its task is cancelled, so a slow resolver cannot outlast the timeout")
+    func lookupIsCancellable() async throws {
+        let lookup = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await AddressPolicy.resolve("localhost")
+        }
+        await #expect(throws: CancellationError.self) { _ = try await lookup.value }
+    }
 }
