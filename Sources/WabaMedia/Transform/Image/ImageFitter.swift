@@ -174,6 +174,13 @@ public struct ImageFitter: Sendable {
         guard info.width > 0, info.height > 0 else {
             throw WabaMediaError(.unsupportedInput, "\(source.name): the image has no pixels")
         }
+        // A decoder may read past what the structure check refuses (libtiff follows a looping chain
+        // of directories to its first image): the fit refuses whatever `check` refuses.
+        if let damage = try source.structuralDamage(mime: inputMIME) {
+            throw WabaMediaError(
+                .unsupportedInput, "\(source.name): the image data is damaged or truncated (\(damage))",
+                hint: "export or download the image again from its original")
+        }
         var context = RunContext(
             source: source, info: info, inputMIME: inputMIME, inputBytes: source.size, destination: destination)
         var removed: [String] = []

@@ -52,6 +52,15 @@ enum ImageSource {
         }
     }
 
+    /// Why the file's structure is not whole (``ImageStructure``), or nil: what `check` refuses
+    /// with its default verification, found the same way before anything decodes it.
+    func structuralDamage(mime: String) throws -> String? {
+        switch self {
+        case .file(let source): try ImageStructure.verify(source, mime: mime).damage
+        case .bytes(let bytes, _): ImageStructure.verify(UnsafeRawBufferPointer(bytes.buffer), mime: mime).damage
+        }
+    }
+
     /// Proves the data decodes, for inputs kept byte for byte.
     func verify(mime: String) throws {
         if let reason = try damage(mime: mime) {
