@@ -46,7 +46,10 @@ struct TextTable {
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                // Padded by characters, as the widths are counted: NSString's padding counts UTF-16
+                // units and cut a name with a character outside the BMP short.
+                column == row.count - 1
+                    ? cell : cell + String(repeating: " ", count: max(0, widths[column] - cell.count))
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
@@ -80,17 +83,21 @@ enum TerminalText {
         return text.unicodeScalars.map(escape).joined()
     }
 
-    /// C0 and C1 controls, DEL, and the invisible characters that reorder or hide text.
+    /// C0 and C1 controls, DEL, the invisible characters that reorder or hide text, and the bytes
+    /// of a name that are not UTF-8 (kept as private-use scalars by ``FileSystemPath``).
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0..<0x20, 0x7F...0x9F: true
         case 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: true
+        case 0x10_FF80...0x10_FFFF: FileSystemPath.hasRawBytes(String(scalar))
         default: false
         }
     }
 
     private static func escape(_ scalar: Unicode.Scalar) -> String {
         guard needsEscape(scalar) else { return String(scalar) }
+        // A byte that is not UTF-8 is shown as the byte it is (`\xe9`), as in messages.
+        if scalar.value >= 0x10_FF80 { return FileSystemPath.display(String(scalar)) }
         switch scalar {
         case "\n": return "\\n"
         case "\t": return "\\t"

@@ -1,4 +1,5 @@
 import Foundation
+internal import WabaEncoding
 
 #if canImport(Glibc)
     import Glibc
@@ -118,7 +119,7 @@ enum FileKind {
 
     init(_ path: String) {
         var status = stat()
-        guard stat(path, &status) == 0 else {
+        guard FileSystemPath.withBytes(of: path, { stat($0, &status) }) == 0 else {
             self = .missing
             return
         }
@@ -170,12 +171,12 @@ final class FolderWalker: IteratorProtocol {
 
     private func enter(_ path: String, origin: String) {
         var status = stat()
-        if stat(path, &status) == 0 {
+        if FileSystemPath.withBytes(of: path, { stat($0, &status) }) == 0 {
             // A symbolic link back up the tree would otherwise be walked forever.
             let identity = [UInt64(status.st_dev), UInt64(status.st_ino)]
             guard visited.insert(identity).inserted else { return }
         }
-        guard let directory = opendir(path) else {
+        guard let directory = FileSystemPath.withBytes(of: path, { opendir($0) }) else {
             let reason = String(cString: strerror(errno))
             queued.append(
                 .invalid(
@@ -189,8 +190,12 @@ final class FolderWalker: IteratorProtocol {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
+            // The name's exact bytes: one that is not UTF-8 is still opened (and shown) as it is.
             let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { characters in
+                    FileSystemPath.decode(
+                        UnsafeBufferPointer(start: characters, count: strlen(characters)).map { UInt8(bitPattern: $0) })
+                }
             }
             if name.hasPrefix(".") { continue }
             names.append(name)

@@ -1,4 +1,5 @@
 import Foundation
+internal import WabaEncoding
 
 /// Where a `file_name` came from, so a report can say why a name was chosen.
 public enum FileNameOrigin: String, Sendable, Hashable, Codable {
@@ -86,12 +87,16 @@ public struct FileNamer: Sendable {
 
     /// A name safe to send: no path separators, control or bidirectional-override characters,
     /// no leading dots or surrounding spaces, at most ``maxBytes`` UTF-8 bytes with the extension
-    /// kept. Other Unicode is kept as is. Nil when nothing usable remains.
+    /// kept. A byte of a local name that is not UTF-8 becomes U+FFFD, as a UTF-8 decoder shows it
+    /// (never the private-use scalar that stands for it on this machine). Other Unicode is kept as
+    /// is. Nil when nothing usable remains.
     public func sanitize(_ name: String) -> String? {
         var scalars = String.UnicodeScalarView()
         for scalar in name.unicodeScalars {
             if scalar == "/" || scalar == "\\" {
                 scalars.append("_")
+            } else if scalar.value >= 0x10_FF80, FileSystemPath.hasRawBytes(String(scalar)) {
+                scalars.append("\u{FFFD}")
             } else if scalar.properties.generalCategory == .control || Self.invisibleFormatting.contains(scalar.value) {
                 continue
             } else {
