@@ -48,6 +48,10 @@ public struct AVInfo: Sendable, Hashable, Codable {
     /// Damage found while parsing (truncation, impossible lengths, missing boxes), in words users see.
     /// Empty for an intact file.
     public var problems: [String]
+    /// Why the track list was not read whole, when it was not: more tracks than ``AVProbe/maxTracks``,
+    /// or a list too large to read. Such a file is refused (`too-many-tracks`), never judged by the
+    /// tracks that were read: a video track past them would be dropped without a word.
+    public var trackListUnread: String?
     /// A more precise MIME type learned from the tracks (an audio-only MP4 is `audio/mp4`).
     public var refinedMIME: String?
     /// For ISO base media files: the boxes and metadata keys that record where it was made
@@ -77,6 +81,7 @@ public struct AVInfo: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case container, brand, tracks, faststart, fragmented, problems, location
+        case trackListUnread = "track_list_unread"
         case compatibleBrands = "compatible_brands"
         case durationSeconds = "duration_seconds"
         case refinedMIME = "refined_mime"
@@ -158,6 +163,10 @@ public struct AVTrack: Sendable, Hashable, Codable {
 /// `incomplete-data` when a partial ``MemorySource`` (a remote asset's first bytes) ends before what
 /// the probe needed.
 public enum AVProbe {
+    /// The most tracks a container may hold: every one is read, and a file with more is refused
+    /// rather than judged by part of them. Films with every dub and subtitle have a few dozen.
+    public static let maxTracks = 128
+
     /// Probes `source` when `mime` is an audio or video container it understands, else nil.
     public static func probe(_ source: some ByteSource, mime: String) throws -> AVInfo? {
         guard

@@ -236,10 +236,10 @@ enum ISOBaseMediaProbe {
         }
         let traks = children.filter { $0.type == "trak" }
         info.location = try location(in: children, traks: traks, walker: &walker)
-        if traks.count > 64 {
-            walker.problems.append("\(traks.count) tracks: only the first 64 are read")
+        if traks.count > AVProbe.maxTracks {
+            info.trackListUnread = "it holds \(traks.count) tracks, more than the \(AVProbe.maxTracks) wamedia reads"
         }
-        for trak in traks.prefix(64) {
+        for trak in traks.prefix(AVProbe.maxTracks) {
             if let track = try readTrack(trak, walker: &walker, fragmented: info.fragmented) {
                 info.tracks.append(track)
             }
@@ -258,7 +258,7 @@ enum ISOBaseMediaProbe {
         in movie: [ISOBox], traks: [ISOBox], walker: inout ISOBoxWalker<some ByteSource>
     ) throws -> [String] {
         var boxes = movie
-        for trak in traks.prefix(64) { boxes += try walker.children(of: trak) }
+        for trak in traks.prefix(AVProbe.maxTracks) { boxes += try walker.children(of: trak) }
         var found: [String] = []
         for box in boxes where box.type == "udta" || box.type == "meta" {
             let payload = try walker.payload(of: box, limit: LocationAtoms.maxPayloadBytes).bytes

@@ -166,18 +166,20 @@ enum MatroskaProbe {
             if let target = seekTargets[id], target < segmentEnd { found[id] = target }
         }
 
-        func master(_ id: Int) throws -> ByteView? {
+        /// The start of a master element's data (``maxMasterBytes`` at most) and its declared size.
+        func master(_ id: Int) throws -> (data: ByteView, size: Int)? {
             guard let start = found[id] else { return nil }
             let headerBytes = ByteView(try source.readClamped(at: start, count: 16))
             guard let element = element(headerBytes, at: 0), element.id == id, let size = element.dataSize
             else {
                 return nil
             }
-            return ByteView(
+            let data = ByteView(
                 try source.readClamped(at: start + element.dataOffset, count: min(size, maxMasterBytes)))
+            return (data, size)
         }
 
-        if let data = try master(ID.info) {
+        if let data = try master(ID.info)?.data {
             let fields = children(data, from: 0, to: data.count)
             let scale =
                 fields.first(where: { $0.id == ID.timecodeScale }).flatMap { unsigned(data, $0) }
@@ -188,12 +190,19 @@ enum MatroskaProbe {
                 info.durationSeconds = (duration * Double(scale) / 1e9 * 1000).rounded() / 1000
             }
         }
-        guard let tracks = try master(ID.tracks) else {
+        guard let (tracks, tracksSize) = try master(ID.tracks) else {
             info.problems.append("no Matroska track list: the file is damaged or truncated")
             return info
         }
-        for entry in children(tracks, from: 0, to: tracks.count).prefix(64)
-        where entry.id == ID.trackEntry {
+        let entries = children(tracks, from: 0, to: tracks.count).filter { $0.id == ID.trackEntry }
+        if tracksSize > maxMasterBytes {
+            info.trackListUnread =
+                "its track list takes \(ByteCount(tracksSize)), more than the "
+                + "\(ByteCount(maxMasterBytes)) wamedia reads"
+        } else if entries.count > AVProbe.maxTracks {
+            info.trackListUnread = "it holds \(entries.count) tracks, more than the \(AVProbe.maxTracks) wamedia reads"
+        }
+        for entry in entries.prefix(AVProbe.maxTracks) {
             let fields = children(
                 tracks, from: entry.dataOffset, to: entry.dataOffset + (entry.dataSize ?? 0))
             func field(_ id: Int) -> Element? { fields.first { $0.id == id } }

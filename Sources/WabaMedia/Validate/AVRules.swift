@@ -17,6 +17,13 @@ enum AVRules {
                     hint: "export or download it again; if it still plays, re-encoding may rescue it: "
                         + (mediaType == .video ? commands.convertVideo : commands.convertAudio)))
         }
+        if let unread = av.trackListUnread {
+            findings.append(
+                Finding(
+                    .tooManyTracks, .rejected,
+                    message: "the \(av.container.displayName) file's tracks cannot all be read: \(unread)",
+                    hint: "keep only the tracks to send, e.g. \(commands.remuxVideo)"))
+        }
         switch mediaType {
         case .video:
             findings += videoFindings(

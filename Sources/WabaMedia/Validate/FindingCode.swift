@@ -68,6 +68,8 @@ extension Finding.Code {
     public static let voiceNoteChannels: Self = "voice-note-channels"
     /// The container is damaged or truncated.
     public static let malformedContainer: Self = "malformed-container"
+    /// More tracks than wamedia reads (``AVProbe/maxTracks``): refused, never judged by part of them.
+    public static let tooManyTracks: Self = "too-many-tracks"
     /// The file must be transcoded, and ffmpeg (or an encoder it needs) is not installed.
     public static let ffmpegMissing: Self = "ffmpeg-missing"
 
@@ -167,6 +169,9 @@ extension Finding.Code {
         Entry(code: .voiceNoteSize, severities: [.warning], meaning: "a voice note too large for a play button"),
         Entry(code: .voiceNoteChannels, severities: [.warning], meaning: "a voice note that is not mono"),
         Entry(code: .malformedContainer, severities: [.rejected], meaning: "a damaged or truncated container"),
+        Entry(
+            code: .tooManyTracks, severities: [.rejected],
+            meaning: "more tracks than wamedia reads: refused, never judged by part of them"),
         Entry(
             code: .ffmpegMissing, severities: [.rejected],
             meaning: "a transcode is needed and ffmpeg or its encoder is not installed"),
