@@ -20,8 +20,9 @@ import Synchronization
 /// - a file with more than one hard link is refused (its other names would have `-wal` files of their
 ///   own: after a crash, a run through another name would miss the last committed states), unless the
 ///   caller adopts it;
-/// - a file that exists but is empty is refused: an empty file is no campaign, and taking it as a new
-///   one would send every message again.
+/// - a journal is made whole under a temporary name and linked into place (`link` never replaces a
+///   file), so a file at the journal's path is always a journal that was made whole: one found empty
+///   was emptied, and taking it as a new campaign would send every message again: it is refused.
 ///
 /// SQLite holds POSIX (`fcntl`) locks on the same file, which `flock` does not touch. Closing any
 /// descriptor of a file drops every POSIX lock the process holds on it, so the descriptor here is closed
@@ -31,8 +32,6 @@ final class JournalFile: Sendable {
     let path: String
     /// The path with every symbolic link resolved: where the database is opened.
     let resolvedPath: String
-    /// Whether this opening made the file: a journal for a new campaign.
-    let isNew: Bool
     /// The file's inode number: a copy of the journal is another inode.
     let inode: UInt64
     private let descriptor: Int32
@@ -43,19 +42,21 @@ final class JournalFile: Sendable {
     /// the descriptor the child inherited until its exec closes it. Far longer than fork to exec.
     static let patience: Duration = .seconds(2)
 
-    /// Opens (creating when missing) the file at `path` and takes its lock.
+    /// Opens the file at `path`, making it with `make` when missing, and takes its lock.
     ///
-    /// - Parameter adopt: take a file with other hard links as it is.
+    /// - Parameters:
+    ///   - adopt: take a file with other hard links as it is.
+    ///   - make: makes a new, whole journal in the (empty) file at the path it is given; the file is
+    ///     then linked to `path`.
     /// - Throws: ``CampaignJournalError`` `.busy` when another opening holds the lock, `.notAJournal`
     ///   for an empty file or one that is not a regular file, `.elsewhere` for a file with other hard
-    ///   links (unless adopted), `.storage` when it cannot be opened or made.
-    init(path: String, adopt: Bool) throws {
+    ///   links (unless adopted), `.storage` when it cannot be opened or made; what `make` throws.
+    init(path: String, adopt: Bool, make: (String) throws -> Void) throws {
         self.path = path
         resolvedPath = try Self.resolve(path)
-        var created = true
-        var descriptor = open(resolvedPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        if descriptor < 0, errno == EEXIST {
-            created = false
+        var descriptor = open(resolvedPath, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0, errno == ENOENT {
+            try Self.create(resolvedPath, make: make)
             descriptor = open(resolvedPath, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         }
         guard descriptor >= 0 else {
@@ -65,7 +66,7 @@ final class JournalFile: Sendable {
         }
         do {
             try Self.lock(descriptor, path: path)
-            let status = try Self.status(of: descriptor, path: path)
+            var status = try Self.status(of: descriptor, path: path)
             guard status.st_mode & S_IFMT == S_IFREG else {
                 throw CampaignJournalError(
                     .notAJournal, "the journal \(path) is not a regular file",
@@ -73,13 +74,16 @@ final class JournalFile: Sendable {
                         "give the path of a journal file, or of a file to create (the default is the manifest's path + .journal)"
                 )
             }
-            if !created, status.st_size == 0 {
+            if status.st_size == 0 {
                 throw CampaignJournalError(
                     .notAJournal,
-                    "the journal \(Self.describe(path, resolvedPath)) is empty (0 bytes): it holds no campaign, and it cannot be told apart from a journal whose contents were lost",
+                    "the journal \(Self.describe(path, resolvedPath)) is empty (0 bytes): a journal is never made empty, so its contents were lost",
                     hint:
                         "if a campaign was sent from it, restore it from a backup (starting anew would send every message again); if none was, delete it and run again"
                 )
+            }
+            if status.st_nlink > 1, Self.removeCreationLinks(of: resolvedPath, inode: status.st_ino) {
+                status = try Self.status(of: descriptor, path: path)
             }
             if status.st_nlink > 1, !adopt {
                 throw CampaignJournalError(
@@ -95,7 +99,6 @@ final class JournalFile: Sendable {
             throw error
         }
         self.descriptor = descriptor
-        isNew = created
     }
 
     /// Closes the file, releasing the lock. Call after the database is closed.
@@ -106,6 +109,72 @@ final class JournalFile: Sendable {
             close(descriptor)
         }
     }
+
+    // MARK: - Making a journal
+
+    /// The start of the temporary names a journal at `path` is made under: `.NAME.creating.`.
+    private static func creationPrefix(_ path: String) -> String {
+        "." + URL(fileURLWithPath: path).lastPathComponent + ".creating."
+    }
+
+    /// Makes the journal at `path` whole under a temporary name beside it, then links it into place.
+    /// Another process that made it first wins: its journal is kept, this one dropped.
+    private static func create(_ path: String, make: (String) throws -> Void) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        removeAbandonedCreations(of: path)
+        let temporary =
+            folder + "/" + creationPrefix(path) + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        defer {
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        let made = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard made >= 0 else {
+            throw CampaignJournalError(
+                .storage, "cannot create the journal \(path): \(systemError())",
+                hint: "check that the journal's folder is writable")
+        }
+        close(made)
+        try make(temporary)
+        guard link(temporary, path) == 0 || errno == EEXIST else {
+            throw CampaignJournalError(
+                .storage, "cannot create the journal \(path): \(systemError())",
+                hint: "check that the journal's folder is writable and on a file system with hard links")
+        }
+    }
+
+    /// Removes the temporary names of the journal at `path` that are other links to it (a process
+    /// stopped between linking the journal into place and removing its temporary name); whether any
+    /// was removed.
+    private static func removeCreationLinks(of path: String, inode: ino_t) -> Bool {
+        creations(of: path).reduce(false) { removed, entry in
+            guard entry.status.st_ino == inode else { return removed }
+            return unlink(entry.path) == 0 || removed
+        }
+    }
+
+    /// Removes journals that were being made beside `path` an hour ago or more: their process was
+    /// stopped before it linked them into place. (A creation takes milliseconds.)
+    private static func removeAbandonedCreations(of path: String) {
+        let hourAgo = time(nil) - 3_600
+        for entry in creations(of: path) where entry.status.st_mtim.tv_sec < hourAgo {
+            unlink(entry.path)
+        }
+    }
+
+    /// The regular files beside `path` named as its temporary names are, with their status.
+    private static func creations(of path: String) -> [(path: String, status: stat)] {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let prefix = creationPrefix(path)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { $0.hasPrefix(prefix) }.compactMap { name in
+            let entry = folder + "/" + name
+            var status = stat()
+            guard lstat(entry, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (entry, status)
+        }
+    }
+
+    // MARK: - Paths
 
     /// `path` with its symbolic links resolved; for a file that does not exist yet, its folder's.
     private static func resolve(_ path: String) throws -> String {

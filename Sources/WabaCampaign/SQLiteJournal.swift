@@ -38,13 +38,15 @@ public final class SQLiteJournal: CampaignJournal {
     ///   `.storage` when it cannot be opened.
     public init(path: String, adopt: Bool = false) throws {
         location = path
-        file = try JournalFile(path: path, adopt: adopt)
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.busyMode = .timeout(5)
-        configuration.label = "wamedia-journal"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        let configuration = Self.configuration
+        file = try JournalFile(path: path, adopt: adopt) { newFile in
+            do {
+                let database = try DatabaseQueue(path: newFile, configuration: configuration)
+                try database.write { db in try Self.make(db, in: newFile) }
+                try database.close()
+            } catch {
+                throw Self.storageError(error, location: path, doing: "cannot create the journal")
+            }
         }
         do {
             database = try DatabaseQueue(path: file.resolvedPath, configuration: configuration)
@@ -73,19 +75,44 @@ public final class SQLiteJournal: CampaignJournal {
         file.release()
     }
 
-    /// Makes a new journal's tables, or checks that a found file is the journal it claims to be, then
-    /// brings its schema up to date.
-    private static func open(_ db: Database, file: JournalFile, adopt: Bool) throws {
-        if !file.isNew {
-            try checkFound(db, file: file, adopt: adopt)
+    private static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(5)
+        configuration.label = "wamedia-journal"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    /// Makes a new journal's tables in the file at `path` (under its temporary name: it is linked to
+    /// the journal's path once whole, and keeps its inode).
+    private static func make(_ db: Database, in path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw CampaignJournalError(
+                .storage, "cannot create the journal \(path): \(String(cString: strerror(errno)))",
+                hint: "check that the journal's folder is writable")
         }
         try migrate(db)
+        try recordFile(db, inode: UInt64(status.st_ino), path: path)
+    }
+
+    /// Checks that the file is the journal it claims to be, then brings its schema up to date.
+    private static func open(_ db: Database, file: JournalFile, adopt: Bool) throws {
+        try checkFound(db, file: file, adopt: adopt)
+        try migrate(db)
+        try recordFile(db, inode: file.inode, path: file.resolvedPath)
+    }
+
+    private static func recordFile(_ db: Database, inode: UInt64, path: String) throws {
         try db.execute(
             sql: """
                 INSERT INTO journal_file (id, inode, path) VALUES (1, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET inode = excluded.inode, path = excluded.path
                 """,
-            arguments: [Int64(bitPattern: file.inode), file.resolvedPath])
+            arguments: [Int64(bitPattern: inode), path])
     }
 
     /// Refuses a found file that is not a journal, whose rows do not add up to its campaign's, or that

@@ -153,6 +153,29 @@ struct JournalIdentityTests {
         }
     }
 
+    @Test("a journal is made whole before it has its name: what a stopped creation leaves is cleared, never refused")
+    func stoppedCreation() async throws {
+        let (folder, path) = try await Self.loadedJournal()
+        // Stopped between linking the journal into place and removing its temporary name.
+        let leftover = folder.appendingPathComponent(".j.journal.creating.1f2e").path
+        #expect(link(path, leftover) == 0)
+        let journal = try SQLiteJournal(path: path)
+        #expect(try await journal.counts().total == 3)
+        try journal.close()
+        #expect(!FileManager.default.fileExists(atPath: leftover), "the temporary name is removed")
+
+        // Stopped before linking: an hour-old one is removed, a fresh one (being made now) is not.
+        let abandoned = folder.appendingPathComponent(".k.journal.creating.0a1b").path
+        let fresh = folder.appendingPathComponent(".k.journal.creating.9c8d").path
+        for name in [abandoned, fresh] { #expect(FileManager.default.createFile(atPath: name, contents: Data())) }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-7_200)], ofItemAtPath: abandoned)
+        let made = try SQLiteJournal(path: folder.appendingPathComponent("k.journal").path)
+        try made.close()
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: fresh))
+    }
+
     @Test("a journal made new is one file: no lock file beside it")
     func noLockFileBeside() async throws {
         let (folder, _) = try await Self.loadedJournal()
