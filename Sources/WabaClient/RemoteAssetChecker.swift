@@ -154,8 +154,10 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             if fetch.finalURL != url, parsed.isHTTPS, fetch.finalURL.lowercased().hasPrefix("http://") {
                 findings.append(notHTTPS(fetch.finalURL))
             }
-            var inspection = try checker.inspector.inspect(
-                MemorySource(content.prefix, totalSize: fetch.contentLength ?? content.prefix.count), name: url)
+            let fetchedSize = fetch.contentLength ?? content.prefix.count
+            var inspection = try watch.excluding {
+                try checker.inspector.inspect(MemorySource(content.prefix, totalSize: fetchedSize), name: url)
+            }
             if inspection.mime == "application/zip" || inspection.detection.libmagicMIME.hasPrefix("application/CDFV2"),
                 let total = fetch.contentLength, total > content.prefix.count
             {
@@ -164,17 +166,20 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                     fetch.finalURL, from: max(content.prefix.count, total - Self.zipTailBytes), to: total - 1,
                     fetch: &fetch, watch: watch)
                 let start = max(content.prefix.count, total - Self.zipTailBytes)
-                let detection: Detection
-                if start == content.prefix.count && tail.count == total - start {
-                    let whole = MemorySource(content.prefix + tail)
-                    detection = try checker.inspector.detector.detect(whole, fileName: asset.fileName ?? url)
-                } else {
+                let name = asset.fileName ?? url
+                inspection.detection = try watch.excluding {
+                    if start == content.prefix.count && tail.count == total - start {
+                        return try checker.inspector.detector.detect(
+                            MemorySource(content.prefix + tail), fileName: name)
+                    }
                     let source = SplitSource(head: content.prefix, tail: tail, size: total)
-                    detection = try checker.inspector.detector.detect(source, fileName: asset.fileName ?? url)
+                    return try checker.inspector.detector.detect(source, fileName: name)
                 }
-                inspection.detection = detection
             }
-            var report = CampaignRunner.validate(inspection, asset: asset, validator: checker.validator)
+            let inspected = inspection
+            var report = watch.excluding {
+                CampaignRunner.validate(inspected, asset: asset, validator: checker.validator)
+            }
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
             let limit = checker.profile.maxBytes(for: report.mediaType)
             if let total = fetch.contentLength, total > limit {

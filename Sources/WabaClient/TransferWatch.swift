@@ -33,21 +33,37 @@ final class TransferWatch: Sendable {
         case tooSlow(bytes: Int)
     }
 
-    let deadline: ContinuousClock.Instant
     let minimumRate: TransferRate?
 
     private struct State {
+        /// When the exchange must have ended; moved on by the time ``excluding(_:)`` spends.
+        var deadline: ContinuousClock.Instant
         /// When the body being read started, nil between bodies.
         var bodyStart: ContinuousClock.Instant?
         /// When each part of that body arrived and its size, for the last window.
         var arrivals: [(at: ContinuousClock.Instant, bytes: Int)] = []
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(deadline: ContinuousClock.Instant, minimumRate: TransferRate?) {
-        self.deadline = deadline
+        state = Mutex(State(deadline: deadline))
         self.minimumRate = minimumRate
+    }
+
+    /// When the exchange must have ended.
+    var deadline: ContinuousClock.Instant { state.withLock { $0.deadline } }
+
+    /// Runs `work`, done on this machine between the exchange's requests (inspecting what was
+    /// fetched), without counting its time against the deadline: the timeout bounds the server,
+    /// not how busy this machine is.
+    func excluding<Value>(_ work: () throws -> Value) rethrows -> Value {
+        let start = ContinuousClock.now
+        defer {
+            let spent = ContinuousClock.now - start
+            state.withLock { $0.deadline += spent }
+        }
+        return try work()
     }
 
     func bodyStarted() {
@@ -75,6 +91,7 @@ final class TransferWatch: Sendable {
         let tick = min(.milliseconds(200), (minimumRate?.window ?? .seconds(1)) / 4)
         while true {
             let now = ContinuousClock.now
+            let deadline = self.deadline
             if now >= deadline { return .deadline }
             if let bytes = slowBody(at: now) { return .tooSlow(bytes: bytes) }
             do {

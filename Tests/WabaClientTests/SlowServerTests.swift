@@ -27,6 +27,18 @@ struct SlowServerTests {
         return server.activeDrips == 0
     }
 
+    @Test("work done on this machine between requests does not count against the timeout")
+    func localWorkIsNotTheServers() async {
+        let watch = TransferWatch(deadline: .now + .milliseconds(300), minimumRate: nil)
+        let before = watch.deadline
+        // A machine too busy to inspect what was fetched within the timeout.
+        watch.excluding { Thread.sleep(forTimeInterval: 0.5) }
+        #expect(watch.deadline - before >= .milliseconds(500))
+        let waited = ContinuousClock.now
+        #expect(await watch.expiry() == .deadline)
+        #expect(ContinuousClock.now - waited < .seconds(2), "the deadline still comes")
+    }
+
     @Test("a body dripped a byte a second ends the check as url-timeout within the timeout and a second")
     func dripIsATimeout() async throws {
         // The drip outlives the bound: a check that waited for it would take 20 s, not 3.

@@ -186,7 +186,7 @@ extension Finding.Code {
         Entry(code: .urlTooLarge, severities: [.rejected], meaning: "the server's size is over the limit"),
         Entry(code: .urlUnknownLength, severities: [.warning], meaning: "the server gives no size"),
         Entry(code: .urlRedirects, severities: [.warning, .rejected], meaning: "redirects, or too many of them"),
-        Entry(code: .urlTimeout, severities: [.rejected], meaning: "no answer in time"),
+        Entry(code: .urlTimeout, severities: [.rejected], meaning: "not checked within --timeout, or a body too slow"),
         Entry(code: .urlUnreachable, severities: [.rejected], meaning: "the server cannot be reached"),
         Entry(code: .urlNotHTTPS, severities: [.warning, .rejected], meaning: "plain http"),
         Entry(code: .urlNotCacheable, severities: [.warning], meaning: "nothing that lets Meta cache the media"),
