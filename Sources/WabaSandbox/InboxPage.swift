@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Mustache
 import NIOCore
 import ServiceLifecycle
 import WabaMedia
@@ -9,8 +8,10 @@ import WabaMedia
 /// sandbox answered), `/inbox/events` (new messages and panel updates as server-sent events) and
 /// `/media/{id}/{name}` (the stored uploads).
 ///
-/// All HTML comes from the templates in ``InboxTemplates``, which escape every value; the live
-/// stream carries the same fragments the page is built from, as JSON.
+/// All HTML comes from the templates in ``InboxTemplates``, through which every value is escaped by
+/// ``HTMLEscaping``; the live stream carries the same fragments the page is built from, as JSON. The
+/// page's policy (``policy``) runs no script but `/inbox.js`, applies no style but `/inbox.css`, and
+/// sends no form anywhere, so even markup that got through could neither run nor restyle the page.
 struct InboxPage: Sendable {
     let inbox: SandboxInbox
     let media: InboxMedia?
@@ -26,6 +27,12 @@ struct InboxPage: Sendable {
     func register(on router: Router<some RequestContext>, apiURL: @escaping @Sendable () -> String?) {
         router.get("/") { _, _ -> Response in
             Self.html(self.page(apiURL: apiURL()))
+        }
+        router.get("/inbox.js") { _, _ -> Response in
+            Self.asset(InboxTemplates.script, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/inbox.css") { _, _ -> Response in
+            Self.asset(InboxTemplates.style, type: "text/css; charset=utf-8")
         }
         router.get("/inbox/events") { request, _ -> Response in
             self.events(request)
@@ -60,10 +67,9 @@ struct InboxPage: Sendable {
             "conversations": conversations,
             "empty": conversations.isEmpty,
             "rehearsal": Self.rehearsalValues(ledger.snapshot) ?? false,
-            "style": InboxTemplates.style,
-            "script": InboxTemplates.script,
+            "policy": Self.policy,
         ]
-        return InboxTemplates.library.render(values, withTemplate: "page") ?? ""
+        return InboxTemplates.library.render("page", values)
     }
 
     static func conversationValues(_ key: String, messages: [InboxMessage], selected: Bool) -> [String: Any] {
@@ -285,9 +291,9 @@ struct InboxPage: Sendable {
         let payload: [String: Any] = [
             "conversation": conversationID(key),
             "last": summaryLine(message),
-            "bubble": InboxTemplates.library.render(messageValues(message), withTemplate: "bubble") ?? "",
-            "item": InboxTemplates.library.render(conversation, withTemplate: "item") ?? "",
-            "pane": InboxTemplates.library.render(conversation, withTemplate: "pane") ?? "",
+            "bubble": InboxTemplates.library.render("bubble", messageValues(message)),
+            "item": InboxTemplates.library.render("item", conversation),
+            "pane": InboxTemplates.library.render("pane", conversation),
         ]
         return "id: \(message.sequence)\nevent: message\ndata: \(json(payload))\n\n"
     }
@@ -295,7 +301,7 @@ struct InboxPage: Sendable {
     /// The rehearsal panel as an event, or nil before anything was answered.
     static func event(for snapshot: SandboxLedger.Snapshot) -> String? {
         guard let values = rehearsalValues(snapshot) else { return nil }
-        let html = InboxTemplates.library.render(values, withTemplate: "rehearsal") ?? ""
+        let html = InboxTemplates.library.render("rehearsal", values)
         return "event: rehearsal\ndata: \(json(["html": html]))\n\n"
     }
 
@@ -321,9 +327,34 @@ struct InboxPage: Sendable {
             path: path, range: request.headers[.range], includeBody: includeBody, context: context)
     }
 
+    // MARK: - Policy
+
+    /// What the page may load and do: its own script, style sheet, media and live stream, nothing
+    /// inline, no form sent anywhere, no `<base>` moving its links. (Browsers offer no policy
+    /// against navigation itself: that rests on the escaping.)
+    static let policy = [
+        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "media-src 'self'",
+        "connect-src 'self'", "form-action 'none'", "base-uri 'none'",
+    ].joined(separator: "; ")
+
+    /// The header also keeps the page out of other sites' frames (a directive browsers ignore in `<meta>`).
+    static let policyHeader = policy + "; frame-ancestors 'none'"
+
     static func html(_ text: String) -> Response {
         Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: policyHeader, .xContentTypeOptions: "nosniff",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The page's script or style sheet: constants of ``InboxTemplates``.
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: "no-store", .xContentTypeOptions: "nosniff"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

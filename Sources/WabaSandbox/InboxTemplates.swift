@@ -1,18 +1,15 @@
-import Mustache
+import WabaMedia
 
-/// The inbox's templates, parsed once. `{{x}}` is HTML-escaped, so captions, names and ids from
-/// requests are always text; `{{{x}}}` only ever inserts this file's own style and script.
+/// The inbox's templates, parsed once. Every value goes in as `{{{x}}}` and is escaped by
+/// ``HTMLTemplates/render(_:_:)`` with ``HTMLEscaping`` (byte by byte, so no combining character can
+/// shield a `<` or a `"`): captions, names and ids from requests are always text. The style sheet
+/// and the script are files of their own (`/inbox.css`, `/inbox.js`), so the page's policy allows
+/// no inline script or style at all.
 enum InboxTemplates {
-    // The templates are constants of this file: a parse error is a bug that every test would catch.
-    static let library: MustacheLibrary = {
-        var library = MustacheLibrary()
-        for (name, text) in [
-            ("page", page), ("item", item), ("pane", pane), ("bubble", bubble), ("rehearsal", rehearsal),
-        ] {
-            try! library.register(text, named: name)
-        }
-        return library
-    }()
+    // The templates are constants of this file: a refusal or a parse error is a bug that every test would catch.
+    static let library = try! HTMLTemplates([
+        ("page", page), ("item", item), ("pane", pane), ("bubble", bubble), ("rehearsal", rehearsal),
+    ])
 
     static let page = """
         <!DOCTYPE html>
@@ -20,43 +17,43 @@ enum InboxTemplates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:">
+        <meta http-equiv="Content-Security-Policy" content="{{{policy}}}">
         <title>wamedia sandbox inbox</title>
-        <style>{{{style}}}</style>
+        <link rel="stylesheet" href="/inbox.css">
         </head>
-        <body data-last-sequence="{{lastSequence}}">
-        <header><h1>wamedia sandbox</h1><p>What recipients would see. API: <code>{{apiURL}}</code> · <span id="live">connecting…</span></p></header>
+        <body data-last-sequence="{{{lastSequence}}}">
+        <header><h1>wamedia sandbox</h1><p>What recipients would see. API: <code>{{{apiURL}}}</code> · <span id="live">connecting…</span></p></header>
         <!-- What the sandbox answered (a campaign rehearsal's progress), kept current by the live stream. -->
         <section id="rehearsal">{{#rehearsal}}{{> rehearsal}}{{/rehearsal}}</section>
         <div class="layout">
         <aside><h2>Conversations</h2><ul id="conversations">{{#conversations}}{{> item}}{{/conversations}}</ul>{{#empty}}<p id="empty" class="hint">Nothing received yet: send something to the API above.</p>{{/empty}}</aside>
         <main id="panes">{{#conversations}}{{> pane}}{{/conversations}}</main>
         </div>
-        <script>{{{script}}}</script>
+        <script src="/inbox.js"></script>
         </body>
         </html>
 
         """
 
     static let item = """
-        <li><a href="#{{id}}" data-conversation="{{id}}"{{#selected}} class="selected"{{/selected}}><b>{{label}}</b><small class="last">{{last}}</small></a></li>
+        <li><a href="#{{{id}}}" data-conversation="{{{id}}}"{{#selected}} class="selected"{{/selected}}><b>{{{label}}}</b><small class="last">{{{last}}}</small></a></li>
         """
 
     static let pane = """
-        <section class="pane{{#selected}} selected{{/selected}}" id="{{id}}"><h2>{{label}}</h2><ol class="messages">{{#messages}}{{> bubble}}{{/messages}}</ol></section>
+        <section class="pane{{#selected}} selected{{/selected}}" id="{{{id}}}"><h2>{{{label}}}</h2><ol class="messages">{{#messages}}{{> bubble}}{{/messages}}</ol></section>
         """
 
     static let bubble = """
-        <li class="bubble{{^delivered}} refused{{/delivered}}" data-message-id="{{messageID}}" data-sequence="{{sequence}}">
-        {{#image}}<img class="media" src="{{src}}" alt="{{fileName}}">{{/image}}{{#video}}<video class="media" src="{{src}}#t=0.1" controls preload="metadata"></video>{{/video}}{{#audio}}<div class="audio"><audio class="media" src="{{src}}" controls preload="metadata"></audio><span class="duration">{{duration}}</span></div>{{/audio}}{{#document}}<a class="document media" href="{{src}}" download="{{name}}"><span class="doc-icon">{{label}}</span><span><b>{{name}}</b><small>{{size}}</small></span></a>{{/document}}{{#link}}<p class="link">Media by URL, not fetched by the sandbox: <code>{{.}}</code></p>{{/link}}{{#notKept}}<p class="hint">Media not kept: start the sandbox with <code>--store DIR</code> to see it.</p>{{/notKept}}{{^delivered}}<p class="refusal">Not delivered ({{status}}): {{reason}}</p>{{/delivered}}
-        {{#hasCaption}}<p class="caption">{{caption}}</p>{{/hasCaption}}
-        {{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{severity}}">{{lead}}: <b>{{code}}</b> {{message}}<br><small>{{hint}}</small></li>{{/findings}}</ul>{{/hasFindings}}
-        <p class="meta"><time datetime="{{timestamp}}">{{time}}</time> · <span class="facts">{{facts}}</span>{{#messageID}} · <code class="message-id">{{.}}</code>{{/messageID}}</p>
+        <li class="bubble{{^delivered}} refused{{/delivered}}" data-message-id="{{{messageID}}}" data-sequence="{{{sequence}}}">
+        {{#image}}<img class="media" src="{{{src}}}" alt="{{{fileName}}}">{{/image}}{{#video}}<video class="media" src="{{{src}}}#t=0.1" controls preload="metadata"></video>{{/video}}{{#audio}}<div class="audio"><audio class="media" src="{{{src}}}" controls preload="metadata"></audio><span class="duration">{{{duration}}}</span></div>{{/audio}}{{#document}}<a class="document media" href="{{{src}}}" download="{{{name}}}"><span class="doc-icon">{{{label}}}</span><span><b>{{{name}}}</b><small>{{{size}}}</small></span></a>{{/document}}{{#link}}<p class="link">Media by URL, not fetched by the sandbox: <code>{{{.}}}</code></p>{{/link}}{{#notKept}}<p class="hint">Media not kept: start the sandbox with <code>--store DIR</code> to see it.</p>{{/notKept}}{{^delivered}}<p class="refusal">Not delivered ({{{status}}}): {{{reason}}}</p>{{/delivered}}
+        {{#hasCaption}}<p class="caption">{{{caption}}}</p>{{/hasCaption}}
+        {{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{{severity}}}">{{{lead}}}: <b>{{{code}}}</b> {{{message}}}<br><small>{{{hint}}}</small></li>{{/findings}}</ul>{{/hasFindings}}
+        <p class="meta"><time datetime="{{{timestamp}}}">{{{time}}}</time> · <span class="facts">{{{facts}}}</span>{{#messageID}} · <code class="message-id">{{{.}}}</code>{{/messageID}}</p>
         </li>
         """
 
     static let rehearsal = """
-        <h2>Sends answered</h2><p class="counts">{{#counts}}<span class="state" data-state="{{key}}">{{label}} <b>{{count}}</b></span> {{/counts}}</p>{{#hasFailures}}<table class="failures"><caption>Last failures</caption><thead><tr><th>time</th><th>status</th><th>contact</th><th>reason</th></tr></thead><tbody>{{#failures}}<tr><td><time datetime="{{timestamp}}">{{time}}</time></td><td class="status">{{status}}</td><td class="recipient">{{recipient}}</td><td class="reason">{{reason}}</td></tr>{{/failures}}</tbody></table>{{/hasFailures}}
+        <h2>Sends answered</h2><p class="counts">{{#counts}}<span class="state" data-state="{{{key}}}">{{{label}}} <b>{{{count}}}</b></span> {{/counts}}</p>{{#hasFailures}}<table class="failures"><caption>Last failures</caption><thead><tr><th>time</th><th>status</th><th>contact</th><th>reason</th></tr></thead><tbody>{{#failures}}<tr><td><time datetime="{{{timestamp}}}">{{{time}}}</time></td><td class="status">{{{status}}}</td><td class="recipient">{{{recipient}}}</td><td class="reason">{{{reason}}}</td></tr>{{/failures}}</tbody></table>{{/hasFailures}}
         """
 
     static let style = """
@@ -81,7 +78,7 @@ enum InboxTemplates {
         """
 
     /// Selecting a conversation, and inserting what the live stream brings: fragments the server
-    /// rendered (and escaped) from the same templates as the page.
+    /// rendered (and escaped) from the same templates as the page, and text set as `textContent`.
     static let script = """
         (function(){
         var list=document.getElementById('conversations'),panes=document.getElementById('panes'),live=document.getElementById('live');
@@ -103,7 +100,7 @@ enum InboxTemplates {
           if(empty)empty.remove();
           var first=!document.querySelector('.pane');
           if(!pane){list.insertAdjacentHTML('afterbegin',m.item);panes.insertAdjacentHTML('beforeend',m.pane);pane=document.getElementById(m.conversation);}
-          else{pane.querySelector('.messages').insertAdjacentHTML('beforeend',m.bubble);var a=list.querySelector('a[data-conversation="'+m.conversation+'"]');if(a){a.querySelector('.last').textContent=m.last;list.prepend(a.parentNode);}}
+          else{pane.querySelector('.messages').insertAdjacentHTML('beforeend',m.bubble);var a=list.querySelector('a[data-conversation="'+CSS.escape(m.conversation)+'"]');if(a){a.querySelector('.last').textContent=m.last;list.prepend(a.parentNode);}}
           if(first||pane.classList.contains('selected'))select(m.conversation);
         });
         source.addEventListener('rehearsal',function(e){document.getElementById('rehearsal').innerHTML=JSON.parse(e.data).html;});

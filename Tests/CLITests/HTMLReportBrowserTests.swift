@@ -68,6 +68,65 @@ import Testing
         }
     }
 
+    /// Files named with markup built to get through escaping done by grapheme cluster
+    /// (``HostileMarkup``; all but the script, whose `</script` cannot be in a file name), among
+    /// them a refresh to a loopback listener: opened in Chromium, the report runs nothing, fetches
+    /// nothing, applies no style of theirs and shows each name as the text it is.
+    @Test func markupInFileNamesIsTextAndTheReportFetchesNothing() async throws {
+        let listener = try SilentServer(lifetime: 120)
+        defer { listener.stop() }
+        let folder = try makeTemporaryDirectory("wamedia-html-markup")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let names = HostileMarkup.vectors(refreshURL: listener.baseURL + "/refresh").filter { !$0.contains("/") }
+            .map { $0 + ".jpg" }
+        #expect(names.count == 8)
+        #expect(names.contains { $0.contains("http-equiv=refresh") })
+        for name in names {
+            try FileManager.default.copyItem(
+                at: samplesURL.appendingPathComponent("photo.jpg"), to: folder.appendingPathComponent(name))
+        }
+        let html = try wamedia("check", "--format", "html", folder.path)
+        #expect(html.status == 0 || html.status == 1, "\(html.standardError)")
+        let reportURL = folder.appendingPathComponent("report.html")
+        try Data(html.standardOutput.utf8).write(to: reportURL)
+
+        // Ready once the page's own style sheet applies under its policy; then 1.5 s for a
+        // refresh or a handler to act.
+        let dom: String
+        do {
+            dom = try await Chromium.watch(
+                reportURL.absoluteString,
+                ready: "document.readyState === 'complete'"
+                    + " && getComputedStyle(document.querySelector('.badge')).borderRadius === '10px'",
+                done: "(window.__loaded = window.__loaded || performance.now())"
+                    + " && performance.now() - window.__loaded > 1500"
+            ) {}
+        } catch {
+            // A page that navigated away never gets done: say whether it reached the listener.
+            #expect(listener.connectionCount == 0, "the report fetched the refresh URL")
+            throw error
+        }
+        #expect(listener.connectionCount == 0, "the report fetched the refresh URL")
+        #expect(dom.contains("<title>wamedia check</title>"))
+        #expect(HostileMarkup.injections(in: dom).isEmpty, "\(HostileMarkup.injections(in: dom))")
+        #expect(!dom.contains("<script"))
+        #expect(dom.components(separatedBy: "<article class=\"card ").count - 1 == names.count)
+        for name in names {
+            #expect(
+                HostileMarkup.contains(dom, "\">\(HostileMarkup.serializedText(name))</h3>"), "\(name.debugDescription)"
+            )
+        }
+        // The page's policy: no script, no form, no style but its own sheet.
+        let policy = try #require(
+            html.standardOutput.range(
+                of: #"http-equiv="Content-Security-Policy" content="[^"]*""#, options: .regularExpression))
+        let directives = html.standardOutput[policy].replacingOccurrences(of: "&#39;", with: "'")
+        for directive in ["default-src 'none'", "form-action 'none'", "base-uri 'none'", "style-src 'sha256-"] {
+            #expect(directives.contains(directive), "\(directives)")
+        }
+        #expect(!directives.contains("unsafe-inline"))
+    }
+
     @Test func thumbnailsAreSmallJPEGsOfAbout160Pixels() throws {
         let folder = try makeCampaign()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,6 +1,5 @@
 import Dispatch
 public import Foundation
-import Mustache
 import Synchronization
 
 /// A campaign check as one self-contained HTML page: a summary, then one card per asset (a
@@ -8,9 +7,9 @@ import Synchronization
 /// `prepare` would do), rejected assets first, filtered by verdict in the page with pure CSS.
 ///
 /// Nothing in the page is fetched: styles, icons and thumbnails (small JPEGs as `data:` URIs) are
-/// inside it, and it has no script. Every string from an asset (names, messages, hints) goes
-/// through the templates' HTML escaping; only the thumbnails' own `data:` URIs, which this code
-/// builds from base64, are inserted as they are.
+/// inside it, and it has no script. Every value (names, paths, messages, hints, even the
+/// thumbnails' `data:` URIs) is escaped by ``HTMLEscaping`` on its way into ``Templates``, and the
+/// page's policy allows no script, no form, and no style but its own sheet.
 ///
 /// Cards are made one asset at a time and kept by ``HTMLReportWriter`` in temporary files until the
 /// counts for the summary are known, so memory stays flat whatever the number of assets.
@@ -65,7 +64,7 @@ public struct HTMLReport: Sendable {
             values["icon"] = Self.icon(for: report)
         }
         return Card(
-            verdict: report.verdict, html: Templates.card.render(values), bytesBefore: inspection.size,
+            verdict: report.verdict, html: Templates.library.render("card", values), bytesBefore: inspection.size,
             bytesAfter: estimatedSizeAfterPrepare(report))
     }
 
@@ -95,15 +94,16 @@ public struct HTMLReport: Sendable {
             "duplicates": summary.duplicates > 0 ? summary.duplicates : false,
             "bytesBefore": Self.formatBytes(bytesBefore),
             "bytesAfter": Self.formatBytes(bytesAfter),
-            "style": Templates.style,
-            "icons": Templates.icons,
+            "policy": Templates.policy,
+            "style": TrustedHTML(Templates.style),
+            "icons": TrustedHTML(Templates.icons),
         ]
-        return Templates.opening.render(values)
+        return Templates.library.render("opening", values)
     }
 
     /// The heading of each verdict's group of cards.
     public func groupHeading(_ verdict: Verdict, count: Int) -> String {
-        Templates.group.render(["verdict": verdict.rawValue, "count": count])
+        Templates.library.render("group", ["verdict": verdict.rawValue, "count": count])
     }
 
     public var closing: String { "</main>\n</body>\n</html>\n" }

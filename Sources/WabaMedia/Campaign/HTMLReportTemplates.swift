@@ -1,53 +1,65 @@
-import Mustache
+import Crypto
+import Foundation
 
 extension HTMLReport {
-    /// The page's templates, parsed once. `{{x}}` is HTML-escaped; the only `{{{x}}}` insert this
-    /// file's own constants (styles, icons) and thumbnails' `data:` URIs.
+    /// The page's templates, parsed once. Every value goes in as `{{{x}}}` and is escaped by
+    /// ``HTMLTemplates/render(_:_:)`` with ``HTMLEscaping``; only this file's own style sheet and
+    /// icons go in as ``TrustedHTML``.
     enum Templates {
-        // The templates are constants of this file: a parse error is a bug caught by every test.
+        // The templates are constants of this file: a refusal or a parse error is a bug caught by every test.
+        static let library = try! HTMLTemplates([("opening", opening), ("group", group), ("card", card)])
+
+        /// What the page may load and do: images from `data:` URIs and its own style sheet (by its
+        /// hash, so no `style` attribute or other sheet applies), nothing else; no script, no form
+        /// sent anywhere, no `<base>`. (Browsers offer no policy against navigation, such as a
+        /// `<meta http-equiv="refresh">`: that rests on the escaping.)
+        static let policy = [
+            "default-src 'none'", "img-src data:", "style-src 'sha256-\(styleHash)'", "form-action 'none'",
+            "base-uri 'none'",
+        ].joined(separator: "; ")
+
+        static let styleHash = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+
         // swift-format-ignore
-        static let opening = try! MustacheTemplate(
-            string: """
+        static let opening = """
                 <!DOCTYPE html>
                 <html lang="en">
                 <head>
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
-                <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-                <title>{{title}}</title>
+                <meta http-equiv="Content-Security-Policy" content="{{{policy}}}">
+                <title>{{{title}}}</title>
                 <style>{{{style}}}</style>
                 </head>
                 <body>
                 {{{icons}}}
                 <input type="radio" name="show" id="show-all" checked><input type="radio" name="show" id="show-rejected"><input type="radio" name="show" id="show-fixable"><input type="radio" name="show" id="show-ok">
                 <header>
-                <h1>{{title}}</h1>
-                <p class="totals"><span id="total">{{total}}</span> assets: <b class="v-rejected">{{rejected}} rejected</b> · <b class="v-fixable">{{fixable}} fixable</b> · <b class="v-ok">{{ok}} ok</b>{{#duplicates}} · {{.}} duplicates, checked once{{/duplicates}}</p>
-                <p class="bytes">Bytes: {{bytesBefore}} as given → about {{bytesAfter}} after <code>prepare</code> (rejected assets are not sent)</p>
-                {{#hasFindings}}<p class="common">Most common findings: {{#findings}}<span class="code">{{code}} <small>{{count}}</small></span> {{/findings}}</p>{{/hasFindings}}
-                <nav>Show: <label for="show-all">all {{total}}</label><label for="show-rejected" class="v-rejected">rejected {{rejected}}</label><label for="show-fixable" class="v-fixable">fixable {{fixable}}</label><label for="show-ok" class="v-ok">ok {{ok}}</label></nav>
+                <h1>{{{title}}}</h1>
+                <p class="totals"><span id="total">{{{total}}}</span> assets: <b class="v-rejected">{{{rejected}}} rejected</b> · <b class="v-fixable">{{{fixable}}} fixable</b> · <b class="v-ok">{{{ok}}} ok</b>{{#duplicates}} · {{{.}}} duplicates, checked once{{/duplicates}}</p>
+                <p class="bytes">Bytes: {{{bytesBefore}}} as given → about {{{bytesAfter}}} after <code>prepare</code> (rejected assets are not sent)</p>
+                {{#hasFindings}}<p class="common">Most common findings: {{#findings}}<span class="code">{{{code}}} <small>{{{count}}}</small></span> {{/findings}}</p>{{/hasFindings}}
+                <nav>Show: <label for="show-all">all {{{total}}}</label><label for="show-rejected" class="v-rejected">rejected {{{rejected}}}</label><label for="show-fixable" class="v-fixable">fixable {{{fixable}}}</label><label for="show-ok" class="v-ok">ok {{{ok}}}</label></nav>
                 </header>
                 <main>
 
-                """)
+                """
 
-        static let group = try! MustacheTemplate(
-            string: """
-                <section class="group group-{{verdict}}"><h2 class="v-{{verdict}}">{{verdict}} ({{count}})</h2>
+        static let group = """
+            <section class="group group-{{{verdict}}}"><h2 class="v-{{{verdict}}}">{{{verdict}}} ({{{count}}})</h2>
 
-                """)
+            """
 
         // One line per card keeps a 10,000-asset page small; the structure is:
         // article.card.VERDICT > div.thumb (img or svg icon) + div.body (name, badge, meta, findings, steps).
-        static let card = try! MustacheTemplate(
-            string: """
-                <article class="card {{verdict}}" data-verdict="{{verdict}}"><div class="thumb">{{#thumbnail}}<img alt="" src="{{{.}}}">{{/thumbnail}}{{#icon}}<svg class="icon" role="img" aria-label="{{.}}"><use href="#i-{{.}}"/></svg>{{/icon}}</div><div class="body"><h3 class="name" title="{{path}}">{{name}}</h3> <span class="badge {{verdict}}">{{verdict}}</span><p class="meta">{{mediaType}} · {{mime}} · {{size}}{{#dimensions}} · {{.}}{{/dimensions}}{{#origin}} · from {{.}}{{/origin}}{{#duplicateOf}} · same content as {{.}}{{/duplicateOf}}{{#suggestedName}} · send as {{.}}{{/suggestedName}}</p>{{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{severity}}"><b>{{code}}</b> {{message}}<br><small>{{hint}}</small></li>{{/findings}}</ul>{{/hasFindings}}{{#hasSteps}}<p class="steps">prepare would: {{#steps}}<span>{{.}}</span>{{/steps}}</p>{{/hasSteps}}</div></article>
+        static let card = """
+            <article class="card {{{verdict}}}" data-verdict="{{{verdict}}}"><div class="thumb">{{#thumbnail}}<img alt="" src="{{{.}}}">{{/thumbnail}}{{#icon}}<svg class="icon" role="img" aria-label="{{{.}}}"><use href="#i-{{{.}}}"/></svg>{{/icon}}</div><div class="body"><h3 class="name" title="{{{path}}}">{{{name}}}</h3> <span class="badge {{{verdict}}}">{{{verdict}}}</span><p class="meta">{{{mediaType}}} · {{{mime}}} · {{{size}}}{{#dimensions}} · {{{.}}}{{/dimensions}}{{#origin}} · from {{{.}}}{{/origin}}{{#duplicateOf}} · same content as {{{.}}}{{/duplicateOf}}{{#suggestedName}} · send as {{{.}}}{{/suggestedName}}</p>{{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{{severity}}}"><b>{{{code}}}</b> {{{message}}}<br><small>{{{hint}}}</small></li>{{/findings}}</ul>{{/hasFindings}}{{#hasSteps}}<p class="steps">prepare would: {{#steps}}<span>{{{.}}}</span>{{/steps}}</p>{{/hasSteps}}</div></article>
 
-                """)
+            """
 
         static let style = """
             :root{--ok:#1e7d32;--fixable:#a15c00;--rejected:#b3261e;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f6f6f4}
-            body{margin:0;padding:0 12px 24px}header{max-width:1200px;margin:0 auto;padding:12px 0}h1{font-size:1.4rem;margin:8px 0}
+            body{margin:0;padding:0 12px 24px}.sprites{position:absolute}header{max-width:1200px;margin:0 auto;padding:12px 0}h1{font-size:1.4rem;margin:8px 0}
             input[name=show]{position:absolute;opacity:0;pointer-events:none}
             nav{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:8px}nav label{border:1px solid #999;border-radius:16px;padding:3px 12px;cursor:pointer;background:#fff}
             #show-all:checked~header label[for=show-all],#show-rejected:checked~header label[for=show-rejected],#show-fixable:checked~header label[for=show-fixable],#show-ok:checked~header label[for=show-ok]{background:#1b1b1b;color:#fff}
@@ -70,7 +82,7 @@ extension HTMLReport {
 
         /// Line icons, drawn once and referenced by every card without a thumbnail.
         static let icons = """
-            <svg width="0" height="0" style="position:absolute" aria-hidden="true">
+            <svg class="sprites" width="0" height="0" aria-hidden="true">
             <symbol id="i-document" viewBox="0 0 24 24"><path d="M6 2h8l4 4v16H6z"/><path d="M14 2v4h4M9 12h6M9 16h6"/></symbol>
             <symbol id="i-audio" viewBox="0 0 24 24"><path d="M9 18V5l10-2v13"/><circle cx="6" cy="18" r="3"/><circle cx="16" cy="16" r="3"/></symbol>
             <symbol id="i-video" viewBox="0 0 24 24"><rect x="2" y="5" width="14" height="14" rx="2"/><path d="M16 10l6-4v12l-6-4z"/></symbol>
