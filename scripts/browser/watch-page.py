@@ -6,9 +6,16 @@ Usage: watch-page.py URL READY_EXPR DONE_EXPR SECONDS [CHROMIUM_FLAG...]
 
 Prints READY once the JavaScript expression READY_EXPR is true on the page, then waits for
 DONE_EXPR and prints the page's DOM. Exits 0 when both held within SECONDS, 1 otherwise
-(the DOM is still printed), 2 when Chromium could not be driven at all.
+(the DOM is still printed), 2 when Chromium could not be driven at all. Every wait is bounded
+by SECONDS (plus 5 s to close Chromium), even when Chromium stops answering (a page stuck in a
+navigation), and SIGTERM closes Chromium before exiting.
 """
-import json, os, subprocess, sys, time
+import json, os, select, signal, subprocess, sys, time
+
+# A parent that blocks signals in its threads passes the mask on: unblock them, so that SIGTERM
+# (a test's time limit) reaches this script, and through it Chromium.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
 url, ready_expr, done_expr, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 flags = sys.argv[5:]
@@ -36,8 +43,9 @@ buffer = b""
 next_id = 0
 
 
-def send(method, params=None, session=None):
+def send(method, params=None, session=None, limit=None):
     global next_id, buffer
+    limit = limit or deadline + 5
     next_id += 1
     message = {"id": next_id, "method": method, "params": params or {}}
     if session:
@@ -45,8 +53,9 @@ def send(method, params=None, session=None):
     os.write(to_chrome_w, json.dumps(message).encode() + b"\0")
     while True:
         while b"\0" not in buffer:
-            if time.monotonic() > deadline + 5:
-                raise TimeoutError(method)
+            remaining = limit - time.monotonic()
+            if remaining <= 0 or not select.select([from_chrome_r], [], [], remaining)[0]:
+                raise TimeoutError(f"chromium did not answer {method}")
             chunk = os.read(from_chrome_r, 65536)
             if not chunk:
                 raise EOFError("chromium closed the pipe")
@@ -88,7 +97,7 @@ except Exception as error:  # the test reads the reason on standard error
     print(f"watch-page: {error}", file=sys.stderr)
 finally:
     try:
-        send("Browser.close")
+        send("Browser.close", limit=time.monotonic() + 5)
     except Exception:
         pass
     try:
