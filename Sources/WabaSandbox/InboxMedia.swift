@@ -24,9 +24,11 @@ struct InboxMedia: Sendable {
     {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let mime = (try? detector.detect(path: path).mime) ?? "application/octet-stream"
+        // An upload opened on its own (not as an <img> or <video> of the inbox) is a sandboxed
+        // document: whatever it holds runs no script on the inbox's origin.
         var headers: HTTPFields = [
             .contentType: mime, .acceptRanges: "bytes", .cacheControl: "no-store",
-            .init("X-Content-Type-Options")!: "nosniff",
+            .init("X-Content-Type-Options")!: "nosniff", .contentSecurityPolicy: "sandbox; default-src 'none'",
         ]
         switch Self.byteRange(range, size: size) {
         case .whole:

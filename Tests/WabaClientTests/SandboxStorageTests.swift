@@ -12,12 +12,15 @@ import WabaMedia
 /// place of the sandbox's metadata or leave the message's folder, and no answer shows a local path.
 @Suite("sandbox upload storage", .serialized)
 struct SandboxStorageTests {
-    static func get(_ url: String) async throws -> (status: Int, body: [UInt8]) {
+    static func get(_ url: String) async throws -> (status: Int, body: [UInt8], policy: String?) {
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         defer { _ = http.shutdown() }
         let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), Array(body.readableBytesView))
+        return (
+            Int(response.status.code), Array(body.readableBytesView),
+            response.headers.first(name: "Content-Security-Policy")
+        )
     }
 
     @Test(
@@ -57,6 +60,7 @@ struct SandboxStorageTests {
             let media = try await Self.get(result.mediaURL)
             #expect(media.status == 200)
             #expect(media.body == Array(original))
+            #expect(media.policy?.hasPrefix("sandbox") == true, "an upload opened alone runs no script")
             for other in ["request.json", "upload.part", ".", "..", "%2e%2e%2frequest.json"] {
                 let answer = try await Self.get("\(harness.baseURL)/media/\(result.messageID)/\(other)")
                 #expect(answer.status == 404, "\(other): \(answer.status)")
