@@ -17,23 +17,7 @@ final class RawConnection {
     let descriptor: Int32
 
     init(port: Int) throws {
-        let socketType: Int32
-        #if canImport(Glibc)
-            socketType = Int32(SOCK_STREAM.rawValue)
-        #else
-            socketType = SOCK_STREAM
-        #endif
-        descriptor = socket(AF_INET, socketType, 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard descriptor >= 0, connected == 0 else { throw FixtureError("cannot connect to 127.0.0.1:\(port)") }
+        descriptor = try LoopbackSocket.connected(port: port)
     }
 
     deinit { close(descriptor) }
