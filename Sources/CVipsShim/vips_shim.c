@@ -187,17 +187,6 @@ static int wm_loader_allowed(const char *loader, const char *required_loader) {
     return 0;
 }
 
-int wm_vips_check_loader_file(const char *path, const char *required_loader) {
-    if (wm_vips_init_for(required_loader) != 0) {
-        return -1;
-    }
-    const char *loader = vips_foreign_find_load(path);
-    if (loader == NULL || !wm_loader_allowed(loader, required_loader)) {
-        return -1;
-    }
-    return 0;
-}
-
 int wm_vips_read_header_file(const char *path, const char *required_loader, wm_image_header *out) {
     if (wm_vips_init_for(required_loader) != 0) {
         return -1;
@@ -854,15 +843,6 @@ int wm_vips_thumbnail_image(wm_image *handle, int long_edge, wm_image **out) {
         return -1;
     }
     *out = (wm_image *)image;
-    return 0;
-}
-
-int wm_vips_reduceh(wm_image *handle, double hshrink, wm_image **out) {
-    VipsImage *reduced = NULL;
-    if (wm_reduceh_lanczos3(WM_IMAGE(handle), &reduced, hshrink) != 0) {
-        return -1;
-    }
-    *out = (wm_image *)reduced;
     return 0;
 }
 

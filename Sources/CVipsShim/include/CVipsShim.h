@@ -58,9 +58,6 @@ int wm_vips_read_header_file(const char *path, const char *required_loader, wm_i
 int wm_vips_read_header_buffer(const void *data, size_t length, const char *required_loader,
                                wm_image_header *out);
 
-/// 0 when the loader libvips picks for `path` has a nickname starting with `required_loader`.
-int wm_vips_check_loader_file(const char *path, const char *required_loader);
-
 
 /// A decoded (or lazily decoding) image: an opaque VipsImage reference.
 /// Every handle a `wm_vips_*` function returns must be released with `wm_vips_image_release`.
@@ -151,10 +148,6 @@ int wm_vips_animation_file(const char *path, const char *required_loader, wm_ima
 /// (which the caller owns). Returns 0; -1 when libvips failed (its error is set); -2 when writing
 /// failed (`errno` says why).
 int wm_vips_write_rows(wm_image *in, int top, int height, int repeat, int fd);
-
-/// Shrinks horizontally by `hshrink` with the Lanczos-3 kernel, vectorised for 8-bit grey and RGB
-/// (the thumbnail functions use it for JPEGs reduced by less than 4×); other images go to libvips.
-int wm_vips_reduceh(wm_image *in, double hshrink, wm_image **out);
 
 
 #ifdef __cplusplus

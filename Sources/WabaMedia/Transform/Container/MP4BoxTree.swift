@@ -133,11 +133,4 @@ extension Array where Element == UInt8 {
         appendBigEndian(UInt32(value >> 32))
         appendBigEndian(UInt32(value & 0xFFFF_FFFF))
     }
-
-    mutating func setBigEndian(_ value: UInt32, at offset: Int) {
-        self[offset] = UInt8(value >> 24)
-        self[offset + 1] = UInt8((value >> 16) & 0xFF)
-        self[offset + 2] = UInt8((value >> 8) & 0xFF)
-        self[offset + 3] = UInt8(value & 0xFF)
-    }
 }

@@ -110,11 +110,6 @@ final class VipsImage: @unchecked Sendable {
         try derived("resize", { wm_vips_resize(handle, scale, $0) })
     }
 
-    /// Shrinks horizontally with the Lanczos-3 kernel (vectorised for 8-bit grey and RGB).
-    func reducedHorizontally(by shrink: Double) throws -> VipsImage {
-        try derived("resize", { wm_vips_reduceh(handle, shrink, $0) })
-    }
-
     func sampleStrips(count: Int, stripHeight: Int) throws -> VipsImage {
         try derived("sample", { wm_vips_sample_strips(handle, Int32(count), Int32(stripHeight), $0) })
     }
