@@ -4,6 +4,9 @@
 
 #include <dlfcn.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <errno.h>
 #include <string.h>
@@ -13,6 +16,12 @@
 
 static pthread_once_t wm_init_once = PTHREAD_ONCE_INIT;
 static int wm_init_result = -1;
+
+// Threads per image asked for before libvips started, applied once it has: libvips reads its
+// default from the environment when it starts, so a value set earlier must wait for that.
+static pthread_mutex_t wm_concurrency_lock = PTHREAD_MUTEX_INITIALIZER;
+static int wm_started = 0;
+static int wm_concurrency = 0;
 
 static void wm_silent_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
                           gpointer data) {
@@ -70,12 +79,47 @@ static void wm_vips_init_once(void) {
         wm_apply_blocks();
         // Every input is unique, so the operation cache only holds memory.
         vips_cache_set_max(0);
+        pthread_mutex_lock(&wm_concurrency_lock);
+        wm_started = 1;
+        if (wm_concurrency > 0) {
+            vips_concurrency_set(wm_concurrency);
+        }
+        pthread_mutex_unlock(&wm_concurrency_lock);
     }
 }
 
 int wm_vips_init(void) {
     pthread_once(&wm_init_once, wm_vips_init_once);
     return wm_init_result;
+}
+
+void wm_vips_concurrency_set(int threads) {
+    if (threads <= 0) {
+        return;
+    }
+    pthread_mutex_lock(&wm_concurrency_lock);
+    wm_concurrency = threads;
+    if (wm_started) {
+        vips_concurrency_set(threads);
+    }
+    pthread_mutex_unlock(&wm_concurrency_lock);
+}
+
+int wm_vips_concurrency_get(void) {
+    pthread_mutex_lock(&wm_concurrency_lock);
+    int threads = wm_started ? vips_concurrency_get() : wm_concurrency;
+    pthread_mutex_unlock(&wm_concurrency_lock);
+    return threads;
+}
+
+void wm_malloc_arenas_set(int arenas) {
+#if defined(__GLIBC__)
+    if (arenas > 0) {
+        mallopt(M_ARENA_MAX, arenas);
+    }
+#else
+    (void)arenas;
+#endif
 }
 
 static pthread_mutex_t wm_module_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -293,12 +337,6 @@ void wm_vips_blob_release(wm_blob *blob) {
 const void *wm_vips_blob_data(const wm_blob *blob) { return ((const VipsArea *)blob)->data; }
 
 size_t wm_vips_blob_length(const wm_blob *blob) { return ((const VipsArea *)blob)->length; }
-
-void wm_vips_concurrency_set(int threads) {
-    if (threads > 0) {
-        vips_concurrency_set(threads);
-    }
-}
 
 void wm_vips_image_shape(wm_image *handle, wm_image_shape *out) {
     VipsImage *image = WM_IMAGE(handle);

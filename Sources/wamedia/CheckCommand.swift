@@ -122,7 +122,9 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
     }
 
     func run() async throws {
-        Self.tuneForManyFiles(jobs: jobs)
+        // Files are checked in parallel already: libvips' own threads per image would only add
+        // switching and memory.
+        Vips.tune(.forParallelImages(jobs))
         let checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
         let sources =
             CampaignInputs.classify(inputs)
@@ -163,22 +165,6 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         }
         try await remote?.shutdown()
         if renderer.summary.fails(at: failOn.verdict) { throw CommandFailure.rejected() }
-    }
-
-    /// Files are checked in parallel already: libvips' own worker threads per image only add
-    /// switching and memory. Read when libvips starts, so it is set before the first image.
-    static func tuneForManyFiles(jobs: Int) {
-        guard jobs > 1 else { return }
-        setenv("VIPS_CONCURRENCY", "1", 0)
-        #if os(Linux)
-            // glibc gives each new thread its own malloc arena, each keeping freed memory for reuse:
-            // with libvips' threads that is tens of MB that a long run never needs. (mallopt is not
-            // in the Glibc module; M_ARENA_MAX is -8 in malloc.h.)
-            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-                typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-                _ = unsafeBitCast(symbol, to: MallOpt.self)(-8, Int32(min(jobs, 4)))
-            }
-        #endif
     }
 
     static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {

@@ -9,7 +9,7 @@ extension PrepareCommand {
         } catch {
             throw CommandFailure.usage("--out \(folder): the folder cannot be created (\(error.localizedDescription))")
         }
-        CheckCommand.tuneForManyFiles(jobs: jobs)
+        Vips.tune(.forParallelImages(jobs))
         let profile = try profileOptions.load()
         let checker = try MediaChecker(profile: profile)
         let mediaPreparer = try preparation.preparer(profile: profile, jobs: jobs)

@@ -71,8 +71,16 @@ void wm_vips_blob_release(wm_blob *blob);
 const void *wm_vips_blob_data(const wm_blob *blob);
 size_t wm_vips_blob_length(const wm_blob *blob);
 
-/// Sets the number of worker threads libvips uses per pipeline (0 keeps the default).
+/// Sets the number of worker threads libvips uses per pipeline (0 keeps the default). Before
+/// libvips starts, the value is kept and applied once it has.
 void wm_vips_concurrency_set(int threads);
+
+/// The worker threads libvips uses per pipeline: the value set before it started (0 when none
+/// was), libvips' own once it has.
+int wm_vips_concurrency_get(void);
+
+/// Limits glibc's malloc arenas for the process (0 keeps the default; nothing elsewhere than glibc).
+void wm_malloc_arenas_set(int arenas);
 
 /// Shape and colour of an image handle.
 typedef struct {
