@@ -24,6 +24,8 @@ public final class DripServer: @unchecked Sendable {
     private var stopped = false
     private var dripping = 0
     private var requests: [String] = []
+    private var firstAccepted: ContinuousClock.Instant?
+    private var lastClosedByClient: ContinuousClock.Instant?
 
     /// How many bodies are being dripped right now (their client has not closed the connection).
     public var activeDrips: Int {
@@ -37,6 +39,16 @@ public final class DripServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return requests
+    }
+
+    /// How long the client's exchange lasted as this server saw it: from the first connection it
+    /// accepted to the last drip the client closed. Measured on the server's own threads, so a busy
+    /// test process cannot stretch it; nil until a client has closed a drip.
+    public var exchangeDuration: Duration? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let firstAccepted, let lastClosedByClient else { return nil }
+        return lastClosedByClient - firstAccepted
     }
 
     /// - Parameters:
@@ -80,6 +92,9 @@ public final class DripServer: @unchecked Sendable {
             guard poll(&poller, 1, 100) > 0 else { continue }
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { continue }
+            lock.lock()
+            if firstAccepted == nil { firstAccepted = .now }
+            lock.unlock()
             Thread { [self] in serve(connection) }.start()
         }
     }
@@ -110,7 +125,12 @@ public final class DripServer: @unchecked Sendable {
             if poll(&poller, 1, 50) > 0 {
                 var scratch = [UInt8](repeating: 0, count: 4096)
                 let count = scratch.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
-                if count <= 0 { return }
+                if count <= 0 {
+                    lock.lock()
+                    lastClosedByClient = .now
+                    lock.unlock()
+                    return
+                }
             }
             guard Date() >= nextDrip else { continue }
             let part = Array(body[sent..<min(body.count, sent + bytesPerTick)])

@@ -34,9 +34,21 @@ struct SlowServerTests {
         // A machine too busy to inspect what was fetched within the timeout.
         watch.excluding { Thread.sleep(forTimeInterval: 0.5) }
         #expect(watch.deadline - before >= .milliseconds(500))
-        let waited = ContinuousClock.now
+        // The deadline still comes (its timing is the CLI tests'; this process's pool may be busy).
         #expect(await watch.expiry() == .deadline)
-        #expect(ContinuousClock.now - waited < .seconds(2), "the deadline still comes")
+    }
+
+    /// `wamedia check` of `url` with `--timeout`, as users run it: the timing is the check's own, in a
+    /// process of its own, whatever else this test process runs meanwhile. Its one asset's findings.
+    static func checkFromTheCLI(_ url: String, timeout: Int) async throws -> [[String: Any]] {
+        let run = try await wamediaAsync([
+            "check", "--format", "json", "--allow-private", "--allow-http", "--timeout", "\(timeout)", "--type",
+            "image",
+            url,
+        ])
+        #expect(run.status == 1, "\(run.standardError)")
+        let asset = try #require(try run.jsonLines().first, "no asset in: \(run.standardOutput)")
+        return asset["findings"] as? [[String: Any]] ?? []
     }
 
     @Test("a body dripped a byte a second ends the check as url-timeout within the timeout and a second")
@@ -44,38 +56,29 @@ struct SlowServerTests {
         // The drip outlives the bound: a check that waited for it would take 20 s, not 3.
         let server = try DripServer(imageBytes: 100_000, lifetime: 20)
         defer { server.stop() }
-        // No rate floor: the timeout alone must bound the check.
-        let checker = try Self.checker(timeout: .seconds(2), minimumRate: nil)
-        let started = ContinuousClock.now
-        let check = await Self.check(server.baseURL + "/slow.jpg", with: checker)
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(3), "the check took \(elapsed)")
-        #expect(elapsed >= .seconds(2), "the check ended before its timeout: \(elapsed)")
-        let codes = check.report.findings.map(\.code)
-        #expect(codes.contains(.urlTimeout), "\(codes)")
-        #expect(check.report.verdict == .rejected)
-        let message = check.report.findings.first { $0.code == .urlTimeout }?.message ?? ""
-        #expect(message.contains("2 s") && message.contains("whole check"), "\(message)")
-        // The body's request was cancelled, not left running: its connection closes.
+        // The timeout (2 s) comes before the rate floor's first window (4 s): it alone bounds the check.
+        let findings = try await Self.checkFromTheCLI(server.baseURL + "/slow.jpg", timeout: 2)
         #expect(await Self.dripsEnd(on: server), "\(server.activeDrips) drips still connected")
+        let elapsed = try #require(server.exchangeDuration, "the client never closed the drip")
+        #expect(elapsed < .seconds(3), "the check took \(elapsed)")
+        #expect(elapsed >= .milliseconds(1900), "the check ended before its timeout: \(elapsed)")
+        let message = findings.first { $0["code"] as? String == "url-timeout" }?["message"] as? String ?? ""
+        #expect(message.contains("2 s") && message.contains("whole check"), "\(findings)")
+        // The body's request was cancelled, not left running: its connection closed.
         #expect(server.requestLines.map { $0.prefix(4) } == ["HEAD", "GET "], "\(server.requestLines)")
-        try await checker.shutdown()
     }
 
     @Test("a body slower than the minimum rate ends the check after one window, whatever the timeout")
     func dripIsTooSlow() async throws {
         let server = try DripServer(imageBytes: 100_000, lifetime: 20)
         defer { server.stop() }
-        let rate = TransferRate.assetCheck
-        let checker = try Self.checker(timeout: .seconds(60), minimumRate: rate)
-        let started = ContinuousClock.now
-        let check = await Self.check(server.baseURL + "/slow.jpg", with: checker)
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= rate.window && elapsed < rate.window + .seconds(1), "the check took \(elapsed)")
-        let finding = check.report.findings.first { $0.code == .urlTimeout }
-        #expect(finding?.message.contains("too slowly") == true, "\(check.report.findings)")
+        let window = TransferRate.assetCheck.window
+        let findings = try await Self.checkFromTheCLI(server.baseURL + "/slow.jpg", timeout: 60)
         #expect(await Self.dripsEnd(on: server))
-        try await checker.shutdown()
+        let elapsed = try #require(server.exchangeDuration, "the client never closed the drip")
+        #expect(elapsed >= window && elapsed < window + .seconds(1), "the check took \(elapsed)")
+        let message = findings.first { $0["code"] as? String == "url-timeout" }?["message"] as? String ?? ""
+        #expect(message.contains("too slowly"), "\(findings)")
     }
 
     @Test("a server that is slow but over the minimum rate is read to the end")
@@ -90,28 +93,27 @@ struct SlowServerTests {
         try await checker.shutdown()
     }
 
-    @Test("16 dripping URLs in one campaign check end together, within the timeout and a little")
-    func dripsInACampaign() async throws {
+    @Test("16 dripping URLs in one check end together, within the timeout and a little")
+    func dripsInABatch() async throws {
         let server = try DripServer(imageBytes: 100_000, lifetime: 30)
         defer { server.stop() }
-        let timeout = Duration.seconds(2)
+        let timeout = 2
         let urls = (0..<16).map { server.baseURL + "/asset-\($0).jpg" }
-        let options = CampaignRunner.Options()
         // The URLs run `urlJobs` at once, each bounded by the timeout: so many rounds of it at most.
-        let rounds = (urls.count + options.urlJobs - 1) / options.urlJobs
-        let bound = timeout * rounds + .milliseconds(1500)
-        let checker = try Self.checker(timeout: timeout)
-        let runner = CampaignRunner(
-            checker: try MediaChecker(profile: .whatsappCloud), remote: checker, options: options)
-        var results: [CampaignResult] = []
-        let started = ContinuousClock.now
-        try await runner.run(try CampaignInputs(urls.map { .url($0) })) { results.append($0) }
-        let elapsed = ContinuousClock.now - started
-        try await checker.shutdown()
-        #expect(elapsed < bound, "16 URLs took \(elapsed), over \(bound)")
-        #expect(results.count == 16)
-        #expect(results.allSatisfy { $0.report.findings.map(\.code).contains(.urlTimeout) })
+        let jobs = CampaignRunner.Options().urlJobs
+        let rounds = (urls.count + jobs - 1) / jobs
+        let bound = Duration.seconds(timeout * rounds) + .milliseconds(1500)
+        let run = try await wamediaAsync(
+            ["check", "--format", "json", "--allow-private", "--allow-http", "--timeout", "\(timeout)"] + urls)
         #expect(await Self.dripsEnd(on: server))
+        let elapsed = try #require(server.exchangeDuration, "no drip was closed by the client")
+        #expect(elapsed < bound, "16 URLs took \(elapsed), over \(bound)")
+        let assets = try run.jsonLines()
+        #expect(assets.count == 16, "\(run.standardError)")
+        let timedOut = assets.filter { asset in
+            (asset["findings"] as? [[String: Any]] ?? []).contains { $0["code"] as? String == "url-timeout" }
+        }
+        #expect(timedOut.count == 16)
     }
 
     @Test("an API answer dripped a byte a second ends the send as unknown within the read timeout and a second")
