@@ -19,13 +19,13 @@ struct JournalIdentityCLITests {
         "while a campaign runs, no other spelling of its journal sends; afterwards, copies and damaged files are refused"
     )
     func everyPathToTheJournal() async throws {
-        let rows = 30
+        let rows = 60
         let folder = try CampaignFolder()
         let manifest = try folder.manifest(rows: rows, assets: ["logo.png"])
         let journal = manifest + ".journal"
         let hard = folder.path("hard.journal")
         let symbolic = folder.path("symbolic.journal")
-        // Slow answers, two at a time: the first run lasts about 15 s, long enough for the others to try.
+        // Slow answers, two at a time: the first run lasts about 30 s, long enough for the others to try.
         let slow = SandboxConfiguration(apiKey: "campaign-key", answerDelay: .seconds(1))
         try await withSandbox(slow) { sandbox, url in
             let first = Process()
