@@ -126,39 +126,11 @@ struct CampaignRenderer {
     }
 }
 
-/// A one-line count on standard error while a long run goes on, redrawn at most ten times a second.
-struct ProgressLine {
-    let enabled: Bool
-    /// Results printed on the same terminal must not land on the progress line.
-    let sharesTerminal = isatty(STDOUT_FILENO) != 0
-    private var lastDraw = ContinuousClock.now
-    private let start = ContinuousClock.now
-    private var shown = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    /// Redraws after a ``clear()`` at once, else at most ten times a second.
-    mutating func update(_ summary: CampaignSummary) {
-        guard enabled else { return }
-        let now = ContinuousClock.now
-        guard !shown || now - lastDraw > .milliseconds(100) else { return }
-        lastDraw = now
-        let seconds = Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds)
-        let rate = seconds > 0 ? Int(Double(summary.total) / seconds) : 0
-        let text =
-            "\r\u{1B}[Kchecked \(summary.total) · \(summary.count(.ok)) ok · \(summary.count(.fixable)) fixable · \(summary.count(.rejected)) rejected · \(rate)/s"
-        FileHandle.standardError.write(Data(text.utf8))
-        shown = true
-    }
-
-    /// Erases the line before results are printed on the same terminal.
-    mutating func clearForOutput() {
-        if sharesTerminal { clear() }
-    }
-
-    mutating func clear() {
-        guard shown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        shown = false
+extension CampaignSummary {
+    /// `check`'s progress line: the counts so far and the files checked per second.
+    func progressText(elapsedSeconds seconds: Double) -> String {
+        let rate = seconds > 0 ? Int(Double(total) / seconds) : 0
+        return
+            "checked \(total) · \(count(.ok)) ok · \(count(.fixable)) fixable · \(count(.rejected)) rejected · \(rate)/s"
     }
 }

@@ -149,17 +149,17 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
 
         var renderer = try CampaignRenderer(
             format: format, failAt: failOn.verdict, html: HTMLReport(profile: checker.profile), jobs: jobs)
-        var progress = ProgressLine(enabled: Terminal.standardErrorIsTerminal)
+        let progress = ProgressLine()
         do {
             try await runner.run(entries) { result in
-                progress.clearForOutput()
+                progress?.clearForOutput()
                 try renderer.add(result)
-                progress.update(renderer.summary)
+                progress?.draw { renderer.summary.progressText(elapsedSeconds: $0) }
             }
-            progress.clear()
+            progress?.clear()
             try renderer.finish()
         } catch {
-            progress.clear()
+            progress?.clear()
             try? await remote?.shutdown()
             throw error
         }

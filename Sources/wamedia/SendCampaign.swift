@@ -143,9 +143,9 @@ struct CampaignOptions: ParsableArguments {
                 run.abort()
             }
         }
-        let display = ProgressDisplay()
-        for await progress in run.progress { display?.show(progress) }
-        display?.finish()
+        let line = ProgressLine()
+        for await progress in run.progress { line?.draw(always: true) { _ in progress.lineText } }
+        line?.finish()
         let outcome: CampaignOutcome
         do {
             outcome = try await run.outcome()
@@ -263,28 +263,15 @@ struct CampaignPrinter {
     }
 }
 
-/// Counts per state, messages per second and the time left, redrawn on standard error while it is a
-/// terminal; nothing in a pipe.
-final class ProgressDisplay: Sendable {
-    private let drawn = Mutex(false)
-
-    init?() {
-        guard Terminal.standardErrorIsTerminal else { return nil }
-    }
-
-    func show(_ progress: CampaignProgress) {
-        let counts = progress.counts
+extension CampaignProgress {
+    /// `send-campaign`'s progress line: counts per state, messages per second and the time left.
+    fileprivate var lineText: String {
         var line = String(
-            format: "\r%@: sent %d  failed %d  unknown %d  rejected %d  left %d  %.1f msg/s",
-            progress.phase.rawValue, counts[.sent], counts[.failed], counts[.unknown], counts[.rejected], counts.open,
-            progress.messagesPerSecond)
-        if let eta = progress.estimatedRemaining { line += String(format: "  ETA %.0fs", eta.seconds) }
-        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
-        drawn.withLock { $0 = true }
-    }
-
-    func finish() {
-        if drawn.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
+            format: "%@: sent %d  failed %d  unknown %d  rejected %d  left %d  %.1f msg/s",
+            phase.rawValue, counts[.sent], counts[.failed], counts[.unknown], counts[.rejected], counts.open,
+            messagesPerSecond)
+        if let eta = estimatedRemaining { line += String(format: "  ETA %.0fs", eta.seconds) }
+        return line
     }
 }
 

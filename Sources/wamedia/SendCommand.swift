@@ -124,11 +124,15 @@ struct SendCommand: AsyncParsableCommand, ChecksMedia {
 
     private func send(_ prepared: PreparedMessage, configuration: SendMediaClient.Configuration) async throws {
         let client = try SendMediaClient(configuration: configuration)
-        let bar = ProgressBar(total: prepared.payload.contentLength)
+        let total = prepared.payload.contentLength
+        // A small body is sent before a line would help.
+        let line = total >= 1_000_000 ? ProgressLine() : nil
         let started = ContinuousClock.now
         var progress: SendMediaClient.Progress?
-        if let bar {
-            progress = { @Sendable sent, _ in bar.update(sent) }
+        if let line {
+            progress = { @Sendable sent, _ in
+                line.draw(always: sent == total) { Self.progressText(sent: sent, of: total, elapsedSeconds: $0) }
+            }
         }
         let outcome: Result<SendMediaResult, SendMediaError>
         do throws(SendMediaError) {
@@ -136,7 +140,7 @@ struct SendCommand: AsyncParsableCommand, ChecksMedia {
         } catch {
             outcome = .failure(error)
         }
-        bar?.finish()
+        line?.finish()
         try? await client.shutdown()
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -237,43 +241,17 @@ private struct SendFailureOutput: Encodable {
     }
 }
 
-/// Bytes, rate and ETA on standard error, only when it is a terminal and the body is large.
-final class ProgressBar: Sendable {
-    private let total: Int
-    private let started = ContinuousClock.now
-    private let drawing = Mutex((lastDraw: ContinuousClock.now - .seconds(1), drawn: false))
-
-    init?(total: Int, minimumBytes: Int = 1_000_000) {
-        guard Terminal.standardErrorIsTerminal, total >= minimumBytes else { return nil }
-        self.total = total
-    }
-
-    func update(_ sent: Int) {
-        let now = ContinuousClock.now
-        let due = drawing.withLock { state in
-            guard now - state.lastDraw >= .milliseconds(100) || sent == total else { return false }
-            state = (now, true)
-            return true
-        }
-        guard due else { return }
-        let elapsed = Self.seconds(now - started)
+extension SendCommand {
+    /// `send`'s progress line: a bar, the bytes sent, the rate and the time left.
+    fileprivate static func progressText(sent: Int, of total: Int, elapsedSeconds elapsed: Double) -> String {
         let rate = elapsed > 0 ? Double(sent) / elapsed : 0
         let eta = rate > 0 ? Double(total - sent) / rate : 0
         let fraction = total > 0 ? Double(sent) / Double(total) : 1
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = String(
-            format: "\r[%@] %3.0f%%  %@ / %@  %@/s  ETA %.0fs ", bar, fraction * 100, ByteCount(sent).description,
+        return String(
+            format: "[%@] %3.0f%%  %@ / %@  %@/s  ETA %.0fs ", bar, fraction * 100, ByteCount(sent).description,
             ByteCount(total).description, ByteCount(Int(rate)).description, eta)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        if drawing.withLock({ $0.drawn }) { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

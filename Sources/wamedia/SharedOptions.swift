@@ -87,48 +87,42 @@ struct PreparationOptions: ParsableArguments {
     func preparer(profile: MediaProfile, jobs: Int = 1) throws -> MediaPreparer {
         try MediaPreparer(
             profile: profile, options: preparerOptions(jobs: jobs),
-            progress: jobs == 1 && Terminal.standardErrorIsTerminal ? TranscodeProgressBar().update : nil)
+            progress: jobs == 1 ? ProgressLine().map(TranscodeProgress.drawing(on:)) : nil)
     }
 }
 
-/// A transcode's progress on one line of standard error, redrawn at most ten times a second:
-/// `transcoding pass 1/2 [=====     ] 48% 0:12 left`.
-final class TranscodeProgressBar: Sendable {
-    private struct State {
-        var pass = 0
-        var passStarted = ContinuousClock.now
-        var drawn = ContinuousClock.now - .seconds(1)
-    }
-    private let state = Mutex(State())
-
-    func update(_ progress: TranscodeProgress) {
-        let now = ContinuousClock.now
-        let line: String? = state.withLock { state in
-            if state.pass != progress.pass {
-                state.pass = progress.pass
-                state.passStarted = now
+extension TranscodeProgress {
+    /// Draws a transcode's progress on `line`, erased when the last pass ends:
+    /// `transcoding pass 1/2 [=====     ] 48% 0:12 left`.
+    static func drawing(on line: ProgressLine) -> @Sendable (TranscodeProgress) -> Void {
+        let passStarted = Mutex((pass: 0, at: ContinuousClock.now))
+        return { progress in
+            let now = ContinuousClock.now
+            let started = passStarted.withLock { state in
+                if state.pass != progress.pass { state = (progress.pass, now) }
+                return state.at
             }
-            let finished = progress.pass == progress.passes && (progress.fraction ?? 0) >= 1
-            if finished { return "\r\u{1B}[K" }
-            guard now - state.drawn >= .milliseconds(100) else { return nil }
-            state.drawn = now
-            let pass = progress.passes > 1 ? " pass \(progress.pass)/\(progress.passes)" : ""
-            guard let fraction = progress.fraction else {
-                return "\r\u{1B}[Ktranscoding\(pass): \(Int(progress.mediaSeconds)) s written"
+            if progress.pass == progress.passes && (progress.fraction ?? 0) >= 1 {
+                line.clear()
+            } else {
+                line.draw { _ in progress.lineText(passElapsed: now - started) }
             }
-            let width = 24
-            let filled = Int(fraction * Double(width))
-            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-            var text = "\r\u{1B}[Ktranscoding\(pass) [\(bar)] \(Int(fraction * 100))%"
-            let elapsed = now - state.passStarted
-            if fraction > 0.02 {
-                let passSeconds = Double(elapsed.components.seconds) / fraction
-                let left = Int(passSeconds * (1 - fraction) + passSeconds * Double(progress.passes - progress.pass))
-                text += " \(left / 60):\(String(format: "%02d", left % 60)) left"
-            }
-            return text
         }
-        if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    private func lineText(passElapsed elapsed: Duration) -> String {
+        let pass = passes > 1 ? " pass \(self.pass)/\(passes)" : ""
+        guard let fraction else { return "transcoding\(pass): \(Int(mediaSeconds)) s written" }
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        var text = "transcoding\(pass) [\(bar)] \(Int(fraction * 100))%"
+        if fraction > 0.02 {
+            let passSeconds = Double(elapsed.components.seconds) / fraction
+            let left = Int(passSeconds * (1 - fraction) + passSeconds * Double(passes - self.pass))
+            text += " \(left / 60):\(String(format: "%02d", left % 60)) left"
+        }
+        return text
     }
 }
 
