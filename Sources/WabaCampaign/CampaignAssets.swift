@@ -87,10 +87,8 @@ actor CampaignAssets {
                 Result { () throws(RowError) -> String in
                     do {
                         return try ContentDigest.sha256(ofFileAt: path)
-                    } catch let error as WabaMediaError {
-                        throw RowError(kind: .assetRejected, message: Self.describe(error))
                     } catch {
-                        throw RowError(kind: .assetRejected, message: "\(path): \(error)")
+                        throw RowError(kind: .assetRejected, message: Self.reason(error, path))
                     }
                 }
             }
@@ -118,21 +116,16 @@ actor CampaignAssets {
             let media = try FileSource(path: output)
             let key = try ContentDigest.sha256(of: media) + "/" + type.rawValue
             return .success(Prepared(key: key, mediaType: type, media: media, fileName: name))
-        } catch let rejection as MediaRejected {
-            let hints = rejection.blocking.map(\.hint).filter { !$0.isEmpty }
-            let hint = hints.isEmpty ? "" : " (\(hints.joined(separator: "; ")))"
-            return .failure(RowError(kind: .assetRejected, message: "\(path): \(rejection.message)\(hint)"))
-        } catch let failure as PreparationFailure {
-            return .failure(RowError(kind: .assetRejected, message: describe(failure.error)))
-        } catch let error as WabaMediaError {
-            return .failure(RowError(kind: .assetRejected, message: describe(error)))
         } catch {
-            return .failure(RowError(kind: .assetRejected, message: "\(path): \(error)"))
+            return .failure(RowError(kind: .assetRejected, message: reason(error, path)))
         }
     }
 
-    private static func describe(_ error: WabaMediaError) -> String {
-        error.hint.map { "\(error.message) (\($0))" } ?? error.message
+    /// Why the asset at `path` cannot be sent, with what to do: a rejection's message is preceded by
+    /// the path, as is an error that names no file.
+    private static func reason(_ error: any Error, _ path: String) -> String {
+        let error = WabaMediaError.wrapping(error, about: path, as: .ioError)
+        return error.code == .rejected ? "\(path): \(error)" : "\(error)"
     }
 
     // MARK: - Upload once, then reuse

@@ -392,7 +392,7 @@ final class CampaignEngine: Sendable {
         } catch {
             try await finishUpload(nil)
             try await finish(
-                row, .rejected(RowError(kind: .invalidRow, message: Self.describe(error))), wasInFlight: false)
+                row, .rejected(RowError(kind: .invalidRow, message: "\(error)")), wasInFlight: false)
             return
         }
         guard try await journal.markInFlight(row: row.row, worker: worker) else {
@@ -420,7 +420,7 @@ final class CampaignEngine: Sendable {
                 result = await sendWaitingOutRateLimits(payload)
             } catch {
                 result = .failure(
-                    SendMediaError(kind: .payload, message: Self.describe(error), hint: "check the prepared file"))
+                    SendMediaError(kind: .payload, message: "\(error)", hint: "check the prepared file"))
             }
         }
         switch result {
@@ -524,12 +524,5 @@ final class CampaignEngine: Sendable {
                 phase: state.phase, counts: counts, finishedThisRun: state.finishedThisRun,
                 elapsed: ContinuousClock.now - started)
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? WabaMediaError {
-            return error.hint.map { "\(error.message) (\($0))" } ?? error.message
-        }
-        return "\(error)"
     }
 }

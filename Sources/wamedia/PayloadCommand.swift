@@ -52,19 +52,19 @@ struct MessageOptions: ParsableArguments {
         let preparer = try preparation.preparer(profile: profile)
         do {
             return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
-        } catch let rejection as MediaRejected {
+        } catch let rejection as WabaMediaError where rejection.code == .rejected {
             try failRejected(rejection, format: format)
-        } catch let failure as PreparationFailure {
-            throw failure.error
         }
     }
 }
 
-/// Prints why a file cannot be sent and ends with status 1.
-func failRejected(_ rejection: MediaRejected, format: OutputFormat) throws -> Never {
-    switch format {
-    case .json: try Output.json(rejection.report)
-    case .table: Output.line(CheckCommand.explain(rejection.report).joined(separator: "\n"))
+/// Prints why a file cannot be sent (its report) and ends with status 1.
+func failRejected(_ rejection: WabaMediaError, format: OutputFormat) throws -> Never {
+    if let report = rejection.report {
+        switch format {
+        case .json: try Output.json(report)
+        case .table: Output.line(CheckCommand.explain(report).joined(separator: "\n"))
+        }
     }
     throw CommandFailure.rejected(rejection.message)
 }

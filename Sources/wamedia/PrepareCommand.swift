@@ -141,14 +141,14 @@ struct PrepareRecord: Sendable, Encodable {
                 try media.write(to: target)
                 return PrepareRecord(report: media.report, outputPath: target, media: media)
             }
-        } catch let rejection as MediaRejected {
-            // A rejected file is reported by its findings; a fixable one nothing can fix, as a failure.
-            self.init(report: rejection.report)
-            if rejection.report.verdict != .rejected { error = rejection.message }
-        } catch let failure as PreparationFailure {
-            self.init(report: failure.report)
-            error = failure.error.message
-            hint = failure.error.hint
+        } catch let failure as WabaMediaError where failure.report != nil {
+            // A rejected file is reported by its findings (their hints included); a fixable one
+            // nothing can fix, or one whose preparation failed, by the error too.
+            self.init(report: failure.report!)
+            if report.verdict != .rejected {
+                error = failure.message
+                if failure.code != .rejected { hint = failure.hint }
+            }
         } catch {
             // The file could not be opened or read at all.
             self.init(report: .unreadable(path, as: type ?? .image, error: error))

@@ -57,9 +57,10 @@ enum GIFBytes {
         #expect(finding.message.contains("60 s"), "\(finding.message)")
         #expect(finding.hint.contains("max_animation_seconds"))
         #expect(report.transcodePlan == nil)
-        await #expect(throws: MediaRejected.self) {
+        let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: path, as: .video) { (_: PreparedMedia) async in }
         }
+        #expect(rejection?.code == .rejected)
         // Minutes of x264 before; seconds now, however busy the machine running the tests.
         #expect(ContinuousClock.now - started < .seconds(60))
     }

@@ -53,8 +53,9 @@ struct TrackLimitTests {
             #expect(finding.message.contains("more than the \(AVProbe.maxTracks)"), "\(finding.message)")
             #expect(report.transcodePlan == nil)
         }
-        await #expect(throws: MediaRejected.self) {
+        let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: path) { (_: PreparedMedia) async in }
         }
+        #expect(rejection?.code == .rejected)
     }
 }

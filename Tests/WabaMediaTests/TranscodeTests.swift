@@ -265,9 +265,10 @@ struct TranscodeTests {
         #expect(report.verdict == .rejected)
         let tooLarge = try #require(report.findings.first { $0.code == .tooLarge })
         #expect(tooLarge.message.contains("the longest that fits is about"), "\(tooLarge.message)")
-        await #expect(throws: MediaRejected.self) {
+        let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         }
+        #expect(rejection?.code == .rejected)
     }
 
     @Test func conservativeProfileRemovesBFrames() async throws {
@@ -319,9 +320,10 @@ struct TranscodeTests {
         let preparer = try MediaPreparer(options: .init(transcode: .init(timeLimit: Self.patientLimit)))
         #expect(
             preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil).verdict == .rejected)
-        await #expect(throws: MediaRejected.self) {
+        let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         }
+        #expect(rejection?.code == .rejected)
     }
 
     @Test(
@@ -430,9 +432,10 @@ struct TranscodeTests {
         #expect(report.verdict == .rejected)
         let missing = try #require(report.findings.first { $0.code == .ffmpegMissing })
         #expect(missing.hint.contains("apt-get install ffmpeg"))
-        await #expect(throws: MediaRejected.self) {
+        let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .audio) { (_: PreparedMedia) async in }
         }
+        #expect(rejection?.code == .rejected)
 
         let withoutOpus = FFmpeg(path: try #require(FFmpeg.installed?.path), encoders: ["aac"])
         let lacking = try MediaPreparer(options: .init(transcode: .init(audioAs: .voice, ffmpeg: .at(withoutOpus))))
@@ -485,13 +488,14 @@ struct TranscodeTests {
     @Test func aTranscodeStartedBeforeTheListIsDroppedWhenTheEncoderIsMissing() async throws {
         let input = try await Self.mpeg4InAVI("early-no-x264.avi")
         let (preparer, answeredAfterProgress) = try Self.preparerAnsweringAfterProgress(withholding: ["libx264"])
-        let error = await #expect(throws: MediaRejected.self) {
+        let error = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
                 Issue.record("a file whose encoder is missing was handed on")
             }
         }
+        #expect(error?.code == .rejected)
         #expect(answeredAfterProgress(), "no transcode was started before the encoder list was known")
-        let missing = try #require(error?.report.findings.first { $0.code == .ffmpegMissing })
+        let missing = try #require(error?.report?.findings.first { $0.code == .ffmpegMissing })
         #expect(missing.message.contains("libx264"), "\(missing.message)")
     }
 
@@ -526,10 +530,10 @@ struct TranscodeTests {
             try await MediaPreparer().withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
                 Issue.record("a truncated file was prepared")
             }
-        } catch let rejection as MediaRejected {
-            #expect(rejection.report.verdict == .rejected)
-        } catch let failure as PreparationFailure {
-            #expect(failure.error.message.contains("could not be read") || failure.error.message.contains("ffmpeg"))
+        } catch let rejection as WabaMediaError where rejection.code == .rejected {
+            #expect(rejection.report?.verdict == .rejected)
+        } catch let failure as WabaMediaError where failure.report != nil {
+            #expect(failure.message.contains("could not be read") || failure.message.contains("ffmpeg"))
         }
         #expect(ContinuousClock.now - started < .seconds(60))
     }
@@ -548,12 +552,13 @@ struct TranscodeTests {
         let input = try await Self.slowInput("slow.mp4")
         let options = MediaPreparer.Options(transcode: .init(speed: .best, timeLimit: .milliseconds(500)))
         let started = ContinuousClock.now
-        let failure = try await #require(throws: PreparationFailure.self) {
+        let failure = try await #require(throws: WabaMediaError.self) {
             try await MediaPreparer(options: options).withPreparedMedia(at: input, as: .video) {
                 (_: PreparedMedia) async in
             }
         }
-        #expect(failure.error.message.contains("took longer than"), "\(failure.error.message)")
+        #expect(failure.code != .rejected && failure.report != nil, "a failure of a file that was checked")
+        #expect(failure.message.contains("took longer than"), "\(failure.message)")
         // Without the limit the transcode takes well over a minute on two cores.
         #expect(ContinuousClock.now - started < .seconds(15))
     }

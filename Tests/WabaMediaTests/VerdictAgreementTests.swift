@@ -52,7 +52,7 @@ import Testing
             try await preparer.withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async in
                 Issue.record("prepare made \(media.steps) of a TIFF check refuses")
             }
-        } catch let rejected as MediaRejected {
+        } catch let rejected as WabaMediaError where rejected.code == .rejected {
             let prepared = try #require(rejected.blocking.first { $0.code == .unreadable })
             #expect(prepared.message.contains("its image directories form a loop"), "\(prepared.message)")
         }

@@ -178,14 +178,8 @@ extension CampaignPreparer {
                 try media.write(to: URL(fileURLWithPath: folder).appendingPathComponent(name).path)
                 return (name, media.action == .kept ? .copied : .transformed, media.steps)
             }
-        } catch let error as WabaMediaError {
-            throw error
-        } catch let failure as PreparationFailure {
-            throw failure.error
-        } catch let rejection as MediaRejected {
-            throw WabaMediaError(.transformFailed, rejection.message, hint: rejection.blocking.first?.hint)
         } catch {
-            throw WabaMediaError(.transformFailed, "\(path): \(error)")
+            throw .wrapping(error, about: path, as: .transformFailed)
         }
     }
 }

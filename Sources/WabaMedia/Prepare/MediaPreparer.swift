@@ -91,9 +91,10 @@ public struct MediaPreparer: Sendable {
     ///   - mediaType: the type to send it as; inferred from the content when nil.
     ///   - caption: checked against the profile and the media type.
     ///   - fileName: the name the recipient will see, when it is not the path's: its extension is judged.
-    /// - Throws: ``MediaRejected`` when the file cannot be sent as `mediaType` (the report says
-    ///   why); ``WabaMediaError`` when it cannot be opened or read at all; ``PreparationFailure``
-    ///   (the report and the error) when it was checked but changed while read, or a transform failed.
+    /// - Throws: ``WabaMediaError``: `rejected` when the file cannot be sent as `mediaType` (its
+    ///   ``WabaMediaError/report`` says why); another code with the report of the check when the file
+    ///   was checked but changed while read, or a transform failed; without a report when it cannot be
+    ///   opened at all. What `body` throws is thrown as it is.
     public func withPreparedMedia<Result>(
         at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
         _ body: (PreparedMedia) throws -> Result
@@ -205,12 +206,14 @@ public struct MediaPreparer: Sendable {
         cancellation: Cancellation?, ffmpeg: FFmpegChoice? = nil
     ) throws -> PreparedMedia {
         let rejections = report.rejections
-        guard rejections.isEmpty else { throw MediaRejected(report: report, blocking: rejections) }
+        guard rejections.isEmpty else { throw WabaMediaError.rejected(report: report, blocking: rejections) }
         do {
             return try prepareAccepted(
                 input, report: report, caption: caption, in: folder, cancellation: cancellation, ffmpeg: ffmpeg)
-        } catch let error as WabaMediaError {
-            throw PreparationFailure(report: report, error: error)
+        } catch var error as WabaMediaError {
+            // A rejection carries the report that rejects (possibly of the file written); a failure, the check's.
+            if error.report == nil { error.report = report }
+            throw error
         }
     }
 
@@ -278,7 +281,7 @@ public struct MediaPreparer: Sendable {
         let preparedReport = check(media, as: report.mediaType, caption: caption, fileName: nil)
         let stillBlocking = preparedReport.findingsBlockingSend
         guard stillBlocking.isEmpty else {
-            throw MediaRejected(report: preparedReport, blocking: stillBlocking, subject: path)
+            throw WabaMediaError.rejected(report: preparedReport, blocking: stillBlocking, subject: path)
         }
         if case .transcode = plan { try checkDuration(of: preparedReport, against: report) }
         return PreparedMedia(
@@ -340,10 +343,12 @@ public struct MediaPreparer: Sendable {
     }
 
     /// Damage a decode found is a property of the file: a finding, not a failure.
-    private func damaged(_ report: ValidationReport, _ error: WabaMediaError) -> MediaRejected {
+    private func damaged(_ report: ValidationReport, _ error: WabaMediaError) -> WabaMediaError {
         let damaged = report.adding(
             Finding(.unreadable, .rejected, message: error.message, hint: error.hint ?? "export it again"))
-        return MediaRejected(report: damaged, blocking: damaged.rejections)
+        var rejection = WabaMediaError.rejected(report: damaged, blocking: damaged.rejections)
+        rejection.cause = error
+        return rejection
     }
 
     /// The extension the content calls for, else the input's own.
@@ -405,8 +410,8 @@ public struct MediaPreparer: Sendable {
         }
     }
 
-    private func nothingMakesItConform(_ report: ValidationReport, _ findings: [Finding]) -> MediaRejected {
-        MediaRejected(
+    private func nothingMakesItConform(_ report: ValidationReport, _ findings: [Finding]) -> WabaMediaError {
+        .rejected(
             report: report, blocking: findings,
             message:
                 "\(report.inspection.file) must be transformed before it can be sent as \(report.mediaType) "
@@ -477,37 +482,4 @@ public struct PreparedMedia: Sendable {
         try media.checkUnchanged()
         try output.commit()
     }
-}
-
-/// A file that was checked but could not be prepared: a transform failed, the input changed while
-/// read, or an option does not fit the file (`--audio-track 5` of a file with two).
-public struct PreparationFailure: Error, Sendable, CustomStringConvertible {
-    /// The check of the input.
-    public var report: ValidationReport
-    public var error: WabaMediaError
-
-    public var description: String { error.description }
-}
-
-/// A file that cannot be sent: the report, and the findings that stop it.
-public struct MediaRejected: Error, Sendable, CustomStringConvertible {
-    public var report: ValidationReport
-    public var blocking: [Finding]
-    public var message: String
-
-    public init(report: ValidationReport, blocking: [Finding], message: String) {
-        self.report = report
-        self.blocking = blocking
-        self.message = message
-    }
-
-    /// - Parameter subject: the input the report is about, when the report is of a prepared file.
-    init(report: ValidationReport, blocking: [Finding], subject: String? = nil) {
-        let reasons = blocking.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
-        self.init(
-            report: report, blocking: blocking,
-            message: "\(subject ?? report.inspection.file) cannot be sent as \(report.mediaType): \(reasons)")
-    }
-
-    public var description: String { message }
 }

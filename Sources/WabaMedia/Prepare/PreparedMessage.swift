@@ -38,9 +38,9 @@ extension MediaPreparer {
     /// are removed when `body` returns, throws or is cancelled.
     ///
     /// - Parameter mediaType: inferred from a file's content when nil; required for a URL.
-    /// - Throws: ``WabaMediaError`` `invalid-argument` for wrong fields (before any I/O);
-    ///   ``MediaRejected`` when the file cannot be sent; other ``WabaMediaError``s when it cannot be
-    ///   read or prepared.
+    /// - Throws: ``WabaMediaError``: `invalid-argument` for wrong fields (before any I/O); `rejected`
+    ///   when the file cannot be sent (its ``WabaMediaError/report`` says why); another code when it
+    ///   cannot be read or prepared.
     public func withPreparedMessage<Result>(
         _ input: String, as mediaType: MediaType?, fields: MessageFields,
         _ body: (PreparedMessage) async throws -> Result
