@@ -32,7 +32,7 @@
 static const char wm_alphabet[64] WM_NONSTRING =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t wm_base64_encode_scalar(const uint8_t *source, size_t length, char *destination) {
+static size_t wm_base64_encode_scalar(const uint8_t *source, size_t length, char *destination) {
     char *out = destination;
     size_t index = 0;
     for (; index + 3 <= length; index += 3) {
@@ -101,7 +101,7 @@ WM_AVX2 static inline __m256i wm_avx2_encode_block(__m256i input) {
     return _mm256_add_epi8(indices, _mm256_shuffle_epi8(offsets, selector));
 }
 
-WM_AVX2 size_t wm_base64_encode_avx2(const uint8_t *source, size_t length, char *destination) {
+WM_AVX2 static size_t wm_base64_encode_avx2(const uint8_t *source, size_t length, char *destination) {
     const uint8_t *in = source;
     char *out = destination;
     size_t remaining = length;
@@ -141,8 +141,8 @@ WM_AVX512_VBMI static inline __m512i wm_avx512_encode_block(const uint8_t *sourc
     return _mm512_permutexvar_epi8(indices, alphabet);
 }
 
-WM_AVX512_VBMI size_t wm_base64_encode_avx512vbmi(const uint8_t *source, size_t length,
-                                                  char *destination) {
+WM_AVX512_VBMI static size_t wm_base64_encode_avx512vbmi(const uint8_t *source, size_t length,
+                                                         char *destination) {
     // Group i's bytes land in 32-bit lane i as [b1 b0 b2 b1]; the multishift offsets (10, 4, 22,
     // 16, and +32 for the upper lane) then pick a, b, c, d in output order.
     const __m512i spread = _mm512_setr_epi32(
@@ -197,7 +197,7 @@ static int wm_x86_supports(wm_base64_kernel kernel) {
 
 // Advanced SIMD is part of every arm64 CPU: de-interleaving loads and interleaving stores do the
 // shuffling, a 64-byte table lookup does the alphabet.
-size_t wm_base64_encode_neon(const uint8_t *source, size_t length, char *destination) {
+static size_t wm_base64_encode_neon(const uint8_t *source, size_t length, char *destination) {
     const uint8x16x4_t alphabet = vld1q_u8_x4((const uint8_t *)wm_alphabet);
     const uint8x16_t low6 = vdupq_n_u8(0x3F);
     const uint8_t *in = source;
@@ -275,16 +275,4 @@ size_t wm_base64_encode_kernel(wm_base64_kernel kernel, const uint8_t *source, s
                                char *destination) {
     if (!wm_base64_kernel_supported(kernel)) return SIZE_MAX;
     return wm_encoder_for(kernel)(source, length, destination);
-}
-
-// Resolved once; threads racing on the first call all store the same pointer.
-static wm_base64_encoder wm_resolved_encoder;
-
-size_t wm_base64_encode(const uint8_t *source, size_t length, char *destination) {
-    wm_base64_encoder encoder = __atomic_load_n(&wm_resolved_encoder, __ATOMIC_RELAXED);
-    if (encoder == NULL) {
-        encoder = wm_encoder_for(wm_base64_best_kernel());
-        __atomic_store_n(&wm_resolved_encoder, encoder, __ATOMIC_RELAXED);
-    }
-    return encoder(source, length, destination);
 }
