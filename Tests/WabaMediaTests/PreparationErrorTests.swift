@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import WabaEncoding
 
 @testable import WabaMedia
 
@@ -80,5 +81,17 @@ import Testing
         #expect(withCause == own)
         #expect(Set([withCause, own]).count == 1)
         #expect("\(withCause)" == "a.jpg changed while read (send it again)")
+    }
+
+    @Test("an encoder's error, converted, is kept as the cause")
+    func encoderErrorIsTheCause() throws {
+        let folder = try makeTemporaryDirectory("wamedia-preparation-error")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("absent.bin").path
+        let encoderError = try #require(
+            #expect(throws: Base64FileEncoder.Error.self) { try Base64FileEncoder(path: missing) })
+        let cause = try #require(WabaMediaError(encoderError).cause as? Base64FileEncoder.Error)
+        #expect(cause.code == encoderError.code)
+        #expect(cause.message == encoderError.message)
     }
 }

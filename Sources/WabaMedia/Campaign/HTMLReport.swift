@@ -193,7 +193,7 @@ public final class HTMLReportWriter {
             do {
                 try group.handle.write(contentsOf: Data(block.utf8))
             } catch {
-                throw WabaMediaError(.ioError, "cannot write the HTML report's temporary file: \(error)")
+                throw WabaMediaError(.ioError, "cannot write the HTML report's temporary file: \(error)", cause: error)
             }
         }
     }

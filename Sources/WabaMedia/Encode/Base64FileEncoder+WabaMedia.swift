@@ -17,7 +17,7 @@ extension Base64FileEncoder {
 }
 
 extension WabaMediaError {
-    /// The same error as the encoder's: the same code, message and hint.
+    /// The same error as the encoder's: the same code, message and hint, and the encoder's as its cause.
     public init(_ error: Base64FileEncoder.Error) {
         let code: Code =
             switch error.code {
@@ -27,6 +27,6 @@ extension WabaMediaError {
             case .sourceChanged: .sourceChanged
             default: .ioError
             }
-        self.init(code, error.message, hint: error.hint)
+        self.init(code, error.message, hint: error.hint, cause: error)
     }
 }

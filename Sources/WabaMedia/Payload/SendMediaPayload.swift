@@ -186,7 +186,7 @@ struct Base64ChunkReader {
         } catch let error as Base64FileEncoder.Error {
             throw WabaMediaError(error)
         } catch {
-            throw WabaMediaError(.ioError, "cannot encode \(source.path): \(error)")
+            throw WabaMediaError(.ioError, "cannot encode \(source.path): \(error)", cause: error)
         }
     }
 
@@ -197,7 +197,7 @@ struct Base64ChunkReader {
         } catch let error as Base64FileEncoder.Error {
             throw WabaMediaError(error)
         } catch {
-            throw WabaMediaError(.ioError, "cannot encode the media: \(error)")
+            throw WabaMediaError(.ioError, "cannot encode the media: \(error)", cause: error)
         }
     }
 }

@@ -131,7 +131,7 @@ package final class OutputFile {
             do {
                 chunk = try source.read(at: offset, count: 1 << 20)
             } catch {
-                throw WabaMediaError(.ioError, "cannot read back \(path): \(error)")
+                throw WabaMediaError(.ioError, "cannot read back \(path): \(error)", cause: error)
             }
             guard !chunk.isEmpty else { break }
             try Self.writeAll(descriptor, chunk, path: target)

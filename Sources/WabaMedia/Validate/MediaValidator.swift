@@ -35,7 +35,7 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
     public static func unreadable(
         _ subject: String, as mediaType: MediaType, error: any Error, code: Finding.Code = .unreadable
     ) -> ValidationReport {
-        let reason = (error as? WabaMediaError) ?? WabaMediaError(.ioError, "\(subject): \(error)")
+        let reason = WabaMediaError.wrapping(error, about: subject, as: .ioError)
         return unreadable(
             subject, as: mediaType,
             finding: Finding(
