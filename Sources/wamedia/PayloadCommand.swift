@@ -69,7 +69,7 @@ func failRejected(_ rejection: WabaMediaError, format: OutputFormat) throws -> N
     throw CommandFailure.rejected(rejection.message)
 }
 
-struct PayloadCommand: AsyncParsableCommand, ChecksMedia {
+struct PayloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payload",
         abstract: "Write the exact JSON body 'send' would post (standard output by default).",

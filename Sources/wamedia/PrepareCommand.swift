@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import WabaMedia
 
-struct PrepareCommand: AsyncParsableCommand, ChecksMedia {
+struct PrepareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
         abstract: "Make files conform to a profile: convert, rotate, strip, resize and fit the byte limit.",

@@ -4,7 +4,7 @@ import Synchronization
 import WabaClient
 import WabaMedia
 
-struct SendCommand: AsyncParsableCommand, ChecksMedia {
+struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Check, prepare and send one media message, or a whole campaign (--manifest), to the send-media API.",

@@ -62,7 +62,9 @@ struct Wamedia: AsyncParsableCommand {
     }
 }
 
-/// A command that checks or prepares files, so may need ffmpeg to judge or transcode a video.
+/// A command that checks files, so waits for ffmpeg's encoder list to judge a video. Commands that
+/// prepare do not start the lookup here: ``MediaPreparer`` asks for it when a file may need a
+/// transcode (its first transcode does not wait for it), so preparing an image never runs ffmpeg.
 /// (`SendableMetatype`: no isolated conformance, so asking a command for it keeps it sendable.)
 protocol ChecksMedia: SendableMetatype {}
 

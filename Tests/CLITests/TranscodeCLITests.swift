@@ -86,6 +86,35 @@ import WabaSandbox
         #expect(try wamedia(["check", photo], environment: ["WAMEDIA_FFMPEG": ""]).status == 0)
     }
 
+    @Test("prepare runs ffmpeg only for files it may transcode, never for an image")
+    func imagesNeverStartFFmpeg() throws {
+        let folder = try makeTemporaryDirectory("wamedia-transcode")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // An ffmpeg that notes each run, then is the real one.
+        let runs = folder.appendingPathComponent("ffmpeg-runs.txt").path
+        let noting = folder.appendingPathComponent("ffmpeg").path
+        try "#!/bin/sh\necho \"$*\" >> '\(runs)'\nexec ffmpeg \"$@\"\n".write(
+            toFile: noting, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: noting)
+        let environment = ["WAMEDIA_FFMPEG": noting]
+        let photo = sample("photo.jpg")
+        for arguments in [
+            ["prepare", "-o", folder.path, photo], ["prepare", "--strip-metadata", "-o", folder.path, photo],
+        ] {
+            let run = try wamedia(arguments, environment: environment)
+            #expect(run.status == 0, "\(arguments): \(run.standardError)")
+        }
+        #expect(
+            !FileManager.default.fileExists(atPath: runs),
+            "\((try? String(contentsOfFile: runs, encoding: .utf8)) ?? "")")
+
+        // The same ffmpeg is run for a file that needs a transcode: the note above can appear.
+        let wav = try Self.make(folder, "memo.wav", Self.tone + ["-t", "1", "-c:a", "pcm_s16le"])
+        let voice = try wamedia(["prepare", "-o", folder.path, wav], environment: environment)
+        #expect(voice.status == 0, "\(voice.standardError)")
+        #expect(try String(contentsOfFile: runs, encoding: .utf8).contains("-encoders"))
+    }
+
     @Test("Ctrl-C stops ffmpeg and leaves no partial output behind")
     func interruptRemovesPartialOutput() throws {
         let folder = try makeTemporaryDirectory("wamedia-transcode")

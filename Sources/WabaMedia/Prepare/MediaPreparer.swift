@@ -73,8 +73,6 @@ public struct MediaPreparer: Sendable {
     ) throws {
         self.profile = profile
         self.options = options
-        // Asked for now, the encoder list is read meanwhile, on a thread of its own.
-        _ = options.transcode.lookup
         var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
         // The check judges a location, and what a transcode fixes, by the options the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
@@ -178,8 +176,12 @@ public struct MediaPreparer: Sendable {
         // and the report is then made from the real list, known by the time the transcode ends. The
         // result is kept only if the two reports are the same; otherwise the real one decides, as if
         // nothing had been started (an ffmpeg without the encoder stops at once, and the file is
-        // rejected with `ffmpeg-missing`, as it would have been).
-        if let lookup = options.transcode.lookup, !lookup.isFinished, let executable = lookup.executable {
+        // rejected with `ffmpeg-missing`, as it would have been). The list is asked for only when a
+        // file may need a transcode: an image never starts ffmpeg, whose start-up (about 0.06 s of
+        // CPU) would otherwise compete with the image's own decode for the cores.
+        if Self.mayTranscode(inspection), let lookup = options.transcode.lookup, !lookup.isFinished,
+            let executable = lookup.executable
+        {
             let assumed = FFmpegChoice.at(FFmpeg(path: executable, encoders: EncoderName.all))
             report = judge(inspection, of: input, as: mediaType, caption: caption, ffmpeg: assumed)
             // Only a planned transcode asks which encoders there are.
@@ -197,6 +199,13 @@ public struct MediaPreparer: Sendable {
             report = judge(inspection, of: input, as: mediaType, caption: caption)
         }
         return try prepare(input, report: report, caption: caption, in: folder, cancellation: cancellation)
+    }
+
+    /// Whether the check of this inspection may plan a transcode, and so ask for ffmpeg's encoders:
+    /// audio and video, and animations sent as video (`Transcoding.decide`'s two cases).
+    private static func mayTranscode(_ inspection: Result<Inspection, any Error>) -> Bool {
+        guard case .success(let inspection) = inspection else { return false }
+        return inspection.av != nil || (inspection.image?.pages ?? 1) > 1
     }
 
     /// Prepares `input` as `report` says, or throws why it cannot be sent. A transcode runs with

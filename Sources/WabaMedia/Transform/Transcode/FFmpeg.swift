@@ -26,8 +26,8 @@ public struct FFmpeg: Sendable, Hashable {
     /// Starts finding ``installed`` on a thread of its own; later calls do nothing. Its
     /// `ffmpeg -encoders` run (about 0.1 s, most of it ffmpeg loading its libraries) then overlaps
     /// the caller's own start-up and inspection instead of delaying the first check of a video.
-    /// A program that will check or transcode media calls this as early as it can;
-    /// ``MediaPreparer`` calls it when it is made.
+    /// A program that will check media calls this as early as it can; ``MediaPreparer`` asks for
+    /// the lookup when a file may need a transcode, never for an image.
     public static func findInBackground() { _ = installedLookup }
 
     /// The lookup behind ``installed``, started on first use.
