@@ -67,7 +67,7 @@ struct CampaignRenderer {
             table.append(
                 report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
                 ByteCount(report.inspection.size).description, report.verdict.rawValue, codes.joined(separator: ", "))
-            details.append(contentsOf: CheckCommand.explain(report, origin: result.origin))
+            details.append(contentsOf: report.explanation(origin: result.origin))
             if table.rows.count >= Self.tableBlock { flushTable() }
         }
     }

@@ -166,20 +166,4 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         try await remote?.shutdown()
         if renderer.summary.fails(at: failOn.verdict) { throw CommandFailure.rejected() }
     }
-
-    static func explain(_ report: ValidationReport, origin: String? = nil) -> [String] {
-        guard !report.findings.isEmpty || !report.plannedSteps.isEmpty else { return [] }
-        // Names and messages come from outside (file names, manifest rows, servers): escaped, so
-        // they cannot drive the terminal or split a line.
-        let from = origin.map { $0 == report.inspection.file ? "" : " [\(TerminalText.quoted($0))]" } ?? ""
-        var lines = ["\(TerminalText.quoted(report.inspection.file))\(from) (\(report.verdict)):"]
-        for finding in report.findings {
-            lines.append("  \(finding.severity) \(finding.code): \(TerminalText.escaped(finding.message))")
-            lines.append("    hint: \(TerminalText.escaped(finding.hint))")
-        }
-        if !report.plannedSteps.isEmpty {
-            lines.append("  prepare would: \(report.plannedSteps.joined(separator: "; "))")
-        }
-        return lines
-    }
 }

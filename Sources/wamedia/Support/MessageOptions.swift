@@ -63,7 +63,7 @@ func failRejected(_ rejection: WabaMediaError, format: OutputFormat) throws -> N
     if let report = rejection.report {
         switch format {
         case .json: try Output.json(report)
-        case .table: Output.line(CheckCommand.explain(report).joined(separator: "\n"))
+        case .table: Output.line(report.explanation().joined(separator: "\n"))
         }
     }
     throw CommandFailure.rejected(rejection.message)
