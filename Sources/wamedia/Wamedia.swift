@@ -67,37 +67,3 @@ struct Wamedia: AsyncParsableCommand {
 /// transcode (its first transcode does not wait for it), so preparing an image never runs ffmpeg.
 /// (`SendableMetatype`: no isolated conformance, so asking a command for it keeps it sendable.)
 protocol ChecksMedia: SendableMetatype {}
-
-/// The exit statuses every subcommand uses.
-enum ExitStatus {
-    static let success: Int32 = 0
-    /// Something was rejected, or a send failed.
-    static let failure: Int32 = 1
-    /// The command line itself was wrong.
-    static let usage: Int32 = 2
-}
-
-/// Ends a command with a status after its results were printed.
-struct CommandFailure: Error {
-    var exitCode: Int32
-    var message: String
-
-    static func rejected(_ message: String = "") -> Self { Self(exitCode: ExitStatus.failure, message: message) }
-    static func usage(_ message: String) -> Self { Self(exitCode: ExitStatus.usage, message: message) }
-}
-
-/// Messages for people, on standard error.
-enum Terminal {
-    /// Messages often quote a file name or a server's words: their control characters are escaped.
-    static func error(_ message: String, hint: String? = nil) {
-        var text = "error: \(TerminalText.escaped(message))\n"
-        if let hint { text += "hint: \(TerminalText.escaped(hint))\n" }
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
-    }
-
-    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
-}
