@@ -45,6 +45,4 @@ extension Duration {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
     }
-
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

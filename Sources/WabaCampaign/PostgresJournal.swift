@@ -280,7 +280,7 @@ public final class PostgresJournal: CampaignJournal {
             try await connection.query(
                 """
                 UPDATE wamedia_messages SET state = 'claimed', worker = \(worker),
-                    lease_until = clock_timestamp() + \(Self.seconds(lease)) * interval '1 second'
+                    lease_until = clock_timestamp() + \(lease.seconds) * interval '1 second'
                 WHERE manifest_row IN (
                     SELECT manifest_row FROM wamedia_messages WHERE state = 'pending'
                     ORDER BY manifest_row LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
@@ -295,7 +295,7 @@ public final class PostgresJournal: CampaignJournal {
         try await transaction { connection in
             try await connection.query(
                 """
-                UPDATE wamedia_messages SET lease_until = clock_timestamp() + \(Self.seconds(lease)) * interval '1 second'
+                UPDATE wamedia_messages SET lease_until = clock_timestamp() + \(lease.seconds) * interval '1 second'
                 WHERE worker = \(worker) AND state IN ('claimed', 'in_flight')
                 """, logger: self.logger)
         }
@@ -474,10 +474,6 @@ public final class PostgresJournal: CampaignJournal {
         return JournalRecord(
             row: try campaignRow(row), state: state, attempts: Int(try columns["attempts"].decode(Int32.self)),
             sent: sent, error: error)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     // MARK: - Access

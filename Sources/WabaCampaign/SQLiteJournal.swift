@@ -429,8 +429,7 @@ public final class SQLiteJournal: CampaignJournal {
     }
 
     private static func until(_ lease: Duration) -> Double {
-        Date().timeIntervalSince1970 + Double(lease.components.seconds)
-            + Double(lease.components.attoseconds) / 1e18
+        Date().timeIntervalSince1970 + lease.seconds
     }
 
     // MARK: - Access

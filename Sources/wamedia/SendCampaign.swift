@@ -274,7 +274,3 @@ extension CampaignProgress {
         return line
     }
 }
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

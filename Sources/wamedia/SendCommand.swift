@@ -143,7 +143,7 @@ struct SendCommand: AsyncParsableCommand {
         line?.finish()
         try? await client.shutdown()
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
 
         switch outcome {
         case .success(let result):

@@ -26,3 +26,8 @@ package struct Megapixels: CustomStringConvertible, Sendable {
         return "\(tenths / 10).\(tenths % 10) MP"
     }
 }
+
+extension Duration {
+    /// The length in seconds, fractions included: what rates, leases and process limits compute with.
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -36,7 +36,7 @@ final class ProgressLine: Sendable {
             state.shown = true
             let elapsed = now - started
             Self.write(
-                "\r\u{1B}[K" + text(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                "\r\u{1B}[K" + text(elapsed.seconds))
         }
     }
 

@@ -179,8 +179,7 @@ public struct FFmpeg: Sendable, Hashable {
 
         /// CPU seconds: the wall-clock limit on every core.
         var cpuSeconds: Int {
-            let seconds = Double(wallClock.components.seconds) + Double(wallClock.components.attoseconds) / 1e18
-            return max(1, Int((seconds * Double(ProcessInfo.processInfo.activeProcessorCount)).rounded(.up)))
+            max(1, Int((wallClock.seconds * Double(ProcessInfo.processInfo.activeProcessorCount)).rounded(.up)))
         }
     }
 
