@@ -3,7 +3,6 @@ import Foundation
 import WabaClient
 import WabaMedia
 
-extension ManifestFormat: ExpressibleByArgument {}
 extension ImageVerification: ExpressibleByArgument {}
 
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
