@@ -517,14 +517,14 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             return Finding(
                 .urlTimeout, .rejected,
                 message:
-                    "\(url) was not checked within \(TransferWatch.seconds(options.timeout)) (the timeout bounds the whole check: connecting, every answer and the bytes read)",
+                    "\(url) was not checked within \(options.timeout.secondsText(roundedToMilliseconds: true)) (the timeout bounds the whole check: connecting, every answer and the bytes read)",
                 hint: "check that the server is up and fast enough; the platform gives up on slow servers too")
         case .tooSlow(let bytes):
             let rate = options.minimumRate ?? .assetCheck
             return Finding(
                 .urlTimeout, .rejected,
                 message:
-                    "\(url) sends too slowly: \(bytes) bytes in the last \(TransferWatch.seconds(rate.window)), under the \(rate.bytes) a check needs in every \(TransferWatch.seconds(rate.window))",
+                    "\(url) sends too slowly: \(bytes) bytes in the last \(rate.window.secondsText(roundedToMilliseconds: true)), under the \(rate.bytes) a check needs in every \(rate.window.secondsText(roundedToMilliseconds: true))",
                 hint:
                     "serve it from a faster host (object storage or a CDN); the platform gives up on slow servers too")
         }

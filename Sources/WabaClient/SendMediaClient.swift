@@ -485,14 +485,14 @@ public final class SendMediaClient: Sendable {
             return SendMediaError(
                 kind: .unknown,
                 message:
-                    "the server at \(target) stopped reading the body: no progress for \(Self.seconds(configuration.writeTimeout)) (write timeout)",
+                    "the server at \(target) stopped reading the body: no progress for \(configuration.writeTimeout.secondsText()) (write timeout)",
                 hint: Self.mayHaveBeenSent)
         }
         if let unfinished = error as? AnswerUnfinished {
             return SendMediaError(
                 kind: .unknown, status: unfinished.status,
                 message:
-                    "the server at \(target) answered \(unfinished.status) but did not finish its answer within \(Self.seconds(configuration.readTimeout)) (read timeout)",
+                    "the server at \(target) answered \(unfinished.status) but did not finish its answer within \(configuration.readTimeout.secondsText()) (read timeout)",
                 hint: Self.mayHaveBeenSent)
         }
         if let payloadError = error as? WabaMediaError {
@@ -515,10 +515,10 @@ public final class SendMediaClient: Sendable {
                 return SendMediaError(
                     kind: .unknown,
                     message:
-                        "the server at \(target) took the whole body but did not answer within \(Self.seconds(configuration.readTimeout)) (read timeout)",
+                        "the server at \(target) took the whole body but did not answer within \(configuration.readTimeout.secondsText()) (read timeout)",
                     hint: Self.mayHaveBeenSent)
             case .deadlineExceeded:
-                let limit = configuration.deadline.map(Self.seconds) ?? "its deadline"
+                let limit = configuration.deadline.map { $0.secondsText() } ?? "its deadline"
                 return bodyStarted
                     ? SendMediaError(
                         kind: .unknown, message: "the send to \(target) did not finish within \(limit) (deadline)",
@@ -543,11 +543,6 @@ public final class SendMediaClient: Sendable {
 
     static let mayHaveBeenSent =
         "the server may have the request, so the message may or may not have been sent: check the conversation before sending again"
-
-    private static func seconds(_ duration: Duration) -> String {
-        let (whole, fraction) = duration.components
-        return fraction == 0 ? "\(whole) s" : "\(Double(whole) + Double(fraction) / 1e18) s"
-    }
 
     /// An error in words. The HTTP client's own errors are named by their code only: some carry
     /// request header values (`invalidHeaderFieldValues`), and a header may be the API key.

@@ -1,4 +1,5 @@
 import Synchronization
+import WabaMedia
 
 /// The slowest a response body may arrive: at least ``bytes`` in every ``window`` while it is read.
 ///
@@ -18,7 +19,7 @@ public struct TransferRate: Sendable, Hashable, CustomStringConvertible {
     /// refused; a server dripping bytes is caught within 4 s of its body starting.
     public static let assetCheck = TransferRate(bytes: 8 * 1024, window: .seconds(4))
 
-    public var description: String { "\(bytes) bytes in every \(TransferWatch.seconds(window))" }
+    public var description: String { "\(bytes) bytes in every \(window.secondsText(roundedToMilliseconds: true))" }
 }
 
 /// Watches one bounded exchange: ends it at its deadline, or when a body it reads arrives slower than
@@ -112,13 +113,5 @@ final class TransferWatch: Sendable {
             let bytes = state.arrivals.reduce(0) { $0 + $1.bytes }
             return bytes < minimumRate.bytes ? bytes : nil
         }
-    }
-
-    /// `2 s`, `0.5 s`.
-    static func seconds(_ duration: Duration) -> String {
-        let (whole, fraction) = duration.components
-        if fraction == 0 { return "\(whole) s" }
-        let value = Double(whole) + Double(fraction) / 1e18
-        return "\((value * 1000).rounded() / 1000) s"
     }
 }

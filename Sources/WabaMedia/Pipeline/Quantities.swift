@@ -31,3 +31,13 @@ extension Duration {
     /// The length in seconds, fractions included: what rates, leases and process limits compute with.
     package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
+
+extension Duration {
+    /// The length as people read it: `2 s`, `0.5 s`; whole seconds have no decimal point.
+    /// - Parameter roundedToMilliseconds: round a fraction to the millisecond (a rate's window);
+    ///   otherwise it is written in full, as a timeout was set.
+    package func secondsText(roundedToMilliseconds: Bool = false) -> String {
+        if components.attoseconds == 0 { return "\(components.seconds) s" }
+        return "\(roundedToMilliseconds ? (seconds * 1000).rounded() / 1000 : seconds) s"
+    }
+}
