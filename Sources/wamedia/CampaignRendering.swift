@@ -5,9 +5,6 @@ import WabaMedia
 /// the table is printed in blocks, JUnit test cases and HTML cards are kept in temporary files until the
 /// counts are known.
 struct CampaignRenderer {
-    /// Rows per printed block of the table: columns line up within a block.
-    static let tableBlock = 500
-
     let format: CheckFormat
     let junit: JUnitReport
     private(set) var summary = CampaignSummary()
@@ -68,7 +65,7 @@ struct CampaignRenderer {
                 report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
                 ByteCount(report.inspection.size).description, report.verdict.rawValue, codes.joined(separator: ", "))
             details.append(contentsOf: report.explanation(origin: result.origin))
-            if table.rows.count >= Self.tableBlock { flushTable() }
+            if table.rows.count >= TextTable.rowsPerBlock { flushTable() }
         }
     }
 

@@ -245,12 +245,12 @@ struct CampaignPrinter {
                     "\(record.row.row)", record.row.recipient, record.row.media, record.state.rawValue,
                     record.error?.message ?? "")
                 rows += 1
-                if rows % CampaignRenderer.tableBlock == 0 {
+                if rows % TextTable.rowsPerBlock == 0 {
                     emit(table.render() + "\n")
                     table = TextTable("ROW", "RECIPIENT", "MEDIA", "STATUS", "DETAIL")
                 }
             }
-            if rows % CampaignRenderer.tableBlock != 0 { emit(table.render() + "\n\n") }
+            if rows % TextTable.rowsPerBlock != 0 { emit(table.render() + "\n\n") }
             var summary = TextTable("STATUS", "ROWS")
             for state in [RowState.sent, .failed, .unknown, .rejected] {
                 summary.append(state.rawValue, "\(counts[state])")

@@ -1,5 +1,9 @@
 /// Columns padded to their widest cell.
 struct TextTable {
+    /// Rows per printed block of a long table (`check`'s files, a campaign's rows): columns line up
+    /// within a block.
+    static let rowsPerBlock = 500
+
     var header: [String]
     var rows: [[String]] = []
 
