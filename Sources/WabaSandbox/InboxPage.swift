@@ -115,7 +115,7 @@ struct InboxPage: Sendable {
         if let name = receipt.fileName { values["fileName"] = name }
         var facts: [String] = [receipt.mediaType ?? "media"]
         if let mime = receipt.detectedMIME { facts.append(mime) }
-        if let bytes = receipt.mediaBytes { facts.append(formatBytes(bytes)) }
+        if let bytes = receipt.mediaBytes { facts.append(ByteCount(bytes).description) }
         if let image = message.inspection?.image { facts.append("\(image.width)×\(image.height)") }
         let duration = message.inspection?.av?.durationSeconds.map(formatDuration)
         if let duration { facts.append(duration) }
@@ -153,7 +153,7 @@ struct InboxPage: Sendable {
         default:
             values["document"] = [
                 "label": documentLabel(mime: receipt.detectedMIME ?? "", name: receipt.fileName ?? name),
-                "name": receipt.fileName ?? name, "size": formatBytes(receipt.mediaBytes ?? 0),
+                "name": receipt.fileName ?? name, "size": ByteCount(receipt.mediaBytes ?? 0).description,
             ]
         }
         return values
@@ -201,13 +201,6 @@ struct InboxPage: Sendable {
     static func formatDuration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
         return String(format: "%d:%02d", total / 60, total % 60)
-    }
-
-    static func formatBytes(_ bytes: Int) -> String {
-        if bytes < 1_000 { return "\(bytes) B" }
-        let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
-        let (unit, name) = units.first { bytes >= $0.0 }!
-        return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
     }
 
     static let timeFormatter: DateFormatter = {

@@ -46,7 +46,7 @@ public struct HTMLReport: Sendable {
             "path": inspection.file,
             "mediaType": report.mediaType.rawValue,
             "mime": inspection.mime,
-            "size": Self.formatBytes(inspection.size),
+            "size": ByteCount(inspection.size).description,
             "findings": report.findings.map {
                 ["severity": $0.severity.rawValue, "code": $0.code.rawValue, "message": $0.message, "hint": $0.hint]
             },
@@ -92,8 +92,8 @@ public struct HTMLReport: Sendable {
             "findings": common.map { ["code": $0.key, "count": $0.value] },
             "hasFindings": !common.isEmpty,
             "duplicates": summary.duplicates > 0 ? summary.duplicates : false,
-            "bytesBefore": Self.formatBytes(bytesBefore),
-            "bytesAfter": Self.formatBytes(bytesAfter),
+            "bytesBefore": ByteCount(bytesBefore).description,
+            "bytesAfter": ByteCount(bytesAfter).description,
             "policy": Templates.policy,
             "style": TrustedHTML(Templates.style),
             "icons": TrustedHTML(Templates.icons),
@@ -118,14 +118,6 @@ public struct HTMLReport: Sendable {
         case .image: return "image"
         case .document: return "document"
         }
-    }
-
-    /// Sizes as people read them, in the same units as the limits (10^6 bytes to a MB).
-    static func formatBytes(_ bytes: Int) -> String {
-        if bytes < 1_000 { return "\(bytes) B" }
-        let units: [(Int, String)] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")]
-        let (unit, name) = units.first { bytes >= $0.0 }!
-        return String(format: "%.1f %@", Double(bytes) / Double(unit), name)
     }
 }
 

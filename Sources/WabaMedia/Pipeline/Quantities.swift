@@ -1,4 +1,5 @@
-/// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written.
+/// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written. The CLI,
+/// the HTML report and the sandbox's inbox all write sizes with it; a tenth is rounded half up.
 package struct ByteCount: CustomStringConvertible, Sendable {
     package var bytes: Int
     package init(_ bytes: Int) { self.bytes = bytes }
