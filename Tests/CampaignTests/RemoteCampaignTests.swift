@@ -89,13 +89,19 @@ struct RemoteCampaignTests {
         #expect(finding["code"] as? String == "url-not-https" && finding["severity"] as? String == "rejected")
     }
 
+    /// The timeout of checks run in this process whose subject is not timing (they have no rate floor
+    /// either): other tests' native work can hold this process's cooperative threads for many seconds
+    /// while the whole suite runs.
+    static let patientTimeout = Duration.seconds(120)
+
     @Test("a host name is resolved once, and its connections go to the address that was checked")
     func hostsArePinned() async throws {
         let server = try await AssetServer.start()
         defer { server.stop() }
         // Loopback stands in for a public address here: the test server cannot be anywhere else.
         let remote = RemoteAssetChecker(
-            checker: try MediaChecker(), options: .init(allowHTTP: true), logger: nil,
+            checker: try MediaChecker(),
+            options: .init(timeout: Self.patientTimeout, allowHTTP: true, minimumRate: nil), logger: nil,
             isAllowedAddress: { _ in true })
         let url = "http://localhost:\(server.port)/ok/photo.jpg"
         let first = await remote.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
@@ -127,7 +133,10 @@ struct RemoteCampaignTests {
         defer { server.stop() }
         let checker = try MediaChecker()
         let remote = RemoteAssetChecker(
-            checker: checker, options: .init(prefixBytes: 256, allowPrivateAddresses: true, allowHTTP: true))
+            checker: checker,
+            options: .init(
+                timeout: Self.patientTimeout, prefixBytes: 256, allowPrivateAddresses: true, allowHTTP: true,
+                minimumRate: nil))
         let url = server.url("/ok/report.docx")
         let check = await remote.check(
             url: url, asset: CampaignAsset(location: .url(url), mediaType: .document, origin: url))
