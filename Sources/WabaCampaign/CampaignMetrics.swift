@@ -1,5 +1,6 @@
 import CoreMetrics
 import Metrics
+import WabaMedia
 
 /// What a campaign reports through swift-metrics, to whatever backend the embedding process
 /// bootstrapped (none: the calls cost next to nothing). The library never bootstraps one.
@@ -34,15 +35,6 @@ struct CampaignMetrics: Sendable {
 
     func finished(_ state: RowState) { finished[state]?.increment() }
     func uploaded(bytes: Int) { uploadedBytes.increment(by: bytes) }
-    func request(took duration: Duration) { requestDuration.recordNanoseconds(duration.nanosecondCount) }
+    func request(took duration: Duration) { requestDuration.recordNanoseconds(duration.nanoseconds) }
     func waitedOutRateLimit() { rateLimited.increment() }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    var nanosecondCount: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
-    }
 }

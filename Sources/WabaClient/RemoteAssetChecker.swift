@@ -79,7 +79,8 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         self.isAllowedAddress = isAllowedAddress
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: Self.timeAmount(options.timeout), read: Self.timeAmount(options.timeout)),
+            timeout: .init(
+                connect: .nanoseconds(options.timeout.nanoseconds), read: .nanoseconds(options.timeout.nanoseconds)),
             decompression: .disabled)
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connectionsPerHost)
@@ -95,11 +96,6 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
         for pinnedClient in pinned { try await pinnedClient.shutdown() }
         try await client.shutdown()
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// A problem that ends the check of a URL before its content could be looked at.
@@ -315,7 +311,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             if let range { request.headers.add(name: "Range", value: range) }
             // The check's deadline, not a fresh timeout per request: redirects and the second range share it.
             let response = try await client.execute(
-                request, deadline: .now() + Self.timeAmount(watch.deadline - .now), logger: logger)
+                request, deadline: .now() + .nanoseconds((watch.deadline - .now).nanoseconds), logger: logger)
             guard [301, 302, 303, 307, 308].contains(response.status.code),
                 let location = response.headers.first(name: "location")
             else {

@@ -643,14 +643,3 @@ private final class ProgressCounter: Sendable {
 
     var value: Int { state.withLock { $0.count } }
 }
-
-extension Duration {
-    /// Whole nanoseconds, saturating at Int64's range instead of trapping.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflowAdding ? .max : total
-    }
-}

@@ -20,6 +20,14 @@ struct QuantitiesTests {
         #expect(Duration.nanoseconds(-250_000_000).seconds == -0.25)
     }
 
+    @Test("a duration in whole nanoseconds saturates at Int64's range instead of trapping")
+    func durationNanoseconds() {
+        #expect(Duration.milliseconds(1_500).nanoseconds == 1_500_000_000)
+        #expect(Duration.nanoseconds(-7).nanoseconds == -7)
+        #expect(Duration.seconds(Int64.max).nanoseconds == .max)
+        #expect(Duration.seconds(Int64.min).nanoseconds == .min)
+    }
+
     @Test("a duration in words: whole seconds plainly, a fraction in full or to the millisecond")
     func durationText() {
         #expect(Duration.seconds(2).secondsText() == "2 s")

@@ -29,6 +29,16 @@ package struct Megapixels: CustomStringConvertible, Sendable {
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating at Int64's range instead of trapping: what NIO's time amounts
+    /// and metrics' timers take.
+    package var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowAdding ? .max : total
+    }
+
     /// The length in seconds, fractions included: what rates, leases and process limits compute with.
     package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
