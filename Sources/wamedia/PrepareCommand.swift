@@ -141,17 +141,19 @@ struct PrepareRecord: Sendable, Encodable {
                 try media.write(to: target)
                 return PrepareRecord(report: media.report, outputPath: target, media: media)
             }
-        } catch let failure as WabaMediaError where failure.report != nil {
+        } catch {
+            guard let failure = error as? WabaMediaError, let checked = failure.report else {
+                // The file could not be opened or read at all.
+                self.init(report: .unreadable(path, as: type ?? .image, error: error))
+                return
+            }
             // A rejected file is reported by its findings (their hints included); a fixable one
             // nothing can fix, or one whose preparation failed, by the error too.
-            self.init(report: failure.report!)
+            self.init(report: checked)
             if report.verdict != .rejected {
-                error = failure.message
+                self.error = failure.message
                 if failure.code != .rejected { hint = failure.hint }
             }
-        } catch {
-            // The file could not be opened or read at all.
-            self.init(report: .unreadable(path, as: type ?? .image, error: error))
         }
     }
 
