@@ -101,7 +101,7 @@ public final class DripServer: @unchecked Sendable {
 
     private func serve(_ connection: Int32) {
         defer { close(connection) }
-        guard let requestHead = readHead(connection) else { return }
+        guard let requestHead = LoopbackSocket.readHead(connection) else { return }
         let requestLine = String(requestHead.prefix { $0 != "\r" })
         lock.lock()
         requests.append(requestLine)
@@ -138,23 +138,6 @@ public final class DripServer: @unchecked Sendable {
             sent += part.count
             nextDrip = Date().addingTimeInterval(tick)
         }
-    }
-
-    /// The request's head, read for at most 5 s and 64 KiB; nil when the client closed first.
-    private func readHead(_ connection: Int32) -> String? {
-        var bytes: [UInt8] = []
-        let until = Date().addingTimeInterval(5)
-        var block = [UInt8](repeating: 0, count: 4096)
-        while Date() < until, bytes.count < 65_536 {
-            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { continue }
-            let count = block.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
-            guard count > 0 else { return nil }
-            bytes += block[0..<count]
-            let text = String(decoding: bytes, as: UTF8.self)
-            if text.contains("\r\n\r\n") { return text }
-        }
-        return nil
     }
 
     /// Writes all of `bytes`; false when the client is gone (no SIGPIPE: the write just fails).

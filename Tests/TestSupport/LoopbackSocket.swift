@@ -54,6 +54,24 @@ public enum LoopbackSocket {
         return descriptor
     }
 
+    /// A request's head as a client sends it on `connection`, read for at most 5 s and 64 KiB; nil
+    /// when the client closed, or went quiet, before the head ended.
+    public static func readHead(_ connection: Int32) -> String? {
+        var bytes: [UInt8] = []
+        let until = Date().addingTimeInterval(5)
+        var block = [UInt8](repeating: 0, count: 4096)
+        while Date() < until, bytes.count < 65_536 {
+            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let count = block.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
+            guard count > 0 else { return nil }
+            bytes += block[0..<count]
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text.contains("\r\n\r\n") { return text }
+        }
+        return nil
+    }
+
     private static var streamType: Int32 {
         #if canImport(Glibc)
             Int32(SOCK_STREAM.rawValue)

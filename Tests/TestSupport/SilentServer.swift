@@ -59,21 +59,11 @@ public final class SilentServer: @unchecked Sendable {
         closeAll()
     }
 
-    /// Reads up to the end of the head (at most 64 KiB, 5 s), writes the answer, closes.
+    /// Reads the request's head, writes the answer, closes.
     private func respond(on connection: Int32, with answer: (String) -> String) {
         defer { close(connection) }
-        var head: [UInt8] = []
-        let end = Date().addingTimeInterval(5)
-        var block = [UInt8](repeating: 0, count: 4096)
-        while Date() < end, head.count < 65_536 {
-            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { continue }
-            let count = block.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            head += block[0..<count]
-            if head.count >= 4, String(decoding: head, as: UTF8.self).contains("\r\n\r\n") { break }
-        }
-        let response = Array(answer(String(decoding: head, as: UTF8.self)).utf8)
+        guard let head = LoopbackSocket.readHead(connection) else { return }
+        let response = Array(answer(head).utf8)
         _ = response.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
     }
 

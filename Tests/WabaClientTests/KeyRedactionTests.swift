@@ -28,6 +28,27 @@ struct KeyRedactionTests {
         #expect(KeyRedaction(key: key).apply(to: text) == expected)
     }
 
+    /// The error of one send with `key` to a loopback server that answers `status` with `body`.
+    static func refusal(key: String, status: Int, contentType: String, body: String) async throws -> SendMediaError {
+        let server = try SilentServer { _ in
+            "HTTP/1.1 \(status) Refused\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        }
+        defer { server.stop() }
+        let client = try SendMediaClient(configuration: .init(baseURL: server.baseURL, apiKey: key))
+        let payload = try SendMediaPayload(
+            SendMediaRequest(
+                channelID: "chn_a", contactID: contact, mediaType: .image,
+                mediaData: .url("https://cdn.example.com/a.jpg")))
+        do {
+            _ = try await client.send(payload)
+            try await client.shutdown()
+            throw FixtureError("a \(status) must fail the send")
+        } catch let error as SendMediaError {
+            try await client.shutdown()
+            return error
+        }
+    }
+
     @Test(
         "a short key is taken out of the server's message and wamedia's own words stay whole",
         arguments: [
@@ -39,55 +60,26 @@ struct KeyRedactionTests {
             (400, "an", "an invalid channel", "[API key] invalid channel"),
         ])
     func shortKeyEndToEnd(status: Int, key: String, said: String, redacted: String) async throws {
-        let server = try SilentServer { _ in
-            let body = #"{"success": false, "message": "\#(said)"}"#
-            return
-                "HTTP/1.1 \(status) Refused\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        }
-        defer { server.stop() }
-        let client = try SendMediaClient(configuration: .init(baseURL: server.baseURL, apiKey: key))
-        let payload = try SendMediaPayload(
-            SendMediaRequest(
-                channelID: "chn_a", contactID: contact, mediaType: .image,
-                mediaData: .url("https://cdn.example.com/a.jpg")))
-        do {
-            _ = try await client.send(payload)
-            Issue.record("a \(status) must fail the send")
-        } catch {
-            let own = SendMediaError.status(status, serverMessage: redacted)
-            #expect(error.serverMessage == redacted)
-            // The message and hint are wamedia's own, exactly as they read for any key.
-            #expect(error.message == own.message, "\(error.message)")
-            #expect(error.hint == own.hint, "\(error.hint)")
-            #expect(error.message.hasSuffix(": " + redacted))
-            #expect(!error.message.dropLast(redacted.count).contains("[API key]") && !error.hint.contains("[API key]"))
-        }
-        try await client.shutdown()
+        let error = try await Self.refusal(
+            key: key, status: status, contentType: "application/json",
+            body: #"{"success": false, "message": "\#(said)"}"#)
+        let own = SendMediaError.status(status, serverMessage: redacted)
+        #expect(error.serverMessage == redacted)
+        // The message and hint are wamedia's own, exactly as they read for any key.
+        #expect(error.message == own.message, "\(error.message)")
+        #expect(error.hint == own.hint, "\(error.hint)")
+        #expect(error.message.hasSuffix(": " + redacted))
+        #expect(!error.message.dropLast(redacted.count).contains("[API key]") && !error.hint.contains("[API key]"))
     }
 
     @Test("a key echoed at the 500-character cut of a raw body leaves no part of it behind")
     func keyAtTheCut() async throws {
         let key = "sk-cut-0123456789"
         let filler = String(repeating: "x", count: 495)
-        let server = try SilentServer { _ in
-            let body = "\(filler) \(key) trailing"
-            return
-                "HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        }
-        defer { server.stop() }
-        let client = try SendMediaClient(configuration: .init(baseURL: server.baseURL, apiKey: key))
-        let payload = try SendMediaPayload(
-            SendMediaRequest(
-                channelID: "chn_a", contactID: contact, mediaType: .image,
-                mediaData: .url("https://cdn.example.com/a.jpg")))
-        do {
-            _ = try await client.send(payload)
-            Issue.record("a 500 must fail the send")
-        } catch {
-            let quoted = error.serverMessage ?? ""
-            #expect(quoted.hasPrefix(filler + " [API"), "\(quoted.suffix(20))")
-            #expect(!quoted.contains("sk-"), "no part of the key may be left at the cut")
-        }
-        try await client.shutdown()
+        let error = try await Self.refusal(
+            key: key, status: 500, contentType: "text/plain", body: "\(filler) \(key) trailing")
+        let quoted = error.serverMessage ?? ""
+        #expect(quoted.hasPrefix(filler + " [API"), "\(quoted.suffix(20))")
+        #expect(!quoted.contains("sk-"), "no part of the key may be left at the cut")
     }
 }
