@@ -97,6 +97,10 @@ struct CampaignOptions: ParsableArguments {
         guard (1...86_400).contains(stopTimeout) else {
             throw ValidationError("--stop-timeout must be from 1 to 86400 seconds")
         }
+        if adoptJournal, let journal, case .postgres = JournalLocation(journal) {
+            throw ValidationError(
+                "--adopt-journal takes a copied SQLite journal; a PostgreSQL journal is one database, never a copy")
+        }
     }
 
     func send(

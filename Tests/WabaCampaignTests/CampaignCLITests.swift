@@ -95,6 +95,20 @@ struct CampaignCLITests {
         }
     }
 
+    @Test("--adopt-journal with a PostgreSQL journal is a usage error, not ignored")
+    func adoptingPostgresIsAUsageError() throws {
+        let folder = try CampaignFolder()
+        let manifest = try folder.manifest(rows: 1, assets: ["logo.png"])
+        let run = try wamedia(
+            [
+                "send", "--manifest", manifest, "--channel", "c", "--base-url", "http://127.0.0.1:9",
+                "--journal", "postgres://sender@127.0.0.1:9/c", "--adopt-journal",
+            ],
+            environment: Self.environment)
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("--adopt-journal takes a copied SQLite journal"), "\(run.standardError)")
+    }
+
     @Test("a journal another process has open is refused with exit status 2")
     func busyJournal() throws {
         let folder = try CampaignFolder()
