@@ -155,7 +155,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "CampaignTests",
+            name: "BatchTests",
             dependencies: [
                 "WabaMedia", "WabaClient", "wamedia", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

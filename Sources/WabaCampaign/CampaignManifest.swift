@@ -49,7 +49,7 @@ public struct CampaignManifest: Sendable {
     }
 
     /// One entry as a row of the campaign: a message to send, or the reason it cannot be.
-    func row(_ entry: CampaignEntry) -> CampaignRow {
+    func row(_ entry: BatchEntry) -> CampaignRow {
         let line = Self.lineNumber(entry.origin)
         switch entry {
         case .invalid(let invalid):
@@ -77,7 +77,7 @@ public struct CampaignManifest: Sendable {
     }
 
     /// What can be checked of a row without reading its media: the recipient, the caption, the URL.
-    private func check(_ row: CampaignRow, asset: CampaignAsset) throws {
+    private func check(_ row: CampaignRow, asset: BatchAsset) throws {
         let data: MediaData
         switch asset.location {
         case .url(let url):

@@ -109,7 +109,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         case expired(TransferWatch.Expiry?)
     }
 
-    public func check(url: String, asset: CampaignAsset) async -> RemoteCheck {
+    public func check(url: String, asset: BatchAsset) async -> RemoteCheck {
         let watch = TransferWatch(deadline: .now + options.timeout, minimumRate: options.minimumRate)
         // The client's own timeouts are per read: a server sending a byte a second never trips them.
         // The watch bounds the whole check instead, and cancelling the check's task cancels its
@@ -139,7 +139,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
     }
 
-    private func check(url: String, asset: CampaignAsset, watch: TransferWatch) async -> RemoteCheck {
+    private func check(url: String, asset: BatchAsset, watch: TransferWatch) async -> RemoteCheck {
         var fetch = RemoteFetch(url: url, finalURL: url)
         var findings: [Finding] = []
         do {
@@ -174,7 +174,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             }
             let inspected = inspection
             var report = watch.excluding {
-                CampaignRunner.validate(inspected, asset: asset, validator: checker.validator)
+                BatchChecker.validate(inspected, asset: asset, validator: checker.validator)
             }
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
             let limit = checker.profile.maxBytes(for: report.mediaType)
@@ -211,7 +211,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
         }
     }
 
-    private func stopped(_ url: String, asset: CampaignAsset, fetch: RemoteFetch, findings: [Finding]) -> RemoteCheck {
+    private func stopped(_ url: String, asset: BatchAsset, fetch: RemoteFetch, findings: [Finding]) -> RemoteCheck {
         let inspection = Inspection(file: url, size: fetch.contentLength ?? 0, detection: .unknown)
         let report = ValidationReport(
             inspection: inspection, mediaType: asset.mediaType ?? .document, findings: findings,

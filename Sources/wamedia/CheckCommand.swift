@@ -126,14 +126,14 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         Vips.tune(.forParallelImages(jobs))
         let checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
         let sources =
-            CampaignInputs.classify(inputs)
+            BatchInputs.classify(inputs)
             + manifest.map {
                 .manifest(
                     ManifestReader.Source(
                         path: $0, format: manifestFormat,
                         limits: .init(maxLineBytes: manifestMaxLineBytes, maxBytes: manifestMaxBytes)))
             }
-        let entries = try CampaignInputs(sources, defaultType: type, defaultCaption: caption)
+        let entries = try BatchInputs(sources, defaultType: type, defaultCaption: caption)
         let needsNetwork = !manifest.isEmpty || inputs.contains(where: AssetLocation.isURL)
         let remote =
             needsNetwork
@@ -143,10 +143,10 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
                     timeout: .milliseconds(Int64(timeout * 1000)), maxRedirects: maxRedirects,
                     allowPrivateAddresses: allowPrivate, allowHTTP: allowHTTP, connectionsPerHost: urlJobs))
             : nil
-        let runner = CampaignRunner(
+        let runner = BatchChecker(
             checker: checker, remote: remote, options: .init(fileJobs: jobs, urlJobs: urlJobs))
 
-        var renderer = try CampaignRenderer(
+        var renderer = try BatchRenderer(
             format: format, failAt: failOn.verdict, html: HTMLReport(profile: checker.profile), jobs: jobs)
         let progress = ProgressLine()
         do {

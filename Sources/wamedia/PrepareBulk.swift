@@ -2,7 +2,7 @@ import Foundation
 import WabaMedia
 
 extension PrepareCommand {
-    /// `prepare --out FOLDER`: the whole campaign into one folder, and a manifest to send it from.
+    /// `prepare --out FOLDER`: the whole batch into one folder, and a manifest to send it from.
     func runBulk(into folder: String) async throws {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -14,10 +14,10 @@ extension PrepareCommand {
         let checker = try MediaChecker(profile: profile)
         let mediaPreparer = try preparation.preparer(profile: profile, jobs: jobs)
         let sources =
-            CampaignInputs.classify(files)
+            BatchInputs.classify(files)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }
-        let entries = try CampaignInputs(sources, defaultType: type)
-        let preparer = CampaignPreparer(checker: checker, preparer: mediaPreparer, folder: folder, jobs: jobs)
+        let entries = try BatchInputs(sources, defaultType: type)
+        let preparer = BatchPreparer(checker: checker, preparer: mediaPreparer, folder: folder, jobs: jobs)
 
         let manifestPath = URL(fileURLWithPath: folder).appendingPathComponent("manifest.jsonl").path
         guard FileManager.default.createFile(atPath: manifestPath, contents: nil) else {
@@ -28,7 +28,7 @@ extension PrepareCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
-        var summary = CampaignSummary()
+        var summary = BatchSummary()
         var written = 0
         var failed = 0
         try await preparer.run(entries) { prepared in

@@ -160,7 +160,7 @@ struct HostileServerTests {
             checker: try MediaChecker(profile: .whatsappCloud),
             options: .init(allowPrivateAddresses: true, allowHTTP: true))
         let url = "http://127.0.0.1:99999/x.jpg"
-        let check = await checker.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
+        let check = await checker.check(url: url, asset: BatchAsset(location: .url(url), origin: url))
         try await checker.shutdown()
         #expect(check.report.findings.map(\.code) == [.urlInvalid])
         #expect(check.report.findings.first?.message.contains("99999") == true)

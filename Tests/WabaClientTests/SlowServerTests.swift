@@ -17,7 +17,7 @@ struct SlowServerTests {
     }
 
     static func check(_ url: String, with checker: RemoteAssetChecker) async -> RemoteCheck {
-        await checker.check(url: url, asset: CampaignAsset(location: .url(url), mediaType: .image, origin: url))
+        await checker.check(url: url, asset: BatchAsset(location: .url(url), mediaType: .image, origin: url))
     }
 
     /// Waits (at most `limit`) until the server sees every drip's connection closed by the client.
@@ -100,7 +100,7 @@ struct SlowServerTests {
         let timeout = 2
         let urls = (0..<16).map { server.baseURL + "/asset-\($0).jpg" }
         // The URLs run `urlJobs` at once, each bounded by the timeout: so many rounds of it at most.
-        let jobs = CampaignRunner.Options().urlJobs
+        let jobs = BatchChecker.Options().urlJobs
         let rounds = (urls.count + jobs - 1) / jobs
         let bound = Duration.seconds(timeout * rounds) + .milliseconds(1500)
         let run = try await wamediaAsync(

@@ -73,7 +73,7 @@ extension Finding.Code {
     /// The file must be transcoded, and ffmpeg (or an encoder it needs) is not installed.
     public static let ffmpegMissing: Self = "ffmpeg-missing"
 
-    // MARK: Campaigns
+    // MARK: Batches
 
     /// A manifest row that cannot be read: wrong number of fields, bad JSON, a missing `media`, an unknown type.
     public static let manifestRow: Self = "manifest-row"

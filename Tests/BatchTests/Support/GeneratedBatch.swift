@@ -1,10 +1,10 @@
 import Foundation
 import TestSupport
 
-/// A campaign folder of a few hundred files, made once per test run with real encoders and the samples:
+/// A batch folder of a few hundred files, made once per test run with real encoders and the samples:
 /// good, fixable and rejected files of every media type, in nested folders, with hidden files that
 /// must be skipped and repeated content that must be found.
-struct GeneratedCampaign: Sendable {
+struct GeneratedBatch: Sendable {
     let root: URL
     /// File name (without its batch prefix) → the verdict it must get.
     let expectedVerdicts: [String: String]
@@ -12,8 +12,8 @@ struct GeneratedCampaign: Sendable {
     let sharedContent: Set<String>
     let batches: Int
 
-    static let shared: Result<GeneratedCampaign, any Error> = Result { try GeneratedCampaign() }
-    static func get() throws -> GeneratedCampaign { try shared.get() }
+    static let shared: Result<GeneratedBatch, any Error> = Result { try GeneratedBatch() }
+    static func get() throws -> GeneratedBatch { try shared.get() }
 
     /// The template a generated file was copied from: `03-photo.jpg` → `photo.jpg`.
     static func template(of path: String) -> String {
@@ -37,8 +37,8 @@ struct GeneratedCampaign: Sendable {
     }
 
     private init() throws {
-        let scratch = try makeTemporaryDirectory("wamedia-campaign-templates")
-        root = try makeTemporaryDirectory("wamedia-campaign")
+        let scratch = try makeTemporaryDirectory("wamedia-batch-templates")
+        root = try makeTemporaryDirectory("wamedia-batch")
         func t(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
         // Images, made with libvips.
@@ -120,7 +120,7 @@ struct GeneratedCampaign: Sendable {
             try Data(junk).write(to: folder.appendingPathComponent(prefix + "junk.bin"))
             try Data("<!DOCTYPE html><html><body>batch \(batch)</body></html>\n".utf8)
                 .write(to: folder.appendingPathComponent(prefix + "page.html"))
-            // Hidden files and folders are never part of a campaign.
+            // Hidden files and folders are never part of a batch.
             try Data("x".utf8).write(to: folder.appendingPathComponent(".DS_Store"))
         }
         let hiddenFolder = root.appendingPathComponent(".cache")

@@ -23,18 +23,18 @@ public enum ManifestFormat: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// Reads a campaign manifest row by row, never whole.
+/// Reads a manifest row by row, never whole.
 ///
 /// Columns (CSV header) or keys (JSON Lines): `media` (a path, relative to the manifest's folder, or an
 /// `http(s)` URL), and optionally `media_type`, `caption`, `file_name`. Other columns are ignored.
-/// A row that cannot be read is yielded as ``CampaignEntry/invalid(_:)`` naming its line and what is wrong.
+/// A row that cannot be read is yielded as ``BatchEntry/invalid(_:)`` naming its line and what is wrong.
 public final class ManifestReader: Sequence, IteratorProtocol {
     public struct Source: Sendable, Hashable {
         public var path: String
         public var format: ManifestFormat?
         public var limits: Limits
         /// More columns (keys) to read besides the asset's, by their lower-case names: they end up in
-        /// ``CampaignAsset/columns`` (a campaign's recipients, say). JSON strings, numbers and booleans
+        /// ``BatchAsset/columns`` (the recipients of a campaign sent from it, say). JSON strings, numbers and booleans
         /// are read as text.
         public var extraColumns: Set<String>
 
@@ -148,7 +148,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         }
     }
 
-    public func next() -> CampaignEntry? {
+    public func next() -> BatchEntry? {
         guard !reportedLimit else { return nil }
         let entry =
             switch format {
@@ -172,7 +172,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
 
     // MARK: - CSV
 
-    private func nextCSVEntry() -> CampaignEntry? {
+    private func nextCSVEntry() -> BatchEntry? {
         while let (lineNumber, record) = nextCSVRecord() {
             let origin = "\(displayName):\(lineNumber)"
             switch record {
@@ -300,7 +300,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
 
     // MARK: - JSON Lines
 
-    private func nextJSONEntry() -> CampaignEntry? {
+    private func nextJSONEntry() -> BatchEntry? {
         while let (lineNumber, line) = lines.next() {
             let origin = "\(displayName):\(lineNumber)"
             if lines.lastLineWasCut {
@@ -394,7 +394,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     private func entry(
         origin: String, media: String?, mediaType: String?, caption: String?, fileName: String?,
         extras: [String: String]
-    ) -> CampaignEntry {
+    ) -> BatchEntry {
         guard let media = media?.trimmingCharacters(in: .whitespaces), !media.isEmpty else {
             return invalid(
                 origin, subject: "", "the row has no media", hint: "give a path or an https URL in the 'media' column")
@@ -421,13 +421,13 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         } else {
             location = .file(folder == "/" ? "/" + media : folder + "/" + media)
         }
-        var asset = CampaignAsset(
+        var asset = BatchAsset(
             location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin)
         asset.columns = extras
         return .asset(asset)
     }
 
-    private func invalid(_ origin: String, subject: String, _ message: String, hint: String? = nil) -> CampaignEntry {
+    private func invalid(_ origin: String, subject: String, _ message: String, hint: String? = nil) -> BatchEntry {
         .invalid(
             InvalidInput(
                 origin: origin, subject: subject,

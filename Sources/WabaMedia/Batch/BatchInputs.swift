@@ -7,12 +7,12 @@ internal import WabaEncoding
     import Darwin
 #endif
 
-/// The assets of a campaign, from files, folders, glob patterns, URLs and manifests, in the order given.
+/// The assets of a batch, from files, folders, glob patterns, URLs and manifests, in the order given.
 ///
 /// A one-pass sequence: folders are walked and manifests read as it is iterated, so memory does not
 /// grow with the number of assets. Problems with an input (a folder that cannot be read, a pattern
-/// that matches nothing, a malformed manifest row) are yielded in its place as ``CampaignEntry/invalid(_:)``.
-public final class CampaignInputs: Sequence, IteratorProtocol {
+/// that matches nothing, a malformed manifest row) are yielded in its place as ``BatchEntry/invalid(_:)``.
+public final class BatchInputs: Sequence, IteratorProtocol {
     /// One thing named on the command line.
     public enum Input: Sendable, Hashable {
         /// A file, a folder (walked recursively), or a glob pattern.
@@ -22,7 +22,7 @@ public final class CampaignInputs: Sequence, IteratorProtocol {
     }
 
     private var pending: [Pending]
-    private var current: (any IteratorProtocol<CampaignEntry>)?
+    private var current: (any IteratorProtocol<BatchEntry>)?
     private let defaultType: MediaType?
     private let defaultCaption: String?
 
@@ -55,14 +55,14 @@ public final class CampaignInputs: Sequence, IteratorProtocol {
         arguments.map { AssetLocation.isURL($0) ? .url($0) : .path($0) }
     }
 
-    public func next() -> CampaignEntry? {
+    public func next() -> BatchEntry? {
         while true {
             if let entry = current?.next() { return applyDefaults(entry) }
             current = nil
             guard let input = pending.popLast() else { return nil }
             switch input {
             case .url(let url):
-                return applyDefaults(.asset(CampaignAsset(location: .url(url), origin: url)))
+                return applyDefaults(.asset(BatchAsset(location: .url(url), origin: url)))
             case .manifest(let reader):
                 current = reader
             case .path(let path):
@@ -72,13 +72,13 @@ public final class CampaignInputs: Sequence, IteratorProtocol {
     }
 
     /// Starts walking `path`; returns an entry directly when the path names just one.
-    private func start(_ path: String) -> CampaignEntry? {
+    private func start(_ path: String) -> BatchEntry? {
         switch FileKind(path) {
         case .directory:
             current = FolderWalker(root: path)
             return nil
         case .file, .other:
-            return .asset(CampaignAsset(location: .file(path), origin: path))
+            return .asset(BatchAsset(location: .file(path), origin: path))
         case .missing where GlobPattern.isPattern(path):
             let matches: [String]
             do {
@@ -102,11 +102,11 @@ public final class CampaignInputs: Sequence, IteratorProtocol {
             return nil
         case .missing:
             // The checker reports it as a file that does not exist, as for any other path.
-            return .asset(CampaignAsset(location: .file(path), origin: path))
+            return .asset(BatchAsset(location: .file(path), origin: path))
         }
     }
 
-    private func applyDefaults(_ entry: CampaignEntry) -> CampaignEntry {
+    private func applyDefaults(_ entry: BatchEntry) -> BatchEntry {
         guard case .asset(var asset) = entry else { return entry }
         if asset.mediaType == nil { asset.mediaType = defaultType }
         if asset.caption == nil { asset.caption = defaultCaption }
@@ -142,13 +142,13 @@ final class FolderWalker: IteratorProtocol {
 
     private var levels: [Level] = []
     private var visited: Set<[UInt64]> = []
-    private var queued: [CampaignEntry] = []
+    private var queued: [BatchEntry] = []
 
     init(root: String) {
         enter(root, origin: root)
     }
 
-    func next() -> CampaignEntry? {
+    func next() -> BatchEntry? {
         while true {
             if !queued.isEmpty { return queued.removeFirst() }
             guard var level = levels.popLast() else { return nil }
@@ -161,7 +161,7 @@ final class FolderWalker: IteratorProtocol {
             case .directory:
                 enter(path, origin: path)
             case .file:
-                return .asset(CampaignAsset(location: .file(path), origin: path))
+                return .asset(BatchAsset(location: .file(path), origin: path))
             case .other, .missing:
                 // Sockets, devices, FIFOs and dangling links hold no media.
                 continue

@@ -1,6 +1,6 @@
 /// What fetching a remote asset's first bytes showed about the URL itself.
 public struct RemoteFetch: Sendable, Hashable, Codable {
-    /// The URL as the campaign gave it.
+    /// The URL as the batch's input gave it.
     public var url: String
     /// Where it led after redirects.
     public var finalURL: String
@@ -45,8 +45,8 @@ public struct RemoteFetch: Sendable, Hashable, Codable {
     }
 }
 
-/// The outcome for one asset of a campaign.
-public struct CampaignResult: Sendable, Hashable, Encodable {
+/// The outcome for one asset of a batch.
+public struct BatchResult: Sendable, Hashable, Encodable {
     /// The asset's position among all inputs, from 0.
     public var index: Int
     /// Where the asset was named: the argument, or `manifest.csv:12`.
@@ -80,7 +80,7 @@ public struct CampaignResult: Sendable, Hashable, Encodable {
     }
 
     /// The report's flat object (`file`, `media_type`, `mime`, `size`, `verdict`, `findings`, ...) with the
-    /// campaign's keys beside them: `index`, `source`, `sha256`, `duplicate_of`, `remote`.
+    /// batch's keys beside them: `index`, `source`, `sha256`, `duplicate_of`, `remote`.
     public func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -92,8 +92,8 @@ public struct CampaignResult: Sendable, Hashable, Encodable {
     }
 }
 
-/// Counts over a campaign: per verdict, per finding code, duplicates and bytes fetched.
-public struct CampaignSummary: Sendable, Hashable, Encodable {
+/// Counts over a batch: per verdict, per finding code, duplicates and bytes fetched.
+public struct BatchSummary: Sendable, Hashable, Encodable {
     public var total = 0
     public var verdicts: [Verdict: Int] = [:]
     public var findings: [String: Int] = [:]
@@ -103,7 +103,7 @@ public struct CampaignSummary: Sendable, Hashable, Encodable {
 
     public init() {}
 
-    public mutating func add(_ result: CampaignResult) {
+    public mutating func add(_ result: BatchResult) {
         total += 1
         verdicts[result.verdict, default: 0] += 1
         for code in Set(result.report.findings.map(\.code.rawValue)) { findings[code, default: 0] += 1 }
@@ -116,7 +116,7 @@ public struct CampaignSummary: Sendable, Hashable, Encodable {
 
     public func count(_ verdict: Verdict) -> Int { verdicts[verdict, default: 0] }
 
-    /// Whether the campaign fails: any asset at or above `threshold`.
+    /// Whether the batch fails: any asset at or above `threshold`.
     public func fails(at threshold: Verdict) -> Bool {
         Verdict.allCases.contains { $0 >= threshold && count($0) > 0 }
     }

@@ -2,7 +2,7 @@ import Dispatch
 public import Foundation
 import Synchronization
 
-/// A campaign check as one self-contained HTML page: a summary, then one card per asset (a
+/// A batch check as one self-contained HTML page: a summary, then one card per asset (a
 /// thumbnail or an icon, the name, the verdict as a badge, the findings with their hints and what
 /// `prepare` would do), rejected assets first, filtered by verdict in the page with pure CSS.
 ///
@@ -37,7 +37,7 @@ public struct HTMLReport: Sendable {
 
     /// The card for one asset. Makes its thumbnail (a decode at reduced size for most images):
     /// the costly part of a report, safe to call from several threads at once.
-    public func card(for result: CampaignResult) -> Card {
+    public func card(for result: BatchResult) -> Card {
         let report = result.report
         let inspection = report.inspection
         var values: [String: Any] = [
@@ -83,7 +83,7 @@ public struct HTMLReport: Sendable {
     }
 
     /// The page up to the first card: styles, icons, the summary and the filter.
-    public func opening(summary: CampaignSummary, bytesBefore: Int, bytesAfter: Int) -> String {
+    public func opening(summary: BatchSummary, bytesBefore: Int, bytesAfter: Int) -> String {
         let common = summary.findings.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(8)
         let values: [String: Any] = [
             "title": title,
@@ -170,7 +170,7 @@ public final class HTMLReportWriter {
     static let order: [Verdict] = [.rejected, .fixable, .ok]
 
     /// Adds assets, in their order within each verdict; their cards are made ``jobs`` at a time.
-    public func add(_ results: [CampaignResult]) throws {
+    public func add(_ results: [BatchResult]) throws {
         guard !results.isEmpty else { return }
         let cards = Self.makeCards(results, report: report, jobs: jobs)
         var blocks: [Verdict: String] = [:]
@@ -191,7 +191,7 @@ public final class HTMLReportWriter {
     }
 
     /// Writes the whole page through `write`, in pieces of at most 1 MiB.
-    public func finish(summary: CampaignSummary, write: (Data) throws -> Void) throws {
+    public func finish(summary: BatchSummary, write: (Data) throws -> Void) throws {
         try write(Data(report.opening(summary: summary, bytesBefore: bytesBefore, bytesAfter: bytesAfter).utf8))
         for group in groups {
             try group.handle.close()
@@ -207,7 +207,7 @@ public final class HTMLReportWriter {
         try write(Data(report.closing.utf8))
     }
 
-    private static func makeCards(_ results: [CampaignResult], report: HTMLReport, jobs: Int) -> [HTMLReport.Card] {
+    private static func makeCards(_ results: [BatchResult], report: HTMLReport, jobs: Int) -> [HTMLReport.Card] {
         guard jobs > 1, results.count > 1 else { return results.map(report.card) }
         let cards = CardSlots(count: results.count)
         DispatchQueue.concurrentPerform(iterations: min(jobs, results.count)) { lane in

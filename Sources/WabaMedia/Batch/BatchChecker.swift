@@ -3,11 +3,11 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Checks remote assets for a campaign. WabaClient's `RemoteAssetChecker` is the implementation;
+/// Checks remote assets for a batch. WabaClient's `RemoteAssetChecker` is the implementation;
 /// the protocol keeps the offline library free of networking.
 public protocol RemoteAssetChecking: Sendable {
     /// Checks the asset at `url` as the platform would fetch it. Never throws: every problem is a finding.
-    func check(url: String, asset: CampaignAsset) async -> RemoteCheck
+    func check(url: String, asset: BatchAsset) async -> RemoteCheck
 }
 
 /// A remote asset's report, with what the URL answered.
@@ -21,13 +21,13 @@ public struct RemoteCheck: Sendable, Hashable {
     }
 }
 
-/// Checks every asset of a campaign with bounded parallelism and hands the results over in input order.
+/// Checks every asset of a batch with bounded parallelism and hands the results over in input order.
 ///
 /// Local files run at most ``Options/fileJobs`` at once (blocking work, on threads of their own so it
 /// never stalls the tasks waiting on the network); URLs at most ``Options/urlJobs``. Files with the
 /// same content (SHA-256) are inspected once; each is still reported, the later ones as duplicates of
 /// the first.
-public struct CampaignRunner: Sendable {
+public struct BatchChecker: Sendable {
     public struct Options: Sendable, Hashable {
         public var fileJobs: Int
         public var urlJobs: Int
@@ -51,7 +51,7 @@ public struct CampaignRunner: Sendable {
 
     /// Checks `entries`, calling `emit` once per entry, in their order, as soon as each and all before it are done.
     public func run(
-        _ entries: some Sequence<CampaignEntry>, emit: (CampaignResult) async throws -> Void
+        _ entries: some Sequence<BatchEntry>, emit: (BatchResult) async throws -> Void
     ) async throws {
         // Twice as many runs of files as workers: a worker that finishes one finds the next waiting.
         let fileSlots = AsyncSemaphore(options.fileJobs * 2)
@@ -123,8 +123,8 @@ public struct CampaignRunner: Sendable {
     /// The result of the `index`th entry, noting a repeat of content (or a URL) met earlier.
     private static func result(
         for outcome: Outcome, index: Int, firstByContent: inout [String: String]
-    ) -> CampaignResult {
-        var result = CampaignResult(
+    ) -> BatchResult {
+        var result = BatchResult(
             index: index, origin: outcome.origin, report: outcome.report, sha256: outcome.sha256,
             remote: outcome.remote)
         if let key = outcome.contentKey {
@@ -167,7 +167,7 @@ public struct CampaignRunner: Sendable {
 
     /// Reads, hashes and inspects a file, on a worker thread. A small file is read once for all three.
     static func work(
-        onFile path: String, asset: CampaignAsset, checker: MediaChecker,
+        onFile path: String, asset: BatchAsset, checker: MediaChecker,
         inspections: OnceCache<Result<Inspection, any Error>>
     ) -> FileWork {
         do {
@@ -189,7 +189,7 @@ public struct CampaignRunner: Sendable {
     /// The outcome of a worker's ``work(onFile:asset:checker:inspections:)``: waits for the inspection
     /// of the same content when another file has it, and validates.
     static func outcome(
-        of work: FileWork, path: String, asset: CampaignAsset, checker: MediaChecker,
+        of work: FileWork, path: String, asset: BatchAsset, checker: MediaChecker,
         inspections: OnceCache<Result<Inspection, any Error>>, workers: BlockingWorkers
     ) async -> Outcome {
         func unreadable(_ error: any Error, sha256: String? = nil) -> Outcome {
@@ -232,7 +232,7 @@ public struct CampaignRunner: Sendable {
     }
 
     /// Validates with the asset's type and caption, judging the extension of the name the recipient sees.
-    public static func validate(_ inspection: Inspection, asset: CampaignAsset, validator: MediaValidator)
+    public static func validate(_ inspection: Inspection, asset: BatchAsset, validator: MediaValidator)
         -> ValidationReport
     {
         guard let fileName = asset.fileName else {
@@ -251,24 +251,24 @@ public struct CampaignRunner: Sendable {
     }
 }
 
-/// One unit of a campaign's work.
-enum CampaignWorkUnit: Sendable {
+/// One unit of a batch's work.
+enum BatchWorkUnit: Sendable {
     struct LocalFile: Sendable {
         var path: String
-        var asset: CampaignAsset
+        var asset: BatchAsset
     }
 
     /// Consecutive local files, checked one after another by one worker.
     case files([LocalFile])
-    case url(String, CampaignAsset)
+    case url(String, BatchAsset)
     case invalid(InvalidInput)
 }
 
-/// A campaign's entries as units of work: runs of up to `filesPerBatch` consecutive local files,
+/// A batch's entries as units of work: runs of up to `filesPerBatch` consecutive local files,
 /// every other entry on its own.
-struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProtocol {
+struct WorkUnits<Base: IteratorProtocol<BatchEntry>>: Sequence, IteratorProtocol {
     private var base: Base
-    private var pending: CampaignEntry?
+    private var pending: BatchEntry?
     private let filesPerBatch: Int
 
     init(_ base: Base, filesPerBatch: Int) {
@@ -276,7 +276,7 @@ struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProto
         self.filesPerBatch = filesPerBatch
     }
 
-    mutating func next() -> CampaignWorkUnit? {
+    mutating func next() -> BatchWorkUnit? {
         guard let first = pending ?? base.next() else { return nil }
         pending = nil
         switch first {
@@ -288,13 +288,13 @@ struct WorkUnits<Base: IteratorProtocol<CampaignEntry>>: Sequence, IteratorProto
             case .url(let url): return .url(url, asset)
             case .file(let filePath): path = filePath
             }
-            var batch = [CampaignWorkUnit.LocalFile(path: path, asset: asset)]
+            var batch = [BatchWorkUnit.LocalFile(path: path, asset: asset)]
             while batch.count < filesPerBatch, let entry = base.next() {
                 guard case .asset(let next) = entry, case .file(let nextPath) = next.location else {
                     pending = entry
                     break
                 }
-                batch.append(CampaignWorkUnit.LocalFile(path: nextPath, asset: next))
+                batch.append(BatchWorkUnit.LocalFile(path: nextPath, asset: next))
             }
             return .files(batch)
         }
@@ -382,7 +382,7 @@ final class AsyncSemaphore: Sendable {
 /// Computes each key's value once, however many tasks ask for it at the same time or later.
 ///
 /// Finished values are kept for the `capacity` most recent keys only, so memory stays bounded on
-/// campaigns of any size; a key asked for again after its value was dropped is computed again.
+/// batches of any size; a key asked for again after its value was dropped is computed again.
 final class OnceCache<Value: Sendable>: Sendable {
     private enum Slot {
         case computing([CheckedContinuation<Value?, Never>])

@@ -1,20 +1,20 @@
 import Foundation
 import WabaMedia
 
-/// Prints a campaign's results as they arrive, in the chosen format, keeping memory flat:
+/// Prints a batch's results as they arrive, in the chosen format, keeping memory flat:
 /// the table is printed in blocks, JUnit test cases and HTML cards are kept in temporary files until the
 /// counts are known.
-struct CampaignRenderer {
+struct BatchRenderer {
     let format: CheckFormat
     let junit: JUnitReport
-    private(set) var summary = CampaignSummary()
+    private(set) var summary = BatchSummary()
     private var table = TextTable("FILE", "TYPE", "MIME", "SIZE", "VERDICT", "FINDINGS")
     private var details: [String] = []
     private var printedBlocks = 0
     private var junitCases: (url: URL, handle: FileHandle)?
     private let htmlWriter: HTMLReportWriter?
     /// Results waiting for their HTML cards, which are made a batch at a time on every core.
-    private var htmlPending: [CampaignResult] = []
+    private var htmlPending: [BatchResult] = []
     private let encoder = Output.jsonEncoder()
     /// JSON lines not yet written: one write per block instead of one per asset, yet results still
     /// reach a reader within a fraction of a second.
@@ -37,7 +37,7 @@ struct CampaignRenderer {
         }
     }
 
-    mutating func add(_ result: CampaignResult) throws {
+    mutating func add(_ result: BatchResult) throws {
         summary.add(result)
         switch format {
         case .json:
@@ -123,7 +123,7 @@ struct CampaignRenderer {
     }
 }
 
-extension CampaignSummary {
+extension BatchSummary {
     /// `check`'s progress line: the counts so far and the files checked per second.
     func progressText(elapsedSeconds seconds: Double) -> String {
         let rate = seconds > 0 ? Int(Double(total) / seconds) : 0

@@ -1,4 +1,4 @@
-/// A campaign as a JUnit XML report, for CI systems: one test case per asset, a failure for each
+/// A batch check as a JUnit XML report, for CI systems: one test case per asset, a failure for each
 /// asset at or above the failing verdict.
 ///
 /// Test cases are written one at a time (``testCase(for:)``); the header, which carries the counts,
@@ -14,7 +14,7 @@ public struct JUnitReport: Sendable {
     }
 
     /// The `<testcase>` element for one asset.
-    public func testCase(for result: CampaignResult) -> String {
+    public func testCase(for result: BatchResult) -> String {
         let report = result.report
         let name = "\(report.inspection.file) as \(report.mediaType)"
         var xml =
@@ -35,7 +35,7 @@ public struct JUnitReport: Sendable {
     }
 
     /// The document's opening, with the counts; the test cases follow it, then ``closing``.
-    public func opening(summary: CampaignSummary) -> String {
+    public func opening(summary: BatchSummary) -> String {
         let failures = Verdict.allCases.filter { $0 >= failAt && $0 != .ok }.map(summary.count).reduce(0, +)
         let suite = Self.escape(suiteName)
         return """

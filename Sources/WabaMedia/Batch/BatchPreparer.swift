@@ -2,7 +2,7 @@ import Foundation
 
 /// What bulk preparation did with one asset.
 public struct PreparedAsset: Sendable, Hashable, Encodable {
-    public var result: CampaignResult
+    public var result: BatchResult
     /// The file written in the output folder (its name, relative to the folder), or the URL kept as is.
     /// Nil when the asset was rejected or could not be prepared.
     public var media: String?
@@ -54,11 +54,11 @@ public struct PreparedAsset: Sendable, Hashable, Encodable {
     var fileNameForRow: String?
 }
 
-/// `prepare` over a whole campaign: every asset checked; ok ones copied, fixable ones transformed into
+/// `prepare` over a whole batch: every asset checked; ok ones copied, fixable ones transformed into
 /// `folder`, rejected ones reported; the same content is prepared once. The caller writes the
-/// manifest of the results from ``PreparedAsset/manifestRow`` (in input order) so the campaign can be
+/// manifest of the results from ``PreparedAsset/manifestRow`` (in input order) so the batch can be
 /// sent from the folder.
-public struct CampaignPreparer: Sendable {
+public struct BatchPreparer: Sendable {
     public var checker: MediaChecker
     public var preparer: MediaPreparer
     public var folder: String
@@ -75,7 +75,7 @@ public struct CampaignPreparer: Sendable {
         self.jobs = jobs
     }
 
-    public func run(_ entries: some Sequence<CampaignEntry>, emit: (PreparedAsset) async throws -> Void)
+    public func run(_ entries: some Sequence<BatchEntry>, emit: (PreparedAsset) async throws -> Void)
         async throws
     {
         let inspections = OnceCache<Result<Inspection, any Error>>()
@@ -92,8 +92,8 @@ public struct CampaignPreparer: Sendable {
             let (entry, stem) = item
             switch entry {
             case .invalid(let invalid):
-                let result = CampaignResult(
-                    index: 0, origin: invalid.origin, report: CampaignRunner.report(for: invalid))
+                let result = BatchResult(
+                    index: 0, origin: invalid.origin, report: BatchChecker.report(for: invalid))
                 return (PreparedAsset(result: result, steps: []), nil)
             case .asset(let asset):
                 switch asset.location {
@@ -104,7 +104,7 @@ public struct CampaignPreparer: Sendable {
                             .notFetched, .warning, message: "\(url) is sent by URL; prepare does not fetch it",
                             hint: "run 'wamedia check' on the manifest to check what the platform will fetch"))
                     var prepared = PreparedAsset(
-                        result: CampaignResult(index: 0, origin: asset.origin, report: report), media: url,
+                        result: BatchResult(index: 0, origin: asset.origin, report: report), media: url,
                         action: .url, steps: [])
                     prepared.captionForRow = asset.caption
                     prepared.fileNameForRow = asset.fileName
@@ -113,13 +113,13 @@ public struct CampaignPreparer: Sendable {
                     await slots.wait()
                     defer { slots.signal() }
                     let work = await workers.run {
-                        CampaignRunner.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
+                        BatchChecker.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
                     }
-                    let outcome = await CampaignRunner.outcome(
+                    let outcome = await BatchChecker.outcome(
                         of: work, path: path, asset: asset, checker: checker, inspections: inspections,
                         workers: workers)
                     var prepared = PreparedAsset(
-                        result: CampaignResult(
+                        result: BatchResult(
                             index: 0, origin: asset.origin, report: outcome.report, sha256: outcome.sha256),
                         steps: [])
                     prepared.captionForRow = asset.caption
@@ -164,10 +164,10 @@ public struct CampaignPreparer: Sendable {
     }
 }
 
-extension CampaignPreparer {
+extension BatchPreparer {
     /// Prepares one asset into `folder` as `stem` and the extension its content calls for.
     static func prepare(
-        _ path: String, report: ValidationReport, asset: CampaignAsset, with preparer: MediaPreparer,
+        _ path: String, report: ValidationReport, asset: BatchAsset, with preparer: MediaPreparer,
         into folder: String, stem: String
     ) throws(WabaMediaError) -> (String, PreparedAsset.Action, [String]) {
         do {
@@ -185,7 +185,7 @@ extension CampaignPreparer {
 }
 
 /// Gives each entry an output name stem no earlier entry has, in input order: `photo`, `photo-2`, ...
-struct UniqueStems<Base: Sequence<CampaignEntry>>: Sequence {
+struct UniqueStems<Base: Sequence<BatchEntry>>: Sequence {
     let base: Base
     init(_ base: Base) { self.base = base }
 
@@ -195,7 +195,7 @@ struct UniqueStems<Base: Sequence<CampaignEntry>>: Sequence {
         var base: Base.Iterator
         var taken: Set<String> = []
 
-        mutating func next() -> (CampaignEntry, String)? {
+        mutating func next() -> (BatchEntry, String)? {
             guard let entry = base.next() else { return nil }
             guard case .asset(let asset) = entry, case .file(let path) = asset.location else { return (entry, "") }
             let name = asset.fileName ?? URL(fileURLWithPath: path).lastPathComponent

@@ -4,15 +4,15 @@ import Testing
 
 @testable import WabaMedia
 
-@Suite("campaigns of local files")
-struct LocalCampaignTests {
+@Suite("batches of local files")
+struct LocalBatchTests {
     @Test("a generated folder of a few hundred files: every verdict right, in walk order, duplicates found")
     func folderVerdictsAndOrder() async throws {
-        let campaign = try GeneratedCampaign.get()
-        let run = try await wamediaAsync(["check", "--format", "json", campaign.root.path])
-        #expect(run.status == 1, "a campaign with rejected files must exit 1: \(run.standardError)")
+        let generated = try GeneratedBatch.get()
+        let run = try await wamediaAsync(["check", "--format", "json", generated.root.path])
+        #expect(run.status == 1, "a batch with rejected files must exit 1: \(run.standardError)")
         let (assets, summary) = try run.assetsAndSummary()
-        let order = try campaign.walkOrder()
+        let order = try generated.walkOrder()
         #expect(order.count > 250)
         #expect(assets.map { $0["file"] as? String } == order)
         #expect(!assets.contains { ($0["file"] as? String)?.contains("/.") == true }, "hidden files were checked")
@@ -21,12 +21,12 @@ struct LocalCampaignTests {
         var firstOfTemplate: [String: String] = [:]
         for asset in assets {
             let file = try #require(asset["file"] as? String)
-            let template = GeneratedCampaign.template(of: file)
+            let template = GeneratedBatch.template(of: file)
             let verdict = try #require(asset["verdict"] as? String)
-            #expect(verdict == campaign.expectedVerdicts[template], "\(file): \(asset["findings"] ?? "")")
+            #expect(verdict == generated.expectedVerdicts[template], "\(file): \(asset["findings"] ?? "")")
             tally[verdict, default: 0] += 1
             #expect((asset["sha256"] as? String)?.count == 64)
-            if campaign.sharedContent.contains(template) {
+            if generated.sharedContent.contains(template) {
                 if let first = firstOfTemplate[template] {
                     #expect(asset["duplicate_of"] as? String == first, "\(file)")
                 } else {
@@ -43,26 +43,26 @@ struct LocalCampaignTests {
         }
         let findings = try #require(summary["findings"] as? [String: Int])
         #expect(findings["duplicate"] == summary["duplicates"] as? Int)
-        #expect(findings["empty"] == campaign.batches)
-        #expect(findings["needs-conversion"] ?? 0 >= campaign.batches * 5)
+        #expect(findings["empty"] == generated.batches)
+        #expect(findings["needs-conversion"] ?? 0 >= generated.batches * 5)
     }
 
     @Test("the JUnit report parses as XML, with one test case per file and a failure per rejected one")
     func junitReport() async throws {
-        let campaign = try GeneratedCampaign.get()
-        let json = try await wamediaAsync(["check", "--format", "json", campaign.root.path]).assetsAndSummary().1
+        let generated = try GeneratedBatch.get()
+        let json = try await wamediaAsync(["check", "--format", "json", generated.root.path]).assetsAndSummary().1
         let rejected = try #require(json["rejected"] as? Int)
         let fixable = try #require(json["fixable"] as? Int)
         let total = try #require(json["total"] as? Int)
 
-        let run = try await wamediaAsync(["check", "--format", "junit", campaign.root.path])
+        let run = try await wamediaAsync(["check", "--format", "junit", generated.root.path])
         #expect(run.status == 1)
         let report = try JUnitSummary.parse(run.standardOutput)
         #expect(report.testCases.count == total)
         #expect(report.failures.count == rejected)
         #expect(report.suiteTests == total && report.suiteFailures == rejected)
 
-        let strict = try await wamediaAsync(["check", "--format", "junit", "--fail-on", "fixable", campaign.root.path])
+        let strict = try await wamediaAsync(["check", "--format", "junit", "--fail-on", "fixable", generated.root.path])
         #expect(strict.status == 1)
         #expect(try JUnitSummary.parse(strict.standardOutput).failures.count == rejected + fixable)
     }
@@ -80,8 +80,8 @@ struct LocalCampaignTests {
             findings: [Finding(.unreadable, .rejected, message: "bad <data> & \"more\"", hint: "x\u{0}y")],
             effectiveMIME: "image/jpeg")
         let junit = JUnitReport()
-        var summary = CampaignSummary()
-        let result = CampaignResult(index: 0, origin: "list.csv:2 <&>", report: report)
+        var summary = BatchSummary()
+        let result = BatchResult(index: 0, origin: "list.csv:2 <&>", report: report)
         summary.add(result)
         let xml = junit.opening(summary: summary) + junit.testCase(for: result) + junit.closing
         let parsed = try JUnitSummary.parse(xml)
@@ -141,7 +141,7 @@ struct LocalCampaignTests {
         // A link back up the tree must not be walked forever.
         try FileManager.default.createSymbolicLink(
             at: folder.appendingPathComponent("b/c/up"), withDestinationURL: folder)
-        let inputs = try CampaignInputs([.path(folder.path), .path(folder.path + "/missing-folder/")])
+        let inputs = try BatchInputs([.path(folder.path), .path(folder.path + "/missing-folder/")])
         let entries = Array(AnySequence { inputs })
         let origins = entries.map(\.origin)
         #expect(
@@ -152,7 +152,7 @@ struct LocalCampaignTests {
     }
 }
 
-@Suite("campaign manifests")
+@Suite("batch manifests")
 struct ManifestTests {
     @Test("a CSV manifest: relative paths, quoted fields, and malformed rows reported with their line")
     func csvManifest() async throws {
@@ -175,7 +175,7 @@ struct ManifestTests {
             invoice.pdf,document,,Invoice.docx
             "unterminated,image,,
             """#
-        let path = folder.appendingPathComponent("campaign.csv").path
+        let path = folder.appendingPathComponent("generated.csv").path
         try manifest.write(toFile: path, atomically: true, encoding: .utf8)
 
         let run = try await wamediaAsync(["check", "--format", "json", "--manifest", path], in: folder)
@@ -218,7 +218,7 @@ struct ManifestTests {
             {"media": "ftp://example.com/a.jpg"}
             {"media": "tone.mp3"}
             """
-        let path = folder.appendingPathComponent("campaign.jsonl").path
+        let path = folder.appendingPathComponent("generated.jsonl").path
         try manifest.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try await wamediaAsync(["check", "--format", "json", "--manifest", path])
         let (assets, _) = try run.assetsAndSummary()

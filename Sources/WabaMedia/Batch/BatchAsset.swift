@@ -31,13 +31,13 @@ public enum AssetLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One asset of a campaign, with what the campaign says about it.
-public struct CampaignAsset: Sendable, Hashable {
+/// One asset of a batch, with what its input (a manifest row, say) says about it.
+public struct BatchAsset: Sendable, Hashable {
     public var location: AssetLocation
-    /// The media type the campaign sends it as; inferred from the content when nil.
+    /// The media type it is to be sent as; inferred from the content when nil.
     public var mediaType: MediaType?
     public var caption: String?
-    /// The name the recipient sees (documents), when the campaign gives one.
+    /// The name the recipient sees (documents), when the input gives one.
     public var fileName: String?
     /// Where the asset was named: the argument itself, or `manifest.csv:12`.
     public var origin: String
@@ -59,8 +59,8 @@ public struct CampaignAsset: Sendable, Hashable {
 
 /// What an input yields: an asset to check, or a problem with the input itself (a malformed manifest
 /// row, a folder that cannot be read, a pattern that matches nothing), reported in its place.
-public enum CampaignEntry: Sendable, Hashable {
-    case asset(CampaignAsset)
+public enum BatchEntry: Sendable, Hashable {
+    case asset(BatchAsset)
     case invalid(InvalidInput)
 
     public var origin: String {

@@ -5,8 +5,8 @@ import WabaMedia
 
 @testable import WabaClient
 
-@Suite("campaigns of URLs, against a server on loopback")
-struct RemoteCampaignTests {
+@Suite("batches of URLs, against a server on loopback")
+struct RemoteBatchTests {
     /// Path on the test server → the verdict and the finding codes it must get.
     static let expectations: [(String, String, Set<String>)] = [
         ("/ok/photo.jpg", "ok", ["url-not-https", "metadata"]),
@@ -104,8 +104,8 @@ struct RemoteCampaignTests {
             options: .init(timeout: Self.patientTimeout, allowHTTP: true, minimumRate: nil), logger: nil,
             isAllowedAddress: { _ in true })
         let url = "http://localhost:\(server.port)/ok/photo.jpg"
-        let first = await remote.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
-        let second = await remote.check(url: url, asset: CampaignAsset(location: .url(url), origin: url))
+        let first = await remote.check(url: url, asset: BatchAsset(location: .url(url), origin: url))
+        let second = await remote.check(url: url, asset: BatchAsset(location: .url(url), origin: url))
         let pinned = remote.pinnedAddresses
         try await remote.shutdown()
         #expect(first.report.verdict == .ok, "\(first.report.findings)")
@@ -139,7 +139,7 @@ struct RemoteCampaignTests {
                 minimumRate: nil))
         let url = server.url("/ok/report.docx")
         let check = await remote.check(
-            url: url, asset: CampaignAsset(location: .url(url), mediaType: .document, origin: url))
+            url: url, asset: BatchAsset(location: .url(url), mediaType: .document, origin: url))
         try await remote.shutdown()
         #expect(
             check.report.inspection.mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
