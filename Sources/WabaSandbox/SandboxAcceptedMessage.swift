@@ -1,11 +1,5 @@
 public import Foundation
 
-/// How a message's media arrived: uploaded in `media_data` as base64, or given as a URL.
-public enum SandboxMediaKind: String, Sendable, Hashable, Codable {
-    case base64
-    case url
-}
-
 /// One message the sandbox accepted (answered 200): what a rehearsal proves delivery against.
 public struct SandboxAcceptedMessage: Sendable, Hashable, Codable {
     public var messageID: String

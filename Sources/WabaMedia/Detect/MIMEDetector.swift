@@ -1,30 +1,6 @@
 internal import CMagic
 import Synchronization
 
-/// What a file's bytes say it is.
-public struct Detection: Sendable, Hashable, Codable {
-    /// The MIME type in WhatsApp's vocabulary (`audio/mp4`, not `audio/x-m4a`).
-    public var mime: String
-    /// What libmagic itself answered, before mapping and refinement.
-    public var libmagicMIME: String
-    /// How the answer was refined past libmagic's, when it was (`zip-directory`, `cfb-directory`, ...).
-    public var refinement: String?
-
-    public init(mime: String, libmagicMIME: String, refinement: String? = nil) {
-        self.mime = mime
-        self.libmagicMIME = libmagicMIME
-        self.refinement = refinement
-    }
-
-    /// Nothing was detected: the content could not be read.
-    public static let unknown = Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown")
-
-    enum CodingKeys: String, CodingKey {
-        case mime, refinement
-        case libmagicMIME = "libmagic_mime"
-    }
-}
-
 /// Detects MIME types from content with libmagic, never from a file name.
 ///
 /// Safe to share between tasks: it keeps a pool of libmagic handles (a handle is not

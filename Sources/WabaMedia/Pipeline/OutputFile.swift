@@ -1,9 +1,6 @@
 import Foundation
 package import WabaEncoding
 
-/// File names as bytes (``WabaEncoding``'s), for the command line.
-package typealias FileSystemPath = WabaEncoding.FileSystemPath
-
 /// An output being written: it replaces its target whole when committed, or leaves no trace.
 ///
 /// The one way the package writes a file. The bytes go to a temporary file beside the target and

@@ -1,0 +1,15 @@
+/// A MIME type that a media type accepts, and the extension a file of that type should carry.
+public struct AcceptedFormat: Sendable, Hashable, Codable {
+    public var mime: String
+    public var fileExtension: String
+
+    public init(mime: String, fileExtension: String) {
+        self.mime = mime
+        self.fileExtension = fileExtension
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case mime
+        case fileExtension = "extension"
+    }
+}
