@@ -121,76 +121,15 @@ enum MatroskaProbe {
                 "no Matroska segment after the EBML header: the file is damaged or truncated")
             return info
         }
-        let segmentData = segment.dataOffset
-        let segmentEnd = segment.dataSize.map { min(source.size, segmentData + $0) } ?? source.size
-        if let size = segment.dataSize, segmentData + size > source.size {
+        if let size = segment.dataSize, segment.dataOffset + size > source.size {
             info.problems.append("the Matroska segment is cut off: the file is truncated")
         }
+        let layout = try SegmentLayout(source, segment: segment, problems: &info.problems)
 
-        // Top-level elements of the segment up to the first cluster; Info and Tracks come first in
-        // practice, and the SeekHead says where they are otherwise.
-        var found: [Int: Int] = [:]  // element ID -> file offset of its header
-        var seekTargets: [Int: Int] = [:]
-        var offset = segmentData
-        var visited = 0
-        while offset < segmentEnd, visited < 64 {
-            visited += 1
-            let bytes = ByteView(try source.readClamped(at: offset, count: 16))
-            guard let element = element(bytes, at: 0) else {
-                info.problems.append("unreadable Matroska element at offset \(offset): the file is damaged")
-                break
-            }
-            if element.id == ID.cluster { break }
-            if found[element.id] == nil { found[element.id] = offset }
-            guard let size = element.dataSize else { break }
-            if element.id == ID.seekHead {
-                let data = ByteView(
-                    try source.readClamped(at: offset + element.dataOffset, count: min(size, maxMasterBytes)))
-                for seek in children(data, from: 0, to: data.count) where seek.id == ID.seek {
-                    let fields = children(
-                        data, from: seek.dataOffset, to: seek.dataOffset + (seek.dataSize ?? 0))
-                    if let idField = fields.first(where: { $0.id == ID.seekID }),
-                        let target = unsigned(data, idField),
-                        let position = fields.first(where: { $0.id == ID.seekPosition }).flatMap({
-                            unsigned(data, $0)
-                        }),
-                        position >= 0, position < source.size
-                    {
-                        seekTargets[target] = segmentData + position
-                    }
-                }
-            }
-            offset += element.dataOffset + size
+        if let data = try layout.master(ID.info, in: source)?.data {
+            info.durationSeconds = duration(inInfo: data)
         }
-        for id in [ID.info, ID.tracks] where found[id] == nil {
-            if let target = seekTargets[id], target < segmentEnd { found[id] = target }
-        }
-
-        /// The start of a master element's data (``maxMasterBytes`` at most) and its declared size.
-        func master(_ id: Int) throws -> (data: ByteView, size: Int)? {
-            guard let start = found[id] else { return nil }
-            let headerBytes = ByteView(try source.readClamped(at: start, count: 16))
-            guard let element = element(headerBytes, at: 0), element.id == id, let size = element.dataSize
-            else {
-                return nil
-            }
-            let data = ByteView(
-                try source.readClamped(at: start + element.dataOffset, count: min(size, maxMasterBytes)))
-            return (data, size)
-        }
-
-        if let data = try master(ID.info)?.data {
-            let fields = children(data, from: 0, to: data.count)
-            let scale =
-                fields.first(where: { $0.id == ID.timecodeScale }).flatMap { unsigned(data, $0) }
-                ?? 1_000_000
-            if let duration = fields.first(where: { $0.id == ID.duration }).flatMap({ float(data, $0) }),
-                duration.isFinite, duration > 0
-            {
-                info.durationSeconds = (duration * Double(scale) / 1e9 * 1000).rounded() / 1000
-            }
-        }
-        guard let (tracks, tracksSize) = try master(ID.tracks) else {
+        guard let (tracks, tracksSize) = try layout.master(ID.tracks, in: source) else {
             info.problems.append("no Matroska track list: the file is damaged or truncated")
             return info
         }
@@ -202,50 +141,120 @@ enum MatroskaProbe {
         } else if entries.count > AVProbe.maxTracks {
             info.trackListUnread = "it holds \(entries.count) tracks, more than the \(AVProbe.maxTracks) wamedia reads"
         }
-        for entry in entries.prefix(AVProbe.maxTracks) {
-            let fields = children(
-                tracks, from: entry.dataOffset, to: entry.dataOffset + (entry.dataSize ?? 0))
-            func field(_ id: Int) -> Element? { fields.first { $0.id == id } }
-            let codecID = field(ID.codecID).flatMap { string(tracks, $0) } ?? ""
-            let kind: AVTrack.Kind
-            switch field(ID.trackType).flatMap({ unsigned(tracks, $0) }) {
-            case 1: kind = .video
-            case 2: kind = .audio
-            case 17: kind = .subtitle
-            case 33: kind = .metadata
-            default: kind = .other
-            }
-            var track = AVTrack(
-                id: field(ID.trackNumber).flatMap { unsigned(tracks, $0) }, kind: kind,
-                codec: codecName(codecID),
-                codecTag: codecID)
-            if let video = field(ID.video) {
-                let settings = children(
-                    tracks, from: video.dataOffset, to: video.dataOffset + (video.dataSize ?? 0))
-                track.width = settings.first { $0.id == ID.pixelWidth }.flatMap { unsigned(tracks, $0) }
-                track.height = settings.first { $0.id == ID.pixelHeight }.flatMap { unsigned(tracks, $0) }
-                if let colour = settings.first(where: { $0.id == ID.colour }) {
-                    track.colourTransfer = children(
-                        tracks, from: colour.dataOffset, to: colour.dataOffset + (colour.dataSize ?? 0)
-                    ).first { $0.id == ID.transferCharacteristics }.flatMap { unsigned(tracks, $0) }
-                }
-            }
-            if let audio = field(ID.audio) {
-                let settings = children(
-                    tracks, from: audio.dataOffset, to: audio.dataOffset + (audio.dataSize ?? 0))
-                track.channels =
-                    settings.first { $0.id == ID.channels }.flatMap { unsigned(tracks, $0) } ?? 1
-                if let rate = settings.first(where: { $0.id == ID.samplingFrequency }).flatMap({
-                    float(tracks, $0)
-                }),
-                    rate.isFinite, rate > 0, rate < 10_000_000
-                {
-                    track.sampleRate = Int(rate)
-                }
-            }
-            info.tracks.append(track)
-        }
+        info.tracks = entries.prefix(AVProbe.maxTracks).map { track(tracks, entry: $0) }
         return info
+    }
+
+    /// Where the segment's top-level elements start, up to the first cluster: Info and Tracks come
+    /// first in practice, and the SeekHead says where they are otherwise.
+    struct SegmentLayout {
+        /// Element ID -> file offset of its header.
+        var found: [Int: Int] = [:]
+
+        init(_ source: some ByteSource, segment: Element, problems: inout [String]) throws {
+            let segmentData = segment.dataOffset
+            let segmentEnd = segment.dataSize.map { min(source.size, segmentData + $0) } ?? source.size
+            var seekTargets: [Int: Int] = [:]
+            var offset = segmentData
+            var visited = 0
+            while offset < segmentEnd, visited < 64 {
+                visited += 1
+                let bytes = ByteView(try source.readClamped(at: offset, count: 16))
+                guard let element = element(bytes, at: 0) else {
+                    problems.append("unreadable Matroska element at offset \(offset): the file is damaged")
+                    break
+                }
+                if element.id == ID.cluster { break }
+                if found[element.id] == nil { found[element.id] = offset }
+                guard let size = element.dataSize else { break }
+                if element.id == ID.seekHead {
+                    let data = ByteView(
+                        try source.readClamped(at: offset + element.dataOffset, count: min(size, maxMasterBytes)))
+                    for (target, position) in seeks(in: data) where position >= 0 && position < source.size {
+                        seekTargets[target] = segmentData + position
+                    }
+                }
+                offset += element.dataOffset + size
+            }
+            for id in [ID.info, ID.tracks] where found[id] == nil {
+                if let target = seekTargets[id], target < segmentEnd { found[id] = target }
+            }
+        }
+
+        /// The start of a master element's data (``maxMasterBytes`` at most) and its declared size.
+        func master(_ id: Int, in source: some ByteSource) throws -> (data: ByteView, size: Int)? {
+            guard let start = found[id] else { return nil }
+            let headerBytes = ByteView(try source.readClamped(at: start, count: 16))
+            guard let element = element(headerBytes, at: 0), element.id == id, let size = element.dataSize
+            else {
+                return nil
+            }
+            let data = ByteView(
+                try source.readClamped(at: start + element.dataOffset, count: min(size, maxMasterBytes)))
+            return (data, size)
+        }
+    }
+
+    /// The SeekHead's entries: element ID and position relative to the segment's data.
+    static func seeks(in data: ByteView) -> [(target: Int, position: Int)] {
+        children(data, from: 0, to: data.count).filter { $0.id == ID.seek }.compactMap { seek in
+            let fields = children(data, from: seek.dataOffset, to: seek.dataOffset + (seek.dataSize ?? 0))
+            guard let idField = fields.first(where: { $0.id == ID.seekID }), let target = unsigned(data, idField),
+                let position = fields.first(where: { $0.id == ID.seekPosition }).flatMap({ unsigned(data, $0) })
+            else { return nil }
+            return (target, position)
+        }
+    }
+
+    /// The duration the Info element gives, in seconds rounded to milliseconds.
+    static func duration(inInfo data: ByteView) -> Double? {
+        let fields = children(data, from: 0, to: data.count)
+        let scale = fields.first(where: { $0.id == ID.timecodeScale }).flatMap { unsigned(data, $0) } ?? 1_000_000
+        guard let duration = fields.first(where: { $0.id == ID.duration }).flatMap({ float(data, $0) }),
+            duration.isFinite, duration > 0
+        else { return nil }
+        return (duration * Double(scale) / 1e9 * 1000).rounded() / 1000
+    }
+
+    /// One TrackEntry of the track list.
+    static func track(_ tracks: ByteView, entry: Element) -> AVTrack {
+        let fields = children(tracks, from: entry.dataOffset, to: entry.dataOffset + (entry.dataSize ?? 0))
+        func field(_ id: Int) -> Element? { fields.first { $0.id == id } }
+        func settings(_ master: Element) -> [Element] {
+            children(tracks, from: master.dataOffset, to: master.dataOffset + (master.dataSize ?? 0))
+        }
+        let codecID = field(ID.codecID).flatMap { string(tracks, $0) } ?? ""
+        let kind: AVTrack.Kind
+        switch field(ID.trackType).flatMap({ unsigned(tracks, $0) }) {
+        case 1: kind = .video
+        case 2: kind = .audio
+        case 17: kind = .subtitle
+        case 33: kind = .metadata
+        default: kind = .other
+        }
+        var track = AVTrack(
+            id: field(ID.trackNumber).flatMap { unsigned(tracks, $0) }, kind: kind, codec: codecName(codecID),
+            codecTag: codecID)
+        if let video = field(ID.video) {
+            let settings = settings(video)
+            track.width = settings.first { $0.id == ID.pixelWidth }.flatMap { unsigned(tracks, $0) }
+            track.height = settings.first { $0.id == ID.pixelHeight }.flatMap { unsigned(tracks, $0) }
+            if let colour = settings.first(where: { $0.id == ID.colour }) {
+                track.colourTransfer = children(
+                    tracks, from: colour.dataOffset, to: colour.dataOffset + (colour.dataSize ?? 0)
+                ).first { $0.id == ID.transferCharacteristics }.flatMap { unsigned(tracks, $0) }
+            }
+        }
+        if let audio = field(ID.audio) {
+            let settings = settings(audio)
+            track.channels = settings.first { $0.id == ID.channels }.flatMap { unsigned(tracks, $0) } ?? 1
+            if let rate = settings.first(where: { $0.id == ID.samplingFrequency }).flatMap({ float(tracks, $0) }),
+                rate.isFinite, rate > 0, rate < 10_000_000
+            {
+                track.sampleRate = Int(rate)
+            }
+        }
+        return track
     }
 
     static func codecName(_ codecID: String) -> String {
