@@ -75,6 +75,8 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                // The blocking work's threads (NIOThreadPool).
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Networking: the send client and remote asset checks.

@@ -49,7 +49,7 @@ enum GIFBytes {
         let path = try GIFBytes.write(GIFBytes.make(frames: 2, delay: 65_500), named: "long.gif")
         let started = ContinuousClock.now
         let preparer = try MediaPreparer()
-        let report = preparer.check(try FileSource(path: path), as: .video, caption: nil, fileName: nil)
+        let report = try await preparer.check(FileSource(path: path), as: .video, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let finding = try #require(report.findings.first { $0.code == .animationTooLong })
         #expect(finding.severity == .rejected)

@@ -17,10 +17,10 @@ import Testing
     }
 
     @Test("a file the preparation wrote is gone after the scope, whether the body returns or throws")
-    func preparedFilesAreRemoved() throws {
+    func preparedFilesAreRemoved() async throws {
         let preparer = try MediaPreparer()
         let sticker = samplesURL.appendingPathComponent("sticker.webp").path
-        let kept = try preparer.withPreparedMedia(at: sticker, as: .image) { media in
+        let kept = try await preparer.withPreparedMedia(at: sticker, as: .image) { (media: PreparedMedia) async in
             #expect(media.action == .fittedImage)
             #expect(media.mime == "image/jpeg")
             #expect(media.media.path != sticker)
@@ -30,14 +30,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: kept))
         #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: kept).deletingLastPathComponent().path))
 
-        var failed: String?
-        #expect(throws: Forced.self) {
-            try preparer.withPreparedMedia(at: sticker, as: .image) { media in
-                failed = media.media.path
+        let failed = Mutex<String?>(nil)
+        await #expect(throws: Forced.self) {
+            try await preparer.withPreparedMedia(at: sticker, as: .image) { (media: PreparedMedia) async throws in
+                failed.withLock { $0 = media.media.path }
                 throw Forced()
             }
         }
-        let path = try #require(failed)
+        let path = try #require(failed.withLock { $0 })
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
@@ -61,15 +61,16 @@ import Testing
     }
 
     @Test("a conforming image is kept byte for byte; --strip-metadata re-saves one with EXIF without it")
-    func keepOrStrip() throws {
+    func keepOrStrip() async throws {
         let photo = samplesURL.appendingPathComponent("photo.jpg").path
-        try MediaPreparer().withPreparedMedia(at: photo, as: .image) { media in
+        try await MediaPreparer().withPreparedMedia(at: photo, as: .image) { (media: PreparedMedia) async throws in
             #expect(media.action == .kept)
             #expect(media.report.inspection.image?.hasEXIF == true)
             let sent = try media.media.read(at: 0, count: media.size)
             #expect(sent == Array(try Data(contentsOf: URL(fileURLWithPath: photo))))
         }
-        try MediaPreparer(options: .init(stripMetadata: true)).withPreparedMedia(at: photo, as: .image) { media in
+        try await MediaPreparer(options: .init(stripMetadata: true)).withPreparedMedia(at: photo, as: .image) {
+            (media: PreparedMedia) async in
             #expect(media.action == .fittedImage)
             #expect(media.finalReport.inspection.image?.hasEXIF == false)
             #expect(media.finalReport.verdict == .ok)
@@ -77,14 +78,14 @@ import Testing
     }
 
     @Test("the bytes prepared are those checked, even when the path is replaced meanwhile")
-    func replacedPathDoesNotChangeWhatIsSent() throws {
+    func replacedPathDoesNotChangeWhatIsSent() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = try copy("photo.jpg", to: folder)
         let damaged = try copy("truncated.jpg", to: folder)
         let original = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let output = folder.appendingPathComponent("out.jpg").path
-        try MediaPreparer().withPreparedMedia(at: path, as: .image) { media in
+        try await MediaPreparer().withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async throws in
             // Another program swaps the file, as `mv` does.
             #expect(rename(damaged, path) == 0)
             try media.write(to: output)
@@ -93,13 +94,14 @@ import Testing
     }
 
     @Test("a file written in place after its check is never passed on")
-    func rewrittenInPlaceFails() throws {
+    func rewrittenInPlaceFails() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = try copy("invoice.pdf", to: folder)
         let output = folder.appendingPathComponent("out.pdf").path
-        #expect {
-            try MediaPreparer().withPreparedMedia(at: path, as: .document) { media in
+        await #expect {
+            try await MediaPreparer().withPreparedMedia(at: path, as: .document) {
+                (media: PreparedMedia) async throws in
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 try handle.seek(toOffset: 100)
                 try handle.write(contentsOf: Data(repeating: 0x20, count: 16))
@@ -111,7 +113,7 @@ import Testing
     }
 
     @Test("writing the prepared file over its own input is refused, the input kept")
-    func outputIsNotTheInput() throws {
+    func outputIsNotTheInput() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = try copy("invoice.pdf", to: folder)
@@ -119,21 +121,23 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         for target in [path, link] {
-            #expect {
-                try MediaPreparer().withPreparedMedia(at: path, as: .document) { try $0.write(to: target) }
+            await #expect {
+                try await MediaPreparer().withPreparedMedia(at: path, as: .document) {
+                    (media: PreparedMedia) async throws in try media.write(to: target)
+                }
             } throws: { ($0 as? WabaMediaError)?.code == .invalidArgument }
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
     @Test("a FIFO is refused at once, not waited on")
-    func fifoIsRefused() throws {
+    func fifoIsRefused() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let fifo = folder.appendingPathComponent("pipe.jpg").path
         #expect(mkfifo(fifo, 0o644) == 0)
-        #expect {
-            try MediaPreparer().withPreparedMedia(at: fifo, as: .image) { _ in }
+        await #expect {
+            try await MediaPreparer().withPreparedMedia(at: fifo, as: .image) { (_: PreparedMedia) async in }
         } throws: { error in
             guard let error = error as? WabaMediaError else { return false }
             return error.code == .unsupportedInput && error.message.contains("named pipe")
@@ -141,7 +145,7 @@ import Testing
     }
 
     @Test("a video whose container needs it is rewritten; a fixable file nothing can fix is refused with why")
-    func containerRewriteAndNothingToDo() throws {
+    func containerRewriteAndNothingToDo() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let late = folder.appendingPathComponent("late.mp4").path
@@ -151,7 +155,7 @@ import Testing
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-c:v", "libx264",
                 "-pix_fmt", "yuv420p", late,
             ])
-        try MediaPreparer().withPreparedMedia(at: late, as: .video) { media in
+        try await MediaPreparer().withPreparedMedia(at: late, as: .video) { (media: PreparedMedia) async in
             #expect(media.action == .rewroteContainer)
             #expect(media.mime == "video/mp4")
             #expect(media.finalReport.verdict == .ok)

@@ -9,7 +9,7 @@ import WabaEncoding
 /// report the preparation had made, and the error underneath is kept as its cause.
 @Suite struct PreparationErrorTests {
     @Test("a JPEG cut in half is rejected with its report and blocking findings, the decoder's error as cause")
-    func damagedImageIsRejectedWithItsCause() throws {
+    func damagedImageIsRejectedWithItsCause() async throws {
         let folder = try makeTemporaryDirectory("wamedia-preparation-error")
         defer { try? FileManager.default.removeItem(at: folder) }
         let whole = folder.appendingPathComponent("whole.jpg").path
@@ -18,8 +18,8 @@ import WabaEncoding
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
 
-        let error = #expect(throws: WabaMediaError.self) {
-            try MediaPreparer().withPreparedMedia(at: cut, as: .image) { _ in
+        let error = await #expect(throws: WabaMediaError.self) {
+            try await MediaPreparer().withPreparedMedia(at: cut, as: .image) { (_: PreparedMedia) async in
                 Issue.record("a cut JPEG was handed on")
             }
         }

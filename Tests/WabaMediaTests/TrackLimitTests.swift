@@ -29,7 +29,7 @@ struct TrackLimitTests {
         #expect(av.audioTracks.count == 65)
         #expect(av.videoTracks.count == 1)
         #expect(av.trackListUnread == nil)
-        let report = try MediaPreparer().check(try FileSource(path: path), as: nil, caption: nil, fileName: nil)
+        let report = try await MediaPreparer().check(FileSource(path: path), as: nil, caption: nil, fileName: nil)
         #expect(report.mediaType == .video, "\(report.mediaType)")
         #expect(!report.findings.contains { $0.code == .tooManyTracks })
         #expect(report.transcodePlan?.outputExtension != "ogg")
@@ -46,7 +46,7 @@ struct TrackLimitTests {
         #expect(unread.contains("\(AVProbe.maxTracks + 1) tracks"), "\(unread)")
         let preparer = try MediaPreparer()
         for type in [nil, MediaType.video, .audio] {
-            let report = preparer.check(try FileSource(path: path), as: type, caption: nil, fileName: nil)
+            let report = try await preparer.check(FileSource(path: path), as: type, caption: nil, fileName: nil)
             #expect(report.verdict == .rejected)
             let finding = try #require(report.findings.first { $0.code == .tooManyTracks })
             #expect(finding.severity == .rejected)

@@ -31,7 +31,7 @@ struct TranscodeTests {
         var options = options
         options.transcode.timeLimit = options.transcode.timeLimit ?? Self.patientLimit
         let preparer = try MediaPreparer(profile: profile, options: options)
-        let check = preparer.check(try FileSource(path: input), as: type, caption: nil, fileName: nil)
+        let check = try await preparer.check(FileSource(path: input), as: type, caption: nil, fileName: nil)
         #expect(check.verdict == .fixable, "\(input): \(check.findings)")
         #expect(check.plannedSteps.first?.isEmpty == false)
         let kept = input + ".prepared"
@@ -230,7 +230,7 @@ struct TranscodeTests {
         // x264 writes its settings into the stream: the second of two passes, on the budget's curve.
         let settings = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outcome.path)), as: UTF8.self)
         #expect(settings.contains("rc=2pass"))
-        #expect(settings.contains(String(format: "qcomp=%.2f", Transcoding.budgetQuantizerCurve)))
+        #expect(settings.contains(String(format: "qcomp=%.2f", TranscodePlan.budgetQuantizerCurve)))
     }
 
     @Test(
@@ -246,7 +246,7 @@ struct TranscodeTests {
         profile.video.maxBytes = 1_500_000
         // Bits per pixel at 720p: 0.047 for 8 s, 0.030 for 12 s; for 20 s 0.016, and 0.028 at 540p;
         // for 40 s no rung reaches 0.025 (0.022 at 360p, the lowest, still above the 0.02 refused).
-        let decision = Transcoding.videoPlan(
+        let decision = TranscodePlanner.videoPlan(
             av, demuxer: "mov", inputSize: 40_000_000, profile: profile, options: .init())
         guard case .planned(let plan) = decision else {
             Issue.record("not planned: \(decision)")
@@ -261,7 +261,7 @@ struct TranscodeTests {
         var profile = MediaProfile.whatsappCloud
         profile.video.maxBytes = 20_000
         let preparer = try MediaPreparer(profile: profile)
-        let report = preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        let report = try await preparer.check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let tooLarge = try #require(report.findings.first { $0.code == .tooLarge })
         #expect(tooLarge.message.contains("the longest that fits is about"), "\(tooLarge.message)")
@@ -279,7 +279,7 @@ struct TranscodeTests {
                 "-movflags", "+faststart",
             ])
         #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.hasBFrames == true)
-        let lenient = try MediaPreparer().check(try FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        let lenient = try await MediaPreparer().check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(lenient.verdict == .ok)
         let outcome = try await Self.prepare(input, as: .video, profile: try MediaProfile.load("whatsapp-conservative"))
         #expect(outcome.action == .transcoded)
@@ -318,8 +318,8 @@ struct TranscodeTests {
         let input = whole.replacingOccurrences(of: ".webp", with: "-cut.webp")
         try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: input))
         let preparer = try MediaPreparer(options: .init(transcode: .init(timeLimit: Self.patientLimit)))
-        #expect(
-            preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil).verdict == .rejected)
+        let check = try await preparer.check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        #expect(check.verdict == .rejected)
         let rejection = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         }
@@ -428,7 +428,7 @@ struct TranscodeTests {
     @Test func withoutFFmpegTheFileStaysRejectedAndSaysHowToInstallIt() async throws {
         let input = try await AVGeneratedTests.make("no-ffmpeg.wav", Self.mono + ["-t", "1", "-c:a", "pcm_s16le"])
         let preparer = try MediaPreparer(options: .init(transcode: .init(ffmpeg: .none)))
-        let report = preparer.check(try FileSource(path: input), as: .audio, caption: nil, fileName: nil)
+        let report = try await preparer.check(FileSource(path: input), as: .audio, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let missing = try #require(report.findings.first { $0.code == .ffmpegMissing })
         #expect(missing.hint.contains("apt-get install ffmpeg"))
@@ -439,7 +439,7 @@ struct TranscodeTests {
 
         let withoutOpus = FFmpeg(path: try #require(FFmpeg.installed?.path), encoders: ["aac"])
         let lacking = try MediaPreparer(options: .init(transcode: .init(audioAs: .voice, ffmpeg: .at(withoutOpus))))
-        let lackingReport = lacking.check(try FileSource(path: input), as: .audio, caption: nil, fileName: nil)
+        let lackingReport = try await lacking.check(FileSource(path: input), as: .audio, caption: nil, fileName: nil)
         #expect(lackingReport.findings.first { $0.code == .ffmpegMissing }?.message.contains("libopus") == true)
     }
 
@@ -450,17 +450,20 @@ struct TranscodeTests {
         MediaPreparer, answeredAfterProgress: @Sendable () -> Bool
     ) {
         let executable = try #require(FFmpeg.installed?.path)
-        let progressed = DispatchSemaphore(value: 0)
+        let progressed = Mutex(false)
         let afterProgress = Mutex<Bool?>(nil)
         let lookup = FFmpeg.Lookup(executable: executable) { path in
-            let answer = progressed.wait(timeout: .now() + 300) == .success
-            afterProgress.withLock { $0 = answer }
-            return FFmpeg.listEncoders(path: path).map { $0.subtracting(withheld) }
+            let started = ContinuousClock.now
+            while !progressed.withLock({ $0 }), ContinuousClock.now - started < .seconds(300) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            afterProgress.withLock { $0 = progressed.withLock { $0 } }
+            return await FFmpeg.listEncoders(path: path).map { $0.subtracting(withheld) }
         }
         var options = MediaPreparer.Options()
         options.transcode.timeLimit = Self.patientLimit
         options.transcode.installedLookup = lookup
-        let preparer = try MediaPreparer(options: options, progress: { _ in progressed.signal() })
+        let preparer = try MediaPreparer(options: options, progress: { _ in progressed.withLock { $0 = true } })
         return (preparer, { afterProgress.withLock { $0 } == true })
     }
 
@@ -482,7 +485,7 @@ struct TranscodeTests {
         #expect(action == .transcoded)
         #expect(report.verdict == .fixable)
         // The report kept is the one made from the real list: what `check` says once it is known.
-        #expect(report == preparer.check(try FileSource(path: input), as: .video, caption: nil, fileName: nil))
+        #expect(report == (try await preparer.check(FileSource(path: input), as: .video, caption: nil, fileName: nil)))
     }
 
     @Test func aTranscodeStartedBeforeTheListIsDroppedWhenTheEncoderIsMissing() async throws {
@@ -500,23 +503,23 @@ struct TranscodeTests {
     }
 
     @Test func installedFFmpegListsItsEncoders() async throws {
-        let ffmpeg = try #require(FFmpeg.installed)
+        let ffmpeg = try #require(await FFmpeg.installedLookup.ffmpeg())
         #expect(ffmpeg.encoders.isSuperset(of: ["libx264", "aac", "libopus"]))
-        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": ""]).ffmpeg == nil)
-        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]).ffmpeg == nil)
+        #expect(await FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": ""]).ffmpeg() == nil)
+        #expect(await FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/nonexistent/ffmpeg"]).ffmpeg() == nil)
     }
 
-    @Test func aProgramThatIsNoFFmpegNeitherHangsNorFloodsTheLookup() throws {
+    @Test func aProgramThatIsNoFFmpegNeitherHangsNorFloodsTheLookup() async throws {
         // `yes` prints its arguments for ever: more than any list of encoders.
-        #expect(FFmpeg.listEncoders(path: "/usr/bin/yes") == nil)
+        #expect(await FFmpeg.listEncoders(path: "/usr/bin/yes") == nil)
         // A program that never ends, whose own child keeps the output open after it is killed.
         let silent = try AVTestSupport.temporaryDirectory() + "/silent-ffmpeg"
         try "#!/bin/sh\nsleep 20\n".write(toFile: silent, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: silent)
         let started = ContinuousClock.now
-        #expect(FFmpeg.listEncoders(path: silent, timeLimit: .seconds(1)) == nil)
+        #expect(await FFmpeg.listEncoders(path: silent, timeLimit: .seconds(1)) == nil)
         #expect(ContinuousClock.now - started < .seconds(10))
-        #expect(FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/usr/bin/yes"]).ffmpeg == nil)
+        #expect(await FFmpeg.Lookup(environment: ["WAMEDIA_FFMPEG": "/usr/bin/yes"]).ffmpeg() == nil)
     }
 
     @Test func aTruncatedInputIsRefusedClearly() async throws {

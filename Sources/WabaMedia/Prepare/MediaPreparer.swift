@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Synchronization
 
 /// The one place that decides what happens to a file before it is sent or written out.
 ///
@@ -14,6 +15,10 @@ public import Logging
 /// written to in place, the preparation (or, later, the upload) fails with `source-changed`.
 /// Files the preparation writes live in a temporary folder owned by the `with…` call, removed when
 /// it returns, throws or is cancelled.
+///
+/// A preparation is async: its blocking work (inspection, libvips, libmagic, scrubbing, container
+/// rewrites, file work) runs on the ``executor`` its caller owns, a transcode is awaited while
+/// ffmpeg runs as a child process, and no thread of Swift's cooperative pool is held meanwhile.
 public struct MediaPreparer: Sendable {
     public struct Options: Sendable, Hashable {
         /// Re-save images that are sendable as they are but carry EXIF/XMP metadata.
@@ -63,16 +68,19 @@ public struct MediaPreparer: Sendable {
     /// exactly once: by the fitter's own decode (it fails on damage), or, for an image sent with its
     /// own pixels, by its structure and a reduced-size decode before it is passed on.
     public let checker: MediaChecker
+    /// Where the blocking work runs: its owner's threads, as many as it set.
+    public let executor: BlockingExecutor
     public var logger: Logger?
-    /// Called as a transcode advances (from ffmpeg's own progress reports), on a thread of its own.
+    /// Called as a transcode advances (from ffmpeg's own progress reports), by the task reading them.
     public var progress: (@Sendable (TranscodeProgress) -> Void)?
 
     public init(
         profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil, options: Options = .init(),
-        logger: Logger? = nil, progress: (@Sendable (TranscodeProgress) -> Void)? = nil
+        executor: BlockingExecutor, logger: Logger? = nil, progress: (@Sendable (TranscodeProgress) -> Void)? = nil
     ) throws {
         self.profile = profile
         self.options = options
+        self.executor = executor
         var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
         // The check judges a location, and what a transcode fixes, by the options the preparation applies.
         checker.validator.keepMetadata = options.keepMetadata
@@ -82,8 +90,46 @@ public struct MediaPreparer: Sendable {
         self.progress = progress
     }
 
+    /// A preparer with an executor of its own, of as many threads as the machine has cores, ended
+    /// when the preparer is no longer used: for callers that do not own one yet.
+    public init(
+        profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil, options: Options = .init(),
+        logger: Logger? = nil, progress: (@Sendable (TranscodeProgress) -> Void)? = nil
+    ) throws {
+        try self.init(
+            profile: profile, detector: detector, options: options,
+            executor: BlockingExecutor(threads: MediaChecker.defaultConcurrency), logger: logger, progress: progress)
+    }
+
+    /// ``withPreparedMedia(at:as:caption:fileName:isolation:_:)`` for synchronous code, which it blocks
+    /// until the preparation is done: never call it on a thread of Swift's cooperative pool.
+    public func withPreparedMedia<Result>(
+        at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
+        _ body: (PreparedMedia) throws -> Result
+    ) throws -> Result {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let outcome = Mutex<Swift.Result<PreparedMedia, any Error>?>(nil)
+        let done = DispatchGroup()
+        done.enter()
+        Task { [self] in
+            do {
+                let prepared = try await prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder)
+                outcome.withLock { $0 = .success(prepared) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.leave()
+        }
+        done.wait()
+        return try body(outcome.withLock { $0! }.get())
+    }
+
     /// Opens, checks and prepares the file at `path`, and runs `body` with the result. Files the
-    /// preparation wrote are removed when `body` returns or throws.
+    /// preparation wrote are removed when `body` returns or throws, or the task is cancelled.
+    ///
+    /// Cancelling the task stops the preparation: work queued on the ``executor`` does not start,
+    /// and a transcode's ffmpeg is stopped.
     ///
     /// - Parameters:
     ///   - mediaType: the type to send it as; inferred from the content when nil.
@@ -92,47 +138,33 @@ public struct MediaPreparer: Sendable {
     /// - Throws: ``WabaMediaError``: `rejected` when the file cannot be sent as `mediaType` (its
     ///   ``WabaMediaError/report`` says why); another code with the report of the check when the file
     ///   was checked but changed while read, or a transform failed; without a report when it cannot be
-    ///   opened at all. What `body` throws is thrown as it is.
+    ///   opened at all. `CancellationError` when the task is cancelled. What `body` throws is thrown
+    ///   as it is.
     public func withPreparedMedia<Result>(
         at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
-        _ body: (PreparedMedia) throws -> Result
-    ) throws -> Result {
-        try TemporaryFolder.with { folder in
-            try body(prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder))
-        }
-    }
-
-    /// ``withPreparedMedia(at:as:caption:fileName:_:)-(_,_,_,_,(PreparedMedia)->Result)`` for a
-    /// body that awaits, such as an upload; the files are removed on cancellation too.
-    ///
-    /// The preparation runs on a thread of its own (a transcode waits there for ffmpeg), never
-    /// holding a thread of Swift's cooperative pool; cancelling the task stops ffmpeg.
-    public func withPreparedMedia<Result>(
-        at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
-        _ body: (PreparedMedia) async throws -> Result
+        isolation: isolated (any Actor)? = #isolation, _ body: (PreparedMedia) async throws -> Result
     ) async throws -> Result {
-        try await TemporaryFolder.with { folder in
-            let cancellation = Cancellation()
-            let prepared = try await withTaskCancellationHandler {
-                try await onThreadOfItsOwn {
-                    try prepare(
-                        path, as: mediaType, caption: caption, fileName: fileName, in: folder,
-                        cancellation: cancellation)
-                }
-            } onCancel: {
-                cancellation.cancel()
-            }
+        let folder = try await executor.run { try TemporaryFolder() }
+        let outcome: Swift.Result<Result, any Error>
+        do {
+            let prepared = try await prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder)
             try Task.checkCancellation()
-            return try await body(prepared)
+            outcome = .success(try await body(prepared))
+        } catch {
+            outcome = .failure(error)
         }
+        await executor.runToEnd { folder.remove() }
+        return try outcome.get()
     }
 
-    /// The check alone, without preparing: what ``withPreparedMedia(at:as:caption:fileName:_:)-(_,_,_,_,(PreparedMedia)->Result)``
-    /// would decide from.
+    /// The check alone, without preparing: what ``withPreparedMedia(at:as:caption:fileName:isolation:_:)``
+    /// would decide from. It runs on the ``executor``.
     public func check(_ source: FileSource, as mediaType: MediaType?, caption: String?, fileName: String?)
-        -> ValidationReport
+        async throws -> ValidationReport
     {
-        judge(inspect(source, fileName: fileName), of: source, as: mediaType, caption: caption)
+        try await executor.run { [self] in
+            judge(inspect(source, fileName: fileName), of: source, as: mediaType, caption: caption)
+        }
     }
 
     private func inspect(_ source: FileSource, fileName: String?) -> Result<Inspection, any Error> {
@@ -164,12 +196,12 @@ public struct MediaPreparer: Sendable {
     // MARK: - The decision
 
     func prepare(
-        _ path: String, as mediaType: MediaType?, caption: String?, fileName: String?, in folder: TemporaryFolder,
-        cancellation: Cancellation? = nil
-    ) throws -> PreparedMedia {
-        let input = try FileSource(path: path)
-        let inspection = inspect(input, fileName: fileName)
-        var report: ValidationReport
+        _ path: String, as mediaType: MediaType?, caption: String?, fileName: String?, in folder: TemporaryFolder
+    ) async throws -> PreparedMedia {
+        let (input, inspection) = try await executor.run { [self] in
+            let input = try FileSource(path: path)
+            return (input, inspect(input, fileName: fileName))
+        }
 
         // ffmpeg's encoder list is read once per process, in the background, and the first transcode
         // does not wait for it: the transcode starts as if the encoders its plan names were there,
@@ -179,26 +211,30 @@ public struct MediaPreparer: Sendable {
         // rejected with `ffmpeg-missing`, as it would have been). The list is asked for only when a
         // file may need a transcode: an image never starts ffmpeg, whose start-up (about 0.06 s of
         // CPU) would otherwise compete with the image's own decode for the cores.
-        if Self.mayTranscode(inspection), let lookup = options.transcode.lookup, !lookup.isFinished,
-            let executable = lookup.executable
-        {
+        let lookup = Self.mayTranscode(inspection) ? options.transcode.lookup : nil
+        if let lookup, !lookup.isFinished, let executable = lookup.executable {
             let assumed = FFmpegChoice.at(FFmpeg(path: executable, encoders: EncoderName.all))
-            report = judge(inspection, of: input, as: mediaType, caption: caption, ffmpeg: assumed)
+            let provisional = judge(inspection, of: input, as: mediaType, caption: caption, ffmpeg: assumed)
             // Only a planned transcode asks which encoders there are.
-            if report.transcodePlan != nil {
-                let provisional = report
-                let outcome = Result {
-                    try prepare(
-                        input, report: provisional, caption: caption, in: folder, cancellation: cancellation,
-                        ffmpeg: assumed)
-                }
-                report = judge(inspection, of: input, as: mediaType, caption: caption)
-                if report == provisional { return try outcome.get() }
+            guard provisional.transcodePlan != nil else {
+                return try await prepare(input, report: provisional, caption: caption, in: folder)
             }
-        } else {
-            report = judge(inspection, of: input, as: mediaType, caption: caption)
+            let outcome: Swift.Result<PreparedMedia, any Error>
+            do {
+                outcome = .success(
+                    try await prepare(input, report: provisional, caption: caption, in: folder, ffmpeg: assumed))
+            } catch {
+                outcome = .failure(error)
+            }
+            _ = await lookup.ffmpeg()
+            let report = judge(inspection, of: input, as: mediaType, caption: caption)
+            if report == provisional { return try outcome.get() }
+            return try await prepare(input, report: report, caption: caption, in: folder)
         }
-        return try prepare(input, report: report, caption: caption, in: folder, cancellation: cancellation)
+        // The check below reads the list: known by now, or about to be (there is no executable).
+        _ = await lookup?.ffmpeg()
+        let report = judge(inspection, of: input, as: mediaType, caption: caption)
+        return try await prepare(input, report: report, caption: caption, in: folder)
     }
 
     /// Whether the check of this inspection may plan a transcode, and so ask for ffmpeg's encoders:
@@ -212,13 +248,12 @@ public struct MediaPreparer: Sendable {
     /// `ffmpeg`, or with the options' own when it is nil.
     private func prepare(
         _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
-        cancellation: Cancellation?, ffmpeg: FFmpegChoice? = nil
-    ) throws -> PreparedMedia {
+        ffmpeg: FFmpegChoice? = nil
+    ) async throws -> PreparedMedia {
         let rejections = report.rejections
         guard rejections.isEmpty else { throw WabaMediaError.rejected(report: report, blocking: rejections) }
         do {
-            return try prepareAccepted(
-                input, report: report, caption: caption, in: folder, cancellation: cancellation, ffmpeg: ffmpeg)
+            return try await prepareAccepted(input, report: report, caption: caption, in: folder, ffmpeg: ffmpeg)
         } catch var error as WabaMediaError {
             // A rejection carries the report that rejects (possibly of the file written); a failure, the check's.
             if error.report == nil { error.report = report }
@@ -228,66 +263,51 @@ public struct MediaPreparer: Sendable {
 
     private func prepareAccepted(
         _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
-        cancellation: Cancellation?, ffmpeg: FFmpegChoice?
-    ) throws -> PreparedMedia {
+        ffmpeg: FFmpegChoice?
+    ) async throws -> PreparedMedia {
         let path = input.path
         let plan = try plan(for: report)
         let outputStem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let written: (file: String, steps: [String], image: ImageFitResult?)
+        let written: Written
         switch plan {
         case .keep(let steps):
-            try proveDecodes(input, report: report)
-            try input.checkUnchanged()
-            return PreparedMedia(
-                report: report, action: .kept, steps: steps, media: input, input: input, mime: report.effectiveMIME,
-                fileExtension: fileExtension(for: report.effectiveMIME, report), preparedReport: nil, imageResult: nil)
+            return try await executor.run { [self] in
+                try proveDecodes(input, report: report)
+                try input.checkUnchanged()
+                return PreparedMedia(
+                    report: report, action: .kept, steps: steps, media: input, input: input,
+                    mime: report.effectiveMIME, fileExtension: fileExtension(for: report.effectiveMIME, report),
+                    preparedReport: nil, imageResult: nil)
+            }
         case .removeMetadata:
-            try proveDecodes(input, report: report)
-            let bytes = try input.read(at: 0, count: input.size)
-            try input.checkUnchanged()
-            let scrubbed = try MetadataScrubber.scrub(bytes, mime: report.inspection.mime, options: options.scrubbing)
             let output = folder.path(for: outputStem, extension: fileExtension(for: report.effectiveMIME, report))
-            let file = try OutputFile(replacing: output, notOverwriting: [input])
-            try file.withDescriptor { try OutputFile.writeAll($0, scrubbed.bytes, path: output) }
-            try file.commit()
-            written = (output, scrubbed.removed.map { "remove \($0)" } + ["keep everything else unchanged"], nil)
+            written = try await executor.run { [self] in try removeMetadata(input, report: report, into: output) }
         case .fitImage:
-            let fitter = ImageFitter(
-                profile: profile,
-                options: .init(
-                    passThroughConforming: false, vipsConcurrency: options.vipsConcurrency,
-                    stripMetadata: options.stripMetadata, keepMetadata: options.keepMetadata),
-                logger: logger)
-            let result: ImageFitResult
-            do {
-                result = try fitter.fit(input, mime: report.inspection.mime, info: report.inspection.image) { mime in
+            written = try await executor.run { [self] in
+                try fitImage(input, report: report) { mime in
                     folder.path(for: outputStem, extension: profile.canonicalExtension(for: mime) ?? "img")
                 }
-            } catch let error as WabaMediaError where error.code == .unsupportedInput {
-                throw damaged(report, error)
             }
-            guard let output = result.output else {
-                throw WabaMediaError(.transformFailed, "\(path): the image fitter wrote nothing")
-            }
-            written = (output, result.steps, result)
         case .rewriteContainer:
             let output = folder.path(for: outputStem, extension: report.mediaType == .audio ? "m4a" : "mp4")
-            let result = try ContainerRewriter.rewrite(input, output: output, options: options.rewriteOptions)
-            written = (output, result.actions.map(\.summary), nil)
+            let rewriteOptions = options.rewriteOptions
+            written = try await executor.run {
+                let result = try ContainerRewriter.rewrite(input, output: output, options: rewriteOptions)
+                return Written(file: output, steps: result.actions.map(\.summary), image: nil)
+            }
         case .transcode(let plan):
             let output = folder.path(for: outputStem, extension: plan.outputExtension)
-            written = (
-                output,
-                try transcode(
-                    input, plan: plan, output: output, in: folder, cancellation: cancellation, ffmpeg: ffmpeg),
-                nil
-            )
+            let steps = try await transcode(input, plan: plan, output: output, in: folder, ffmpeg: ffmpeg)
+            written = Written(file: output, steps: steps, image: nil)
         }
-        try input.checkUnchanged()
 
         // What the preparation wrote is checked like an input before anything sends it.
-        let media = try FileSource(path: written.file)
-        let preparedReport = check(media, as: report.mediaType, caption: caption, fileName: nil)
+        let (media, preparedReport) = try await executor.run { [self] in
+            try input.checkUnchanged()
+            let media = try FileSource(path: written.file)
+            let inspection = inspect(media, fileName: nil)
+            return (media, judge(inspection, of: media, as: report.mediaType, caption: caption))
+        }
         let stillBlocking = preparedReport.findingsBlockingSend
         guard stillBlocking.isEmpty else {
             throw WabaMediaError.rejected(report: preparedReport, blocking: stillBlocking, subject: path)
@@ -299,28 +319,65 @@ public struct MediaPreparer: Sendable {
             preparedReport: preparedReport, imageResult: written.image)
     }
 
-    /// Runs the transcode `plan` into `output`, waiting for it here: the preparation is synchronous,
-    /// and a cancelled caller stops ffmpeg (its partial output goes with the folder). A synchronous
-    /// caller on Swift's cooperative pool blocks one of its threads meanwhile; the async entry
-    /// points do not.
+    /// What a transform wrote: the file, what was done in words, and for a fitted image the fitter's result.
+    private struct Written: Sendable {
+        var file: String
+        var steps: [String]
+        var image: ImageFitResult?
+    }
+
+    /// The image's location or oversized metadata removed from its bytes, written to `output`.
+    private func removeMetadata(_ input: FileSource, report: ValidationReport, into output: String) throws -> Written {
+        try proveDecodes(input, report: report)
+        let bytes = try input.read(at: 0, count: input.size)
+        try input.checkUnchanged()
+        let scrubbed = try MetadataScrubber.scrub(bytes, mime: report.inspection.mime, options: options.scrubbing)
+        let file = try OutputFile(replacing: output, notOverwriting: [input])
+        try file.withDescriptor { try OutputFile.writeAll($0, scrubbed.bytes, path: output) }
+        try file.commit()
+        return Written(
+            file: output, steps: scrubbed.removed.map { "remove \($0)" } + ["keep everything else unchanged"])
+    }
+
+    /// The image re-encoded by ``ImageFitter`` into the path `output` names for the MIME type it writes.
+    private func fitImage(_ input: FileSource, report: ValidationReport, output: (String) -> String) throws -> Written {
+        let fitter = ImageFitter(
+            profile: profile,
+            options: .init(
+                passThroughConforming: false, vipsConcurrency: options.vipsConcurrency,
+                stripMetadata: options.stripMetadata, keepMetadata: options.keepMetadata),
+            logger: logger)
+        let result: ImageFitResult
+        do {
+            result = try fitter.fit(
+                input, mime: report.inspection.mime, info: report.inspection.image, writingTo: output)
+        } catch let error as WabaMediaError where error.code == .unsupportedInput {
+            throw damaged(report, error)
+        }
+        guard let file = result.output else {
+            throw WabaMediaError(.transformFailed, "\(input.path): the image fitter wrote nothing")
+        }
+        return Written(file: file, steps: result.steps, image: result)
+    }
+
+    /// Runs the transcode `plan` into `output`, with `ffmpeg` or the options' own when it is nil,
+    /// awaiting ffmpeg: a cancelled task stops it (its partial output goes with the folder).
     private func transcode(
-        _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder,
-        cancellation: Cancellation?, ffmpeg: FFmpegChoice?
-    ) throws -> [String] {
+        _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder, ffmpeg: FFmpegChoice?
+    ) async throws -> [String] {
         var transcoding = options.transcoding
         if let ffmpeg { transcoding.ffmpeg = ffmpeg }
+        // Known by now (the check read it); awaited so that nothing below blocks a thread for it.
+        _ = await transcoding.lookup?.ffmpeg()
         guard let resolved = transcoding.resolvedFFmpeg else {
             throw WabaMediaError(
                 .transformFailed, "\(input.path) must be transcoded and ffmpeg is gone", hint: FFmpeg.installHint)
         }
         let transcoder = Transcoder(
             ffmpeg: resolved, plan: plan, options: transcoding, keepMetadata: options.keepMetadata,
-            progress: progress)
-        let scratch = folder.path
+            progress: progress, executor: executor)
         logger?.debug("transcoding", metadata: ["file": "\(input.path)", "steps": "\(plan.steps)"])
-        return try AwaitBlocking.run(cancellation: cancellation) {
-            try await transcoder.run(input, output: output, scratch: scratch)
-        }
+        return try await transcoder.run(input, output: output, scratch: folder.path)
     }
 
     /// A transcode that ends early (a damaged stream ffmpeg stops reading without failing) is a

@@ -34,17 +34,20 @@ enum AnimationFrames {
         return (rate, AnimationTiming.repeats(shown: shown, rate: rate))
     }
 
-    /// Decodes the animation in `source` (of type `mime`) and writes its frames to `path`.
-    static func writeRaw(from source: FileSource, mime: String, to path: String) throws -> RawVideo {
-        let loader = try ImageInfo.loader(for: mime)
-        let (strip, frameHeight, frames, delays): (VipsImage, Int, Int, [Int])
-        do {
-            (strip, frameHeight, frames, delays) = try VipsImage.animation(
-                path: source.reopenablePath, owner: source, loader: loader)
-        } catch let failure as VipsFailure {
-            throw WabaMediaError(
-                .transformFailed, "cannot decode the animation: \(failure.reason)",
-                hint: "the file may be damaged: export it again")
+    /// Decodes the animation in `source` (of type `mime`) and writes its frames to `path`, on
+    /// `executor`'s threads, a frame at a time: a cancelled task stops between two frames.
+    static func writeRaw(from source: FileSource, mime: String, to path: String, on executor: BlockingExecutor)
+        async throws -> RawVideo
+    {
+        let (strip, frameHeight, frames, delays) = try await executor.run {
+            let loader = try ImageInfo.loader(for: mime)
+            do {
+                return try VipsImage.animation(path: source.reopenablePath, owner: source, loader: loader)
+            } catch let failure as VipsFailure {
+                throw WabaMediaError(
+                    .transformFailed, "cannot decode the animation: \(failure.reason)",
+                    hint: "the file may be damaged: export it again")
+            }
         }
         let width = strip.shape.width
         let (rate, repeats) = timing(delays: delays, frames: frames)
@@ -57,22 +60,26 @@ enum AnimationFrames {
                     + "\(Seconds(Double(written) / rate.framesPerSecond)) would take \(ByteCount(bytes)) as raw frames",
                 hint: "make it shorter or smaller, or convert it to MP4 with another tool")
         }
-        let descriptor = FileSystemPath.withBytes(of: path) {
-            open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        }
-        guard descriptor >= 0 else {
-            throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+        let descriptor = try await executor.run {
+            let descriptor = FileSystemPath.withBytes(of: path) {
+                open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            }
+            guard descriptor >= 0 else {
+                throw WabaMediaError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            return descriptor
         }
         defer { close(descriptor) }
-        do {
-            for (index, times) in repeats.enumerated() where times > 0 {
-                try Task.checkCancellation()
-                try strip.writeRows(from: index * frameHeight, count: frameHeight, times: times, to: descriptor)
+        for (index, times) in repeats.enumerated() where times > 0 {
+            try await executor.run {
+                do {
+                    try strip.writeRows(from: index * frameHeight, count: frameHeight, times: times, to: descriptor)
+                } catch let failure as VipsFailure {
+                    throw WabaMediaError(
+                        .transformFailed, "cannot \(failure.operation): \(failure.reason)",
+                        hint: "the file may be damaged: export it again")
+                }
             }
-        } catch let failure as VipsFailure {
-            throw WabaMediaError(
-                .transformFailed, "cannot \(failure.operation): \(failure.reason)",
-                hint: "the file may be damaged: export it again")
         }
         return RawVideo(width: width, height: frameHeight, rate: rate, frames: written)
     }

@@ -20,10 +20,11 @@ public struct FFmpeg: Sendable, Hashable {
 
     /// The ffmpeg this process uses: `$WAMEDIA_FFMPEG` when set (a path; empty means none), else the
     /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process;
-    /// reading it waits for that lookup if it is still under way.
-    public static var installed: FFmpeg? { installedLookup.ffmpeg }
+    /// reading it blocks the calling thread until that lookup is done (``installedLookup``'s
+    /// ``Lookup/ffmpeg()`` awaits it instead).
+    public static var installed: FFmpeg? { installedLookup.waitedFor }
 
-    /// Starts finding ``installed`` on a thread of its own; later calls do nothing. Its
+    /// Starts finding ``installed`` in a task of its own; later calls do nothing. Its
     /// `ffmpeg -encoders` run (about 0.1 s, most of it ffmpeg loading its libraries) then overlaps
     /// the caller's own start-up and inspection instead of delaying the first check of a video.
     /// A program that will check media calls this as early as it can; ``MediaPreparer`` asks for
@@ -38,42 +39,57 @@ public struct FFmpeg: Sendable, Hashable {
         "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; "
         + "or scripts/install-deps.sh), or point WAMEDIA_FFMPEG at one"
 
-    /// Finds an ffmpeg: its executable at once, its encoders on a thread of its own, so that the
-    /// caller can tell whether they are known yet without waiting for them.
+    /// Finds an ffmpeg: its executable at once, its encoders in a task of its own (run by
+    /// ``ChildProcessTasks``), so that the caller can tell whether they are known yet without
+    /// waiting for them.
     final class Lookup: Sendable {
         /// The executable, found without running it; nil when there is none.
         let executable: String?
-        private let found = Mutex<FFmpeg??>(nil)
-        private let done = DispatchGroup()
+        private let listing: Task<FFmpeg?, Never>
+        private let answer = Answer()
+
+        /// The listing's answer for synchronous readers: nil until it ends, and a group left then.
+        private final class Answer: Sendable {
+            let found = Mutex<FFmpeg??>(nil)
+            let done = DispatchGroup()
+        }
 
         /// - Parameter listEncoders: the encoders of the executable at the path; nil when it does
-        ///   not run. Called once, on a thread of its own.
-        init(executable: String?, listEncoders: @escaping @Sendable (String) -> Set<String>?) {
+        ///   not run. Called once, in a task of its own.
+        init(executable: String?, listEncoders: @escaping @Sendable (String) async -> Set<String>?) {
             self.executable = executable
-            done.enter()
-            // A thread of its own, not Swift's cooperative pool: the listing waits on a child process,
-            // and with two cores a blocked pool thread is half the pool.
-            Thread.detachNewThread { [self] in
-                let ffmpeg = executable.flatMap { path in listEncoders(path).map { FFmpeg(path: path, encoders: $0) } }
-                found.withLock { $0 = .some(ffmpeg) }
-                done.leave()
+            let answer = self.answer
+            answer.done.enter()
+            listing = Task(executorPreference: ChildProcessTasks.executor) {
+                var ffmpeg: FFmpeg?
+                if let executable, let encoders = await listEncoders(executable) {
+                    ffmpeg = FFmpeg(path: executable, encoders: encoders)
+                }
+                answer.found.withLock { $0 = .some(ffmpeg) }
+                answer.done.leave()
+                return ffmpeg
             }
         }
 
         convenience init(environment: [String: String]) {
             self.init(
-                executable: FFmpeg.executable(environment: environment), listEncoders: { FFmpeg.listEncoders(path: $0) }
-            )
+                executable: FFmpeg.executable(environment: environment),
+                listEncoders: { await FFmpeg.listEncoders(path: $0) })
         }
 
-        /// The ffmpeg and its encoders; waits for them if they are not known yet.
-        var ffmpeg: FFmpeg? {
-            done.wait()
-            return found.withLock { $0! }
+        /// The ffmpeg and its encoders, once they are known.
+        func ffmpeg() async -> FFmpeg? { await listing.value }
+
+        /// ``ffmpeg()`` for synchronous code (the check's transcode plan), blocking the calling
+        /// thread until the encoders are known: a caller on Swift's cooperative pool blocks one of
+        /// its threads meanwhile, so async code awaits ``ffmpeg()`` before it checks.
+        var waitedFor: FFmpeg? {
+            answer.done.wait()
+            return answer.found.withLock { $0 } ?? nil
         }
 
-        /// Whether ``ffmpeg`` is known: reading it now does not wait.
-        var isFinished: Bool { found.withLock { $0 != nil } }
+        /// Whether ``ffmpeg()`` is known: awaiting it now does not wait for ffmpeg.
+        var isFinished: Bool { answer.found.withLock { $0 != nil } }
     }
 
     /// The executable `$WAMEDIA_FFMPEG` names (empty means none), else the first `ffmpeg` on `PATH`.
@@ -91,60 +107,27 @@ public struct FFmpeg: Sendable, Hashable {
     }
 
     /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run,
-    /// fails, prints more than such a list, or takes longer than `timeLimit` (it is then killed): a
-    /// `WAMEDIA_FFMPEG` naming some other program must not hang or flood the process. A plain child
-    /// process, waited for on the calling thread, never on Swift's cooperative pool; killed with this
-    /// process (``ChildLifetime``).
-    static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) -> Set<String>? {
-        let process = Process()
-        let command = ChildLifetime.bound(path, ["-hide_banner", "-nostdin", "-encoders"])
-        process.executableURL = URL(fileURLWithPath: command.executable)
-        process.arguments = command.arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        let deadline = ContinuousClock.now + timeLimit
-        guard (try? process.run()) != nil else { return nil }
-        let listing = readAll(output.fileHandleForReading.fileDescriptor, atMost: 1 << 20, until: deadline)
-        guard let listing, exited.wait(timeout: .now() + .milliseconds(millisecondsLeft(until: deadline))) == .success
-        else {
-            // Killed and not waited for: a child it started may hold its output open for longer.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            return nil
+    /// fails, prints more than such a list (ffmpeg's is about 20 kB, printed at once), or takes
+    /// longer than `timeLimit` (it is then killed): a `WAMEDIA_FFMPEG` naming some other program
+    /// must not hang or flood the process. Killed with this process too (``ChildLifetime``).
+    static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) async -> Set<String>? {
+        let command = await ChildLifetime.bound(path, ["-hide_banner", "-nostdin", "-encoders"])
+        return await withTaskGroup(of: Set<String>?.self) { group in
+            group.addTask {
+                let result = try? await Subprocess.run(
+                    .path(FilePath(command.executable)), arguments: Arguments(command.arguments), input: .none,
+                    output: .bytes(limit: 1 << 20), error: .discarded)
+                guard let result, result.terminationStatus.isSuccess, !Task.isCancelled else { return nil }
+                return parseEncoders(String(decoding: result.standardOutput, as: UTF8.self))
+            }
+            group.addTask {
+                // Cancelled once the listing has ended; either way the answer is the listing's or none.
+                try? await Task.sleep(for: timeLimit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
         }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else { return nil }
-        return parseEncoders(String(decoding: listing, as: UTF8.self))
-    }
-
-    /// Everything `descriptor` gives until its end; nil when that is more than `limit` bytes or comes
-    /// after `deadline` (ffmpeg's list of encoders is about 20 kB, printed at once).
-    private static func readAll(_ descriptor: Int32, atMost limit: Int, until deadline: ContinuousClock.Instant)
-        -> [UInt8]?
-    {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while bytes.count <= limit {
-            let milliseconds = millisecondsLeft(until: deadline)
-            guard milliseconds > 0 else { return nil }
-            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let polled = poll(&ready, 1, Int32(clamping: milliseconds))
-            if polled < 0 && errno == EINTR { continue }
-            guard polled > 0 else { return nil }
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return count == 0 ? bytes : nil }
-            bytes += chunk[..<count]
-        }
-        return nil
-    }
-
-    private static func millisecondsLeft(until deadline: ContinuousClock.Instant) -> Int {
-        let left = deadline - ContinuousClock.now
-        guard left > .zero else { return 0 }
-        return Int(left.components.seconds) * 1_000 + Int(left.components.attoseconds / 1_000_000_000_000_000) + 1
     }
 
     /// The names in `ffmpeg -encoders`' table: lines such as ` V....D libx264   libx264 H.264 ...`.
@@ -210,7 +193,7 @@ public struct FFmpeg: Sendable, Hashable {
             fencedCommand = (path, fenced)
         }
         // Killed with this process too, however it ends.
-        let command = ChildLifetime.bound(fencedCommand.executable, fencedCommand.arguments)
+        let command = await ChildLifetime.bound(fencedCommand.executable, fencedCommand.arguments)
         let executable = Executable.path(FilePath(command.executable))
         let fullArguments = command.arguments
         let options = {
@@ -288,63 +271,4 @@ extension FFmpeg.Lookup: Hashable {
     /// One lookup is one answer: lookups are the same only when they are the same object.
     static func == (lhs: FFmpeg.Lookup, rhs: FFmpeg.Lookup) -> Bool { lhs === rhs }
     func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
-}
-
-/// Runs async work to completion from synchronous code, blocking the calling thread.
-///
-/// The work's own tasks run on a serial dispatch queue of their own (a task executor), but
-/// swift-subprocess still needs a thread of Swift's cooperative pool now and then: callers on that
-/// pool (two threads on two cores) must not all block here at once. ``MediaPreparer``'s async
-/// entry points prepare on a thread of their own for that reason. A cancelled caller (its task, or
-/// `cancellation`) cancels the work.
-enum AwaitBlocking {
-    /// A serial queue: it runs on Dispatch's overcommitting threads, made when needed.
-    private final class QueueExecutor: TaskExecutor {
-        let queue = DispatchQueue(label: "wamedia.subprocess")
-
-        func enqueue(_ job: consuming ExecutorJob) {
-            let job = UnownedJob(job)
-            let executor = asUnownedTaskExecutor()
-            queue.async { job.runSynchronously(on: executor) }
-        }
-    }
-
-    /// The result, handed from the task to the waiting thread.
-    private final class Outcome<T: Sendable>: Sendable {
-        private let result = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-
-        func finish(_ result: Result<T, any Error>) {
-            self.result.withLock { $0 = result }
-            done.signal()
-        }
-
-        var value: Result<T, any Error> { result.withLock { $0! } }
-    }
-
-    static func run<T: Sendable>(
-        cancellation: Cancellation? = nil, _ operation: @escaping @Sendable () async throws -> T
-    ) throws -> T {
-        let outcome = Outcome<T>()
-        let executor = QueueExecutor()
-        let task = Task(executorPreference: executor) {
-            do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
-        }
-        // The executor lives until the work is done, whatever the task keeps of it.
-        withExtendedLifetime(executor) {
-            while outcome.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-                if cancellation?.isCancelled == true || withUnsafeCurrentTask(body: { $0?.isCancelled ?? false }) {
-                    task.cancel()
-                }
-            }
-        }
-        return try outcome.value.get()
-    }
-}
-
-/// A task's cancellation, for work it hands to a thread of its own.
-final class Cancellation: Sendable {
-    private let flag = Mutex(false)
-    var isCancelled: Bool { flag.withLock { $0 } }
-    func cancel() { flag.withLock { $0 = true } }
 }

@@ -65,7 +65,7 @@ public struct TranscodeOptions: Sendable, Hashable {
     /// The ffmpeg chosen; waits for the encoder list of ``FFmpegChoice/installed`` if it is not known yet.
     var resolvedFFmpeg: FFmpeg? {
         switch ffmpeg {
-        case .installed: lookup?.ffmpeg
+        case .installed: lookup?.waitedFor
         case .none: nil
         case .at(let ffmpeg): ffmpeg
         }

@@ -20,6 +20,8 @@ struct Transcoder: Sendable {
     let options: TranscodeOptions
     let keepMetadata: Bool
     let progress: (@Sendable (TranscodeProgress) -> Void)?
+    /// Where an animation's frames are decoded and written.
+    let executor: BlockingExecutor
 
     /// Writes the transcoded file to `output`; scratch files (two-pass statistics, an animation's
     /// decoded frames) go to `scratch`, a folder the caller owns. Returns what was done, in words.
@@ -33,7 +35,7 @@ struct Transcoder: Sendable {
             input += ["-i", "file:" + source.pathForChildProcess]
         case .decodedFrames(let mime):
             let frames = scratch + "/frames.rgb"
-            let raw = try AnimationFrames.writeRaw(from: source, mime: mime, to: frames)
+            let raw = try await AnimationFrames.writeRaw(from: source, mime: mime, to: frames, on: executor)
             input = raw.inputArguments + ["-protocol_whitelist", "file", "-i", "file:" + frames]
         }
         switch plan.work {
@@ -175,7 +177,8 @@ struct Transcoder: Sendable {
         var changed = plan
         changed.work = .video(encoding)
         self = Transcoder(
-            ffmpeg: ffmpeg, plan: changed, options: options, keepMetadata: keepMetadata, progress: progress)
+            ffmpeg: ffmpeg, plan: changed, options: options, keepMetadata: keepMetadata, progress: progress,
+            executor: executor)
     }
 
     // MARK: - Running ffmpeg
