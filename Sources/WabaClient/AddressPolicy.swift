@@ -85,6 +85,8 @@ package enum AddressPolicy {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 lookup.start(continuation)
+                // Dispatch's global queue, not a bounded executor: `getaddrinfo` cannot be stopped, and
+                // a resolver that never answers must not hold one of a few threads other work waits for.
                 DispatchQueue.global().async {
                     lookup.finish(with: Result { try resolveBlocking(name) })
                 }
