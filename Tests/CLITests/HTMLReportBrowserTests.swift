@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct HTMLReportBrowserTests {
     /// The samples, a large PNG made by libvips (thumbnailed with shrink-on-load, not embedded), and a
     /// file whose name is markup.
-    func makeCampaign() throws -> URL {
+    func makeBatch() throws -> URL {
         let folder = try makeTemporaryDirectory("wamedia-html-report")
         for name in try FileManager.default.contentsOfDirectory(atPath: samplesURL.path) where name != "README.md" {
             try FileManager.default.copyItem(
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func reportRendersEveryAssetWithItsVerdictAndThumbnailsOffline() async throws {
-        let folder = try makeCampaign()
+        let folder = try makeBatch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let html = try wamedia("check", "--format", "html", folder.path)
         #expect(html.status == 1, "truncated.jpg is rejected: \(html.standardError)")
@@ -128,7 +128,7 @@ import Testing
     }
 
     @Test func thumbnailsAreSmallJPEGsOfAbout160Pixels() throws {
-        let folder = try makeCampaign()
+        let folder = try makeBatch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let html = try wamedia("check", "--format", "html", folder.appendingPathComponent("big.png").path)
         #expect(html.status == 0 || html.status == 1)
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test func reportScreenshotAtDesktopAndPhoneWidth() throws {
-        let folder = try makeCampaign()
+        let folder = try makeBatch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let html = try wamedia("check", "--format", "html", folder.path)
         let reportURL = folder.appendingPathComponent("report.html")

@@ -1,36 +1,3 @@
-/// Where an asset's bytes are: a local file or a remote URL.
-public enum AssetLocation: Sendable, Hashable, CustomStringConvertible {
-    case file(String)
-    case url(String)
-
-    public var description: String {
-        switch self {
-        case .file(let path): path
-        case .url(let url): url
-        }
-    }
-
-    /// Classifies what a user typed: `http://` and `https://` are URLs, anything else with `://` is
-    /// refused, and the rest are paths.
-    public init(argument: String) throws(WabaMediaError) {
-        if Self.isURL(argument) {
-            self = .url(argument)
-        } else if argument.contains("://") {
-            throw WabaMediaError(
-                .invalidArgument, "\(argument) is neither a local file nor an http(s) URL",
-                hint: "the platform fetches only public http(s) URLs")
-        } else {
-            self = .file(argument)
-        }
-    }
-
-    /// Whether `argument` names a remote asset (an `http` or `https` URL).
-    public static func isURL(_ argument: String) -> Bool {
-        let lowered = argument.prefix(8).lowercased()
-        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
-    }
-}
-
 /// One asset of a batch, with what its input (a manifest row, say) says about it.
 public struct BatchAsset: Sendable, Hashable {
     public var location: AssetLocation
@@ -54,36 +21,5 @@ public struct BatchAsset: Sendable, Hashable {
         self.caption = caption
         self.fileName = fileName
         self.origin = origin
-    }
-}
-
-/// What an input yields: an asset to check, or a problem with the input itself (a malformed manifest
-/// row, a folder that cannot be read, a pattern that matches nothing), reported in its place.
-public enum BatchEntry: Sendable, Hashable {
-    case asset(BatchAsset)
-    case invalid(InvalidInput)
-
-    public var origin: String {
-        switch self {
-        case .asset(let asset): asset.origin
-        case .invalid(let invalid): invalid.origin
-        }
-    }
-}
-
-/// An input that names no asset that can be checked, and why.
-public struct InvalidInput: Sendable, Hashable {
-    /// Where: `manifest.csv:12`, or the argument.
-    public var origin: String
-    /// What the input named, as far as it could be read (a path, a URL, a raw line).
-    public var subject: String
-    public var mediaType: MediaType?
-    public var finding: Finding
-
-    public init(origin: String, subject: String, mediaType: MediaType? = nil, finding: Finding) {
-        self.origin = origin
-        self.subject = subject
-        self.mediaType = mediaType
-        self.finding = finding
     }
 }

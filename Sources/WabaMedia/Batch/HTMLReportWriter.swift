@@ -1,0 +1,112 @@
+import Dispatch
+public import Foundation
+import Synchronization
+
+/// Writes an ``HTMLReport`` for any number of assets with flat memory: cards are made in parallel
+/// (thumbnails are the costly part), kept in one temporary file per verdict, and joined behind the
+/// summary once every asset is in, rejected first.
+///
+/// The temporary files belong to the writer and are removed when it goes away.
+public final class HTMLReportWriter {
+    public let report: HTMLReport
+    /// How many cards are made at once.
+    public let jobs: Int
+    private var groups: [(verdict: Verdict, url: URL, handle: FileHandle)] = []
+    private var counts: [Verdict: Int] = [:]
+    private(set) public var bytesBefore = 0
+    private(set) public var bytesAfter = 0
+    private let folder: URL
+
+    /// - Parameter temporaryDirectory: where cards wait for the summary (one file per verdict).
+    public init(report: HTMLReport, jobs: Int = MediaChecker.defaultConcurrency, temporaryDirectory: URL? = nil)
+        throws
+    {
+        self.report = report
+        self.jobs = max(1, jobs)
+        let base = temporaryDirectory ?? FileManager.default.temporaryDirectory
+        folder = base.appendingPathComponent("wamedia-html-\(ProcessInfo.processInfo.processIdentifier)-\(UUID())")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for verdict in Self.order {
+                let url = folder.appendingPathComponent("\(verdict.rawValue).html")
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteNoPermission)
+                }
+                groups.append((verdict, url, try FileHandle(forWritingTo: url)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw WabaMediaError(
+                .ioError, "cannot create temporary files for the HTML report in \(base.path): \(error)",
+                hint: "set TMPDIR to a writable folder")
+        }
+    }
+
+    deinit {
+        for group in groups { try? group.handle.close() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The order of groups in the page: what needs attention first.
+    static let order: [Verdict] = [.rejected, .fixable, .ok]
+
+    /// Adds assets, in their order within each verdict; their cards are made ``jobs`` at a time.
+    public func add(_ results: [BatchResult]) throws {
+        guard !results.isEmpty else { return }
+        let cards = Self.makeCards(results, report: report, jobs: jobs)
+        var blocks: [Verdict: String] = [:]
+        for card in cards {
+            blocks[card.verdict, default: ""] += card.html
+            counts[card.verdict, default: 0] += 1
+            bytesBefore += card.bytesBefore
+            bytesAfter += card.bytesAfter
+        }
+        for group in groups {
+            guard let block = blocks[group.verdict] else { continue }
+            do {
+                try group.handle.write(contentsOf: Data(block.utf8))
+            } catch {
+                throw WabaMediaError(.ioError, "cannot write the HTML report's temporary file: \(error)", cause: error)
+            }
+        }
+    }
+
+    /// Writes the whole page through `write`, in pieces of at most 1 MiB.
+    public func finish(summary: BatchSummary, write: (Data) throws -> Void) throws {
+        try write(Data(report.opening(summary: summary, bytesBefore: bytesBefore, bytesAfter: bytesAfter).utf8))
+        for group in groups {
+            try group.handle.close()
+            let count = counts[group.verdict, default: 0]
+            guard count > 0 else { continue }
+            try write(Data(report.groupHeading(group.verdict, count: count).utf8))
+            let reader = try FileHandle(forReadingFrom: group.url)
+            defer { try? reader.close() }
+            while let block = try reader.read(upToCount: 1 << 20), !block.isEmpty { try write(block) }
+            try write(Data("</section>\n".utf8))
+        }
+        groups.removeAll()
+        try write(Data(report.closing.utf8))
+    }
+
+    private static func makeCards(_ results: [BatchResult], report: HTMLReport, jobs: Int) -> [HTMLReport.Card] {
+        guard jobs > 1, results.count > 1 else { return results.map(report.card) }
+        let cards = CardSlots(count: results.count)
+        DispatchQueue.concurrentPerform(iterations: min(jobs, results.count)) { lane in
+            for index in stride(from: lane, to: results.count, by: jobs) {
+                cards.set(index, report.card(for: results[index]))
+            }
+        }
+        return cards.all()
+    }
+}
+
+/// Results written by index from several threads, each index by exactly one of them.
+private final class CardSlots: Sendable {
+    private let slots: Mutex<[HTMLReport.Card?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    func set(_ index: Int, _ card: HTMLReport.Card) { slots.withLock { $0[index] = card } }
+
+    func all() -> [HTMLReport.Card] { slots.withLock { $0.map { $0! } } }
+}
