@@ -193,6 +193,11 @@ public struct BatchChecker: Sendable {
         switch inspection {
         case .success(var inspection):
             inspection.file = path
+            // A transcode plan reads ffmpeg's encoder list: awaited here, so that the synchronous check
+            // never blocks a thread of the cooperative pool on a lookup that itself needs the pool.
+            if inspection.av != nil || (inspection.image?.pages ?? 1) > 1 {
+                _ = await checker.validator.transcoding.lookup?.ffmpeg()
+            }
             return Outcome(
                 origin: asset.origin, report: validate(inspection, asset: asset, validator: checker.validator),
                 sha256: sha256)
