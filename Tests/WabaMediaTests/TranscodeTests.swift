@@ -455,10 +455,10 @@ struct TranscodeTests {
         let lookup = FFmpeg.Lookup(executable: executable) { path in
             let started = ContinuousClock.now
             while !progressed.withLock({ $0 }), ContinuousClock.now - started < .seconds(300) {
-                try? await Task.sleep(for: .milliseconds(20))
+                usleep(20_000)
             }
             afterProgress.withLock { $0 = progressed.withLock { $0 } }
-            return await FFmpeg.listEncoders(path: path).map { $0.subtracting(withheld) }
+            return FFmpeg.listEncoders(path: path).map { $0.subtracting(withheld) }
         }
         var options = MediaPreparer.Options()
         options.transcode.timeLimit = Self.patientLimit

@@ -1,6 +1,4 @@
 import Foundation
-import Subprocess
-import SystemPackage
 
 /// Ties a child process's life to this process's: the child is killed when this process ends,
 /// however it ends (SIGKILL included), so an ffmpeg never runs on as an orphan to its CPU limit.
@@ -13,51 +11,36 @@ import SystemPackage
 /// this process dying in the microseconds between the fork and `setpriv`'s `prctl`: the command then
 /// runs on, fenced by its CPU limit (`prlimit --cpu`) as before.
 ///
-/// The signal follows the thread that forked, not the process. Every child wamedia starts is
-/// started by swift-subprocess, which forks on one worker thread of its own, started once and
-/// joined only by an `atexit` handler, so that thread ends with the process.
+/// The signal follows the thread that forked, not the process. swift-subprocess forks on one
+/// worker thread of its own, started once and joined only by an `atexit` handler; the short runs of
+/// ``ShortChildProcess`` (the encoder list) fork on a thread of NIO's shared blocking pool, which
+/// lives as long as the process, or on a caller that waits for the child: each such thread ends
+/// with the process, or after its child.
 ///
 /// Where `setpriv` or its `--pdeathsig` is missing (macOS, util-linux before 2.33) the command runs
 /// as it is: its CPU limit remains its only fence if this process is killed.
 enum ChildLifetime {
     /// `executable arguments…`, started so that it is killed when this process ends.
-    static func bound(_ executable: String, _ arguments: [String]) async -> (executable: String, arguments: [String]) {
-        guard let setpriv = await available.value else { return (executable, arguments) }
+    static func bound(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+        guard let setpriv = available else { return (executable, arguments) }
         return (setpriv, ["--pdeathsig", "KILL", "--", executable] + arguments)
     }
 
     /// The `setpriv` that can set a parent-death signal; nil when there is none. Found once per
-    /// process, by running it once with `true` (a few milliseconds), on first use.
-    static let available = Task(executorPreference: ChildProcessTasks.executor) {
-        await probe(timeLimit: .seconds(5))
-    }
-
-    /// A `setpriv` that runs `true` with a parent-death signal within `timeLimit`, or nil.
-    private static func probe(timeLimit: Duration) async -> String? {
+    /// process, by running it once with `true` (a few milliseconds).
+    static let available: String? = {
         #if os(Linux)
             func executable(_ candidates: [String]) -> String? {
                 candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
             }
             guard let setpriv = executable(["/usr/bin/setpriv", "/bin/setpriv"]),
-                let succeed = executable(["/usr/bin/true", "/bin/true"])
+                let succeed = executable(["/usr/bin/true", "/bin/true"]),
+                ShortChildProcess.output(
+                    of: setpriv, ["--pdeathsig", "KILL", "--", succeed], atMost: 0, timeLimit: .seconds(5)) != nil
             else { return nil }
-            return await withTaskGroup(of: String?.self) { group in
-                group.addTask {
-                    let result = try? await Subprocess.run(
-                        .path(FilePath(setpriv)), arguments: ["--pdeathsig", "KILL", "--", succeed], input: .none,
-                        output: .discarded, error: .discarded)
-                    return result?.terminationStatus.isSuccess == true && !Task.isCancelled ? setpriv : nil
-                }
-                group.addTask {
-                    // Cancelled once the probe has ended; a probe that takes longer is killed.
-                    try? await Task.sleep(for: timeLimit)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return await group.next() ?? nil
-            }
+            return setpriv
         #else
             return nil
         #endif
-    }
+    }()
 }

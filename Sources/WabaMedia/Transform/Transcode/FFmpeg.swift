@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -20,11 +21,11 @@ public struct FFmpeg: Sendable, Hashable {
 
     /// The ffmpeg this process uses: `$WAMEDIA_FFMPEG` when set (a path; empty means none), else the
     /// first `ffmpeg` on `PATH`; nil when there is none or it does not run. Found once per process;
-    /// reading it blocks the calling thread until that lookup is done (``installedLookup``'s
-    /// ``Lookup/ffmpeg()`` awaits it instead).
+    /// reading it blocks the calling thread until that lookup is done (``Lookup/ffmpeg()`` of
+    /// ``installedLookup`` awaits it instead).
     public static var installed: FFmpeg? { installedLookup.waitedFor }
 
-    /// Starts finding ``installed`` in a task of its own; later calls do nothing. Its
+    /// Starts finding ``installed`` in the background; later calls do nothing. Its
     /// `ffmpeg -encoders` run (about 0.1 s, most of it ffmpeg loading its libraries) then overlaps
     /// the caller's own start-up and inspection instead of delaying the first check of a video.
     /// A program that will check media calls this as early as it can; ``MediaPreparer`` asks for
@@ -39,57 +40,69 @@ public struct FFmpeg: Sendable, Hashable {
         "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; "
         + "or scripts/install-deps.sh), or point WAMEDIA_FFMPEG at one"
 
-    /// Finds an ffmpeg: its executable at once, its encoders in a task of its own (run by
-    /// ``ChildProcessTasks``), so that the caller can tell whether they are known yet without
-    /// waiting for them.
+    /// Finds an ffmpeg: its executable at once, its encoders in the background, so that the caller
+    /// can tell whether they are known yet without waiting for them.
+    ///
+    /// The encoders are listed by a work item of NIO's shared blocking pool, not by a task: code that
+    /// blocks a thread of Swift's cooperative pool until they are known (``waitedFor``) cannot then
+    /// hold up the listing itself.
     final class Lookup: Sendable {
         /// The executable, found without running it; nil when there is none.
         let executable: String?
-        private let listing: Task<FFmpeg?, Never>
-        private let answer = Answer()
+        private let state = Mutex(State())
+        /// Left once the answer is known: what ``waitedFor`` blocks on.
+        private let done = DispatchGroup()
 
-        /// The listing's answer for synchronous readers: nil until it ends, and a group left then.
-        private final class Answer: Sendable {
-            let found = Mutex<FFmpeg??>(nil)
-            let done = DispatchGroup()
+        private struct State {
+            /// nil until the listing ends.
+            var answer: FFmpeg??
+            /// Tasks awaiting the answer.
+            var waiting: [CheckedContinuation<FFmpeg?, Never>] = []
         }
 
         /// - Parameter listEncoders: the encoders of the executable at the path; nil when it does
-        ///   not run. Called once, in a task of its own.
-        init(executable: String?, listEncoders: @escaping @Sendable (String) async -> Set<String>?) {
+        ///   not run. Called once, on a thread of NIO's shared blocking pool.
+        init(executable: String?, listEncoders: @escaping @Sendable (String) -> Set<String>?) {
             self.executable = executable
-            let answer = self.answer
-            answer.done.enter()
-            listing = Task(executorPreference: ChildProcessTasks.executor) {
-                var ffmpeg: FFmpeg?
-                if let executable, let encoders = await listEncoders(executable) {
-                    ffmpeg = FFmpeg(path: executable, encoders: encoders)
+            done.enter()
+            NIOThreadPool.singleton.submit { [self] _ in
+                let ffmpeg = executable.flatMap { path in listEncoders(path).map { FFmpeg(path: path, encoders: $0) } }
+                let waiting = state.withLock { state in
+                    state.answer = .some(ffmpeg)
+                    defer { state.waiting = [] }
+                    return state.waiting
                 }
-                answer.found.withLock { $0 = .some(ffmpeg) }
-                answer.done.leave()
-                return ffmpeg
+                done.leave()
+                for task in waiting { task.resume(returning: ffmpeg) }
             }
         }
 
         convenience init(environment: [String: String]) {
             self.init(
-                executable: FFmpeg.executable(environment: environment),
-                listEncoders: { await FFmpeg.listEncoders(path: $0) })
+                executable: FFmpeg.executable(environment: environment), listEncoders: { FFmpeg.listEncoders(path: $0) }
+            )
         }
 
         /// The ffmpeg and its encoders, once they are known.
-        func ffmpeg() async -> FFmpeg? { await listing.value }
+        func ffmpeg() async -> FFmpeg? {
+            await withCheckedContinuation { task in
+                let answer = state.withLock { state -> FFmpeg?? in
+                    if state.answer == nil { state.waiting.append(task) }
+                    return state.answer
+                }
+                if let answer { task.resume(returning: answer) }
+            }
+        }
 
         /// ``ffmpeg()`` for synchronous code (the check's transcode plan), blocking the calling
-        /// thread until the encoders are known: a caller on Swift's cooperative pool blocks one of
-        /// its threads meanwhile, so async code awaits ``ffmpeg()`` before it checks.
+        /// thread until the encoders are known.
         var waitedFor: FFmpeg? {
-            answer.done.wait()
-            return answer.found.withLock { $0 } ?? nil
+            done.wait()
+            return state.withLock { $0.answer } ?? nil
         }
 
         /// Whether ``ffmpeg()`` is known: awaiting it now does not wait for ffmpeg.
-        var isFinished: Bool { answer.found.withLock { $0 != nil } }
+        var isFinished: Bool { state.withLock { $0.answer != nil } }
     }
 
     /// The executable `$WAMEDIA_FFMPEG` names (empty means none), else the first `ffmpeg` on `PATH`.
@@ -109,25 +122,15 @@ public struct FFmpeg: Sendable, Hashable {
     /// The encoders `ffmpeg -encoders` lists for the executable at `path`; nil when it does not run,
     /// fails, prints more than such a list (ffmpeg's is about 20 kB, printed at once), or takes
     /// longer than `timeLimit` (it is then killed): a `WAMEDIA_FFMPEG` naming some other program
-    /// must not hang or flood the process. Killed with this process too (``ChildLifetime``).
-    static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) async -> Set<String>? {
-        let command = await ChildLifetime.bound(path, ["-hide_banner", "-nostdin", "-encoders"])
-        return await withTaskGroup(of: Set<String>?.self) { group in
-            group.addTask {
-                let result = try? await Subprocess.run(
-                    .path(FilePath(command.executable)), arguments: Arguments(command.arguments), input: .none,
-                    output: .bytes(limit: 1 << 20), error: .discarded)
-                guard let result, result.terminationStatus.isSuccess, !Task.isCancelled else { return nil }
-                return parseEncoders(String(decoding: result.standardOutput, as: UTF8.self))
-            }
-            group.addTask {
-                // Cancelled once the listing has ended; either way the answer is the listing's or none.
-                try? await Task.sleep(for: timeLimit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? nil
-        }
+    /// must not hang or flood the process. Blocks the calling thread meanwhile; killed with this
+    /// process (``ChildLifetime``).
+    static func listEncoders(path: String, timeLimit: Duration = .seconds(30)) -> Set<String>? {
+        let command = ChildLifetime.bound(path, ["-hide_banner", "-nostdin", "-encoders"])
+        guard
+            let listing = ShortChildProcess.output(
+                of: command.executable, command.arguments, atMost: 1 << 20, timeLimit: timeLimit)
+        else { return nil }
+        return parseEncoders(String(decoding: listing, as: UTF8.self))
     }
 
     /// The names in `ffmpeg -encoders`' table: lines such as ` V....D libx264   libx264 H.264 ...`.
@@ -193,7 +196,7 @@ public struct FFmpeg: Sendable, Hashable {
             fencedCommand = (path, fenced)
         }
         // Killed with this process too, however it ends.
-        let command = await ChildLifetime.bound(fencedCommand.executable, fencedCommand.arguments)
+        let command = ChildLifetime.bound(fencedCommand.executable, fencedCommand.arguments)
         let executable = Executable.path(FilePath(command.executable))
         let fullArguments = command.arguments
         let options = {
