@@ -1,13 +1,3 @@
-/// What `media_data` carries: a URL the platform fetches, or the file's bytes in base64.
-public enum MediaData: Sendable, Hashable {
-    /// A public `http(s)` URL, passed through as is.
-    case url(String)
-    /// A file on disk, streamed and encoded in chunks when the body is written.
-    case file(path: String)
-    /// Bytes in memory (small media, library users).
-    case bytes([UInt8])
-}
-
 /// One `POST /v1/waba/send-media` request, as typed values.
 ///
 /// ``validate(profile:)`` checks everything that can be checked without reading the media,
