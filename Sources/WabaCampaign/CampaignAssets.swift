@@ -1,18 +1,22 @@
-import Foundation
 import WabaMedia
 
 /// A campaign's assets: each distinct one (by content and media type) checked and prepared once, through
 /// the one preparation path, before the first message that needs it; and, unless every message uploads
 /// its own copy, the `media_url` of its first upload, which later messages send instead of the bytes.
 ///
-/// Prepared files live in the campaign's temporary folder, which the sender owns and removes at the end.
+/// Messages send the prepared bytes from the descriptor the preparation handed over, never from a
+/// copy or a path opened again. A file the preparation wrote outlives the preparation's folder,
+/// removed once the asset is prepared: unnamed, it stays readable through that descriptor until the
+/// campaign drops its assets, and nothing else can reach it. A file sent as it is, is read from the
+/// descriptor its check read: replaced meanwhile, the bytes checked still go; written to in place, a
+/// later upload of it fails (`source-changed`) rather than send what was not checked.
 actor CampaignAssets {
     /// A prepared asset, ready to be sent by any number of messages.
     struct Prepared: Sendable {
-        /// The prepared content's SHA-256 and media type: the key its `media_url` is recorded under.
-        let key: String
-        let mediaType: MediaType
-        /// The prepared file, open: every message streams its bytes from this descriptor.
+        /// What its `media_url` is recorded under.
+        let key: AssetKey
+        var mediaType: MediaType { key.mediaType }
+        /// The prepared bytes, open: every message streams them from this descriptor.
         let media: FileSource
         /// The name the recipient sees when the row gives none.
         let fileName: String
@@ -37,95 +41,109 @@ actor CampaignAssets {
         case disabled
     }
 
+    /// An asset as rows ask for it: content (its SHA-256), and the type to send it as (nil: the
+    /// content's own). Rows that ask alike share one preparation.
+    private struct Request: Hashable {
+        var digest: String
+        var mediaType: MediaType?
+    }
+
+    /// A preparation: the asset, or why it cannot be sent; `CancellationError` when it was stopped.
+    private typealias Preparation = Task<Result<Prepared, RowError>, any Error>
+
     private let preparer: MediaPreparer
-    private let folder: String
-    private let workers: BlockingWorkers
     private let journal: any CampaignJournal
     private let reuseURLs: Bool
-    private var digests: [String: Task<Result<String, RowError>, Never>] = [:]
-    private var prepared: [String: Task<Result<Prepared, RowError>, Never>] = [:]
-    private var uploads: [String: Upload] = [:]
+    private var digests: [String: Task<Result<String, RowError>, any Error>] = [:]
+    private var preparations: [Request: Preparation] = [:]
+    private var uploads: [AssetKey: Upload] = [:]
 
-    init(
-        preparer: MediaPreparer, folder: String, workers: BlockingWorkers, journal: any CampaignJournal,
-        reuseURLs: Bool
-    ) {
+    /// - Parameter preparer: prepares the assets; its executor also hashes them.
+    init(preparer: MediaPreparer, journal: any CampaignJournal, reuseURLs: Bool) {
         self.preparer = preparer
-        self.folder = folder
-        self.workers = workers
         self.journal = journal
         self.reuseURLs = reuseURLs
     }
 
     /// The prepared asset of a row whose media is a file, preparing it when no earlier row had the same
     /// content and type; or why it cannot be sent.
-    func prepared(path: String, as mediaType: MediaType?) async -> Result<Prepared, RowError> {
+    ///
+    /// Cancelling the calling task stops the preparation it waits for (a transcode's ffmpeg with it),
+    /// whoever else waits for it: a row's task is cancelled only when the whole run stops.
+    ///
+    /// - Throws: `CancellationError` when the preparation was stopped: the row was not judged, and
+    ///   must not be recorded as rejected.
+    func prepared(path: String, as mediaType: MediaType?) async throws -> Result<Prepared, RowError> {
         let digest: String
-        switch await contentDigest(of: path) {
+        switch try await contentDigest(of: path) {
         case .success(let value): digest = value
         case .failure(let error): return .failure(error)
         }
-        let key = digest + "/" + (mediaType?.rawValue ?? "auto")
-        if let task = prepared[key] { return await task.value }
-        let preparer = self.preparer
-        let folder = self.folder
-        let workers = self.workers
-        let task = Task {
-            await workers.run { Self.prepare(path, as: mediaType, digest: digest, with: preparer, into: folder) }
+        let request = Request(digest: digest, mediaType: mediaType)
+        let preparation: Preparation
+        if let started = preparations[request] {
+            preparation = started
+        } else {
+            let preparer = self.preparer
+            preparation = Preparation { try await Self.prepare(path, as: mediaType, with: preparer) }
+            preparations[request] = preparation
         }
-        prepared[key] = task
-        return await task.value
+        return try await Self.value(of: preparation)
     }
 
-    /// A file's content hash, read once per path for the campaign (its files are not expected to change
-    /// while it runs; the bytes sent are those prepared, whatever happens to the file later).
-    private func contentDigest(of path: String) async -> Result<String, RowError> {
-        if let task = digests[path] { return await task.value }
-        let workers = self.workers
-        let task = Task {
-            await workers.run {
-                Result { () throws(RowError) -> String in
-                    do {
-                        return try ContentDigest.sha256(ofFileAt: path)
-                    } catch {
-                        throw RowError(kind: .assetRejected, message: Self.reason(error, path))
-                    }
-                }
+    /// The task's value; cancelling the caller cancels the task.
+    private static func value<Success: Sendable>(of task: Task<Success, any Error>) async throws -> Success {
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// A file's content hash, read once per path for the campaign: its files are not expected to
+    /// change while it runs.
+    private func contentDigest(of path: String) async throws -> Result<String, RowError> {
+        if let task = digests[path] { return try await Self.value(of: task) }
+        let executor = preparer.executor
+        let task = Task { () async throws -> Result<String, RowError> in
+            do {
+                return .success(try await executor.run { try ContentDigest.sha256(ofFileAt: path) })
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                return .failure(Self.rejection(error, of: path))
             }
         }
         digests[path] = task
-        return await task.value
+        return try await Self.value(of: task)
     }
 
-    private static func prepare(
-        _ path: String, as mediaType: MediaType?, digest: String, with preparer: MediaPreparer, into folder: String
-    ) -> Result<Prepared, RowError> {
+    /// Prepares the file at `path`, then reads what the preparation wrote once: for its key, and, when
+    /// the name must be made up from the content, for its name.
+    private static func prepare(_ path: String, as mediaType: MediaType?, with preparer: MediaPreparer)
+        async throws -> Result<Prepared, RowError>
+    {
         do {
-            let (output, type, name) = try preparer.withPreparedMedia(at: path, as: mediaType) {
-                media -> (String, MediaType, String) in
-                let type = media.report.mediaType
-                let output =
-                    "\(folder)/\(digest.prefix(32))-\(type.rawValue)"
-                    + (media.fileExtension.isEmpty ? "" : ".\(media.fileExtension)")
-                try media.write(to: output)
-                let name = try FileNamer(profile: preparer.profile).infer(
-                    inputPath: path, mime: media.mime, mediaType: type,
-                    contentDigest: { try FileNamer.shortDigest(of: media.media) })
-                return (output, type, name.name)
-            }
-            let media = try FileSource(path: output)
-            let key = try ContentDigest.sha256(of: media) + "/" + type.rawValue
-            return .success(Prepared(key: key, mediaType: type, media: media, fileName: name))
+            return .success(
+                try await preparer.withPreparedMedia(at: path, as: mediaType) { media in
+                    try await preparer.executor.run {
+                        Prepared(
+                            key: try AssetKey(hashing: media.media, as: media.report.mediaType),
+                            media: media.media, fileName: try preparer.fileName(of: media).name)
+                    }
+                })
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            return .failure(RowError(kind: .assetRejected, message: reason(error, path)))
+            return .failure(rejection(error, of: path))
         }
     }
 
     /// Why the asset at `path` cannot be sent, with what to do: a rejection's message is preceded by
     /// the path, as is an error that names no file.
-    private static func reason(_ error: any Error, _ path: String) -> String {
+    private static func rejection(_ error: any Error, of path: String) -> RowError {
         let error = WabaMediaError.wrapping(error, about: path, as: .ioError)
-        return error.code == .rejected ? "\(path): \(error)" : "\(error)"
+        return RowError(kind: .assetRejected, message: error.code == .rejected ? "\(path): \(error)" : "\(error)")
     }
 
     // MARK: - Upload once, then reuse
@@ -133,7 +151,7 @@ actor CampaignAssets {
     /// How the next message with this asset sends it: by the URL of an earlier upload, or by uploading.
     /// While another message's upload of it is out, waits for that upload to end, so that the asset is
     /// uploaded once, not once per message in flight.
-    func delivery(for key: String) async throws -> Delivery {
+    func delivery(for key: AssetKey) async throws -> Delivery {
         guard reuseURLs else { return .upload }
         while true {
             switch uploads[key, default: .unasked] {
@@ -168,7 +186,7 @@ actor CampaignAssets {
 
     /// Ends an upload that ``delivery(for:)`` asked for: `url` is what the platform returned when the
     /// message was sent, nil when it was not.
-    func finishUpload(_ key: String, url: String?) async throws {
+    func finishUpload(_ key: AssetKey, url: String?) async throws {
         guard reuseURLs else { return }
         if case .disabled = uploads[key] { return }
         guard let url, !url.isEmpty else {
@@ -187,12 +205,12 @@ actor CampaignAssets {
 
     /// A URL send of the asset was refused as invalid media: its URL is forgotten, and every later
     /// message uploads the bytes.
-    func refuseURL(_ url: String, for key: String) async throws {
+    func refuseURL(_ url: String, for key: AssetKey) async throws {
         finish(key, with: .disabled)
         try await journal.forgetMediaURL(url, forAsset: key)
     }
 
-    private func finish(_ key: String, with state: Upload) {
+    private func finish(_ key: AssetKey, with state: Upload) {
         if case .uploading(let waiting) = uploads[key] {
             for continuation in waiting { continuation.resume() }
         }

@@ -50,7 +50,8 @@ public struct CampaignManifest: Sendable {
 
     /// One entry as a row of the campaign: a message to send, or the reason it cannot be.
     func row(_ entry: BatchEntry) -> CampaignRow {
-        let line = Self.lineNumber(entry.origin)
+        // Every entry of a manifest names its line.
+        let line = entry.line ?? 0
         switch entry {
         case .invalid(let invalid):
             return CampaignRow(
@@ -61,7 +62,7 @@ public struct CampaignManifest: Sendable {
             var row = CampaignRow(
                 row: line, channelID: columns["thread_id"] == nil ? columns["channel_id"] ?? defaultChannel : nil,
                 contactID: columns["thread_id"] == nil ? columns["contact_id"] : nil, threadID: columns["thread_id"],
-                media: asset.location.description, mediaType: asset.mediaType?.rawValue, caption: asset.caption,
+                media: asset.location.description, mediaType: asset.mediaType, caption: asset.caption,
                 fileName: asset.fileName)
             do {
                 row.saveMessage = try Self.flag(columns["save_message"])
@@ -117,10 +118,5 @@ public struct CampaignManifest: Sendable {
 
     private static func withHint(_ finding: Finding) -> String {
         finding.hint.isEmpty ? finding.message : "\(finding.message) (\(finding.hint))"
-    }
-
-    /// The line number at the end of a manifest origin (`messages.csv:12`).
-    static func lineNumber(_ origin: String) -> Int {
-        Int(origin.reversed().prefix { $0.isNumber }.reversed().map(String.init).joined()) ?? 0
     }
 }

@@ -1,4 +1,5 @@
 public import Logging
+import WabaMedia
 
 /// Where a campaign's journal is: a SQLite file for one sender, or a PostgreSQL database that any
 /// number of senders share.
@@ -24,6 +25,12 @@ public enum JournalLocation: Sendable, Hashable, CustomStringConvertible {
         } else {
             self = .sqlite(path: text)
         }
+    }
+
+    /// Where a campaign's journal is when none is given: a SQLite file beside the manifest at `path`,
+    /// named after it (`messages.csv.journal`).
+    public static func beside(manifest path: String) -> JournalLocation {
+        .sqlite(path: path + ".journal")
     }
 
     /// The location for messages: a database URL without its password.
@@ -55,7 +62,11 @@ public enum JournalLocation: Sendable, Hashable, CustomStringConvertible {
         case .postgres(let url):
             return try await PostgresJournal.withJournal(url: url, logger: logger) { try await body($0) }
         case .sqlite(let path):
-            let journal = try SQLiteJournal(path: path, adopt: options.adopt)
+            // Opening waits for the file's lock (a moment, while a child this process just started
+            // still holds it) and reads the file: on a thread of its own, off Swift's pool.
+            let journal = try await BlockingExecutor.withExecutor(threads: 1) { executor in
+                try await executor.run { try SQLiteJournal(path: path, adopt: options.adopt) }
+            }
             do {
                 let result = try await body(journal)
                 try journal.close()

@@ -217,7 +217,7 @@ public final class PostgresJournal: CampaignJournal {
             binds.append(row.contactID)
             binds.append(row.threadID)
             binds.append(row.media)
-            binds.append(row.mediaType)
+            binds.append(row.mediaType?.rawValue)
             binds.append(row.caption)
             binds.append(row.fileName)
             binds.append(row.saveMessage)
@@ -288,7 +288,7 @@ public final class PostgresJournal: CampaignJournal {
                 """, logger: self.logger
             ).collect()
         }
-        return try rows.map(Self.campaignRow).sorted { $0.row < $1.row }
+        return try rows.map { try Self.campaignRow($0, in: location) }.sorted { $0.row < $1.row }
     }
 
     public func renew(worker: String, lease: Duration) async throws {
@@ -368,27 +368,27 @@ public final class PostgresJournal: CampaignJournal {
 
     // MARK: - Assets
 
-    public func mediaURL(forAsset asset: String) async throws -> String? {
+    public func mediaURL(forAsset asset: AssetKey) async throws -> String? {
         try await transaction { connection in
             let rows = try await connection.query(
-                "SELECT media_url FROM wamedia_assets WHERE asset = \(asset)", logger: self.logger
+                "SELECT media_url FROM wamedia_assets WHERE asset = \(asset.text)", logger: self.logger
             ).collect()
             return try rows.first?.decode(String.self)
         }
     }
 
-    public func recordMediaURL(_ url: String, forAsset asset: String) async throws {
+    public func recordMediaURL(_ url: String, forAsset asset: AssetKey) async throws {
         try await transaction { connection in
             try await connection.query(
-                "INSERT INTO wamedia_assets (asset, media_url) VALUES (\(asset), \(url)) ON CONFLICT (asset) DO NOTHING",
+                "INSERT INTO wamedia_assets (asset, media_url) VALUES (\(asset.text), \(url)) ON CONFLICT (asset) DO NOTHING",
                 logger: self.logger)
         }
     }
 
-    public func forgetMediaURL(_ url: String, forAsset asset: String) async throws {
+    public func forgetMediaURL(_ url: String, forAsset asset: AssetKey) async throws {
         try await transaction { connection in
             try await connection.query(
-                "DELETE FROM wamedia_assets WHERE asset = \(asset) AND media_url = \(url)", logger: self.logger)
+                "DELETE FROM wamedia_assets WHERE asset = \(asset.text) AND media_url = \(url)", logger: self.logger)
         }
     }
 
@@ -403,7 +403,7 @@ public final class PostgresJournal: CampaignJournal {
                 """, logger: self.logger
             ).collect()
         }
-        return try rows.map(Self.record)
+        return try rows.map { try Self.record($0, in: location) }
     }
 
     public func counts() async throws -> StateCounts {
@@ -431,7 +431,7 @@ public final class PostgresJournal: CampaignJournal {
     private static let rowColumns =
         "manifest_row, channel_id, contact_id, thread_id, media, media_type, caption, file_name, save_message, state, error_kind, error_message"
 
-    private static func campaignRow(_ row: PostgresRow) throws -> CampaignRow {
+    private static func campaignRow(_ row: PostgresRow, in location: String) throws -> CampaignRow {
         let columns = row.makeRandomAccess()
         let state = try columns["state"].decode(String.self)
         var rejection: RowError?
@@ -444,13 +444,13 @@ public final class PostgresJournal: CampaignJournal {
             contactID: try columns["contact_id"].decode(String?.self),
             threadID: try columns["thread_id"].decode(String?.self),
             media: try columns["media"].decode(String.self),
-            mediaType: try columns["media_type"].decode(String?.self),
+            mediaType: try CampaignRow.mediaType(stored: try columns["media_type"].decode(String?.self), in: location),
             caption: try columns["caption"].decode(String?.self),
             fileName: try columns["file_name"].decode(String?.self),
             saveMessage: try columns["save_message"].decode(Bool.self), rejection: rejection)
     }
 
-    private static func record(_ row: PostgresRow) throws -> JournalRecord {
+    private static func record(_ row: PostgresRow, in location: String) throws -> JournalRecord {
         let columns = row.makeRandomAccess()
         let name = try columns["state"].decode(String.self)
         guard let state = RowState(rawValue: name) else {
@@ -472,7 +472,8 @@ public final class PostgresJournal: CampaignJournal {
                 retryable: try columns["retryable"].decode(Bool.self))
         }
         return JournalRecord(
-            row: try campaignRow(row), state: state, attempts: Int(try columns["attempts"].decode(Int32.self)),
+            row: try campaignRow(row, in: location), state: state,
+            attempts: Int(try columns["attempts"].decode(Int32.self)),
             sent: sent, error: error)
     }
 
@@ -568,78 +569,5 @@ public final class PostgresJournal: CampaignJournal {
         }
         if let underlying = error.underlying { return "\(error.code): \(underlying)" }
         return "\(error.code)"
-    }
-}
-
-/// A `postgres://` URL, read into a client configuration.
-struct PostgresAddress: Sendable {
-    var configuration: PostgresClient.Configuration
-    /// The URL without its password, for messages.
-    var redacted: String
-    private var tlsMode: TLSMode
-
-    private enum TLSMode {
-        case disable, prefer, require
-    }
-
-    init(_ text: String) throws {
-        func invalid(_ why: String) -> CampaignJournalError {
-            CampaignJournalError(
-                .storage, "--journal \(Self.redact(text)) is not a PostgreSQL URL: \(why)",
-                hint: "write it as postgres://user[:password]@host[:port]/database")
-        }
-        guard let components = URLComponents(string: text),
-            let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
-        else { throw invalid("it must start with postgres://") }
-        guard let host = components.host, !host.isEmpty else { throw invalid("it names no host") }
-        guard let user = components.user, !user.isEmpty else { throw invalid("it names no user") }
-        let database = String(components.path.drop { $0 == "/" })
-        guard !database.isEmpty, !database.contains("/") else { throw invalid("it names no database") }
-        let port = components.port ?? 5432
-        let password = components.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
-        let tls: PostgresClient.Configuration.TLS
-        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
-        case "disable":
-            tls = .disable
-            tlsMode = .disable
-        case "prefer", "allow":
-            tls = .prefer(.makeClientConfiguration())
-            tlsMode = .prefer
-        case "require", "verify-ca", "verify-full":
-            tls = .require(.makeClientConfiguration())
-            tlsMode = .require
-        case let other: throw invalid("sslmode \(other) is not one of disable, prefer, require")
-        }
-        configuration = PostgresClient.Configuration(
-            host: host, port: port, username: user.removingPercentEncoding ?? user,
-            password: password?.removingPercentEncoding ?? password,
-            database: database.removingPercentEncoding ?? database,
-            tls: tls)
-        configuration.options.connectTimeout = .seconds(10)
-        // A worker keeps a few connections: one for claims and records, one for lease renewal.
-        configuration.options.maximumConnections = 4
-        redacted = Self.redact(text)
-    }
-
-    /// The same server, user, database and TLS for one connection of its own, outside the pool.
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch tlsMode {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(try .init(configuration: .makeClientConfiguration()))
-        case .require: tls = .require(try .init(configuration: .makeClientConfiguration()))
-        }
-        var connection = PostgresConnection.Configuration(
-            host: configuration.host ?? "", port: configuration.port ?? 5432, username: configuration.username,
-            password: configuration.password, database: configuration.database, tls: tls)
-        connection.options.connectTimeout = TimeAmount(configuration.options.connectTimeout)
-        return connection
-    }
-
-    /// `text` with any password replaced by `***`.
-    static func redact(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? "postgres://…"
     }
 }

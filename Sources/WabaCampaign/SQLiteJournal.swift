@@ -198,43 +198,46 @@ public final class SQLiteJournal: CampaignJournal {
     // MARK: - Loading
 
     public func load(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>) async throws -> JournalLoad {
-        try storage { try self.loadNow(manifest, rows: rows) }
+        // The rows are read on the writer's queue, once, while this call waits for them (as the
+        // protocol allows): nothing else touches the sequence meanwhile.
+        nonisolated(unsafe) let rows = rows
+        return try await write { db in try self.load(manifest, rows: rows, in: db) }
     }
 
-    /// Synchronous: the rows are read and inserted in one transaction, a batch of statements at a time.
-    private func loadNow(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>) throws -> JournalLoad {
-        try database.write { db -> JournalLoad in
-            if let existing = try Row.fetchOne(db, sql: "SELECT fingerprint, manifest, row_count FROM campaign") {
-                let fingerprint: String = existing["fingerprint"]
-                guard fingerprint == manifest.fingerprint else {
-                    let other: String = existing["manifest"]
-                    throw CampaignJournalError.otherCampaign(in: location, heldManifest: other, manifest: manifest)
-                }
-                return .joined(rows: existing["row_count"])
+    /// The rows are read and inserted in one transaction, one prepared statement for all.
+    private func load(_ manifest: ManifestIdentity, rows: some Sequence<CampaignRow>, in db: Database) throws
+        -> JournalLoad
+    {
+        if let existing = try Row.fetchOne(db, sql: "SELECT fingerprint, manifest, row_count FROM campaign") {
+            let fingerprint: String = existing["fingerprint"]
+            guard fingerprint == manifest.fingerprint else {
+                let other: String = existing["manifest"]
+                throw CampaignJournalError.otherCampaign(in: location, heldManifest: other, manifest: manifest)
             }
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO messages (row, channel_id, contact_id, thread_id, media, media_type, caption,
-                        file_name, save_message, state, error_kind, error_message)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            var count = 0
-            var rejected = 0
-            for row in rows {
-                count += 1
-                if row.rejection != nil { rejected += 1 }
-                try insert.execute(arguments: [
-                    row.row, row.channelID, row.contactID, row.threadID, row.media, row.mediaType, row.caption,
-                    row.fileName, row.saveMessage,
-                    (row.rejection == nil ? RowState.pending : .rejected).rawValue, row.rejection?.kind.rawValue,
-                    row.rejection?.message,
-                ])
-            }
-            try db.execute(
-                sql: "INSERT INTO campaign (id, fingerprint, manifest, row_count) VALUES (1, ?, ?, ?)",
-                arguments: [manifest.fingerprint, manifest.path, count])
-            return .loaded(rows: count, rejected: rejected)
+            return .joined(rows: existing["row_count"])
         }
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO messages (row, channel_id, contact_id, thread_id, media, media_type, caption,
+                    file_name, save_message, state, error_kind, error_message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        var count = 0
+        var rejected = 0
+        for row in rows {
+            count += 1
+            if row.rejection != nil { rejected += 1 }
+            try insert.execute(arguments: [
+                row.row, row.channelID, row.contactID, row.threadID, row.media, row.mediaType?.rawValue, row.caption,
+                row.fileName, row.saveMessage,
+                (row.rejection == nil ? RowState.pending : .rejected).rawValue, row.rejection?.kind.rawValue,
+                row.rejection?.message,
+            ])
+        }
+        try db.execute(
+            sql: "INSERT INTO campaign (id, fingerprint, manifest, row_count) VALUES (1, ?, ?, ?)",
+            arguments: [manifest.fingerprint, manifest.path, count])
+        return .loaded(rows: count, rejected: rejected)
     }
 
     // MARK: - Moving rows
@@ -282,7 +285,7 @@ public final class SQLiteJournal: CampaignJournal {
                         RETURNING *
                         """),
                 arguments: [worker, Self.until(lease), limit])
-            return rows.map(Self.campaignRow).sorted { $0.row < $1.row }
+            return try rows.map { try Self.campaignRow($0, in: self.location) }.sorted { $0.row < $1.row }
         }
     }
 
@@ -354,24 +357,24 @@ public final class SQLiteJournal: CampaignJournal {
 
     // MARK: - Assets
 
-    public func mediaURL(forAsset asset: String) async throws -> String? {
+    public func mediaURL(forAsset asset: AssetKey) async throws -> String? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT media_url FROM assets WHERE asset = ?", arguments: [asset])
+            try String.fetchOne(db, sql: "SELECT media_url FROM assets WHERE asset = ?", arguments: [asset.text])
         }
     }
 
-    public func recordMediaURL(_ url: String, forAsset asset: String) async throws {
+    public func recordMediaURL(_ url: String, forAsset asset: AssetKey) async throws {
         try await writeStatement { db in
             try db.execute(
                 sql: "INSERT INTO assets (asset, media_url) VALUES (?, ?) ON CONFLICT (asset) DO NOTHING",
-                arguments: [asset, url])
+                arguments: [asset.text, url])
         }
     }
 
-    public func forgetMediaURL(_ url: String, forAsset asset: String) async throws {
+    public func forgetMediaURL(_ url: String, forAsset asset: AssetKey) async throws {
         try await writeStatement { db in
             try db.execute(
-                sql: "DELETE FROM assets WHERE asset = ? AND media_url = ?", arguments: [asset, url])
+                sql: "DELETE FROM assets WHERE asset = ? AND media_url = ?", arguments: [asset.text, url])
         }
     }
 
@@ -381,7 +384,7 @@ public final class SQLiteJournal: CampaignJournal {
         try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM messages WHERE row > ? ORDER BY row LIMIT ?", arguments: [row, limit]
-            ).map(Self.record)
+            ).map { try Self.record($0, in: self.location) }
         }
     }
 
@@ -398,7 +401,7 @@ public final class SQLiteJournal: CampaignJournal {
 
     // MARK: - Rows
 
-    private static func campaignRow(_ row: Row) -> CampaignRow {
+    private static func campaignRow(_ row: Row, in location: String) throws -> CampaignRow {
         var rejection: RowError?
         let state: String = row["state"]
         if state == RowState.rejected.rawValue, let kind: String = row["error_kind"] {
@@ -406,11 +409,12 @@ public final class SQLiteJournal: CampaignJournal {
         }
         return CampaignRow(
             row: row["row"], channelID: row["channel_id"], contactID: row["contact_id"], threadID: row["thread_id"],
-            media: row["media"], mediaType: row["media_type"], caption: row["caption"], fileName: row["file_name"],
+            media: row["media"], mediaType: try CampaignRow.mediaType(stored: row["media_type"], in: location),
+            caption: row["caption"], fileName: row["file_name"],
             saveMessage: row["save_message"], rejection: rejection)
     }
 
-    private static func record(_ row: Row) -> JournalRecord {
+    private static func record(_ row: Row, in location: String) throws -> JournalRecord {
         let state = RowState(rawValue: row["state"]) ?? .pending
         var sent: SentMessage?
         if let messageID: String = row["message_id"] {
@@ -424,7 +428,8 @@ public final class SQLiteJournal: CampaignJournal {
                 retryable: row["retryable"])
         }
         return JournalRecord(
-            row: campaignRow(row), state: state, attempts: row["attempts"], sent: state == .sent ? sent : nil,
+            row: try campaignRow(row, in: location), state: state, attempts: row["attempts"],
+            sent: state == .sent ? sent : nil,
             error: state == .sent ? nil : error)
     }
 
@@ -434,37 +439,40 @@ public final class SQLiteJournal: CampaignJournal {
 
     // MARK: - Access
 
-    /// Runs `body` in a write transaction on the calling thread. A journal write is one short local
-    /// transaction (tens of microseconds, no `fsync` in WAL mode with `synchronous=NORMAL`): a hop to
-    /// GRDB's queue and back to the task's executor would cost more than the write itself.
+    /// Runs `body` in a write transaction on GRDB's writer queue, and waits for it without holding a
+    /// thread of Swift's pool: a write may wait there for SQLite's lock (its busy timeout) while
+    /// another program holds the file. It runs to its end even when the task is cancelled: a state
+    /// change the sender asked for (an abort's last records among them) is made, not dropped.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try storage { try database.write(body) }
+        try await storage(doing: "cannot write the journal") {
+            try await withCheckedThrowingContinuation { continuation in
+                database.asyncWrite(body) { _, result in continuation.resume(with: result) }
+            }
+        }
     }
 
-    /// Runs `body`, which must change the journal with one statement, on the calling thread without an
-    /// explicit transaction: SQLite commits the statement alone, atomically, when it completes.
+    /// Runs `body`, which must change the journal with one statement, as ``write(_:)`` does but
+    /// without an explicit transaction: SQLite commits the statement alone, atomically, when it
+    /// completes, which saves a `BEGIN` and a `COMMIT` per message.
     private func writeStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try storage { try database.writeWithoutTransaction(body) }
+        try await storage(doing: "cannot write the journal") {
+            try await withCheckedThrowingContinuation { continuation in
+                database.asyncWriteWithoutTransaction { db in continuation.resume(with: Result { try body(db) }) }
+            }
+        }
     }
 
+    /// Runs `body` on GRDB's reader queue.
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await database.read(body)
-        } catch {
-            throw Self.storageError(error, location: location, doing: "cannot read the journal")
-        }
+        try await storage(doing: "cannot read the journal") { try await database.read(body) }
     }
 
-    private func storage<T>(_ body: () throws -> T) throws -> T {
+    /// What `body` returns; its error as a journal error that says what was being done.
+    private func storage<T>(doing: String, _ body: () async throws -> T) async throws -> T {
         do {
-            return try body()
+            return try await body()
         } catch {
-            throw Self.storageError(error, location: location, doing: "cannot write the journal")
+            throw Self.storageError(error, location: location, doing: doing)
         }
     }
-}
-
-extension RowError {
-    static let interruptedMessage =
-        "the sender stopped while the request was out: the message may or may not have been sent; check the conversation, then resend with --resend-unknown if it did not arrive"
 }

@@ -110,7 +110,7 @@ struct CampaignOptions: ParsableArguments {
         let manifest = CampaignManifest(
             path: path, format: manifestFormat, defaultChannel: message.channel, profile: profile)
         do {
-            let location = JournalLocation(journal ?? path + ".journal")
+            let location = journal.map(JournalLocation.init) ?? .beside(manifest: path)
             try await location.withJournal(options: .init(adopt: adoptJournal)) { journal in
                 try await send(
                     manifest: manifest, path: path, journal: journal, message: message, profile: profile,
@@ -163,14 +163,10 @@ struct CampaignOptions: ParsableArguments {
 
         try await CampaignPrinter(format: format, manifest: path).print(
             CampaignReport(journal: journal), counts: outcome.counts)
-        if outcome.recovered.unknown > 0 {
-            Terminal.note(
-                "note: \(outcome.recovered.unknown) row(s) were in flight when an earlier run stopped: they are 'unknown'"
-            )
-        }
-        guard outcome.allSent else {
-            let (message, hints) = Self.notAllSent(outcome)
-            Terminal.error(message, hint: hints.isEmpty ? nil : hints.joined(separator: "; "))
+        if let note = outcome.recoveryNote { Terminal.note("note: \(note)") }
+        if let shortfall = outcome.shortfall {
+            Terminal.error(
+                shortfall.message, hint: shortfall.hints.isEmpty ? nil : shortfall.hints.joined(separator: "; "))
             throw CommandFailure.rejected()
         }
     }
@@ -178,39 +174,8 @@ struct CampaignOptions: ParsableArguments {
     private static func failure(_ error: any Error) -> any Error {
         guard let error = error as? CampaignJournalError else { return error }
         Terminal.error(error.message, hint: error.hint)
-        // A journal that is not this campaign's to send from is a wrong argument; one that cannot be
-        // written or whose contents were lost is a failure.
-        switch error.code {
-        case .otherCampaign, .busy, .notAJournal, .elsewhere:
-            return CommandFailure(exitCode: ExitStatus.usage, message: "")
-        case .storage, .damaged:
-            return CommandFailure.rejected()
-        }
-    }
-
-    private static func notAllSent(_ outcome: CampaignOutcome) -> (String, [String]) {
-        let counts = outcome.counts
-        var parts: [String] = []
-        for state in [RowState.failed, .unknown, .rejected] where counts[state] > 0 {
-            parts.append("\(counts[state]) \(state.rawValue)")
-        }
-        let open = counts.open
-        if open > 0 { parts.append("\(open) not sent yet") }
-        let text =
-            "\(counts[.sent]) of \(counts.total) messages sent: " + parts.joined(separator: ", ")
-            + (outcome.stopped ? " (stopped)" : "")
-        var hints: [String] = []
-        if open > 0 { hints.append("run the same command again to send the rest") }
-        if counts[.failed] > 0 {
-            hints.append("rows that failed for now (429, 5xx) are sent again with --retry-failed")
-        }
-        if counts[.unknown] > 0 {
-            hints.append("check whether the 'unknown' rows arrived before sending them again with --resend-unknown")
-        }
-        if counts[.rejected] > 0 {
-            hints.append("fix the rejected rows (see the report) and send them in a new manifest")
-        }
-        return (text, hints)
+        return error.isWrongJournal
+            ? CommandFailure(exitCode: ExitStatus.usage, message: "") : CommandFailure.rejected()
     }
 }
 

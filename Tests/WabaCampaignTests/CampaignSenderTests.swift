@@ -222,8 +222,8 @@ struct CampaignSenderTests {
         // The journal already holds a media_url for the prepared logo that this sandbox never issued
         // (an earlier run's, from a platform that has since forgotten it).
         let preparer = try MediaPreparer(profile: .whatsappCloud)
-        let key = try await preparer.withPreparedMedia(at: folder.path("logo.png")) { media in
-            try ContentDigest.sha256(of: media.media) + "/" + media.report.mediaType.rawValue
+        let key = try await preparer.withPreparedMedia(at: folder.path("logo.png")) { media async throws in
+            try AssetKey(hashing: media.media, as: media.report.mediaType)
         }
         let manifest = CampaignManifest(path: manifestPath, defaultChannel: "chn_campaign", profile: .whatsappCloud)
         do {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WabaCampaign
+import WabaMedia
 
 /// The ``CampaignJournal`` contract as tests any journal must pass: each takes a fresh, empty journal
 /// from `make`. ``SQLiteJournalTests`` runs them on SQLite; a PostgreSQL journal runs the same.
@@ -14,7 +15,7 @@ struct JournalContract: Sendable {
         (0..<count).map { index in
             var row = CampaignRow(
                 row: index + 2, channelID: "chn_1", contactID: UUID().uuidString, media: "/media/\(index % 3).jpg",
-                mediaType: "image", caption: index.isMultiple(of: 2) ? "caption \(index)" : nil, saveMessage: index != 1
+                mediaType: .image, caption: index.isMultiple(of: 2) ? "caption \(index)" : nil, saveMessage: index != 1
             )
             if rejectEvery > 0, index % rejectEvery == rejectEvery - 1 {
                 row.rejection = RowError(kind: .invalidRow, message: "messages.csv:\(index + 2): no recipient")
@@ -166,16 +167,17 @@ struct JournalContract: Sendable {
     }
 
     func keepsTheFirstMediaURL() async throws {
+        let k = AssetKey(digest: String(repeating: "b", count: 64), mediaType: .image)
         let journal = try await make()
         _ = try await journal.load(Self.manifest, rows: Self.rows(1))
-        #expect(try await journal.mediaURL(forAsset: "k") == nil)
-        try await journal.recordMediaURL("http://one", forAsset: "k")
-        try await journal.recordMediaURL("http://two", forAsset: "k")
-        #expect(try await journal.mediaURL(forAsset: "k") == "http://one")
-        try await journal.forgetMediaURL("http://two", forAsset: "k")
-        #expect(try await journal.mediaURL(forAsset: "k") == "http://one", "only the URL that was refused is forgotten")
-        try await journal.forgetMediaURL("http://one", forAsset: "k")
-        #expect(try await journal.mediaURL(forAsset: "k") == nil)
+        #expect(try await journal.mediaURL(forAsset: k) == nil)
+        try await journal.recordMediaURL("http://one", forAsset: k)
+        try await journal.recordMediaURL("http://two", forAsset: k)
+        #expect(try await journal.mediaURL(forAsset: k) == "http://one")
+        try await journal.forgetMediaURL("http://two", forAsset: k)
+        #expect(try await journal.mediaURL(forAsset: k) == "http://one", "only the URL that was refused is forgotten")
+        try await journal.forgetMediaURL("http://one", forAsset: k)
+        #expect(try await journal.mediaURL(forAsset: k) == nil)
     }
 
     func pagesInRowOrder() async throws {

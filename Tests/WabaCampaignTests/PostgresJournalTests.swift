@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import WabaCampaign
+import WabaMedia
 
 /// The PostgreSQL journal against a real throwaway cluster on loopback (scripts/with-postgres.sh):
 /// concurrent claimers, lease expiry, in-flight rows after a crash, loading once.
@@ -38,12 +39,43 @@ struct PostgresJournalTests {
             }
             return CampaignRow(
                 row: row, channelID: "chn_pg", contactID: String(format: "00000000-0000-4000-8000-%012d", row),
-                media: "/media/hero-\(row % 3).jpg", mediaType: "image", caption: "Hello \(row) 'quoted' \\ ☃",
+                media: "/media/hero-\(row % 3).jpg", mediaType: .image, caption: "Hello \(row) 'quoted' \\ ☃",
                 fileName: row % 2 == 0 ? "hero.jpg" : nil, saveMessage: row % 5 != 0)
         }
     }
 
     static let manifest = ManifestIdentity(path: "campaign.csv", fingerprint: String(repeating: "ab", count: 32))
+
+    @Test("media types and asset keys are stored as the text earlier journals hold, and read back typed")
+    func storesTheSameText() async throws {
+        try await TestPostgres.withDatabase { url in
+            let key = AssetKey(digest: String(repeating: "c", count: 64), mediaType: .video)
+            try await PostgresJournal.withJournal(url: url) { journal in
+                _ = try await journal.load(Self.manifest, rows: Self.rows(3))
+                try await journal.recordMediaURL("http://stored", forAsset: key)
+            }
+            func query(_ sql: String) throws -> String {
+                try runTool("psql", [url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql])
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            #expect(try query("SELECT DISTINCT media_type FROM wamedia_messages") == "image")
+            #expect(try query("SELECT asset FROM wamedia_assets") == String(repeating: "c", count: 64) + "/video")
+
+            // A row and an asset as an earlier version wrote them.
+            let old = String(repeating: "d", count: 64) + "/audio"
+            _ = try query("UPDATE wamedia_messages SET media_type = 'document' WHERE manifest_row = 3")
+            _ = try query("INSERT INTO wamedia_assets (asset, media_url) VALUES ('\(old)', 'http://old')")
+            try await PostgresJournal.withJournal(url: url) { journal in
+                let types = try await journal.records(after: 0, limit: 10).map(\.row.mediaType)
+                #expect(types == [.image, .document, .image])
+                #expect(try await journal.mediaURL(forAsset: key) == "http://stored")
+                #expect(
+                    try await journal.mediaURL(
+                        forAsset: AssetKey(digest: String(repeating: "d", count: 64), mediaType: .audio))
+                        == "http://old")
+            }
+        }
+    }
 
     @Test("the manifest is loaded once: concurrent first workers serialise, one loads and the others join")
     func loadOnceThenJoin() async throws {

@@ -3,6 +3,7 @@ import GRDB
 import TestSupport
 import Testing
 import WabaCampaign
+import WabaMedia
 
 @Suite("SQLite journal")
 struct SQLiteJournalTests {
@@ -123,5 +124,102 @@ struct SQLiteJournalTests {
         }
         #expect(indexes == ["pending_messages"])
         #expect(plan.contains("pending_messages"), "claiming scans instead: \(plan)")
+    }
+
+    @Test("media types and asset keys are stored as the text earlier journals hold, and read back typed")
+    func storesTheSameText() async throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let journal = try SQLiteJournal(path: path)
+        _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(2))
+        let key = AssetKey(digest: String(repeating: "c", count: 64), mediaType: .video)
+        try await journal.recordMediaURL("http://stored", forAsset: key)
+        try journal.close()
+        let (types, assets) = try await DatabaseQueue(path: path).read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT DISTINCT media_type FROM messages"),
+                try String.fetchAll(db, sql: "SELECT asset FROM assets")
+            )
+        }
+        #expect(types == ["image"])
+        #expect(assets == [String(repeating: "c", count: 64) + "/video"])
+
+        // A row and an asset as an earlier version wrote them.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE messages SET media_type = 'document' WHERE row = 3")
+            try db.execute(
+                sql:
+                    "INSERT INTO assets (asset, media_url) VALUES ('\(String(repeating: "d", count: 64))/audio', 'http://old')"
+            )
+        }
+        let reopened = try SQLiteJournal(path: path)
+        defer { try? reopened.close() }
+        #expect(try await reopened.records(after: 0, limit: 10).map(\.row.mediaType) == [.image, .document])
+        #expect(try await reopened.mediaURL(forAsset: key) == "http://stored")
+        #expect(
+            try await reopened.mediaURL(
+                forAsset: AssetKey(digest: String(repeating: "d", count: 64), mediaType: .audio))
+                == "http://old")
+    }
+
+    @Test("a media type this version does not know is refused, never sent as something else")
+    func refusesAnUnknownMediaType() async throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let journal = try SQLiteJournal(path: path)
+        _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(2))
+        try journal.close()
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE messages SET media_type = 'hologram' WHERE row = 2")
+        }
+        let reopened = try SQLiteJournal(path: path)
+        defer { try? reopened.close() }
+        await #expect {
+            _ = try await reopened.claim(worker: "w", limit: 10, lease: .seconds(60))
+        } throws: { error in
+            let error = error as? CampaignJournalError
+            return error?.code == .storage && error?.message.contains("hologram") == true
+        }
+    }
+
+    @Test("a write that waits for SQLite's lock holds no thread while it waits")
+    func writesWaitOffThePool() async throws {
+        let path = try makeTemporaryDirectory("wamedia-journal").appendingPathComponent("j.journal").path
+        let journal = try SQLiteJournal(path: path)
+        defer { try? journal.close() }
+        _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(4))
+
+        // Another program holds the database's write lock for two seconds, on a thread of its own.
+        let holder = try DatabaseQueue(path: path)
+        let tookTheLock = await withCheckedContinuation { (locked: CheckedContinuation<Bool, Never>) in
+            Thread.detachNewThread {
+                var told = false
+                func tell(_ held: Bool) {
+                    if !told { locked.resume(returning: held) }
+                    told = true
+                }
+                try? holder.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    tell(true)
+                    Thread.sleep(forTimeInterval: 2)
+                    try db.execute(sql: "COMMIT")
+                }
+                tell(false)
+            }
+        }
+        try #require(tookTheLock)
+        // Writers whose tasks run on an executor of one thread, each waiting for the lock. A write
+        // that held its thread while it waited would hold that thread, and nothing else could run
+        // there until the lock was free (Swift's pool, with two cores, has two such threads).
+        let executor = DedicatedExecutor(label: "journal-writers")
+        let writers = Task(executorPreference: executor) {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 { group.addTask { try await journal.requeue(.unknown) } }
+                return try await group.reduce(0, +)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let asked = ContinuousClock.now
+        let ran = await Task(executorPreference: executor) { ContinuousClock.now }.value
+        #expect(ran - asked < .milliseconds(500), "the writers held the thread for \(ran - asked)")
+        #expect(try await writers.value == 0, "every write went through once the lock was free")
     }
 }

@@ -8,6 +8,8 @@ public struct BatchAsset: Sendable, Hashable {
     public var fileName: String?
     /// Where the asset was named: the argument itself, or `manifest.csv:12`.
     public var origin: String
+    /// The manifest line it was read from (1-based, the header counting); nil for an argument.
+    public var line: Int?
     /// The manifest row's other columns that were asked for (``ManifestReader/Source/extraColumns``),
     /// by their lower-case names; empty ones are left out.
     public var columns: [String: String] = [:]

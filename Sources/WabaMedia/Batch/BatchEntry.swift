@@ -10,4 +10,12 @@ public enum BatchEntry: Sendable, Hashable {
         case .invalid(let invalid): invalid.origin
         }
     }
+
+    /// The manifest line it was read from; nil for an argument.
+    public var line: Int? {
+        switch self {
+        case .asset(let asset): asset.line
+        case .invalid(let invalid): invalid.line
+        }
+    }
 }

@@ -135,14 +135,15 @@ public final class ManifestReader: Sequence, IteratorProtocol {
         if entry == nil, lines.overSize {
             // Never a silent end: the rest of the manifest is not checked, and the run says so.
             reportedLimit = true
-            return .invalid(
-                InvalidInput(
-                    origin: "\(displayName):\(lines.lineNumber + 1)", subject: displayName,
-                    finding: Finding(
-                        .manifestLimit, .rejected,
-                        message:
-                            "\(displayName): reading stopped after \(limits.maxBytes) bytes (\(lines.lineNumber) lines); the rest is not checked",
-                        hint: "split the manifest, or raise the limit with --manifest-max-bytes")))
+            var limit = InvalidInput(
+                origin: origin(lines.lineNumber + 1), subject: displayName,
+                finding: Finding(
+                    .manifestLimit, .rejected,
+                    message:
+                        "\(displayName): reading stopped after \(limits.maxBytes) bytes (\(lines.lineNumber) lines); the rest is not checked",
+                    hint: "split the manifest, or raise the limit with --manifest-max-bytes"))
+            limit.line = lines.lineNumber + 1
+            return .invalid(limit)
         }
         return entry
     }
@@ -151,15 +152,14 @@ public final class ManifestReader: Sequence, IteratorProtocol {
 
     private func nextCSVEntry() -> BatchEntry? {
         while let (lineNumber, record) = nextCSVRecord() {
-            let origin = "\(displayName):\(lineNumber)"
             switch record {
             case .failure(let problem):
-                return invalid(origin, subject: problem.subject, problem.message, hint: problem.hint)
+                return invalid(lineNumber, subject: problem.subject, problem.message, hint: problem.hint)
             case .success(let fields):
                 if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
                 guard fields.count == columnCount else {
                     return invalid(
-                        origin, subject: fields.joined(separator: ","),
+                        lineNumber, subject: fields.joined(separator: ","),
                         "the row has \(fields.count) field\(fields.count == 1 ? "" : "s") but the header has \(columnCount)",
                         hint: "quote fields that contain commas, e.g. \"a, b\"; double quotes inside quotes")
                 }
@@ -171,7 +171,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                 var extras: [String: String] = [:]
                 for key in extraColumns { extras[key] = field(key) }
                 return entry(
-                    origin: origin, media: field("media"), mediaType: field("media_type"), caption: field("caption"),
+                    line: lineNumber, media: field("media"), mediaType: field("media_type"), caption: field("caption"),
                     fileName: field("file_name"), extras: extras)
             }
         }
@@ -279,17 +279,16 @@ public final class ManifestReader: Sequence, IteratorProtocol {
 
     private func nextJSONEntry() -> BatchEntry? {
         while let (lineNumber, line) = lines.next() {
-            let origin = "\(displayName):\(lineNumber)"
             if lines.lastLineWasCut {
                 let problem = tooLong(line)
-                return invalid(origin, subject: problem.subject, problem.message)
+                return invalid(lineNumber, subject: problem.subject, problem.message)
             }
             let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             if trimmed.isEmpty { continue }
             let text = String(decoding: line.prefix(200), as: UTF8.self)
             if String(validating: line, as: UTF8.self) == nil {
                 return invalid(
-                    origin, subject: text,
+                    lineNumber, subject: text,
                     "the line is not valid UTF-8 (\(UTF8Check.firstInvalidByte(in: line)))\(Self.keysNotUTF8(line))",
                     hint: "write the manifest as UTF-8 (JSON text is UTF-8)")
             }
@@ -298,12 +297,12 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                 object = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
             } catch {
                 return invalid(
-                    origin, subject: text, "the line is not valid JSON",
+                    lineNumber, subject: text, "the line is not valid JSON",
                     hint: "write one JSON object per line, e.g. {\"media\": \"photo.jpg\", \"media_type\": \"image\"}")
             }
             guard let dictionary = object as? [String: Any] else {
                 return invalid(
-                    origin, subject: text, "the line is JSON but not an object",
+                    lineNumber, subject: text, "the line is JSON but not an object",
                     hint: "write one JSON object per line, e.g. {\"media\": \"photo.jpg\", \"media_type\": \"image\"}")
             }
             var values: [String: String] = [:]
@@ -318,7 +317,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                     case is String, is NSNull: continue
                     default:
                         return invalid(
-                            origin, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
+                            lineNumber, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
                             hint: "quote the value")
                     }
                     continue
@@ -329,12 +328,12 @@ public final class ManifestReader: Sequence, IteratorProtocol {
                 case is NSNull: continue
                 default:
                     return invalid(
-                        origin, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
+                        lineNumber, subject: text, "'\(key)' must be a string, not \(Self.describeJSON(value))",
                         hint: "quote the value")
                 }
             }
             return entry(
-                origin: origin, media: values["media"].flatMap { $0.isEmpty ? nil : $0 },
+                line: lineNumber, media: values["media"].flatMap { $0.isEmpty ? nil : $0 },
                 mediaType: values["media_type"].flatMap { $0.isEmpty ? nil : $0 },
                 caption: values["caption"], fileName: values["file_name"].flatMap { $0.isEmpty ? nil : $0 },
                 extras: extras)
@@ -369,18 +368,18 @@ public final class ManifestReader: Sequence, IteratorProtocol {
     // MARK: - Rows to assets
 
     private func entry(
-        origin: String, media: String?, mediaType: String?, caption: String?, fileName: String?,
+        line: Int, media: String?, mediaType: String?, caption: String?, fileName: String?,
         extras: [String: String]
     ) -> BatchEntry {
         guard let media = media?.trimmingCharacters(in: .whitespaces), !media.isEmpty else {
             return invalid(
-                origin, subject: "", "the row has no media", hint: "give a path or an https URL in the 'media' column")
+                line, subject: "", "the row has no media", hint: "give a path or an https URL in the 'media' column")
         }
         var type: MediaType?
         if let mediaType = mediaType?.trimmingCharacters(in: .whitespaces), !mediaType.isEmpty {
             guard let parsed = MediaType(rawValue: mediaType.lowercased()) else {
                 return invalid(
-                    origin, subject: media,
+                    line, subject: media,
                     "media_type '\(mediaType)' is not one of \(MediaType.allCases.map(\.rawValue).joined(separator: ", "))",
                     hint: "use image, video, audio or document, or leave it empty to infer it from the content")
             }
@@ -391,7 +390,7 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             location = .url(media)
         } else if media.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil {
             return invalid(
-                origin, subject: media, "'\(media)' is neither a path nor an http(s) URL",
+                line, subject: media, "'\(media)' is neither a path nor an http(s) URL",
                 hint: "give a local path (relative to the manifest's folder) or an https URL")
         } else if media.hasPrefix("/") {
             location = .file(media)
@@ -399,17 +398,22 @@ public final class ManifestReader: Sequence, IteratorProtocol {
             location = .file(folder == "/" ? "/" + media : folder + "/" + media)
         }
         var asset = BatchAsset(
-            location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin)
+            location: location, mediaType: type, caption: caption, fileName: fileName, origin: origin(line))
+        asset.line = line
         asset.columns = extras
         return .asset(asset)
     }
 
-    private func invalid(_ origin: String, subject: String, _ message: String, hint: String? = nil) -> BatchEntry {
-        .invalid(
-            InvalidInput(
-                origin: origin, subject: subject,
-                finding: Finding(
-                    .manifestRow, .rejected, message: "\(origin): \(message)",
-                    hint: hint ?? "fix the row; the other rows are checked as usual")))
+    private func invalid(_ line: Int, subject: String, _ message: String, hint: String? = nil) -> BatchEntry {
+        var invalid = InvalidInput(
+            origin: origin(line), subject: subject,
+            finding: Finding(
+                .manifestRow, .rejected, message: "\(origin(line)): \(message)",
+                hint: hint ?? "fix the row; the other rows are checked as usual"))
+        invalid.line = line
+        return .invalid(invalid)
     }
+
+    /// Where line `line` of the manifest is, for people: `messages.csv:12`.
+    private func origin(_ line: Int) -> String { "\(displayName):\(line)" }
 }
