@@ -49,10 +49,11 @@ let package = Package(
             pkgConfig: "libmagic",
             providers: [.apt(["libmagic-dev"])]
         ),
-        // Fixed-arity wrappers over libvips' variadic API.
+        // Fixed-arity wrappers over libvips' variadic API. libjpeg (libvips' own, libjpeg62-turbo)
+        // runs the JPEG decode that reads ahead of a reduction.
         .target(
             name: "CVipsShim", dependencies: ["CVips"],
-            linkerSettings: [.linkedLibrary("gmodule-2.0"), .linkedLibrary("z")]),
+            linkerSettings: [.linkedLibrary("gmodule-2.0"), .linkedLibrary("z"), .linkedLibrary("jpeg")]),
         // Vectorised base64 encoding with a portable scalar fallback. No unsafe flags (a package
         // that has them cannot be depended on by version): the vector kernels get their
         // instruction sets from per-function target attributes, their speed from the release

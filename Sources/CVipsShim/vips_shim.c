@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CVipsShim.h"
 #include "fast_reduce.h"
+#include "jpeg_ahead.h"
 
 #include <dlfcn.h>
 
@@ -355,18 +356,25 @@ static int wm_is_jpeg_loader(const char *loader) {
            g_getenv("WAMEDIA_LIBVIPS_RESIZE") == NULL;
 }
 
+/// Whether wm_thumbnail_loaded_jpeg shrinks this image itself: 8-bit grey or RGB, reduced by more
+/// than 1× and less than 4× (where shrink-on-load cannot help).
+static int wm_reduces_loaded_jpeg(VipsImage *loaded, int long_edge) {
+    const double shrink = (double)VIPS_MAX(loaded->Xsize, loaded->Ysize) / long_edge;
+    return shrink > 1 && shrink < 4 && loaded->BandFmt == VIPS_FORMAT_UCHAR &&
+           (loaded->Bands == 1 || loaded->Bands == 3) && loaded->Coding == VIPS_CODING_NONE;
+}
+
 /// Shrinks a JPEG as vips_thumbnail does when shrink-on-load cannot help (a reduction under 4×:
 /// libvips then decodes the full size and reduces it with Lanczos-3), but with the vectorised
 /// horizontal pass, which costs less than half of libvips' own. Then, as vips_thumbnail: colours
 /// through the embedded ICC profile to sRGB when asked, and rotation by the EXIF orientation.
-/// Returns 1 with `*out` set, 0 when the image is not one this applies to (8-bit grey or RGB
-/// reduced by less than 4×), -1 on error.
+/// Returns 1 with `*out` set, 0 when the image is not one this applies to (see
+/// wm_reduces_loaded_jpeg), -1 on error.
 static int wm_thumbnail_loaded_jpeg(VipsImage *loaded, int long_edge, int export_srgb, VipsImage **out) {
-    const double shrink = (double)VIPS_MAX(loaded->Xsize, loaded->Ysize) / long_edge;
-    if (shrink <= 1 || shrink >= 4 || loaded->BandFmt != VIPS_FORMAT_UCHAR ||
-        (loaded->Bands != 1 && loaded->Bands != 3) || loaded->Coding != VIPS_CODING_NONE) {
+    if (!wm_reduces_loaded_jpeg(loaded, long_edge)) {
         return 0;
     }
+    const double shrink = (double)VIPS_MAX(loaded->Xsize, loaded->Ysize) / long_edge;
     VipsImage *vertical = NULL;
     if (vips_reducev(loaded, &vertical, shrink, "kernel", VIPS_KERNEL_LANCZOS3, NULL) != 0) {
         return -1;
@@ -428,9 +436,18 @@ int wm_vips_thumbnail_file(const char *path, const char *required_loader, int lo
     VipsImage *image = NULL;
     int result;
     if (wm_is_jpeg_loader(loader)) {
-        result = wm_thumbnail_jpeg_taking(
-            vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL),
-            long_edge, export_srgb, &image);
+        VipsImage *loaded =
+            vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        if (loaded != NULL && wm_reduces_loaded_jpeg(loaded, long_edge)) {
+            // The same pixels from a decoder that runs ahead of the reduction on a thread of its own;
+            // jpegload's image then only gave the header.
+            VipsImage *ahead = wm_jpeg_ahead_new(path, loaded);
+            if (ahead != NULL) {
+                g_object_unref(loaded);
+                loaded = ahead;
+            }
+        }
+        result = wm_thumbnail_jpeg_taking(loaded, long_edge, export_srgb, &image);
         if (result < 0) {
             return -1;
         }
