@@ -148,6 +148,73 @@ struct ImageStructureTests {
         #expect(result == ImageStructure.cutOff)
     }
 
+    @Test(
+        "a JPEG read from its file a window at a time gets the verdict of the whole file in memory, wherever the windows end",
+        arguments: StructureCorpus.jpegs)
+    func windowedJPEGAgreesWithWhole(name: String) throws {
+        let bytes = try StructureCorpus.get().bytes(name)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent(name).path
+        var frame = bytes
+        let frameHeader = try #require(
+            (2..<(bytes.count - 1)).first { bytes[$0] == 0xFF && [0xC0, 0xC1, 0xC2].contains(bytes[$0 + 1]) })
+        frame[frameHeader + 3] = 1  // a segment length under two
+        var scanFirst = bytes
+        scanFirst[frameHeader + 1] = 0xDA  // a scan before any frame header
+        var noStart = bytes
+        noStart[1] = 0xD9
+        let variants: [(String, [UInt8])] =
+            [
+                ("whole", bytes), ("impossible length", frame), ("scan first", scanFirst), ("no start", noStart),
+                ("no end", Array(bytes.dropLast(2))),
+                ("ended early", Array(bytes.prefix(bytes.count / 2)) + [0xFF, 0xD9]),
+            ]
+            + [bytes.count / 50, bytes.count / 3, bytes.count / 2, bytes.count - 2].map {
+                ("cut at \($0)", Array(bytes.prefix($0)))
+            }
+        for (variant, content) in variants {
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            let whole = content.withUnsafeBytes { ImageStructure.verify($0, mime: "image/jpeg") }
+            // Windows of one byte up: every marker, length and stuffed FF 00 falls across an edge.
+            for chunk in [1, 2, 3, 5, 64, 4096, FileWindow.defaultChunk] {
+                let windowed = try ImageStructure.verify(FileSource(path: path), mime: "image/jpeg", chunk: chunk)
+                #expect(windowed == whole, "\(name), \(variant), \(chunk)-byte windows")
+            }
+        }
+    }
+
+    @Test("a JPEG whose markers straddle the edge of a 1 MiB window is read through it")
+    func markersAcrossTheDefaultWindow() throws {
+        let baseline = try StructureCorpus.get().bytes("baseline.jpg")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("padded.jpg").path
+        // Comment segments after the start marker, sized so that the next marker's FF starts one,
+        // two and three bytes before the window's edge: its code and length come from the next window.
+        for before in 1...3 {
+            var padding = FileWindow.defaultChunk - before - 2
+            var padded = Array(baseline.prefix(2))
+            while padding > 0 {
+                // A segment is its marker, then a length that counts itself (at most 65535).
+                let segment = padding > 65537 + 4 ? 65537 : padding
+                padded += [0xFF, 0xFE, UInt8((segment - 2) >> 8), UInt8((segment - 2) & 0xFF)]
+                padded += [UInt8](repeating: 0x20, count: segment - 4)
+                padding -= segment
+            }
+            #expect(padded.count == FileWindow.defaultChunk - before)
+            padded += baseline.dropFirst(2)
+            for (content, verdict) in [
+                (padded, ImageStructure.Result.intact), (Array(padded.dropLast(2)), ImageStructure.cutOff),
+            ] {
+                try Data(content).write(to: URL(fileURLWithPath: path))
+                #expect(content.withUnsafeBytes { ImageStructure.verify($0, mime: "image/jpeg") } == verdict)
+                #expect(
+                    try ImageStructure.verify(fileAt: path, mime: "image/jpeg") == verdict, "\(before) before the edge")
+            }
+        }
+    }
+
     @Test("a WebP whose RIFF size runs past the end is cut off")
     func webpPastTheEnd() throws {
         var bytes = try StructureCorpus.get().bytes("lossy.webp")

@@ -36,9 +36,9 @@ public enum ImageStructure {
         "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
     ]
 
-    /// Files up to this size are checked from a copy in memory; larger ones are left to a decode,
-    /// which streams. (A memory map would save the copy, but a file cut short while mapped kills the
-    /// process with SIGBUS.)
+    /// Files up to this size are checked (a JPEG a window at a time, the others from a copy in
+    /// memory); larger ones are left to a decode, which streams. (A memory map would save the copy,
+    /// but a file cut short while mapped kills the process with SIGBUS.)
     public static let maxCheckedSize = 64 << 20
 
     /// Checks the file at `path`, whose content was detected as `mime`.
@@ -49,14 +49,26 @@ public enum ImageStructure {
 
     /// Checks a file that is already open, whose content was detected as `mime`.
     public static func verify(_ source: FileSource, mime: String) throws -> Result {
+        try verify(source, mime: mime, chunk: FileWindow.defaultChunk)
+    }
+
+    /// The same, reading a JPEG `chunk` bytes at a time.
+    static func verify(_ source: FileSource, mime: String, chunk: Int) throws -> Result {
         guard checkedTypes.contains(mime), source.size <= maxCheckedSize else { return .notChecked }
+        if mime == "image/jpeg" {
+            // The commonest input, and the largest: read through one window, never copied whole.
+            var structure = JPEGStructure(FileWindow(source, chunk: chunk))
+            return try structure.verify()
+        }
         return try source.read(at: 0, count: source.size).withUnsafeBytes { verify($0, mime: mime) }
     }
 
     /// Checks a whole file held in memory, whose content was detected as `mime`.
     public static func verify(_ bytes: UnsafeRawBufferPointer, mime: String) -> Result {
         switch mime {
-        case "image/jpeg": return JPEGStructure(bytes).verify()
+        case "image/jpeg":
+            var structure = JPEGStructure(MemoryBytes(bytes))
+            return structure.verify()
         case "image/png": return PNGStructure(bytes).verify()
         case "image/webp": return WebPStructure(bytes).verify()
         case "image/gif": return GIFStructure(bytes).verify()
@@ -72,24 +84,24 @@ public enum ImageStructure {
 /// JPEG: markers and their segments; after each start-of-scan, the entropy-coded data runs to the
 /// next marker that is neither a stuffed `FF 00` nor a restart marker. Bytes between segments are
 /// skipped, as libjpeg does.
-private struct JPEGStructure {
-    let bytes: UnsafeRawBufferPointer
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+private struct JPEGStructure<Bytes: ScannedBytes & ~Copyable>: ~Copyable {
+    var bytes: Bytes
+    init(_ bytes: consuming Bytes) { self.bytes = bytes }
 
-    func verify() -> ImageStructure.Result {
+    mutating func verify() throws(Bytes.Failure) -> ImageStructure.Result {
         let count = bytes.count
-        guard count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
+        guard count >= 4, try bytes.byte(at: 0) == 0xFF, try bytes.byte(at: 1) == 0xD8 else {
             return .damaged("it does not start with a JPEG start-of-image marker")
         }
         var offset = 2
         var sawFrame = false
         var sawScan = false
         while true {
-            guard let markerStart = nextFF(from: offset) else { return ImageStructure.cutOff }
+            guard let markerStart = try bytes.nextFF(from: offset) else { return ImageStructure.cutOff }
             offset = markerStart
-            while offset < count, bytes[offset] == 0xFF { offset += 1 }
+            while offset < count, try bytes.byte(at: offset) == 0xFF { offset += 1 }
             guard offset < count else { return ImageStructure.cutOff }
-            let marker = bytes[offset]
+            let marker = try bytes.byte(at: offset)
             offset += 1
             switch marker {
             case 0xD9:
@@ -98,7 +110,7 @@ private struct JPEGStructure {
                 continue
             default:
                 guard offset + 2 <= count else { return ImageStructure.cutOff }
-                let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+                let length = Int(try bytes.byte(at: offset)) << 8 | Int(try bytes.byte(at: offset + 1))
                 guard length >= 2 else {
                     return .damaged("a segment at byte \(offset - 2) has an impossible length")
                 }
@@ -108,25 +120,19 @@ private struct JPEGStructure {
                 if marker == 0xDA {
                     guard sawFrame else { return .damaged("image data comes before the frame header") }
                     sawScan = true
-                    guard let end = endOfEntropyData(from: offset) else { return ImageStructure.cutOff }
+                    guard let end = try endOfEntropyData(from: offset) else { return ImageStructure.cutOff }
                     offset = end
                 }
             }
         }
     }
 
-    private func nextFF(from offset: Int) -> Int? {
-        guard offset < bytes.count else { return nil }
-        let found = memchr(bytes.baseAddress! + offset, 0xFF, bytes.count - offset)
-        return found.map { UnsafeRawPointer($0) - bytes.baseAddress! }
-    }
-
     /// The offset of the marker that ends a scan's entropy-coded data.
-    private func endOfEntropyData(from start: Int) -> Int? {
+    private mutating func endOfEntropyData(from start: Int) throws(Bytes.Failure) -> Int? {
         var offset = start
-        while let candidate = nextFF(from: offset) {
+        while let candidate = try bytes.nextFF(from: offset) {
             guard candidate + 1 < bytes.count else { return nil }
-            let next = bytes[candidate + 1]
+            let next = try bytes.byte(at: candidate + 1)
             if next == 0x00 || (0xD0...0xD7).contains(next) {
                 offset = candidate + 2
             } else {
