@@ -174,7 +174,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
             }
             let inspected = inspection
             var report = watch.excluding {
-                BatchChecker.validate(inspected, asset: asset, validator: checker.validator)
+                BatchChecker.validate(inspected, asset: asset, checker: checker)
             }
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
             let limit = checker.profile.maxBytes(for: report.mediaType)

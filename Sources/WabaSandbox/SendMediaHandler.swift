@@ -170,7 +170,7 @@ struct SendMediaHandler: Sendable {
         let (checker, mediaType, caption) = (self.checker, fields.mediaType, fields.content)
         let (report, digest) = await workers.run {
             (
-                checker.check(path: finalPath, as: mediaType, caption: caption),
+                checker.validate(path: finalPath, as: mediaType, caption: caption),
                 Result { try ContentDigest.sha256(ofFileAt: finalPath) }
             )
         }

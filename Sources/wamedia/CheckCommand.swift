@@ -124,7 +124,9 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         // Files are checked in parallel already: libvips' own threads per image would only add
         // switching and memory.
         Vips.tune(.forParallelImages(jobs))
-        let checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
+        var checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
+        // What a transcode would need is planned against ffmpeg's encoder list, listed once (from start-up on).
+        checker.planner.ffmpeg = await FFmpegCapabilities.installed()
         let sources =
             BatchInputs.classify(inputs)
             + manifest.map {

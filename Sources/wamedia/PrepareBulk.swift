@@ -11,7 +11,7 @@ extension PrepareCommand {
         }
         Vips.tune(.forParallelImages(jobs))
         let profile = try profileOptions.load()
-        let checker = try MediaChecker(profile: profile)
+        let checker = try MediaChecker(profile: profile, ffmpeg: await FFmpegCapabilities.installed())
         let mediaPreparer = try preparation.preparer(profile: profile, jobs: jobs)
         let sources =
             BatchInputs.classify(files)

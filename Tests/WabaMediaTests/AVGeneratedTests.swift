@@ -130,10 +130,10 @@ struct AVGeneratedTests {
         let inspection = try AVTestSupport.inspect(path)
         #expect(inspection.size > 20_000_000)
         // Without ffmpeg nothing makes it smaller; with it, it is fitted (TranscodeTests).
-        let report = MediaValidator(transcoding: .init(ffmpeg: .none)).validate(inspection, as: .video)
+        let report = concluded(inspection, as: .video, ffmpeg: .none)
         #expect(report.verdict == .rejected)
         #expect(report.findings.first { $0.code == .tooLarge }?.severity == .rejected)
-        let fitted = MediaValidator().validate(inspection, as: .video)
+        let fitted = concluded(inspection, as: .video, ffmpeg: await FFmpegCapabilities.installed())
         #expect(fitted.findings.first { $0.code == .tooLarge }?.severity == .fixable)
         #expect(fitted.plannedSteps.first?.contains("to H.264") == true, "\(fitted.plannedSteps)")
         let av = try #require(inspection.av)

@@ -72,21 +72,23 @@ enum GIFBytes {
         profile.video.maxAnimationSeconds = 1_800
         let inspection = try AVTestSupport.inspect(
             try GIFBytes.write(GIFBytes.make(frames: 2, delay: 65_500), named: "long.gif"))
-        let report = MediaValidator(
-            profile: profile, transcoding: .init(ffmpeg: .at(FFmpeg(path: "/bin/false", encoders: EncoderName.all)))
-        )
-        .validate(inspection, as: .video)
+        let report = concluded(
+            inspection, as: .video, profile: profile,
+            ffmpeg: FFmpegCapabilities(FFmpeg(path: "/bin/false", encoders: EncoderName.all)))
         #expect(!report.findings.contains { $0.code == .animationTooLong })
         #expect(report.transcodePlan?.durationSeconds == 1_310)
     }
 
     @Test("every ffmpeg run of an animation is fenced by its own duration")
     func timeFenceFollowsTheDuration() throws {
-        let options = TranscodeOptions(ffmpeg: .at(FFmpeg(path: "/bin/false", encoders: EncoderName.all)))
-        let validator = MediaValidator(transcoding: options)
+        let ffmpeg = FFmpeg(path: "/bin/false", encoders: EncoderName.all)
+        let options = TranscodeOptions(ffmpeg: .at(ffmpeg))
+        func planned(_ inspection: Inspection) -> TranscodePlan? {
+            concluded(inspection, as: .video, ffmpeg: FFmpegCapabilities(ffmpeg)).transcodePlan
+        }
         let short = try AVTestSupport.inspect(
             try GIFBytes.write(GIFBytes.make(frames: 30, delay: 10), named: "short.gif"))
-        let plan = try #require(validator.validate(short, as: .video).transcodePlan)
+        let plan = try #require(planned(short))
         #expect(plan.durationSeconds == 3)
         // Two minutes, and twenty times the duration: not the 22 minutes of an unknown length.
         #expect(plan.wallClock(options) == .seconds(180))
@@ -94,7 +96,7 @@ enum GIFBytes {
 
         let longer = try AVTestSupport.inspect(
             try GIFBytes.write(GIFBytes.make(frames: 50, delay: 100), named: "50s.gif"))
-        let longerPlan = try #require(validator.validate(longer, as: .video).transcodePlan)
+        let longerPlan = try #require(planned(longer))
         #expect(longerPlan.wallClock(options) == .seconds(1_120))
     }
 
@@ -119,7 +121,7 @@ enum GIFBytes {
         let image = try #require(many.image)
         #expect(image.pages == 10_000)
         #expect(!image.pageCountIsLowerBound)
-        let manyReport = MediaValidator().validate(many, as: .image)
+        let manyReport = concluded(many, as: .image)
         let animated = try #require(manyReport.findings.first { $0.code == .animated })
         #expect(animated.message.contains("with 10000 frames"), "\(animated.message)")
         #expect(manyReport.plannedSteps.contains("keep the first of 10000 frames"), "\(manyReport.plannedSteps)")
@@ -132,7 +134,7 @@ enum GIFBytes {
         let cappedReport = MediaValidator().validate(endless, as: .image)
         let cappedFinding = try #require(cappedReport.findings.first { $0.code == .animated })
         #expect(cappedFinding.message.contains("with at least 100000 frames"), "\(cappedFinding.message)")
-        let asVideo = MediaValidator().validate(endless, as: .video)
+        let asVideo = concluded(endless, as: .video)
         let tooLong = try #require(asVideo.findings.first { $0.code == .animationTooLong })
         #expect(tooLong.message.contains("at least 33 min 20 s (at least 100000 frames)"), "\(tooLong.message)")
     }

@@ -292,21 +292,6 @@ struct ImageFitterTests {
         let fitted = try ImageFitter(profile: profile(maxBytes: 300_000)).fit(bytes: bytes, name: "photo.webp")
         try OutputFacts(bytes: fitted.bytes).expectConforming(under: 300_000)
     }
-
-    @Test("the plan says what prepare would do")
-    func plans() throws {
-        let fixtures = try FitterFixtures.get()
-        let inspector = MediaInspector(detector: try MIMEDetector(), options: .init(imageVerification: .header))
-        let heic = try inspector.inspect(path: fixtures.path("photo.heic"))
-        let steps = ImageFitter.plan(for: heic, profile: profile(maxLongEdge: 800))
-        #expect(steps.contains("convert HEIC to JPEG"))
-        #expect(steps.contains("resize 1600×1200 → 800×600"))
-        #expect(steps.last == "fit under 5.0 MB")
-        let clean = try inspector.inspect(path: fixtures.path("clean.jpg"))
-        #expect(ImageFitter.plan(for: clean, profile: .whatsappCloud) == ["keep unchanged"])
-        let bomb = try inspector.inspect(path: fixtures.path("bomb.jpg"))
-        #expect(ImageFitter.plan(for: bomb, profile: .whatsappCloud).first?.hasPrefix("refuse") == true)
-    }
 }
 
 extension Array where Element == UInt8 {

@@ -10,7 +10,7 @@ private func inspect(_ path: String, verification: ImageVerification = .structur
 }
 
 private func report(_ path: String, keepMetadata: Bool = false) throws -> ValidationReport {
-    MediaValidator(profile: .whatsappCloud, keepMetadata: keepMetadata).validate(try inspect(path), as: .image)
+    concluded(try inspect(path), as: .image, keepMetadata: keepMetadata)
 }
 
 private func write(_ bytes: [UInt8], _ name: String, in directory: URL) throws -> String {
@@ -21,7 +21,7 @@ private func write(_ bytes: [UInt8], _ name: String, in directory: URL) throws -
 
 /// Fits with the options `send` uses for a file sent as it is when it conforms.
 private func fit(_ path: String, keepMetadata: Bool = false) throws -> FittedImage {
-    try ImageFitter(profile: .whatsappCloud, options: .init(stripMetadata: false, keepMetadata: keepMetadata))
+    try ImageFitter(profile: .whatsappCloud, options: .init(passThroughConforming: true, keepMetadata: keepMetadata))
         .fit(path: path)
 }
 

@@ -81,11 +81,13 @@ struct ImageStreamingTests {
         // Conforming apart from its EXIF under a roomy budget.
         let rules = profile(maxBytes: 20_000_000)
 
-        let kept = try ImageFitter(profile: rules, options: .init(stripMetadata: false)).fit(path: input)
+        let kept = try ImageFitter(profile: rules, options: .init(passThroughConforming: true, stripMetadata: false))
+            .fit(path: input)
         #expect(kept.result.passedThrough)
         #expect(kept.bytes == [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))))
 
-        let stripped = try ImageFitter(profile: rules, options: .init(stripMetadata: true)).fit(path: input)
+        let stripped = try ImageFitter(profile: rules, options: .init(passThroughConforming: true, stripMetadata: true))
+            .fit(path: input)
         #expect(!stripped.result.passedThrough)
         try OutputFacts(bytes: stripped.bytes).expectConforming(under: 20_000_000)
     }

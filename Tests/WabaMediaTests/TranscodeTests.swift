@@ -230,7 +230,7 @@ struct TranscodeTests {
         // x264 writes its settings into the stream: the second of two passes, on the budget's curve.
         let settings = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outcome.path)), as: UTF8.self)
         #expect(settings.contains("rc=2pass"))
-        #expect(settings.contains(String(format: "qcomp=%.2f", Transcoding.budgetQuantizerCurve)))
+        #expect(settings.contains(String(format: "qcomp=%.2f", TranscodePlan.budgetQuantizerCurve)))
     }
 
     @Test(
@@ -246,7 +246,7 @@ struct TranscodeTests {
         profile.video.maxBytes = 1_500_000
         // Bits per pixel at 720p: 0.047 for 8 s, 0.030 for 12 s; for 20 s 0.016, and 0.028 at 540p;
         // for 40 s no rung reaches 0.025 (0.022 at 360p, the lowest, still above the 0.02 refused).
-        let decision = Transcoding.videoPlan(
+        let decision = TranscodePlanner.videoPlan(
             av, demuxer: "mov", inputSize: 40_000_000, profile: profile, options: .init())
         guard case .planned(let plan) = decision else {
             Issue.record("not planned: \(decision)")

@@ -8,8 +8,8 @@ import Testing
 struct ValidationTests {
     let checker: MediaChecker
 
-    init() throws {
-        checker = try MediaChecker()
+    init() async throws {
+        checker = try MediaChecker(ffmpeg: await FFmpegCapabilities.installed())
     }
 
     private func check(_ path: String, as type: MediaType?, caption: String? = nil) -> ValidationReport {
@@ -50,7 +50,7 @@ struct ValidationTests {
     func mismatches(name: String, type: MediaType) throws {
         // Without ffmpeg: with it, a video's or a WAV's audio is transcoded (TranscodeTests).
         var withoutTranscoder = checker
-        withoutTranscoder.validator.transcoding.ffmpeg = .none
+        withoutTranscoder.planner.ffmpeg = .none
         let report = withoutTranscoder.check(path: try Corpus.get().path(name), as: type)
         #expect(report.verdict == .rejected)
         let finding = try #require(report.findings.first { $0.code == .mimeMismatch })
@@ -270,15 +270,16 @@ struct ValidationTests {
     }
 
     @Test("a stricter profile turns a fine file into a fixable or rejected one")
-    func stricterProfile() throws {
-        var strict = try MediaChecker(profile: try MediaProfile.load("whatsapp-conservative"))
+    func stricterProfile() async throws {
+        let installed = await FFmpegCapabilities.installed()
+        var strict = try MediaChecker(profile: try MediaProfile.load("whatsapp-conservative"), ffmpeg: installed)
         let corpus = try Corpus.get()
         #expect(strict.check(path: corpus.path("legacy.doc"), as: .document).verdict == .rejected)
         // 3GP is not among the profile's containers: fixable by a transcode to MP4, rejected without ffmpeg.
-        if FFmpeg.installed != nil {
+        if installed.ffmpeg != nil {
             #expect(strict.check(path: corpus.path("clip.3gp"), as: .video).verdict == .fixable)
         }
-        strict.validator.transcoding.ffmpeg = .none
+        strict.planner.ffmpeg = .none
         #expect(strict.check(path: corpus.path("clip.3gp"), as: .video).verdict == .rejected)
     }
 }

@@ -193,14 +193,8 @@ public struct BatchChecker: Sendable {
         switch inspection {
         case .success(var inspection):
             inspection.file = path
-            // A transcode plan reads ffmpeg's encoder list: awaited here, so that the synchronous check
-            // never blocks a thread of the cooperative pool on a lookup that itself needs the pool.
-            if inspection.av != nil || (inspection.image?.pages ?? 1) > 1 {
-                _ = await checker.validator.transcoding.lookup?.ffmpeg()
-            }
             return Outcome(
-                origin: asset.origin, report: validate(inspection, asset: asset, validator: checker.validator),
-                sha256: sha256)
+                origin: asset.origin, report: validate(inspection, asset: asset, checker: checker), sha256: sha256)
         case .failure(let error):
             return unreadable(error, sha256: sha256)
         }
@@ -215,18 +209,11 @@ public struct BatchChecker: Sendable {
         case failed(any Error)
     }
 
-    /// Validates with the asset's type and caption, judging the extension of the name the recipient sees.
-    public static func validate(_ inspection: Inspection, asset: BatchAsset, validator: MediaValidator)
+    /// Checks with the asset's type and caption, judging the extension of the name the recipient sees.
+    public static func validate(_ inspection: Inspection, asset: BatchAsset, checker: MediaChecker)
         -> ValidationReport
     {
-        guard let fileName = asset.fileName else {
-            return validator.validate(inspection, as: asset.mediaType, caption: asset.caption)
-        }
-        var named = inspection
-        named.file = fileName
-        var report = validator.validate(named, as: asset.mediaType, caption: asset.caption)
-        report.inspection.file = inspection.file
-        return report
+        checker.report(on: inspection, as: asset.mediaType, caption: asset.caption, named: asset.fileName)
     }
 
     /// The rejected report standing in for an input that names nothing checkable.

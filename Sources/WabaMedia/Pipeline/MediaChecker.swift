@@ -1,31 +1,68 @@
 import Foundation
 
-/// Detect, probe and validate in one call: what `wamedia check` does for each file.
+/// Detect, probe, validate and plan in one call: what `wamedia check` does for each file.
+///
+/// The one place where a report is made whole: the validator's findings, concluded by the planner
+/// (what a transcode fixes, what cannot be done, and the plan). `check`, the HTML report and
+/// ``MediaPreparer`` all read reports made here.
 public struct MediaChecker: Sendable {
     public var profile: MediaProfile
     public var inspector: MediaInspector
+    /// Judges an inspection against the profile: the findings.
     public var validator: MediaValidator
+    /// Concludes the validator's report: what preparation does about the findings.
+    public var planner: PreparationPlanner
 
     /// - Parameters:
     ///   - detector: share one across checkers; a new one is made when nil.
     ///   - imageVerification: how far to go to prove an image's data is intact.
+    ///   - preparation: what the preparation will be asked; the validator judges a location by its
+    ///     `keepMetadata`, the planner plans by all of it.
+    ///   - ffmpeg: the ffmpeg a transcode would run with (``FFmpegCapabilities/installed()`` awaits
+    ///     the one this process finds); without one, a file that must be transcoded is rejected.
     public init(
         profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil,
-        imageVerification: ImageVerification = .structure
+        imageVerification: ImageVerification = .structure, preparation: PreparationPlanner.Options = .init(),
+        ffmpeg: FFmpegCapabilities = .none
     ) throws {
         self.profile = profile
         self.inspector = MediaInspector(
             detector: try detector ?? MIMEDetector(),
             options: .init(imageVerification: imageVerification, maxPixelsToVerify: profile.image.maxInputPixels))
-        self.validator = MediaValidator(profile: profile)
+        self.validator = MediaValidator(profile: profile, keepMetadata: preparation.keepMetadata)
+        self.planner = PreparationPlanner(profile: profile, options: preparation, ffmpeg: ffmpeg)
     }
 
     /// Checks the file at `path`. Never throws: a file that cannot be read is a rejected report
     /// whose finding says why.
     public func check(path: String, as mediaType: MediaType? = nil, caption: String? = nil) -> ValidationReport {
         do {
-            let inspection = try inspector.inspect(path: path)
-            return validator.validate(inspection, as: mediaType, caption: caption)
+            return report(on: try inspector.inspect(path: path), as: mediaType, caption: caption)
+        } catch {
+            return .unreadable(path, as: mediaType ?? .document, error: error)
+        }
+    }
+
+    /// The report on `inspection`: the validator's findings, as the planner concludes them.
+    ///
+    /// - Parameter fileName: the name the recipient sees, when it is not the inspected file's own:
+    ///   its extension is judged. The report keeps the inspected file's name.
+    public func report(
+        on inspection: Inspection, as mediaType: MediaType? = nil, caption: String? = nil, named fileName: String? = nil
+    ) -> ValidationReport {
+        var named = inspection
+        if let fileName { named.file = fileName }
+        var report = validator.validate(named, as: mediaType, caption: caption)
+        report.inspection.file = inspection.file
+        return planner.conclude(report)
+    }
+
+    /// The validator's report on the file at `path` alone, without the planner's conclusions: the
+    /// file judged against the profile as the platform sees it, whatever a preparation could do
+    /// about it. Never throws, like ``check(path:as:caption:)``.
+    public func validate(path: String, as mediaType: MediaType? = nil, caption: String? = nil) -> ValidationReport {
+        do {
+            return validator.validate(try inspector.inspect(path: path), as: mediaType, caption: caption)
         } catch {
             return .unreadable(path, as: mediaType ?? .document, error: error)
         }

@@ -2,13 +2,14 @@ import Foundation
 public import Logging
 import Synchronization
 
-/// The one place that decides what happens to a file before it is sent or written out.
+/// The one place that runs what happens to a file before it is sent or written out.
 ///
-/// It opens the input once, checks it, and makes it conform: an image that already conforms is
+/// It opens the input once, checks it, and runs the plan the check concludes with
+/// (``PreparationPlan``, decided by the ``PreparationPlanner``): an image that already conforms is
 /// kept byte for byte, any other image is fitted (``ImageFitter``), a video or audio file whose
-/// container needs it is rewritten (``ContainerRewriter``), everything else is kept. What it wrote
-/// is checked again before it is handed on. Every command (`prepare`, `payload`, `send`) and the
-/// campaign code call it, so an option means the same everywhere.
+/// container needs it is rewritten (``ContainerRewriter``) or transcoded, everything else is kept.
+/// What it wrote is checked again before it is handed on. Every command (`prepare`, `payload`,
+/// `send`) and the campaign code call it, so an option means the same everywhere.
 ///
 /// Every stage reads the descriptor opened at the start, never the path again: if the path is
 /// replaced meanwhile, the bytes checked are still the bytes prepared and sent; if the file is
@@ -45,18 +46,11 @@ public struct MediaPreparer: Sendable {
             self.transcode = transcode
         }
 
-        /// The transcode options as the check and the transcode apply them.
-        var transcoding: TranscodeOptions {
-            var options = transcode
-            options.audioTrack = container.audioTrack
-            return options
-        }
-
-        /// The container options as the rewrite applies them.
-        var rewriteOptions: ContainerRewriteOptions {
-            var options = container
-            options.keepMetadata = keepMetadata
-            return options
+        /// What the plan depends on: the check plans with these, and the preparation runs that plan.
+        public var planning: PreparationPlanner.Options {
+            .init(
+                stripMetadata: stripMetadata, keepMetadata: keepMetadata, container: container,
+                audioAs: transcode.audioAs)
         }
 
         var scrubbing: MetadataScrubber.Options { .init(removeLocation: !keepMetadata) }
@@ -64,9 +58,10 @@ public struct MediaPreparer: Sendable {
 
     public let profile: MediaProfile
     public let options: Options
-    /// Checks inputs and prepared files, images from their headers. Image data is then proven
-    /// exactly once: by the fitter's own decode (it fails on damage), or, for an image sent with its
-    /// own pixels, by its structure and a reduced-size decode before it is passed on.
+    /// Checks inputs and prepared files, images from their headers, and plans with ``Options/planning``.
+    /// Image data is then proven exactly once: by the fitter's own decode (it fails on damage), or,
+    /// for an image sent with its own pixels, by its structure and a reduced-size decode before it
+    /// is passed on.
     public let checker: MediaChecker
     /// Where the blocking work runs: its owner's threads, as many as it set.
     public let executor: BlockingExecutor
@@ -81,11 +76,10 @@ public struct MediaPreparer: Sendable {
         self.profile = profile
         self.options = options
         self.executor = executor
-        var checker = try MediaChecker(profile: profile, detector: detector, imageVerification: .header)
-        // The check judges a location, and what a transcode fixes, by the options the preparation applies.
-        checker.validator.keepMetadata = options.keepMetadata
-        checker.validator.transcoding = options.transcoding
-        self.checker = checker
+        // The check judges a location, and plans, by the options the preparation applies; the ffmpeg
+        // it plans with is each preparation's own (``FFmpegCapabilities``).
+        self.checker = try MediaChecker(
+            profile: profile, detector: detector, imageVerification: .header, preparation: options.planning)
         self.logger = logger
         self.progress = progress
     }
@@ -162,30 +156,38 @@ public struct MediaPreparer: Sendable {
     public func check(_ source: FileSource, as mediaType: MediaType?, caption: String?, fileName: String?)
         async throws -> ValidationReport
     {
-        try await executor.run { [self] in
-            judge(inspect(source, fileName: fileName), of: source, as: mediaType, caption: caption)
-        }
+        let inspection = try await executor.run { [self] in inspect(source) }
+        let ffmpeg = await capabilities(for: inspection)
+        return judge(inspection, of: source, as: mediaType, caption: caption, fileName: fileName, ffmpeg: ffmpeg)
     }
 
-    private func inspect(_ source: FileSource, fileName: String?) -> Result<Inspection, any Error> {
-        Result {
-            var inspection = try checker.inspector.inspect(source)
-            // The name the recipient sees decides whether the extension misleads.
-            if let fileName { inspection.file = fileName }
-            return inspection
-        }
+    private func inspect(_ source: FileSource) -> Result<Inspection, any Error> {
+        Result { try checker.inspector.inspect(source) }
     }
 
-    /// The report on `inspection`, with the options' ffmpeg or the one given.
+    /// The ffmpeg the plan for `inspection` is made with: the options' own, awaited only when the
+    /// plan may be a transcode. An image never starts ffmpeg, whose start-up (about 0.06 s of CPU)
+    /// would otherwise compete with the image's own decode for the cores.
+    private func capabilities(for inspection: Result<Inspection, any Error>) async -> FFmpegCapabilities {
+        guard case .success(let inspection) = inspection, PreparationPlanner.mayTranscode(inspection) else {
+            return .none
+        }
+        return await options.transcode.capabilities()
+    }
+
+    /// The report on `inspection`, planned with `ffmpeg`.
+    ///
+    /// - Parameter fileName: the name the recipient sees, when it is not the path's: it decides
+    ///   whether the extension misleads.
     private func judge(
         _ inspection: Result<Inspection, any Error>, of source: FileSource, as mediaType: MediaType?,
-        caption: String?, ffmpeg: FFmpegChoice? = nil
+        caption: String?, fileName: String? = nil, ffmpeg: FFmpegCapabilities
     ) -> ValidationReport {
         switch inspection {
         case .success(let inspection):
-            var validator = checker.validator
-            if let ffmpeg { validator.transcoding.ffmpeg = ffmpeg }
-            var report = validator.validate(inspection, as: mediaType, caption: caption)
+            var checker = self.checker
+            checker.planner.ffmpeg = ffmpeg
+            var report = checker.report(on: inspection, as: mediaType, caption: caption, named: fileName)
             report.inspection.file = source.path
             return report
         case .failure(let error):
@@ -200,7 +202,10 @@ public struct MediaPreparer: Sendable {
     ) async throws -> PreparedMedia {
         let (input, inspection) = try await executor.run { [self] in
             let input = try FileSource(path: path)
-            return (input, inspect(input, fileName: fileName))
+            return (input, inspect(input))
+        }
+        func judged(with ffmpeg: FFmpegCapabilities) -> ValidationReport {
+            judge(inspection, of: input, as: mediaType, caption: caption, fileName: fileName, ffmpeg: ffmpeg)
         }
 
         // ffmpeg's encoder list is read once per process, in the background, and the first transcode
@@ -208,16 +213,15 @@ public struct MediaPreparer: Sendable {
         // and the report is then made from the real list, known by the time the transcode ends. The
         // result is kept only if the two reports are the same; otherwise the real one decides, as if
         // nothing had been started (an ffmpeg without the encoder stops at once, and the file is
-        // rejected with `ffmpeg-missing`, as it would have been). The list is asked for only when a
-        // file may need a transcode: an image never starts ffmpeg, whose start-up (about 0.06 s of
-        // CPU) would otherwise compete with the image's own decode for the cores.
-        let lookup = Self.mayTranscode(inspection) ? options.transcode.lookup : nil
-        if let lookup, !lookup.isFinished, let executable = lookup.executable {
-            let assumed = FFmpegChoice.at(FFmpeg(path: executable, encoders: EncoderName.all))
-            let provisional = judge(inspection, of: input, as: mediaType, caption: caption, ffmpeg: assumed)
+        // rejected with `ffmpeg-missing`, as it would have been).
+        if case .success(let inspected) = inspection, PreparationPlanner.mayTranscode(inspected),
+            let lookup = options.transcode.lookup, !lookup.isFinished, let executable = lookup.executable
+        {
+            let assumed = FFmpegCapabilities.assumingEveryEncoder(at: executable)
+            let provisional = judged(with: assumed)
             // Only a planned transcode asks which encoders there are.
             guard provisional.transcodePlan != nil else {
-                return try await prepare(input, report: provisional, caption: caption, in: folder)
+                return try await prepare(input, report: provisional, caption: caption, in: folder, ffmpeg: assumed)
             }
             let outcome: Swift.Result<PreparedMedia, any Error>
             do {
@@ -226,29 +230,20 @@ public struct MediaPreparer: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            _ = await lookup.ffmpeg()
-            let report = judge(inspection, of: input, as: mediaType, caption: caption)
+            let ffmpeg = await options.transcode.capabilities()
+            let report = judged(with: ffmpeg)
             if report == provisional { return try outcome.get() }
-            return try await prepare(input, report: report, caption: caption, in: folder)
+            return try await prepare(input, report: report, caption: caption, in: folder, ffmpeg: ffmpeg)
         }
-        // The check below reads the list: known by now, or about to be (there is no executable).
-        _ = await lookup?.ffmpeg()
-        let report = judge(inspection, of: input, as: mediaType, caption: caption)
-        return try await prepare(input, report: report, caption: caption, in: folder)
-    }
-
-    /// Whether the check of this inspection may plan a transcode, and so ask for ffmpeg's encoders:
-    /// audio and video, and animations sent as video (`Transcoding.decide`'s two cases).
-    private static func mayTranscode(_ inspection: Result<Inspection, any Error>) -> Bool {
-        guard case .success(let inspection) = inspection else { return false }
-        return inspection.av != nil || (inspection.image?.pages ?? 1) > 1
+        let ffmpeg = await capabilities(for: inspection)
+        return try await prepare(input, report: judged(with: ffmpeg), caption: caption, in: folder, ffmpeg: ffmpeg)
     }
 
     /// Prepares `input` as `report` says, or throws why it cannot be sent. A transcode runs with
-    /// `ffmpeg`, or with the options' own when it is nil.
+    /// `ffmpeg`, the one the report was planned with; the file written is checked with it too.
     private func prepare(
         _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
-        ffmpeg: FFmpegChoice? = nil
+        ffmpeg: FFmpegCapabilities
     ) async throws -> PreparedMedia {
         let rejections = report.rejections
         guard rejections.isEmpty else { throw WabaMediaError.rejected(report: report, blocking: rejections) }
@@ -263,14 +258,20 @@ public struct MediaPreparer: Sendable {
 
     private func prepareAccepted(
         _ input: FileSource, report: ValidationReport, caption: String?, in folder: TemporaryFolder,
-        ffmpeg: FFmpegChoice?
+        ffmpeg: FFmpegCapabilities
     ) async throws -> PreparedMedia {
         let path = input.path
-        let plan = try plan(for: report)
+        guard let plan = report.plan else {
+            throw WabaMediaError(.transformFailed, "\(path): the check made no plan for it")
+        }
         let outputStem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let written: Written
+        let action: PreparedMedia.Action
         switch plan {
-        case .keep(let steps):
+        case .refuse(let refusal):
+            throw refused(report, refusal)
+        case .keep:
+            let steps = plan.steps
             return try await executor.run { [self] in
                 try proveDecodes(input, report: report)
                 try input.checkUnchanged()
@@ -282,31 +283,36 @@ public struct MediaPreparer: Sendable {
         case .removeMetadata:
             let output = folder.path(for: outputStem, extension: fileExtension(for: report.effectiveMIME, report))
             written = try await executor.run { [self] in try removeMetadata(input, report: report, into: output) }
+            action = .removedMetadata
         case .fitImage:
             written = try await executor.run { [self] in
                 try fitImage(input, report: report) { mime in
                     folder.path(for: outputStem, extension: profile.canonicalExtension(for: mime) ?? "img")
                 }
             }
-        case .rewriteContainer:
+            action = .fittedImage
+        case .rewriteContainer(let rewrite):
+            if let obstacle = rewrite.obstacle { throw obstacle.error(rewriting: report.inspection.file) }
             let output = folder.path(for: outputStem, extension: report.mediaType == .audio ? "m4a" : "mp4")
-            let rewriteOptions = options.rewriteOptions
+            let rewriteOptions = options.planning.rewriteOptions
             written = try await executor.run {
                 let result = try ContainerRewriter.rewrite(input, output: output, options: rewriteOptions)
                 return Written(file: output, steps: result.actions.map(\.summary), image: nil)
             }
+            action = .rewroteContainer
         case .transcode(let plan):
             let output = folder.path(for: outputStem, extension: plan.outputExtension)
             let steps = try await transcode(input, plan: plan, output: output, in: folder, ffmpeg: ffmpeg)
             written = Written(file: output, steps: steps, image: nil)
+            action = .transcoded
         }
 
         // What the preparation wrote is checked like an input before anything sends it.
         let (media, preparedReport) = try await executor.run { [self] in
             try input.checkUnchanged()
             let media = try FileSource(path: written.file)
-            let inspection = inspect(media, fileName: nil)
-            return (media, judge(inspection, of: media, as: report.mediaType, caption: caption))
+            let inspection = inspect(media)
+            return (media, judge(inspection, of: media, as: report.mediaType, caption: caption, ffmpeg: ffmpeg))
         }
         let stillBlocking = preparedReport.findingsBlockingSend
         guard stillBlocking.isEmpty else {
@@ -314,7 +320,7 @@ public struct MediaPreparer: Sendable {
         }
         if case .transcode = plan { try checkDuration(of: preparedReport, against: report) }
         return PreparedMedia(
-            report: report, action: plan.action, steps: written.steps, media: media, input: input,
+            report: report, action: action, steps: written.steps, media: media, input: input,
             mime: preparedReport.effectiveMIME, fileExtension: fileExtension(for: preparedReport.effectiveMIME, report),
             preparedReport: preparedReport, imageResult: written.image)
     }
@@ -360,21 +366,18 @@ public struct MediaPreparer: Sendable {
         return Written(file: file, steps: result.steps, image: result)
     }
 
-    /// Runs the transcode `plan` into `output`, with `ffmpeg` or the options' own when it is nil,
-    /// awaiting ffmpeg: a cancelled task stops it (its partial output goes with the folder).
+    /// Runs the transcode `plan` into `output` with `ffmpeg`, awaiting it: a cancelled task stops it
+    /// (its partial output goes with the folder).
     private func transcode(
-        _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder, ffmpeg: FFmpegChoice?
+        _ input: FileSource, plan: TranscodePlan, output: String, in folder: TemporaryFolder,
+        ffmpeg: FFmpegCapabilities
     ) async throws -> [String] {
-        var transcoding = options.transcoding
-        if let ffmpeg { transcoding.ffmpeg = ffmpeg }
-        // Known by now (the check read it); awaited so that nothing below blocks a thread for it.
-        _ = await transcoding.lookup?.ffmpeg()
-        guard let resolved = transcoding.resolvedFFmpeg else {
+        guard let resolved = ffmpeg.ffmpeg else {
             throw WabaMediaError(
                 .transformFailed, "\(input.path) must be transcoded and ffmpeg is gone", hint: FFmpeg.installHint)
         }
         let transcoder = Transcoder(
-            ffmpeg: resolved, plan: plan, options: transcoding, keepMetadata: options.keepMetadata,
+            ffmpeg: resolved, plan: plan, options: options.transcode, keepMetadata: options.keepMetadata,
             progress: progress, executor: executor)
         logger?.debug("transcoding", metadata: ["file": "\(input.path)", "steps": "\(plan.steps)"])
         return try await transcoder.run(input, output: output, scratch: folder.path)
@@ -423,56 +426,12 @@ public struct MediaPreparer: Sendable {
             ?? URL(fileURLWithPath: report.inspection.file).pathExtension
     }
 
-    /// What to do with a file that is not rejected.
-    enum Plan {
-        case keep(steps: [String])
-        /// An image that conforms but for its location or oversized metadata: those are removed
-        /// from the bytes (``MetadataScrubber``), nothing is re-encoded.
-        case removeMetadata
-        case fitImage
-        case rewriteContainer
-        case transcode(TranscodePlan)
-
-        var action: PreparedMedia.Action {
-            switch self {
-            case .keep: .kept
-            case .removeMetadata: .removedMetadata
-            case .fitImage: .fittedImage
-            case .rewriteContainer: .rewroteContainer
-            case .transcode: .transcoded
-            }
-        }
-    }
-
-    /// Findings the scrubber alone fixes.
-    static let removedFromBytes: Set<Finding.Code> = [.location, .oversizedMetadata]
-
-    func plan(for report: ValidationReport) throws -> Plan {
-        let needsTransform = report.findingsNeedingTransform
-        let canonical = profile.format(for: report.effectiveMIME, as: report.mediaType)?.fileExtension
-        let renamed = canonical.map { $0 != URL(fileURLWithPath: report.inspection.file).pathExtension.lowercased() }
-        let keepSteps = renamed == true ? ["named .\(canonical!) after its content"] : ["keep unchanged"]
-        switch report.mediaType {
-        case .image:
-            let carriesMetadata = report.inspection.image.map { $0.hasEXIF || $0.hasXMP } ?? false
-            if options.stripMetadata && carriesMetadata { return .fitImage }
-            if needsTransform.isEmpty { return .keep(steps: keepSteps) }
-            if needsTransform.allSatisfy({ Self.removedFromBytes.contains($0.code) }) { return .removeMetadata }
-            return .fitImage
-        case .video, .audio:
-            if let transcode = report.transcodePlan { return .transcode(transcode) }
-            if let av = report.inspection.av {
-                let rewrite = ContainerRewriter.plan(for: av, options: options.rewriteOptions)
-                if let obstacle = rewrite.obstacle, !rewrite.actions.isEmpty {
-                    throw obstacle.error(rewriting: report.inspection.file)
-                }
-                if rewrite.isNeeded { return .rewriteContainer }
-            }
-            guard needsTransform.isEmpty else { throw nothingMakesItConform(report, needsTransform) }
-            return .keep(steps: keepSteps)
-        case .document:
-            guard needsTransform.isEmpty else { throw nothingMakesItConform(report, needsTransform) }
-            return .keep(steps: keepSteps)
+    /// Why a file the plan refuses is not prepared.
+    private func refused(_ report: ValidationReport, _ refusal: PreparationPlan.Refusal) -> WabaMediaError {
+        switch refusal {
+        case .rejected(let findings): .rejected(report: report, blocking: findings)
+        case .noTransform(let findings): nothingMakesItConform(report, findings)
+        case .unreadableImage: nothingMakesItConform(report, report.findingsNeedingTransform)
         }
     }
 

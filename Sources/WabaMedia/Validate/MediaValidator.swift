@@ -1,144 +1,19 @@
-/// The verdict on one file for one media type, with the findings behind it.
+/// The validate stage: judges an ``Inspection`` against a media type and a profile, and says what
+/// it finds.
 ///
-/// The verdict is derived from the findings, never stored beside them: adding or removing a
-/// finding goes through ``adding(_:)`` and ``removing(_:)``, and the verdict follows.
-public struct ValidationReport: Sendable, Hashable, Encodable {
-    public var inspection: Inspection
-    public var mediaType: MediaType
-    public private(set) var findings: [Finding]
-    /// The MIME type the file is sent as (a CSV document is sent as `text/plain`).
-    public var effectiveMIME: String
-    /// The name the file should carry, when its own name's extension misleads.
-    public var suggestedFileName: String?
-    /// What `prepare` would do to make a fixable file conform, in words.
-    public var plannedSteps: [String]
-    /// The transcode that makes it conform, when one does.
-    var transcodePlan: TranscodePlan?
-
-    /// The worst of the findings.
-    public var verdict: Verdict { Verdict(findings: findings) }
-
-    public init(
-        inspection: Inspection, mediaType: MediaType, findings: [Finding], effectiveMIME: String,
-        suggestedFileName: String? = nil, plannedSteps: [String] = []
-    ) {
-        self.inspection = inspection
-        self.mediaType = mediaType
-        self.findings = findings
-        self.effectiveMIME = effectiveMIME
-        self.suggestedFileName = suggestedFileName
-        self.plannedSteps = plannedSteps
-    }
-
-    /// A rejected report for content that could not be read or named at all: one finding, `code`
-    /// (`unreadable` unless told), saying why.
-    public static func unreadable(
-        _ subject: String, as mediaType: MediaType, error: any Error, code: Finding.Code = .unreadable
-    ) -> ValidationReport {
-        let reason = WabaMediaError.wrapping(error, about: subject, as: .ioError)
-        return unreadable(
-            subject, as: mediaType,
-            finding: Finding(
-                code, .rejected, message: reason.message,
-                hint: reason.hint ?? "check that the file exists and is readable"))
-    }
-
-    /// A rejected report standing in for something that names nothing checkable.
-    public static func unreadable(_ subject: String, as mediaType: MediaType, finding: Finding) -> ValidationReport {
-        let inspection = Inspection(file: subject, size: 0, detection: .unknown)
-        return ValidationReport(
-            inspection: inspection, mediaType: mediaType, findings: [finding], effectiveMIME: inspection.mime)
-    }
-
-    /// The report with `finding` added.
-    public func adding(_ finding: Finding) -> ValidationReport {
-        var report = self
-        report.findings.append(finding)
-        return report
-    }
-
-    /// The report with `more` findings added.
-    public func adding(contentsOf more: some Sequence<Finding>) -> ValidationReport {
-        var report = self
-        report.findings.append(contentsOf: more)
-        return report
-    }
-
-    /// The report with `more` findings put before the ones it has: what a caller found first.
-    public func adding(contentsOf more: some Sequence<Finding>, first: Bool) -> ValidationReport {
-        guard first else { return adding(contentsOf: more) }
-        var report = self
-        report.findings.insert(contentsOf: Array(more), at: 0)
-        return report
-    }
-
-    /// The report without findings of `code`.
-    public func removing(_ code: Finding.Code) -> ValidationReport {
-        var report = self
-        report.findings.removeAll { $0.code == code }
-        return report
-    }
-
-    /// The findings that stop a send: rejections.
-    public var rejections: [Finding] { findings.filter { $0.severity == .rejected } }
-
-    /// The fixable findings only a transform can fix: a misleading extension is fixed by naming.
-    public var findingsNeedingTransform: [Finding] {
-        findings.filter { $0.severity == .fixable && $0.blocksSend }
-    }
-
-    /// What stops the file from being sent as it is: the platform refuses it, or it must be transformed.
-    public var findingsBlockingSend: [Finding] {
-        findings.filter(\.blocksSend)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case file, size, mime, verdict, findings, detection, image, av
-        case mediaType = "media_type"
-        case effectiveMIME = "effective_mime"
-        case suggestedFileName = "suggested_file_name"
-        case plannedSteps = "planned_steps"
-        case imageDamage = "image_damage"
-    }
-
-    /// One flat object: what scripts read first (`file`, `media_type`, `mime`, `size`, `verdict`,
-    /// `findings`) at the top, the inspection's details after.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(inspection.file, forKey: .file)
-        try container.encode(mediaType, forKey: .mediaType)
-        try container.encode(inspection.mime, forKey: .mime)
-        try container.encode(inspection.size, forKey: .size)
-        try container.encode(verdict, forKey: .verdict)
-        try container.encode(findings, forKey: .findings)
-        if effectiveMIME != inspection.mime { try container.encode(effectiveMIME, forKey: .effectiveMIME) }
-        try container.encodeIfPresent(suggestedFileName, forKey: .suggestedFileName)
-        try container.encode(plannedSteps, forKey: .plannedSteps)
-        try container.encode(inspection.detection, forKey: .detection)
-        try container.encodeIfPresent(inspection.image, forKey: .image)
-        try container.encodeIfPresent(inspection.av, forKey: .av)
-    }
-}
-
-/// The validate stage: judges an ``Inspection`` against a media type and a profile.
-///
-/// Pure: it reads nothing and changes nothing, so a report can be made for a remote
-/// asset's first bytes as well as for a local file.
+/// Pure: it reads nothing and changes nothing, so a report can be made for a remote asset's first
+/// bytes as well as for a local file. It only emits findings: whether a transcode fixes what the
+/// rules reject, and what preparation does, is the ``PreparationPlanner``'s to conclude
+/// (``MediaChecker`` makes the whole report).
 public struct MediaValidator: Sendable {
     public var profile: MediaProfile
     /// Location (GPS) metadata is kept in files sent as they are: the `location` finding is then a
     /// warning, not something to fix. Off by default: a location never leaves unless asked for.
     public var keepMetadata: Bool
-    /// How audio and video WhatsApp would refuse are transcoded, and by which ffmpeg: what a
-    /// transcode fixes is `fixable`; without ffmpeg it stays `rejected`, with `ffmpeg-missing`.
-    public var transcoding: TranscodeOptions
 
-    public init(
-        profile: MediaProfile = .whatsappCloud, keepMetadata: Bool = false, transcoding: TranscodeOptions = .init()
-    ) {
+    public init(profile: MediaProfile = .whatsappCloud, keepMetadata: Bool = false) {
         self.profile = profile
         self.keepMetadata = keepMetadata
-        self.transcoding = transcoding
     }
 
     /// Validates `inspection` as `mediaType`, or as the type its MIME suggests when nil.
@@ -194,32 +69,9 @@ public struct MediaValidator: Sendable {
             findings.append(finding)
             suggestedFileName = name
         }
-        let transcode = Transcoding.decide(
-            inspection, as: mediaType, findings: findings, profile: profile, options: transcoding,
-            keepMetadata: keepMetadata)
-        findings = transcode.applied(to: findings)
-
-        var report = ValidationReport(
+        return ValidationReport(
             inspection: inspection, mediaType: mediaType, findings: findings, effectiveMIME: effectiveMIME,
             suggestedFileName: suggestedFileName)
-        report.transcodePlan = transcode.plan
-        if report.verdict == .fixable {
-            report.plannedSteps = transcode.plan?.steps ?? plannedSteps(for: inspection, as: mediaType)
-        }
-        return report
-    }
-
-    /// What `prepare` would do to a fixable file, in words.
-    private func plannedSteps(for inspection: Inspection, as mediaType: MediaType) -> [String] {
-        switch mediaType {
-        case .image:
-            return ImageFitter.plan(for: inspection, profile: profile, keepMetadata: keepMetadata)
-        case .video, .audio:
-            guard let av = inspection.av else { return [] }
-            return ContainerRewriter.plan(for: av, options: .init(keepMetadata: keepMetadata)).actions.map(\.summary)
-        case .document:
-            return []
-        }
     }
 
     // MARK: - Types

@@ -199,6 +199,41 @@ public enum ContainerRewriter {
         let plan = plan(for: info, options: options)
         if let obstacle = plan.obstacle { throw obstacle.error(rewriting: input) }
 
+        let topLevel = try topLevelBoxes(of: source)
+        var moov = try movie(in: topLevel, of: source)
+        let converting = info.container == .quicktime && options.convertQuickTime
+        var dropped: [AVTrack] = []
+        let actions = try rewriteMovie(
+            &moov, info: info, options: options, converting: converting, dropped: &dropped)
+
+        // Layout: ftyp, moov, then every other box in its original order.
+        let ftyp = try fileType(converting: converting, topLevel: topLevel, of: source)
+        let skipped: Set<String> = ["ftyp", "moov", "free", "skip", "wide"]
+        let copied = topLevel.filter { !skipped.contains($0.type) }
+        let (layout, widened) = try layOut(copied, after: ftyp, moving: &moov, of: source)
+
+        let moovData = moov.serialized()
+        let written = try destination.withDescriptor { descriptor throws -> Int in
+            try OutputFile.writeAll(descriptor, ftyp, path: output)
+            try OutputFile.writeAll(descriptor, moovData, path: output)
+            return try ftyp.count + moovData.count + copyBoxes(layout, from: source, to: descriptor, path: output)
+        }
+        // The samples were copied from the file that was probed: a write meanwhile would have
+        // mixed two versions.
+        try source.checkUnchanged()
+        try destination.commit()
+        let outputMIME =
+            converting || info.container == .mp4 || info.container == .m4a
+            ? (info.videoTracks.isEmpty ? "audio/mp4" : "video/mp4")
+            : (info.container == .threeGP ? "video/3gpp" : "video/quicktime")
+        return ContainerRewriteResult(
+            actions: actions, outputMIME: outputMIME, droppedTracks: dropped,
+            widenedChunkOffsetTables: widened,
+            bytesWritten: written)
+    }
+
+    /// The file's top-level boxes, in order.
+    private static func topLevelBoxes(of source: FileSource) throws -> [ISOBox] {
         var walker = ISOBoxWalker(source: source)
         var topLevel: [ISOBox] = []
         var offset = 0
@@ -208,6 +243,12 @@ public enum ContainerRewriter {
             topLevel.append(box)
             offset = box.end
         }
+        return topLevel
+    }
+
+    /// The `moov` box, read whole and parsed.
+    private static func movie(in topLevel: [ISOBox], of source: FileSource) throws -> MP4Node {
+        let input = source.path
         guard let moovBox = topLevel.first(where: { $0.type == "moov" }) else {
             throw WabaMediaError(.unsupportedInput, "cannot rewrite \(input): it has no 'moov' box")
         }
@@ -221,14 +262,19 @@ public enum ContainerRewriter {
             throw WabaMediaError(.unsupportedInput, "cannot rewrite \(input): its 'moov' box is cut off")
         }
         var budget = MP4Node.maxNodes
-        var moov = MP4Node(
+        return MP4Node(
             type: "moov",
             children: try MP4Node.parse(moovBytes, from: 0, to: moovBytes.count, budget: &budget))
+    }
 
+    /// Changes `moov` as `options` allow and the file needs: tracks kept, QuickTime made MP4,
+    /// metadata removed. Returns what was done.
+    private static func rewriteMovie(
+        _ moov: inout MP4Node, info: AVInfo, options: ContainerRewriteOptions, converting: Bool,
+        dropped: inout [AVTrack]
+    ) throws -> [ContainerRewritePlan.Action] {
         var actions: [ContainerRewritePlan.Action] = []
         if info.faststart == false { actions.append(.faststart) }
-        let converting = info.container == .quicktime && options.convertQuickTime
-        var dropped: [AVTrack] = []
         try selectTracks(
             in: &moov, info: info, options: options, converting: converting, dropped: &dropped,
             actions: &actions)
@@ -245,27 +291,37 @@ public enum ContainerRewriter {
                 actions.append(.dropMetadata)
             }
         }
+        return actions
+    }
 
-        // Layout: ftyp, moov, then every other box in its original order.
-        var ftyp: [UInt8] = []
+    /// The `ftyp` box to write: a new one for a QuickTime movie made MP4, else the file's own.
+    private static func fileType(converting: Bool, topLevel: [ISOBox], of source: FileSource) throws -> [UInt8] {
         if converting {
             var brands: [UInt8] = Array("isom".utf8)
             brands.appendBigEndian(UInt32(512))
             for brand in ["isom", "iso2", "avc1", "mp41"] { brands.append(contentsOf: Array(brand.utf8)) }
-            ftyp = MP4Node(type: "ftyp", data: brands).serialized()
-        } else if let original = topLevel.first(where: { $0.type == "ftyp" }) {
-            guard original.size <= 65_536 else {
-                throw WabaMediaError(
-                    .unsupportedInput, "cannot rewrite \(input): its 'ftyp' box is implausibly large")
-            }
-            ftyp = try source.read(at: original.offset, count: original.size)
+            return MP4Node(type: "ftyp", data: brands).serialized()
         }
-        let skipped: Set<String> = ["ftyp", "moov", "free", "skip", "wide"]
-        let copied = topLevel.filter { !skipped.contains($0.type) }
+        guard let original = topLevel.first(where: { $0.type == "ftyp" }) else { return [] }
+        guard original.size <= 65_536 else {
+            throw WabaMediaError(
+                .unsupportedInput, "cannot rewrite \(source.path): its 'ftyp' box is implausibly large")
+        }
+        return try source.read(at: original.offset, count: original.size)
+    }
 
+    /// A box copied after `moov`: its new header and where its payload lands.
+    private typealias PlacedBox = (box: ISOBox, header: [UInt8], newPayload: Int)
+
+    /// Places the `copied` boxes after `ftyp` and `moov`, and points `moov`'s chunk offsets at
+    /// their new places; a table whose offsets pass 4 GB is widened (`stco` to `co64`), which grows
+    /// `moov` and moves everything again. Returns the layout and how many tables were widened.
+    private static func layOut(
+        _ copied: [ISOBox], after ftyp: [UInt8], moving moov: inout MP4Node, of source: FileSource
+    ) throws -> (layout: [PlacedBox], widened: Int) {
         var widened = 0
         var tables = chunkOffsetTables(in: moov)
-        var layout: [(box: ISOBox, header: [UInt8], newPayload: Int)] = []
+        var layout: [PlacedBox] = []
         for _ in 0..<4 {
             layout = []
             var position = ftyp.count + moov.size
@@ -282,7 +338,7 @@ public enum ContainerRewriter {
                     else {
                         throw WabaMediaError(
                             .unsupportedInput,
-                            "cannot rewrite \(input): a chunk offset (\(old)) points outside the media data")
+                            "cannot rewrite \(source.path): a chunk offset (\(old)) points outside the media data")
                     }
                     return old - region.box.payload + region.newPayload
                 }
@@ -295,42 +351,31 @@ public enum ContainerRewriter {
             }
             if !grew { break }
         }
+        return (layout, widened)
+    }
 
-        let moovData = moov.serialized()
-        let written = try destination.withDescriptor { descriptor throws -> Int in
-            try OutputFile.writeAll(descriptor, ftyp, path: output)
-            try OutputFile.writeAll(descriptor, moovData, path: output)
-            var written = ftyp.count + moovData.count
-            for (box, header, _) in layout {
-                try OutputFile.writeAll(descriptor, header, path: output)
-                written += header.count
-                var copiedBytes = 0
-                while copiedBytes < box.payloadSize {
-                    let chunk = try source.read(
-                        at: box.payload + copiedBytes,
-                        count: min(copyBufferBytes, box.payloadSize - copiedBytes))
-                    guard !chunk.isEmpty else {
-                        throw WabaMediaError(.ioError, "\(input) ended while copying its '\(box.type)' box")
-                    }
-                    try OutputFile.writeAll(descriptor, chunk, path: output)
-                    copiedBytes += chunk.count
+    /// Copies the laid-out boxes through a bounded buffer; returns the bytes written.
+    private static func copyBoxes(
+        _ layout: [PlacedBox], from source: FileSource, to descriptor: Int32, path output: String
+    ) throws -> Int {
+        var written = 0
+        for (box, header, _) in layout {
+            try OutputFile.writeAll(descriptor, header, path: output)
+            written += header.count
+            var copiedBytes = 0
+            while copiedBytes < box.payloadSize {
+                let chunk = try source.read(
+                    at: box.payload + copiedBytes,
+                    count: min(copyBufferBytes, box.payloadSize - copiedBytes))
+                guard !chunk.isEmpty else {
+                    throw WabaMediaError(.ioError, "\(source.path) ended while copying its '\(box.type)' box")
                 }
-                written += copiedBytes
+                try OutputFile.writeAll(descriptor, chunk, path: output)
+                copiedBytes += chunk.count
             }
-            return written
+            written += copiedBytes
         }
-        // The samples were copied from the file that was probed: a write meanwhile would have
-        // mixed two versions.
-        try source.checkUnchanged()
-        try destination.commit()
-        let outputMIME =
-            converting || info.container == .mp4 || info.container == .m4a
-            ? (info.videoTracks.isEmpty ? "audio/mp4" : "video/mp4")
-            : (info.container == .threeGP ? "video/3gpp" : "video/quicktime")
-        return ContainerRewriteResult(
-            actions: actions, outputMIME: outputMIME, droppedTracks: dropped,
-            widenedChunkOffsetTables: widened,
-            bytesWritten: written)
+        return written
     }
 
     // MARK: - Tracks

@@ -5,32 +5,37 @@ public import Logging
 /// Makes an image fit a profile's image rules at the best quality its byte budget allows.
 ///
 /// An input that already conforms (an accepted type, within the byte limit and the long edge,
-/// 8-bit RGB or grey, upright, without EXIF or XMP) is returned byte for byte. Anything else is
+/// 8-bit RGB or grey, upright) is returned byte for byte, without its location. Anything else is
 /// opened with shrink-on-load, rotated upright, converted to 8-bit sRGB with every piece of
 /// metadata dropped, and encoded as JPEG at the highest quality that fits, or kept as PNG when
 /// its transparency matters and the PNG fits. Images with more pixels than the profile allows
 /// are refused from their header, before any decoding.
+///
+/// Whether a file is fitted at all, kept or only scrubbed of its location is the
+/// ``PreparationPlanner``'s decision: ``MediaPreparer`` runs the fitter only when the plan says so.
 public struct ImageFitter: Sendable {
     public struct Options: Sendable, Hashable {
-        /// Return conforming inputs untouched. Off when a validator already decided the image
-        /// needs work (for example to strip metadata a house policy forbids).
-        public var passThroughConforming: Bool
         /// A search that fits stops once the output reaches this share of the budget.
         public var targetFill: Double
         /// libvips worker threads per image; 0 keeps libvips' default (one per core).
         public var vipsConcurrency: Int
-        /// EXIF or XMP metadata (GPS location, camera details) alone makes an image non-conforming:
-        /// an otherwise conforming image that carries it is re-encoded upright without it. Off, such
-        /// an image passes through untouched when nothing else needs fixing.
-        public var stripMetadata: Bool
-        /// Keep the location (EXIF and XMP GPS) in an image kept as it is. Off, the location is
-        /// removed from the bytes (``MetadataScrubber``) and the image is not re-encoded for it.
-        /// Re-encoded images never keep any metadata.
-        public var keepMetadata: Bool
+        /// Return conforming inputs untouched (but for the location, unless ``keepMetadata``). Off
+        /// when the planner already decided the image is fitted.
+        var passThroughConforming: Bool
+        /// EXIF or XMP metadata alone makes an image non-conforming; the preparation's own default
+        /// (``PreparationPlanner/Options/stripMetadata``): off.
+        var stripMetadata: Bool
+        /// Keep the location in an image passed through; the preparation's own default
+        /// (``PreparationPlanner/Options/keepMetadata``): off. Re-encoded images never keep any metadata.
+        var keepMetadata: Bool
 
-        public init(
-            passThroughConforming: Bool = true, targetFill: Double = 0.9, vipsConcurrency: Int = 0,
-            stripMetadata: Bool = true, keepMetadata: Bool = false
+        public init(targetFill: Double = 0.9, vipsConcurrency: Int = 0) {
+            self.init(passThroughConforming: true, targetFill: targetFill, vipsConcurrency: vipsConcurrency)
+        }
+
+        init(
+            passThroughConforming: Bool, targetFill: Double = 0.9, vipsConcurrency: Int = 0,
+            stripMetadata: Bool = false, keepMetadata: Bool = false
         ) {
             self.passThroughConforming = passThroughConforming
             self.targetFill = targetFill
@@ -102,28 +107,6 @@ public struct ImageFitter: Sendable {
         try fit(path: path, mime: mime, writingTo: { _ in outputPath })
     }
 
-    /// Copies an image a validator judged sendable as it is, byte for byte, after proving its data
-    /// decodes; written atomically like ``fit(path:mime:writingTo:)-(_,_,(String)->String)``.
-    public func keep(path: String, mime: String, info: ImageInfo? = nil, writingTo outputPath: String) throws
-        -> ImageFitResult
-    {
-        try Vips.start()
-        let source = ImageSource.file(try FileSource(path: path))
-        let info = try info ?? source.header(mime: mime)
-        var context = RunContext(
-            source: source, info: info, inputMIME: mime, inputBytes: source.size,
-            destination: .file({ _ in outputPath }))
-        try source.verify(mime: mime)
-        let kept = try scrubbed(try source.allBytes(), info: info, mime: mime)
-        context.steps =
-            kept.removed.isEmpty
-            ? ["keep unchanged"] : ["keep unchanged apart from: " + kept.removed.joined(separator: ", ")]
-        return try context.finish(
-            bytes: kept.bytes, mime: mime, width: info.width, height: info.height, quality: nil,
-            passedThrough: true
-        ).result
-    }
-
     /// The bytes without what ``MetadataScrubber`` removes under these options, or as they are.
     private func scrubbed(_ bytes: [UInt8], info: ImageInfo, mime: String) throws -> MetadataScrubber.Scrubbed {
         guard MetadataScrubber.hasWork(info, options: options.scrubbing) else {
@@ -132,8 +115,8 @@ public struct ImageFitter: Sendable {
         return try MetadataScrubber.scrub(bytes, mime: mime, options: options.scrubbing)
     }
 
-    /// Whether an image with this header, type and size may be sent as it is.
-    public func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+    /// Whether an image with this header, type and size may be passed through as it is.
+    func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
         conformsApartFromMetadata(image, mime: mime, size: size)
             && (!options.stripMetadata || !(image.hasEXIF || image.hasXMP))
     }

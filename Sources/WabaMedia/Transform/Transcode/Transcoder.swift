@@ -160,11 +160,11 @@ struct Transcoder: Sendable {
             if let bitrate, encoding.twoPass, let pass {
                 arguments += [
                     "-b:v", "\(bitrate)", "-maxrate", "\(bitrate * 2)", "-bufsize", "\(bitrate * 4)",
-                    "-qcomp", "\(Transcoding.budgetQuantizerCurve)", "-pass", "\(pass)",
+                    "-qcomp", "\(TranscodePlan.budgetQuantizerCurve)", "-pass", "\(pass)",
                     "-passlogfile", scratch + "/x264-pass",
                 ]
             } else {
-                arguments += ["-crf", "\(Transcoding.crf)"]
+                arguments += ["-crf", "\(TranscodePlan.crf)"]
                 if let bitrate { arguments += ["-maxrate", "\(bitrate)", "-bufsize", "\(bitrate * 2)"] }
             }
         }

@@ -1,0 +1,26 @@
+extension ImageFitter {
+    /// The conversions an image needs before encoding, in words: what the plan says
+    /// (``ImageFitPlan``) and what a run reports it did.
+    static func conversionSteps(info: ImageInfo, mime: String, rules: ImageRules) -> [String] {
+        var steps: [String] = []
+        let output = info.hasAlpha && rules.keepPNGForAlpha ? "JPEG or PNG" : "JPEG"
+        if !rules.formats.contains(where: { $0.mime == mime }) {
+            steps.append("convert \(formatName(mime)) to \(output)")
+        }
+        if info.pages > 1 { steps.append("keep the first of \(info.framesDescription)") }
+        if info.orientation != 1 { steps.append("rotate upright (EXIF orientation \(info.orientation))") }
+        if info.bitsPerSample != 8 { steps.append("convert \(info.bitsPerSample)-bit to 8-bit") }
+        if !info.colourSpace.isRGBOrGrey { steps.append("convert \(info.colourSpace.rawValue.uppercased()) to sRGB") }
+        if info.hasICCProfile { steps.append("convert colours to sRGB") }
+        var metadata: [String] = []
+        if info.hasEXIF { metadata.append("EXIF") }
+        if info.hasXMP { metadata.append("XMP") }
+        if !metadata.isEmpty { steps.append("strip metadata (\(metadata.joined(separator: ", ")))") }
+        return steps
+    }
+
+    static func formatName(_ mime: String) -> String {
+        let subtype = mime.split(separator: "/").last.map(String.init) ?? mime
+        return subtype.replacingOccurrences(of: "x-", with: "").uppercased()
+    }
+}
