@@ -27,7 +27,8 @@ if arguments.count == 2 {
 
 let checker: MediaChecker
 do {
-    checker = try MediaChecker(profile: .whatsappCloud)
+    // A file only a transcode makes sendable is fixable when there is an ffmpeg to do it.
+    checker = try MediaChecker(profile: .whatsappCloud, ffmpeg: await FFmpegCapabilities.installed())
 } catch {
     exit(1, saying: "cannot start the checker: \(error)")
 }
