@@ -105,6 +105,34 @@ struct ImageReduceTests {
         }
     }
 
+    @Test(
+        "a flat colour keeps exactly its level through the reduction, edges included",
+        arguments: [1024, 768, 469])
+    func flatStaysFlat(longEdge: Int) throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func file(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        try runTool("vips", ["black", file("black.v"), "1500", "1000", "--bands", "3"])
+        try runTool("vips", ["linear", file("black.v"), file("flat.v"), "1 1 1", "200 37 90"])
+        try runTool("vips", ["cast", file("flat.v"), file("flat8.v"), "uchar"])
+        try runTool("vips", ["copy", file("flat8.v"), file("srgb.v"), "--interpretation", "srgb"])
+        try runTool("vips", ["jpegsave", file("srgb.v"), file("flat.jpg"), "--Q", "95"])
+        let level = try pixel(file("flat.jpg"), 750, 500)
+        let reduced = try VipsImage.thumbnail(
+            path: file("flat.jpg"), owner: nil, loader: "jpegload", longEdge: longEdge, exportSRGB: false
+        ).copyToMemory()
+        #expect(reduced.shape.longEdge == longEdge)
+        try Data(try reduced.png(compression: 1)).write(to: URL(fileURLWithPath: file("reduced.png")))
+        for band in 0..<3 {
+            try runTool("vips", ["extract_band", file("reduced.png"), file("band.v"), "\(band)"])
+            for extreme in ["min", "max"] {
+                let value = Double(
+                    try runTool("vips", [extreme, file("band.v")]).trimmingCharacters(in: .whitespacesAndNewlines))
+                #expect(value == level[band], "band \(band) \(extreme) \(String(describing: value)), level \(level)")
+            }
+        }
+    }
+
     @Test("a 6000×4000 JPEG comes out 4096×2731, under budget, close to libvips' own downscale")
     func exactDimensions() async throws {
         let fixtures = try await ReduceFixtures.get()
