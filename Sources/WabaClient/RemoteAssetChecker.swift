@@ -50,6 +50,9 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
 
     public let options: Options
     private let checker: MediaChecker
+    /// Where what was fetched is inspected (libmagic, libvips): off Swift's cooperative pool, which
+    /// the requests of the other checks need meanwhile.
+    private let executor: BlockingExecutor
     private let configuration: HTTPClient.Configuration
     /// For address literals, and for every host when private addresses are allowed.
     private let client: HTTPClient
@@ -62,18 +65,24 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
 
     /// - Parameters:
     ///   - checker: inspects and validates the fetched bytes (its profile gives the size limits).
+    ///   - executor: where the inspection runs.
     ///   - logger: for request-level debugging; nothing is logged when nil.
     /// Call ``shutdown()`` when done.
-    public convenience init(checker: MediaChecker, options: Options = Options(), logger: Logger? = nil) {
-        self.init(checker: checker, options: options, logger: logger, isAllowedAddress: AddressPolicy.isPublic)
+    public convenience init(
+        checker: MediaChecker, executor: BlockingExecutor, options: Options = Options(), logger: Logger? = nil
+    ) {
+        self.init(
+            checker: checker, executor: executor, options: options, logger: logger,
+            isAllowedAddress: AddressPolicy.isPublic)
     }
 
     /// - Parameter isAllowedAddress: which resolved addresses may be connected to when private ones are not allowed.
     init(
-        checker: MediaChecker, options: Options, logger: Logger?,
+        checker: MediaChecker, executor: BlockingExecutor, options: Options, logger: Logger?,
         isAllowedAddress: @escaping @Sendable (AddressPolicy.Address) -> Bool
     ) {
         self.checker = checker
+        self.executor = executor
         self.options = options
         self.logger = logger
         self.isAllowedAddress = isAllowedAddress
@@ -151,8 +160,11 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 findings.append(notHTTPS(fetch.finalURL))
             }
             let fetchedSize = fetch.contentLength ?? content.prefix.count
-            var inspection = try watch.excluding {
-                try checker.inspector.inspect(MemorySource(content.prefix, totalSize: fetchedSize), name: url)
+            let (checker, executor, prefix) = (self.checker, self.executor, content.prefix)
+            var inspection = try await watch.excluding {
+                try await executor.run {
+                    try checker.inspector.inspect(MemorySource(prefix, totalSize: fetchedSize), name: url)
+                }
             }
             if inspection.mime == "application/zip" || inspection.detection.libmagicMIME.hasPrefix("application/CDFV2"),
                 let total = fetch.contentLength, total > content.prefix.count
@@ -163,18 +175,19 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                     fetch: &fetch, watch: watch)
                 let start = max(content.prefix.count, total - Self.zipTailBytes)
                 let name = asset.fileName ?? url
-                inspection.detection = try watch.excluding {
-                    if start == content.prefix.count && tail.count == total - start {
-                        return try checker.inspector.detector.detect(
-                            MemorySource(content.prefix + tail), fileName: name)
+                inspection.detection = try await watch.excluding {
+                    try await executor.run {
+                        if start == prefix.count && tail.count == total - start {
+                            return try checker.inspector.detector.detect(MemorySource(prefix + tail), fileName: name)
+                        }
+                        let source = SplitSource(head: prefix, tail: tail, size: total)
+                        return try checker.inspector.detector.detect(source, fileName: name)
                     }
-                    let source = SplitSource(head: content.prefix, tail: tail, size: total)
-                    return try checker.inspector.detector.detect(source, fileName: name)
                 }
             }
             let inspected = inspection
-            var report = watch.excluding {
-                BatchChecker.validate(inspected, asset: asset, checker: checker)
+            var report = try await watch.excluding {
+                try await executor.run { BatchChecker.validate(inspected, asset: asset, checker: checker) }
             }
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
             let limit = checker.profile.maxBytes(for: report.mediaType)

@@ -43,6 +43,8 @@ final class TransferWatch: Sendable {
         var bodyStart: ContinuousClock.Instant?
         /// When each part of that body arrived and its size, for the last window.
         var arrivals: [(at: ContinuousClock.Instant, bytes: Int)] = []
+        /// When the work ``excluding(_:)`` runs started, while it runs: the deadline waits for it.
+        var excludedSince: ContinuousClock.Instant?
     }
 
     private let state: Mutex<State>
@@ -58,13 +60,17 @@ final class TransferWatch: Sendable {
     /// Runs `work`, done on this machine between the exchange's requests (inspecting what was
     /// fetched), without counting its time against the deadline: the timeout bounds the server,
     /// not how busy this machine is.
-    func excluding<Value>(_ work: () throws -> Value) rethrows -> Value {
+    func excluding<Value>(_ work: () async throws -> Value) async rethrows -> Value {
         let start = ContinuousClock.now
+        state.withLock { $0.excludedSince = start }
         defer {
             let spent = ContinuousClock.now - start
-            state.withLock { $0.deadline += spent }
+            state.withLock {
+                $0.deadline += spent
+                $0.excludedSince = nil
+            }
         }
-        return try work()
+        return try await work()
     }
 
     func bodyStarted() {
@@ -92,7 +98,12 @@ final class TransferWatch: Sendable {
         let tick = min(.milliseconds(200), (minimumRate?.window ?? .seconds(1)) / 4)
         while true {
             let now = ContinuousClock.now
-            let deadline = self.deadline
+            let (deadline, excluded) = state.withLock { ($0.deadline, $0.excludedSince != nil) }
+            if excluded {
+                // The deadline moves on by the time the work takes, known once it ends.
+                do { try await Task.sleep(for: tick) } catch { return nil }
+                continue
+            }
             if now >= deadline { return .deadline }
             if let bytes = slowBody(at: now) { return .tooSlow(bytes: bytes) }
             do {

@@ -17,7 +17,7 @@ public final class SandboxServer: Sendable {
     public let configuration: SandboxConfiguration
     private let logger: Logger
     private let checker: MediaChecker
-    private let workers = BlockingWorkers(count: 2)
+    private let executor = BlockingExecutor(threads: 2)
     private let state = Mutex(State())
     /// What was received, for the web inbox at `/`.
     public let inbox: SandboxInbox
@@ -69,7 +69,7 @@ public final class SandboxServer: Sendable {
         }
     }
 
-    deinit { workers.shutdown() }
+    deinit { executor.shutdown() }
 
     /// The server's address (`http://127.0.0.1:PORT`) once it runs.
     public var baseURL: String? { state.withLock { $0.baseURL } }
@@ -172,7 +172,7 @@ public final class SandboxServer: Sendable {
     /// `POST /v1/waba/send-media`: its middleware, outermost first, and its handler.
     private func addSendMedia(to router: Router<BasicRequestContext>) {
         let handler = SendMediaHandler(
-            configuration: configuration, checker: checker, workers: workers, issued: issued, logger: logger,
+            configuration: configuration, checker: checker, executor: executor, issued: issued, logger: logger,
             baseURL: { [weak self] in self?.baseURL })
         let sendMedia = router.group("/v1/waba/send-media", context: SendRequestContext.self)
             // Every answer waits alike, whatever it says, as a slow platform's would.

@@ -15,7 +15,7 @@ struct SendMediaHandler: Sendable {
     let configuration: SandboxConfiguration
     let checker: MediaChecker
     /// libmagic, libvips and hashing block: they run here, not on the task pool.
-    let workers: BlockingWorkers
+    let executor: BlockingExecutor
     let issued: IssuedMediaURLs
     let logger: Logger
     /// The sandbox's address, for the `media_url` of an upload.
@@ -168,7 +168,7 @@ struct SendMediaHandler: Sendable {
             throw SandboxHTTPError(500, "the sandbox could not store the upload")
         }
         let (checker, mediaType, caption) = (self.checker, fields.mediaType, fields.content)
-        let (report, digest) = await workers.run {
+        let (report, digest) = try await executor.run {
             (
                 checker.validate(path: finalPath, as: mediaType, caption: caption),
                 Result { try ContentDigest.sha256(ofFileAt: finalPath) }

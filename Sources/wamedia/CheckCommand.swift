@@ -124,6 +124,11 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         // Files are checked in parallel already: libvips' own threads per image would only add
         // switching and memory.
         Vips.tune(.forParallelImages(jobs))
+        try await BlockingExecutor.withExecutor(threads: jobs) { executor in try await check(on: executor) }
+    }
+
+    /// The check, its blocking work on `executor`.
+    private func check(on executor: BlockingExecutor) async throws {
         var checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
         // What a transcode would need is planned against ffmpeg's encoder list, listed once (from start-up on).
         checker.planner.ffmpeg = await FFmpegCapabilities.installed()
@@ -140,7 +145,7 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
         let remote =
             needsNetwork
             ? RemoteAssetChecker(
-                checker: checker,
+                checker: checker, executor: executor,
                 options: .init(
                     timeout: .milliseconds(Int64(timeout * 1000)), maxRedirects: maxRedirects,
                     allowPrivateAddresses: allowPrivate, allowHTTP: allowHTTP, connectionsPerHost: urlJobs))

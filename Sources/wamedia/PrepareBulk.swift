@@ -4,6 +4,13 @@ import WabaMedia
 extension PrepareCommand {
     /// `prepare --out FOLDER`: the whole batch into one folder, and a manifest to send it from.
     func runBulk(into folder: String) async throws {
+        try await BlockingExecutor.withExecutor(threads: jobs) { executor in
+            try await runBulk(into: folder, executor: executor)
+        }
+    }
+
+    /// ``runBulk(into:)`` with its blocking work on `executor`.
+    private func runBulk(into folder: String, executor: BlockingExecutor) async throws {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -12,7 +19,7 @@ extension PrepareCommand {
         Vips.tune(.forParallelImages(jobs))
         let profile = try profileOptions.load()
         let checker = try MediaChecker(profile: profile, ffmpeg: await FFmpegCapabilities.installed())
-        let mediaPreparer = try preparation.preparer(profile: profile, jobs: jobs)
+        let mediaPreparer = try preparation.preparer(profile: profile, executor: executor)
         let sources =
             BatchInputs.classify(files)
             + manifest.map { .manifest(ManifestReader.Source(path: $0, format: manifestFormat)) }

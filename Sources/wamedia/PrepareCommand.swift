@@ -54,23 +54,26 @@ struct PrepareCommand: AsyncParsableCommand {
     func run() async throws {
         if let out { return try await runBulk(into: out) }
         let destination = try OutputDestination(output, inputCount: files.count)
-        let preparer = try preparation.preparer(profile: try profileOptions.load(), jobs: jobs)
+        let profile = try profileOptions.load()
         let type = self.type
         var table = TextTable("FILE", "VERDICT", "OUTPUT", "SIZE", "DIMENSIONS", "QUALITY", "STEPS")
         var details: [String] = []
         var failed = 0
-        try await forEachConcurrently(files, width: jobs) { path in
-            await PrepareRecord(preparing: path, as: type, with: preparer) { media in
-                destination.path(for: path, fileExtension: media.fileExtension)
-            }
-        } emit: { _, record in
-            if record.failed { failed += 1 }
-            switch format.format {
-            case .json:
-                try Output.json(record)
-            case .table:
-                table.append(contentsOf: record)
-                details.append(contentsOf: record.explanation)
+        try await BlockingExecutor.withExecutor(threads: jobs) { executor in
+            let preparer = try preparation.preparer(profile: profile, executor: executor)
+            try await forEachConcurrently(files, width: jobs) { path in
+                await PrepareRecord(preparing: path, as: type, with: preparer) { media in
+                    destination.path(for: path, fileExtension: media.fileExtension)
+                }
+            } emit: { _, record in
+                if record.failed { failed += 1 }
+                switch format.format {
+                case .json:
+                    try Output.json(record)
+                case .table:
+                    table.append(contentsOf: record)
+                    details.append(contentsOf: record.explanation)
+                }
             }
         }
         if format.format == .table {
@@ -135,10 +138,9 @@ struct PrepareRecord: Sendable, Encodable {
         destination: (PreparedMedia) -> String
     ) async {
         do {
-            // The async preparation: a transcode waits for ffmpeg on a thread of its own.
-            self = try await preparer.withPreparedMedia(at: path, as: type) { (media: PreparedMedia) async throws in
+            self = try await preparer.withPreparedMedia(at: path, as: type) { media in
                 let target = destination(media)
-                try media.write(to: target)
+                try await preparer.executor.run { try media.write(to: target) }
                 return PrepareRecord(report: media.report, outputPath: target, media: media)
             }
         } catch {

@@ -100,7 +100,7 @@ struct RemoteBatchTests {
         defer { server.stop() }
         // Loopback stands in for a public address here: the test server cannot be anywhere else.
         let remote = RemoteAssetChecker(
-            checker: try MediaChecker(),
+            checker: try MediaChecker(), executor: .tests,
             options: .init(timeout: Self.patientTimeout, allowHTTP: true, minimumRate: nil), logger: nil,
             isAllowedAddress: { _ in true })
         let url = "http://localhost:\(server.port)/ok/photo.jpg"
@@ -133,7 +133,7 @@ struct RemoteBatchTests {
         defer { server.stop() }
         let checker = try MediaChecker()
         let remote = RemoteAssetChecker(
-            checker: checker,
+            checker: checker, executor: .tests,
             options: .init(
                 timeout: Self.patientTimeout, prefixBytes: 256, allowPrivateAddresses: true, allowHTTP: true,
                 minimumRate: nil))

@@ -157,7 +157,7 @@ struct HostileServerTests {
     @Test("a URL to check with a port over 65535 is a finding, not a trap")
     func checkerRefusesBadPort() async throws {
         let checker = RemoteAssetChecker(
-            checker: try MediaChecker(profile: .whatsappCloud),
+            checker: try MediaChecker(profile: .whatsappCloud), executor: .tests,
             options: .init(allowPrivateAddresses: true, allowHTTP: true))
         let url = "http://127.0.0.1:99999/x.jpg"
         let check = await checker.check(url: url, asset: BatchAsset(location: .url(url), origin: url))

@@ -12,7 +12,7 @@ import WabaMedia
 struct SlowServerTests {
     static func checker(timeout: Duration, minimumRate: TransferRate? = .assetCheck) throws -> RemoteAssetChecker {
         RemoteAssetChecker(
-            checker: try MediaChecker(profile: .whatsappCloud),
+            checker: try MediaChecker(profile: .whatsappCloud), executor: .tests,
             options: .init(timeout: timeout, allowPrivateAddresses: true, allowHTTP: true, minimumRate: minimumRate))
     }
 
@@ -32,7 +32,7 @@ struct SlowServerTests {
         let watch = TransferWatch(deadline: .now + .milliseconds(300), minimumRate: nil)
         let before = watch.deadline
         // A machine too busy to inspect what was fetched within the timeout.
-        watch.excluding { Thread.sleep(forTimeInterval: 0.5) }
+        await watch.excluding { usleep(500_000) }
         #expect(watch.deadline - before >= .milliseconds(500))
         // The deadline still comes (its timing is the CLI tests'; this process's pool may be busy).
         #expect(await watch.expiry() == .deadline)

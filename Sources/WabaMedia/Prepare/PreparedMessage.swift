@@ -43,7 +43,7 @@ extension MediaPreparer {
     ///   cannot be read or prepared.
     public func withPreparedMessage<Result>(
         _ input: String, as mediaType: MediaType?, fields: MessageFields,
-        _ body: (PreparedMessage) async throws -> Result
+        isolation: isolated (any Actor)? = #isolation, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
         let namer = FileNamer(profile: profile)
         switch try AssetLocation(argument: input) {
@@ -67,9 +67,12 @@ extension MediaPreparer {
                 at: path, as: mediaType, caption: fields.content, fileName: fields.fileName
             ) { media in
                 let type = media.report.mediaType
-                let name = try namer.infer(
-                    userFileName: fields.fileName, inputPath: path, mime: media.mime, mediaType: type,
-                    contentDigest: { try FileNamer.shortDigest(of: media.media) })
+                // A name made up from the content hashes the prepared file.
+                let name = try await executor.run {
+                    try namer.infer(
+                        userFileName: fields.fileName, inputPath: path, mime: media.mime, mediaType: type,
+                        contentDigest: { try FileNamer.shortDigest(of: media.media) })
+                }
                 let request = fields.request(type, .file(path: media.media.path), fileName: name.name)
                 let payload = try SendMediaPayload(request, media: media.media, profile: profile)
                 return try await body(PreparedMessage(request: request, fileName: name, media: media, payload: payload))

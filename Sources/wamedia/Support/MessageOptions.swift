@@ -49,11 +49,14 @@ struct MessageOptions: ParsableArguments {
         profile: MediaProfile, format: OutputFormat, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
         guard let input else { throw CommandFailure.usage("give the file to send, or a public http(s) URL") }
-        let preparer = try preparation.preparer(profile: profile)
-        do {
-            return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
-        } catch let rejection as WabaMediaError where rejection.code == .rejected {
-            try failRejected(rejection, format: format)
+        // One file: one thread for its blocking work.
+        return try await BlockingExecutor.withExecutor(threads: 1) { executor in
+            let preparer = try preparation.preparer(profile: profile, executor: executor)
+            do {
+                return try await preparer.withPreparedMessage(input, as: type, fields: fields, body)
+            } catch let rejection as WabaMediaError where rejection.code == .rejected {
+                try failRejected(rejection, format: format)
+            }
         }
     }
 }

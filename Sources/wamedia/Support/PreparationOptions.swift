@@ -49,11 +49,13 @@ struct PreparationOptions: ParsableArguments {
             transcode: TranscodeOptions(speed: speed, audioAs: audioAs))
     }
 
-    /// The preparer these options describe, drawing a transcode's progress on standard error when it
-    /// is a terminal (one file at a time only: several bars would overwrite each other).
-    func preparer(profile: MediaProfile, jobs: Int = 1) throws -> MediaPreparer {
-        try MediaPreparer(
-            profile: profile, options: preparerOptions(jobs: jobs),
+    /// The preparer these options describe, its blocking work on `executor` (as many threads as
+    /// files prepared at once), drawing a transcode's progress on standard error when it is a terminal
+    /// (one file at a time only: several bars would overwrite each other).
+    func preparer(profile: MediaProfile, executor: BlockingExecutor) throws -> MediaPreparer {
+        let jobs = executor.threads
+        return try MediaPreparer(
+            profile: profile, options: preparerOptions(jobs: jobs), executor: executor,
             progress: jobs == 1 ? ProgressLine().map(TranscodeProgress.drawing(on:)) : nil)
     }
 }
