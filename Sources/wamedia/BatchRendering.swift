@@ -13,7 +13,7 @@ struct BatchRenderer {
     private var printedBlocks = 0
     private var junitCases: (url: URL, handle: FileHandle)?
     private let htmlWriter: HTMLReportWriter?
-    /// Results waiting for their HTML cards, which are made a batch at a time on every core.
+    /// Results waiting for their HTML cards, which are made a batch at a time on every thread of the executor.
     private var htmlPending: [BatchResult] = []
     private let encoder = Output.jsonEncoder()
     /// JSON lines not yet written: one write per block instead of one per asset, yet results still
@@ -21,10 +21,11 @@ struct BatchRenderer {
     private var pendingLines = Data()
     private var lastWrite = ContinuousClock.now
 
-    init(format: CheckFormat, failAt: Verdict, html: HTMLReport, jobs: Int) throws {
+    /// - Parameter executor: where the HTML report's cards are made.
+    init(format: CheckFormat, failAt: Verdict, html: HTMLReport, executor: BlockingExecutor) throws {
         self.format = format
         self.junit = JUnitReport(failAt: failAt)
-        htmlWriter = format == .html ? try HTMLReportWriter(report: html, jobs: jobs) : nil
+        htmlWriter = format == .html ? try HTMLReportWriter(report: html, executor: executor) : nil
         if format == .junit {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "wamedia-junit-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).xml")
@@ -37,7 +38,7 @@ struct BatchRenderer {
         }
     }
 
-    mutating func add(_ result: BatchResult) throws {
+    mutating func add(_ result: BatchResult) async throws {
         summary.add(result)
         switch format {
         case .json:
@@ -54,7 +55,7 @@ struct BatchRenderer {
         case .html:
             htmlPending.append(result)
             if htmlPending.count >= 64 {
-                try htmlWriter?.add(htmlPending)
+                try await htmlWriter?.add(htmlPending)
                 htmlPending.removeAll(keepingCapacity: true)
             }
         case .table:
@@ -81,7 +82,7 @@ struct BatchRenderer {
         printedBlocks += 1
     }
 
-    mutating func finish() throws {
+    mutating func finish() async throws {
         switch format {
         case .json:
             pendingLines.append(try encoder.encode(summary))
@@ -105,7 +106,7 @@ struct BatchRenderer {
             Output.line(lines.joined(separator: "\n"))
         case .html:
             guard let htmlWriter else { return }
-            try htmlWriter.add(htmlPending)
+            try await htmlWriter.add(htmlPending)
             htmlPending.removeAll()
             try htmlWriter.finish(summary: summary) { Output.write($0) }
         case .junit:

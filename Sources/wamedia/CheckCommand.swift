@@ -151,19 +151,19 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
                     allowPrivateAddresses: allowPrivate, allowHTTP: allowHTTP, connectionsPerHost: urlJobs))
             : nil
         let runner = BatchChecker(
-            checker: checker, remote: remote, options: .init(fileJobs: jobs, urlJobs: urlJobs))
+            checker: checker, executor: executor, remote: remote, options: .init(fileJobs: jobs, urlJobs: urlJobs))
 
         var renderer = try BatchRenderer(
-            format: format, failAt: failOn.verdict, html: HTMLReport(profile: checker.profile), jobs: jobs)
+            format: format, failAt: failOn.verdict, html: HTMLReport(profile: checker.profile), executor: executor)
         let progress = ProgressLine()
         do {
             try await runner.run(entries) { result in
                 progress?.clearForOutput()
-                try renderer.add(result)
+                try await renderer.add(result)
                 progress?.draw { renderer.summary.progressText(elapsedSeconds: $0) }
             }
             progress?.clear()
-            try renderer.finish()
+            try await renderer.finish()
         } catch {
             progress?.clear()
             try? await remote?.shutdown()

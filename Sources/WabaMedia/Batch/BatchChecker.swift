@@ -2,8 +2,9 @@ import Foundation
 
 /// Checks every asset of a batch with bounded parallelism and hands the results over in input order.
 ///
-/// Local files run at most ``Options/fileJobs`` at once (blocking work, on threads of their own so it
-/// never stalls the tasks waiting on the network); URLs at most ``Options/urlJobs``. Files with the
+/// Local files run at most ``Options/fileJobs`` at once, their blocking work on the ``executor`` its
+/// caller owns so that it never stalls the tasks waiting on the network; URLs at most
+/// ``Options/urlJobs``. Files with the
 /// same content (SHA-256) are inspected once; each is still reported, the later ones as duplicates of
 /// the first.
 public struct BatchChecker: Sendable {
@@ -19,11 +20,17 @@ public struct BatchChecker: Sendable {
     }
 
     public var checker: MediaChecker
+    /// Where files are read, hashed and inspected.
+    public var executor: BlockingExecutor
     public var remote: (any RemoteAssetChecking)?
     public var options: Options
 
-    public init(checker: MediaChecker, remote: (any RemoteAssetChecking)? = nil, options: Options = Options()) {
+    public init(
+        checker: MediaChecker, executor: BlockingExecutor, remote: (any RemoteAssetChecking)? = nil,
+        options: Options = Options()
+    ) {
         self.checker = checker
+        self.executor = executor
         self.remote = remote
         self.options = options
     }
@@ -32,10 +39,9 @@ public struct BatchChecker: Sendable {
     public func run(
         _ entries: some Sequence<BatchEntry>, emit: (BatchResult) async throws -> Void
     ) async throws {
-        // Twice as many runs of files as workers: a worker that finishes one finds the next waiting.
+        // Twice as many runs of files as jobs: a thread that finishes one finds the next waiting.
         let fileSlots = AsyncSemaphore(options.fileJobs * 2)
-        let workers = BlockingWorkers(count: options.fileJobs)
-        defer { workers.shutdown() }
+        let executor = self.executor
         let urlSlots = AsyncSemaphore(options.urlJobs)
         let inspections = OnceCache<Result<Inspection, any Error>>()
         let remoteChecks = OnceCache<RemoteCheck>()
@@ -52,10 +58,15 @@ public struct BatchChecker: Sendable {
             case .files(let batch):
                 await fileSlots.wait()
                 defer { fileSlots.signal() }
-                let works = await workers.run {
-                    batch.map {
-                        Self.work(onFile: $0.path, asset: $0.asset, checker: checker, inspections: inspections)
+                let works: [FileWork]
+                do {
+                    works = try await executor.run {
+                        batch.map {
+                            Self.work(onFile: $0.path, asset: $0.asset, checker: checker, inspections: inspections)
+                        }
                     }
+                } catch {
+                    works = batch.map { _ in .failed(error) }
                 }
                 var outcomes: [Outcome] = []
                 outcomes.reserveCapacity(works.count)
@@ -63,7 +74,7 @@ public struct BatchChecker: Sendable {
                     outcomes.append(
                         await Self.outcome(
                             of: work, path: file.path, asset: file.asset, checker: checker, inspections: inspections,
-                            workers: workers))
+                            executor: executor))
                 }
                 return outcomes
             case .invalid(let invalid):
@@ -169,7 +180,7 @@ public struct BatchChecker: Sendable {
     /// of the same content when another file has it, and validates.
     static func outcome(
         of work: FileWork, path: String, asset: BatchAsset, checker: MediaChecker,
-        inspections: OnceCache<Result<Inspection, any Error>>, workers: BlockingWorkers
+        inspections: OnceCache<Result<Inspection, any Error>>, executor: BlockingExecutor
     ) async -> Outcome {
         func unreadable(_ error: any Error, sha256: String? = nil) -> Outcome {
             Outcome(
@@ -187,7 +198,11 @@ public struct BatchChecker: Sendable {
         case .hashed(let digest):
             sha256 = digest
             inspection = await inspections.value(for: digest) {
-                await workers.run { Result { try checker.inspector.inspect(path: path) } }
+                do {
+                    return try await executor.run { Result { try checker.inspector.inspect(path: path) } }
+                } catch {
+                    return .failure(error)
+                }
             }
         }
         switch inspection {

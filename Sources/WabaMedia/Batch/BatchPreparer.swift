@@ -31,8 +31,7 @@ public struct BatchPreparer: Sendable {
         let preparer = self.preparer
         let folder = self.folder
         let slots = AsyncSemaphore(jobs)
-        let workers = BlockingWorkers(count: jobs)
-        defer { workers.shutdown() }
+        let executor = preparer.executor
 
         try await forEachConcurrently(UniqueStems(entries), width: jobs) { item -> (PreparedAsset, String?) in
             let (entry, stem) = item
@@ -58,12 +57,17 @@ public struct BatchPreparer: Sendable {
                 case .file(let path):
                     await slots.wait()
                     defer { slots.signal() }
-                    let work = await workers.run {
-                        BatchChecker.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
+                    let work: BatchChecker.FileWork
+                    do {
+                        work = try await executor.run {
+                            BatchChecker.work(onFile: path, asset: asset, checker: checker, inspections: inspections)
+                        }
+                    } catch {
+                        work = .failed(error)
                     }
                     let outcome = await BatchChecker.outcome(
                         of: work, path: path, asset: asset, checker: checker, inspections: inspections,
-                        workers: workers)
+                        executor: executor)
                     var prepared = PreparedAsset(
                         result: BatchResult(
                             index: 0, origin: asset.origin, report: outcome.report, sha256: outcome.sha256),
@@ -76,11 +80,12 @@ public struct BatchPreparer: Sendable {
                     let key = sha256 + "\u{0}" + outcome.report.mediaType.rawValue
                     let report = outcome.report
                     let output = await outputs.value(for: key) {
-                        await workers.run {
-                            Result { () throws(WabaMediaError) in
-                                try Self.prepare(
-                                    path, report: report, asset: asset, with: preparer, into: folder, stem: stem)
-                            }
+                        do throws(WabaMediaError) {
+                            return .success(
+                                try await Self.prepare(
+                                    path, report: report, asset: asset, with: preparer, into: folder, stem: stem))
+                        } catch {
+                            return .failure(error)
                         }
                     }
                     switch output {
@@ -115,13 +120,14 @@ extension BatchPreparer {
     static func prepare(
         _ path: String, report: ValidationReport, asset: BatchAsset, with preparer: MediaPreparer,
         into folder: String, stem: String
-    ) throws(WabaMediaError) -> (String, PreparedAsset.Action, [String]) {
+    ) async throws(WabaMediaError) -> (String, PreparedAsset.Action, [String]) {
         do {
-            return try preparer.withPreparedMedia(
+            return try await preparer.withPreparedMedia(
                 at: path, as: report.mediaType, caption: asset.caption, fileName: asset.fileName
             ) { media in
                 let name = media.fileExtension.isEmpty ? stem : "\(stem).\(media.fileExtension)"
-                try media.write(to: URL(fileURLWithPath: folder).appendingPathComponent(name).path)
+                let output = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+                try await preparer.executor.run { try media.write(to: output) }
                 return (name, media.action == .kept ? .copied : .transformed, media.steps)
             }
         } catch {

@@ -1,16 +1,14 @@
-import Dispatch
 public import Foundation
-import Synchronization
 
 /// Writes an ``HTMLReport`` for any number of assets with flat memory: cards are made in parallel
-/// (thumbnails are the costly part), kept in one temporary file per verdict, and joined behind the
-/// summary once every asset is in, rejected first.
+/// on the caller's ``BlockingExecutor`` (thumbnails are the costly part), kept in one temporary file
+/// per verdict, and joined behind the summary once every asset is in, rejected first.
 ///
 /// The temporary files belong to the writer and are removed when it goes away.
 public final class HTMLReportWriter {
     public let report: HTMLReport
-    /// How many cards are made at once.
-    public let jobs: Int
+    /// Where cards are made, as many at once as it has threads.
+    public let executor: BlockingExecutor
     private var groups: [(verdict: Verdict, url: URL, handle: FileHandle)] = []
     private var counts: [Verdict: Int] = [:]
     private(set) public var bytesBefore = 0
@@ -18,11 +16,9 @@ public final class HTMLReportWriter {
     private let folder: URL
 
     /// - Parameter temporaryDirectory: where cards wait for the summary (one file per verdict).
-    public init(report: HTMLReport, jobs: Int = MediaChecker.defaultConcurrency, temporaryDirectory: URL? = nil)
-        throws
-    {
+    public init(report: HTMLReport, executor: BlockingExecutor, temporaryDirectory: URL? = nil) throws {
         self.report = report
-        self.jobs = max(1, jobs)
+        self.executor = executor
         let base = temporaryDirectory ?? FileManager.default.temporaryDirectory
         folder = base.appendingPathComponent("wamedia-html-\(ProcessInfo.processInfo.processIdentifier)-\(UUID())")
         do {
@@ -50,10 +46,10 @@ public final class HTMLReportWriter {
     /// The order of groups in the page: what needs attention first.
     static let order: [Verdict] = [.rejected, .fixable, .ok]
 
-    /// Adds assets, in their order within each verdict; their cards are made ``jobs`` at a time.
-    public func add(_ results: [BatchResult]) throws {
+    /// Adds assets, in their order within each verdict; their cards are made on the ``executor``.
+    public func add(_ results: [BatchResult]) async throws {
         guard !results.isEmpty else { return }
-        let cards = Self.makeCards(results, report: report, jobs: jobs)
+        let cards = try await Self.makeCards(results, report: report, executor: executor)
         var blocks: [Verdict: String] = [:]
         for card in cards {
             blocks[card.verdict, default: ""] += card.html
@@ -88,25 +84,23 @@ public final class HTMLReportWriter {
         try write(Data(report.closing.utf8))
     }
 
-    private static func makeCards(_ results: [BatchResult], report: HTMLReport, jobs: Int) -> [HTMLReport.Card] {
-        guard jobs > 1, results.count > 1 else { return results.map(report.card) }
-        let cards = CardSlots(count: results.count)
-        DispatchQueue.concurrentPerform(iterations: min(jobs, results.count)) { lane in
-            for index in stride(from: lane, to: results.count, by: jobs) {
-                cards.set(index, report.card(for: results[index]))
+    /// The cards of `results`, in their order: one lane of every `lanes`-th result per thread.
+    private static func makeCards(_ results: [BatchResult], report: HTMLReport, executor: BlockingExecutor)
+        async throws -> [HTMLReport.Card]
+    {
+        let lanes = min(executor.threads, results.count)
+        return try await withThrowingTaskGroup(of: (Int, [HTMLReport.Card]).self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    let cards = try await executor.run {
+                        stride(from: lane, to: results.count, by: lanes).map { report.card(for: results[$0]) }
+                    }
+                    return (lane, cards)
+                }
             }
+            var byLane = Array(repeating: [HTMLReport.Card](), count: lanes)
+            for try await (lane, cards) in group { byLane[lane] = cards }
+            return results.indices.map { byLane[$0 % lanes][$0 / lanes] }
         }
-        return cards.all()
     }
-}
-
-/// Results written by index from several threads, each index by exactly one of them.
-private final class CardSlots: Sendable {
-    private let slots: Mutex<[HTMLReport.Card?]>
-
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
-
-    func set(_ index: Int, _ card: HTMLReport.Card) { slots.withLock { $0[index] = card } }
-
-    func all() -> [HTMLReport.Card] { slots.withLock { $0.map { $0! } } }
 }
