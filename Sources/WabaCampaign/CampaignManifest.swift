@@ -97,11 +97,7 @@ public struct CampaignManifest: Sendable {
                 .invalidArgument, "the row has no \(missing) and no thread_id",
                 hint: "give contact_id with channel_id (or --channel for every row), or thread_id")
         }
-        try SendMediaRequest(
-            channelID: row.channelID, contactID: row.contactID, mediaType: asset.mediaType ?? .document,
-            mediaData: data,
-            content: row.caption, fileName: row.fileName, threadID: row.threadID, saveMessage: row.saveMessage
-        ).validate(profile: profile)
+        try row.fields.request(asset.mediaType ?? .document, data, fileName: row.fileName).validate(profile: profile)
     }
 
     private static func flag(_ text: String?) throws -> Bool {

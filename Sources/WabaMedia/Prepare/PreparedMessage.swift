@@ -1,27 +1,3 @@
-/// The small fields of a message, as a user gives them.
-public struct MessageFields: Sendable, Hashable {
-    public var channelID: String?
-    public var contactID: String?
-    public var threadID: String?
-    /// The caption.
-    public var content: String?
-    /// The user's own `file_name`, used as is (sanitised).
-    public var fileName: String?
-    public var saveMessage: Bool
-
-    public init(
-        channelID: String? = nil, contactID: String? = nil, threadID: String? = nil, content: String? = nil,
-        fileName: String? = nil, saveMessage: Bool = true
-    ) {
-        self.channelID = channelID
-        self.contactID = contactID
-        self.threadID = threadID
-        self.content = content
-        self.fileName = fileName
-        self.saveMessage = saveMessage
-    }
-}
-
 /// A message ready to go: the media prepared and open, its name, and the body to send.
 public struct PreparedMessage: Sendable {
     public let request: SendMediaRequest
@@ -45,7 +21,6 @@ extension MediaPreparer {
         _ input: String, as mediaType: MediaType?, fields: MessageFields,
         isolation: isolated (any Actor)? = #isolation, _ body: (PreparedMessage) async throws -> Result
     ) async throws -> Result {
-        let namer = FileNamer(profile: profile)
         switch try AssetLocation(argument: input) {
         case .url(let url):
             guard let mediaType else {
@@ -53,12 +28,13 @@ extension MediaPreparer {
                     .invalidArgument, "the media type of a URL cannot be detected without fetching it",
                     hint: "give --type image|video|audio|document")
             }
-            let name = namer.infer(
+            // A URL is named from its last segment: nothing is prepared.
+            let name = FileNamer(profile: profile).infer(
                 userFileName: fields.fileName, url: url, mime: nil, mediaType: mediaType,
                 contentDigest: { FileNamer.shortDigest(of: Array(url.utf8)) })
-            let request = fields.request(mediaType, .url(url), fileName: name.name)
-            let payload = try SendMediaPayload(request, profile: profile)
-            return try await body(PreparedMessage(request: request, fileName: name, media: nil, payload: payload))
+            let payload = try fields.payload(mediaType, url: url, fileName: name.name, profile: profile)
+            return try await body(
+                PreparedMessage(request: payload.request, fileName: name, media: nil, payload: payload))
         case .file(let path):
             // Fields first, so a wrong command line fails before anything is read.
             try fields.request(mediaType ?? .document, .file(path: path), fileName: fields.fileName)
@@ -66,25 +42,13 @@ extension MediaPreparer {
             return try await withPreparedMedia(
                 at: path, as: mediaType, caption: fields.content, fileName: fields.fileName
             ) { media in
-                let type = media.report.mediaType
                 // A name made up from the content hashes the prepared file.
-                let name = try await executor.run {
-                    try namer.infer(
-                        userFileName: fields.fileName, inputPath: path, mime: media.mime, mediaType: type,
-                        contentDigest: { try FileNamer.shortDigest(of: media.media) })
-                }
-                let request = fields.request(type, .file(path: media.media.path), fileName: name.name)
-                let payload = try SendMediaPayload(request, media: media.media, profile: profile)
-                return try await body(PreparedMessage(request: request, fileName: name, media: media, payload: payload))
+                let name = try await executor.run { try fileName(of: media, userFileName: fields.fileName) }
+                let payload = try fields.payload(
+                    media.report.mediaType, file: media.media, fileName: name.name, profile: profile)
+                return try await body(
+                    PreparedMessage(request: payload.request, fileName: name, media: media, payload: payload))
             }
         }
-    }
-}
-
-extension MessageFields {
-    func request(_ type: MediaType, _ data: MediaData, fileName: String?) -> SendMediaRequest {
-        SendMediaRequest(
-            channelID: channelID, contactID: contactID, mediaType: type, mediaData: data, content: content,
-            fileName: fileName, threadID: threadID, saveMessage: saveMessage)
     }
 }
