@@ -29,6 +29,10 @@ public final class SQLiteJournal: CampaignJournal {
 
     /// Opens (creating when missing) the journal at `path` and takes its lock.
     ///
+    /// It blocks while it waits for a lock held a moment ago (up to two seconds) and reads the file:
+    /// call it where blocking work may run, not on a thread of Swift's pool.
+    /// ``JournalLocation/withJournal(options:logger:_:)`` opens it on a thread of its own.
+    ///
     /// - Parameter adopt: take the file as this journal even when it has other hard links or was copied
     ///   from the file the journal was made in (a journal restored from a backup, moved to another disk):
     ///   the caller vouches that no other copy or name of it is used to send.
