@@ -127,8 +127,11 @@ struct CampaignOptions: ParsableArguments {
         profile: MediaProfile, format: SendFormat, client configuration: SendMediaClient.Configuration
     ) async throws {
         let client = try SendMediaClient(configuration: configuration)
+        // The campaign's blocking work (its assets prepared and hashed, the manifest's hash): a thread per core.
+        let executor = BlockingExecutor(threads: MediaChecker.defaultConcurrency)
+        defer { executor.shutdown() }
         let preparer = try MediaPreparer(
-            profile: profile, options: message.preparation.preparerOptions(jobs: MediaChecker.defaultConcurrency))
+            profile: profile, options: message.preparation.preparerOptions(jobs: executor.threads), executor: executor)
         let sender = CampaignSender(
             journal: journal, client: client, preparer: preparer,
             options: CampaignSender.Options(

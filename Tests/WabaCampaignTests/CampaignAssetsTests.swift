@@ -13,7 +13,7 @@ struct CampaignAssetsTests {
         let journal = try SQLiteJournal(path: folder.path("j.journal"))
         defer { try? journal.close() }
         let assets = CampaignAssets(
-            preparer: try MediaPreparer(profile: .whatsappCloud), journal: journal, reuseURLs: true)
+            preparer: try MediaPreparer(profile: .whatsappCloud, executor: .tests), journal: journal, reuseURLs: true)
 
         // A document sent as it is goes from the input's own descriptor, not from a copy.
         let invoice = try await assets.prepared(path: folder.path("invoice.pdf"), as: nil).get()

@@ -66,7 +66,8 @@ func sendCampaign(
     let client = try SendMediaClient(
         configuration: .init(baseURL: baseURL, apiKey: "campaign-key", readTimeout: .seconds(30)))
     let sender = CampaignSender(
-        journal: journal, client: client, preparer: try MediaPreparer(profile: .whatsappCloud), options: options)
+        journal: journal, client: client, preparer: try MediaPreparer(profile: .whatsappCloud, executor: .tests),
+        options: options)
     let run = sender.start(CampaignManifest(path: manifest, defaultChannel: "chn_campaign", profile: .whatsappCloud))
     for await snapshot in run.progress { progress?(snapshot) }
     let outcome = try await run.outcome()
@@ -221,7 +222,7 @@ struct CampaignSenderTests {
         let journalPath = folder.path("j.journal")
         // The journal already holds a media_url for the prepared logo that this sandbox never issued
         // (an earlier run's, from a platform that has since forgotten it).
-        let preparer = try MediaPreparer(profile: .whatsappCloud)
+        let preparer = try MediaPreparer(profile: .whatsappCloud, executor: .tests)
         let key = try await preparer.withPreparedMedia(at: folder.path("logo.png")) { media async throws in
             try AssetKey(hashing: media.media, as: media.report.mediaType)
         }

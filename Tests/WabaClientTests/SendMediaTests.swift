@@ -65,7 +65,7 @@ struct Harness {
             logger: logs?.logger("client"))
         let harness = Harness(
             sandbox: sandbox, client: client, baseURL: baseURL, store: store,
-            preparer: try MediaPreparer(profile: .whatsappCloud))
+            preparer: try MediaPreparer(profile: .whatsappCloud, executor: .tests))
         do {
             let result = try await body(harness)
             try await client.shutdown()

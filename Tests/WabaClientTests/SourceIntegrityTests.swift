@@ -137,7 +137,7 @@ final class SlowReadingServer: Sendable {
         let server = try SlowReadingServer()
         let client = try SendMediaClient(
             configuration: .init(baseURL: "http://127.0.0.1:\(server.port)", apiKey: "sk-test"))
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let outcome: Result<SendMediaResult, any Error> = await capturing {
             try await preparer.withPreparedMessage(
                 path, as: .document, fields: .init(channelID: "chn_abc123", contactID: contact)

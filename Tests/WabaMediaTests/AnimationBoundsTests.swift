@@ -48,7 +48,7 @@ enum GIFBytes {
     func longAnimationIsRefused() async throws {
         let path = try GIFBytes.write(GIFBytes.make(frames: 2, delay: 65_500), named: "long.gif")
         let started = ContinuousClock.now
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let report = try await preparer.check(FileSource(path: path), as: .video, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let finding = try #require(report.findings.first { $0.code == .animationTooLong })

@@ -18,7 +18,7 @@ import Testing
 
     @Test("a file the preparation wrote is gone after the scope, whether the body returns or throws")
     func preparedFilesAreRemoved() async throws {
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let sticker = samplesURL.appendingPathComponent("sticker.webp").path
         let kept = try await preparer.withPreparedMedia(at: sticker, as: .image) { (media: PreparedMedia) async in
             #expect(media.action == .fittedImage)
@@ -43,7 +43,7 @@ import Testing
 
     @Test("a cancelled upload scope removes the prepared file too")
     func cancellationRemovesPreparedFiles() async throws {
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let sticker = samplesURL.appendingPathComponent("sticker.webp").path
         let written = Mutex<String?>(nil)
         let task = Task {
@@ -63,13 +63,16 @@ import Testing
     @Test("a conforming image is kept byte for byte; --strip-metadata re-saves one with EXIF without it")
     func keepOrStrip() async throws {
         let photo = samplesURL.appendingPathComponent("photo.jpg").path
-        try await MediaPreparer().withPreparedMedia(at: photo, as: .image) { (media: PreparedMedia) async throws in
+        try await MediaPreparer(executor: .tests).withPreparedMedia(at: photo, as: .image) {
+            (media: PreparedMedia) async throws in
             #expect(media.action == .kept)
             #expect(media.report.inspection.image?.hasEXIF == true)
             let sent = try media.media.read(at: 0, count: media.size)
             #expect(sent == Array(try Data(contentsOf: URL(fileURLWithPath: photo))))
         }
-        try await MediaPreparer(options: .init(stripMetadata: true)).withPreparedMedia(at: photo, as: .image) {
+        try await MediaPreparer(options: .init(stripMetadata: true), executor: .tests).withPreparedMedia(
+            at: photo, as: .image
+        ) {
             (media: PreparedMedia) async in
             #expect(media.action == .fittedImage)
             #expect(media.finalReport.inspection.image?.hasEXIF == false)
@@ -85,7 +88,8 @@ import Testing
         let damaged = try copy("truncated.jpg", to: folder)
         let original = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let output = folder.appendingPathComponent("out.jpg").path
-        try await MediaPreparer().withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async throws in
+        try await MediaPreparer(executor: .tests).withPreparedMedia(at: path, as: .image) {
+            (media: PreparedMedia) async throws in
             // Another program swaps the file, as `mv` does.
             #expect(rename(damaged, path) == 0)
             try media.write(to: output)
@@ -100,7 +104,7 @@ import Testing
         let path = try copy("invoice.pdf", to: folder)
         let output = folder.appendingPathComponent("out.pdf").path
         await #expect {
-            try await MediaPreparer().withPreparedMedia(at: path, as: .document) {
+            try await MediaPreparer(executor: .tests).withPreparedMedia(at: path, as: .document) {
                 (media: PreparedMedia) async throws in
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 try handle.seek(toOffset: 100)
@@ -122,7 +126,7 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         for target in [path, link] {
             await #expect {
-                try await MediaPreparer().withPreparedMedia(at: path, as: .document) {
+                try await MediaPreparer(executor: .tests).withPreparedMedia(at: path, as: .document) {
                     (media: PreparedMedia) async throws in try media.write(to: target)
                 }
             } throws: { ($0 as? WabaMediaError)?.code == .invalidArgument }
@@ -137,7 +141,9 @@ import Testing
         let fifo = folder.appendingPathComponent("pipe.jpg").path
         #expect(mkfifo(fifo, 0o644) == 0)
         await #expect {
-            try await MediaPreparer().withPreparedMedia(at: fifo, as: .image) { (_: PreparedMedia) async in }
+            try await MediaPreparer(executor: .tests).withPreparedMedia(at: fifo, as: .image) {
+                (_: PreparedMedia) async in
+            }
         } throws: { error in
             guard let error = error as? WabaMediaError else { return false }
             return error.code == .unsupportedInput && error.message.contains("named pipe")
@@ -155,7 +161,8 @@ import Testing
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-c:v", "libx264",
                 "-pix_fmt", "yuv420p", late,
             ])
-        try await MediaPreparer().withPreparedMedia(at: late, as: .video) { (media: PreparedMedia) async in
+        try await MediaPreparer(executor: .tests).withPreparedMedia(at: late, as: .video) {
+            (media: PreparedMedia) async in
             #expect(media.action == .rewroteContainer)
             #expect(media.mime == "video/mp4")
             #expect(media.finalReport.verdict == .ok)

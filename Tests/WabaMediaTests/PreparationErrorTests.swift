@@ -19,7 +19,8 @@ import WabaEncoding
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
 
         let error = await #expect(throws: WabaMediaError.self) {
-            try await MediaPreparer().withPreparedMedia(at: cut, as: .image) { (_: PreparedMedia) async in
+            try await MediaPreparer(executor: .tests).withPreparedMedia(at: cut, as: .image) {
+                (_: PreparedMedia) async in
                 Issue.record("a cut JPEG was handed on")
             }
         }
@@ -47,7 +48,7 @@ import WabaEncoding
             ]
                 + ["-t", "1", "-map", "0:v", "-map", "1:a", "-map", "2:a"] + AVGeneratedTests.safeH264
                 + ["-c:a", "aac", "-movflags", "+faststart"])
-        let preparer = try MediaPreparer(options: .init(container: .init(audioTrack: 5)))
+        let preparer = try MediaPreparer(options: .init(container: .init(audioTrack: 5)), executor: .tests)
         let error = await #expect(throws: WabaMediaError.self) {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
                 Issue.record("a track that does not exist was kept")

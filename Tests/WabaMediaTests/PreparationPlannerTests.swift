@@ -37,7 +37,7 @@ struct PreparationPlannerTests {
     func scrubbedNotFitted() async throws {
         let fixtures = try ImageMetadataFixtures.get()
         let path = fixtures.path("gps-rotated.jpg")
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let report = try await preparer.check(try FileSource(path: path), as: .image, caption: nil, fileName: nil)
         #expect(report.inspection.image?.orientation == 6)
         #expect(report.plan == .removeMetadata(.init(oversized: [], location: ["EXIF GPS"])))
@@ -52,7 +52,7 @@ struct PreparationPlannerTests {
     func strippingPlansAFit() async throws {
         let fixtures = try ImageMetadataFixtures.get()
         let path = fixtures.path("gps.jpg")
-        let preparer = try MediaPreparer(options: .init(stripMetadata: true))
+        let preparer = try MediaPreparer(options: .init(stripMetadata: true), executor: .tests)
         let report = try await preparer.check(try FileSource(path: path), as: .image, caption: nil, fileName: nil)
         guard case .fitImage(let fit) = report.plan else {
             Issue.record("not a fit: \(String(describing: report.plan))")

@@ -24,7 +24,8 @@ import WabaEncoding
         #expect(
             FileNamer().sanitize(FileSystemPath.decode([0xFF, 0xFE] + Array(".jpg".utf8))) == "\u{FFFD}\u{FFFD}.jpg")
 
-        let mime = try await MediaPreparer().withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async in
+        let mime = try await MediaPreparer(executor: .tests).withPreparedMedia(at: path, as: .image) {
+            (media: PreparedMedia) async in
             media.mime
         }
         #expect(mime == "image/jpeg")

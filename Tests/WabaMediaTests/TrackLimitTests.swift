@@ -29,7 +29,8 @@ struct TrackLimitTests {
         #expect(av.audioTracks.count == 65)
         #expect(av.videoTracks.count == 1)
         #expect(av.trackListUnread == nil)
-        let report = try await MediaPreparer().check(FileSource(path: path), as: nil, caption: nil, fileName: nil)
+        let report = try await MediaPreparer(executor: .tests).check(
+            FileSource(path: path), as: nil, caption: nil, fileName: nil)
         #expect(report.mediaType == .video, "\(report.mediaType)")
         #expect(!report.findings.contains { $0.code == .tooManyTracks })
         #expect(report.transcodePlan?.outputExtension != "ogg")
@@ -44,7 +45,7 @@ struct TrackLimitTests {
         #expect(av.tracks.count == AVProbe.maxTracks)
         let unread = try #require(av.trackListUnread)
         #expect(unread.contains("\(AVProbe.maxTracks + 1) tracks"), "\(unread)")
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         for type in [nil, MediaType.video, .audio] {
             let report = try await preparer.check(FileSource(path: path), as: type, caption: nil, fileName: nil)
             #expect(report.verdict == .rejected)

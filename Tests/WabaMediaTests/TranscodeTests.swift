@@ -30,7 +30,7 @@ struct TranscodeTests {
     ) async throws -> Outcome {
         var options = options
         options.transcode.timeLimit = options.transcode.timeLimit ?? Self.patientLimit
-        let preparer = try MediaPreparer(profile: profile, options: options)
+        let preparer = try MediaPreparer(profile: profile, options: options, executor: .tests)
         let check = try await preparer.check(FileSource(path: input), as: type, caption: nil, fileName: nil)
         #expect(check.verdict == .fixable, "\(input): \(check.findings)")
         #expect(check.plannedSteps.first?.isEmpty == false)
@@ -260,7 +260,7 @@ struct TranscodeTests {
             "long.mp4", Self.video + ["-t", "20", "-c:v", "libx265", "-x265-params", "log-level=error"])
         var profile = MediaProfile.whatsappCloud
         profile.video.maxBytes = 20_000
-        let preparer = try MediaPreparer(profile: profile)
+        let preparer = try MediaPreparer(profile: profile, executor: .tests)
         let report = try await preparer.check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let tooLarge = try #require(report.findings.first { $0.code == .tooLarge })
@@ -279,7 +279,8 @@ struct TranscodeTests {
                 "-movflags", "+faststart",
             ])
         #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.hasBFrames == true)
-        let lenient = try await MediaPreparer().check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
+        let lenient = try await MediaPreparer(executor: .tests).check(
+            FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(lenient.verdict == .ok)
         let outcome = try await Self.prepare(input, as: .video, profile: try MediaProfile.load("whatsapp-conservative"))
         #expect(outcome.action == .transcoded)
@@ -317,7 +318,8 @@ struct TranscodeTests {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
         let input = whole.replacingOccurrences(of: ".webp", with: "-cut.webp")
         try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: input))
-        let preparer = try MediaPreparer(options: .init(transcode: .init(timeLimit: Self.patientLimit)))
+        let preparer = try MediaPreparer(
+            options: .init(transcode: .init(timeLimit: Self.patientLimit)), executor: .tests)
         let check = try await preparer.check(FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(check.verdict == .rejected)
         let rejection = await #expect(throws: WabaMediaError.self) {
@@ -427,7 +429,7 @@ struct TranscodeTests {
 
     @Test func withoutFFmpegTheFileStaysRejectedAndSaysHowToInstallIt() async throws {
         let input = try await AVGeneratedTests.make("no-ffmpeg.wav", Self.mono + ["-t", "1", "-c:a", "pcm_s16le"])
-        let preparer = try MediaPreparer(options: .init(transcode: .init(ffmpeg: .none)))
+        let preparer = try MediaPreparer(options: .init(transcode: .init(ffmpeg: .none)), executor: .tests)
         let report = try await preparer.check(FileSource(path: input), as: .audio, caption: nil, fileName: nil)
         #expect(report.verdict == .rejected)
         let missing = try #require(report.findings.first { $0.code == .ffmpegMissing })
@@ -438,7 +440,8 @@ struct TranscodeTests {
         #expect(rejection?.code == .rejected)
 
         let withoutOpus = FFmpeg(path: try #require(FFmpeg.installed?.path), encoders: ["aac"])
-        let lacking = try MediaPreparer(options: .init(transcode: .init(audioAs: .voice, ffmpeg: .at(withoutOpus))))
+        let lacking = try MediaPreparer(
+            options: .init(transcode: .init(audioAs: .voice, ffmpeg: .at(withoutOpus))), executor: .tests)
         let lackingReport = try await lacking.check(FileSource(path: input), as: .audio, caption: nil, fileName: nil)
         #expect(lackingReport.findings.first { $0.code == .ffmpegMissing }?.message.contains("libopus") == true)
     }
@@ -463,7 +466,8 @@ struct TranscodeTests {
         var options = MediaPreparer.Options()
         options.transcode.timeLimit = Self.patientLimit
         options.transcode.installedLookup = lookup
-        let preparer = try MediaPreparer(options: options, progress: { _ in progressed.withLock { $0 = true } })
+        let preparer = try MediaPreparer(
+            options: options, executor: .tests, progress: { _ in progressed.withLock { $0 = true } })
         return (preparer, { afterProgress.withLock { $0 } == true })
     }
 
@@ -530,7 +534,8 @@ struct TranscodeTests {
         try handle.close()
         let started = ContinuousClock.now
         do {
-            try await MediaPreparer().withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in
+            try await MediaPreparer(executor: .tests).withPreparedMedia(at: input, as: .video) {
+                (_: PreparedMedia) async in
                 Issue.record("a truncated file was prepared")
             }
         } catch let rejection as WabaMediaError where rejection.code == .rejected {
@@ -556,7 +561,7 @@ struct TranscodeTests {
         let options = MediaPreparer.Options(transcode: .init(speed: .best, timeLimit: .milliseconds(500)))
         let started = ContinuousClock.now
         let failure = try await #require(throws: WabaMediaError.self) {
-            try await MediaPreparer(options: options).withPreparedMedia(at: input, as: .video) {
+            try await MediaPreparer(options: options, executor: .tests).withPreparedMedia(at: input, as: .video) {
                 (_: PreparedMedia) async in
             }
         }
@@ -569,7 +574,8 @@ struct TranscodeTests {
     @Test func cancellingTheTaskStopsFFmpeg() async throws {
         let input = try await Self.slowInput("cancelled.mp4")
         let reports = Recorder<TranscodeProgress>()
-        let preparer = try MediaPreparer(options: .init(transcode: .init(speed: .best)), progress: reports.append)
+        let preparer = try MediaPreparer(
+            options: .init(transcode: .init(speed: .best)), executor: .tests, progress: reports.append)
         let task = Task {
             try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         }
@@ -586,7 +592,7 @@ struct TranscodeTests {
             "progress.webm", Self.video + ["-t", "2", "-c:v", "libvpx", "-b:v", "100k"])
         let reports = Recorder<TranscodeProgress>()
         let preparer = try MediaPreparer(
-            options: .init(transcode: .init(timeLimit: Self.patientLimit)), progress: reports.append)
+            options: .init(transcode: .init(timeLimit: Self.patientLimit)), executor: .tests, progress: reports.append)
         try await preparer.withPreparedMedia(at: input, as: .video) { (_: PreparedMedia) async in }
         #expect(!reports.values.isEmpty)
         #expect(reports.values.last?.fraction ?? 0 >= 0.9, "\(reports.values.last.map { "\($0)" } ?? "none")")

@@ -47,7 +47,7 @@ import Testing
         let checked = try #require(report.findings.first { $0.code == .unreadable })
         #expect(checked.message.contains("loop"), "\(checked.message)")
 
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         do {
             try await preparer.withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async in
                 Issue.record("prepare made \(media.steps) of a TIFF check refuses")
@@ -67,7 +67,7 @@ import Testing
         try runTool("convert", ["-size", "48x32", "gradient:red-blue", png])
         let tiff = folder.appendingPathComponent("whole.tif").path
         try runTool("vips", ["tiffsave", png, tiff])
-        let preparer = try MediaPreparer()
+        let preparer = try MediaPreparer(executor: .tests)
         let mime = try await preparer.withPreparedMedia(at: tiff, as: .image) { (media: PreparedMedia) async in
             media.mime
         }

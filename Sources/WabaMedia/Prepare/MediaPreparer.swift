@@ -1,6 +1,5 @@
 import Foundation
 public import Logging
-import Synchronization
 
 /// The one place that runs what happens to a file before it is sent or written out.
 ///
@@ -82,41 +81,6 @@ public struct MediaPreparer: Sendable {
             profile: profile, detector: detector, imageVerification: .header, preparation: options.planning)
         self.logger = logger
         self.progress = progress
-    }
-
-    /// A preparer with an executor of its own, of as many threads as the machine has cores, ended
-    /// when the preparer is no longer used: for callers that do not own one yet.
-    public init(
-        profile: MediaProfile = .whatsappCloud, detector: MIMEDetector? = nil, options: Options = .init(),
-        logger: Logger? = nil, progress: (@Sendable (TranscodeProgress) -> Void)? = nil
-    ) throws {
-        try self.init(
-            profile: profile, detector: detector, options: options,
-            executor: BlockingExecutor(threads: MediaChecker.defaultConcurrency), logger: logger, progress: progress)
-    }
-
-    /// ``withPreparedMedia(at:as:caption:fileName:isolation:_:)`` for synchronous code, which it blocks
-    /// until the preparation is done: never call it on a thread of Swift's cooperative pool.
-    public func withPreparedMedia<Result>(
-        at path: String, as mediaType: MediaType? = nil, caption: String? = nil, fileName: String? = nil,
-        _ body: (PreparedMedia) throws -> Result
-    ) throws -> Result {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let outcome = Mutex<Swift.Result<PreparedMedia, any Error>?>(nil)
-        let done = DispatchGroup()
-        done.enter()
-        Task { [self] in
-            do {
-                let prepared = try await prepare(path, as: mediaType, caption: caption, fileName: fileName, in: folder)
-                outcome.withLock { $0 = .success(prepared) }
-            } catch {
-                outcome.withLock { $0 = .failure(error) }
-            }
-            done.leave()
-        }
-        done.wait()
-        return try body(outcome.withLock { $0! }.get())
     }
 
     /// Opens, checks and prepares the file at `path`, and runs `body` with the result. Files the

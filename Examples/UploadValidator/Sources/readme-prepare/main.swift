@@ -4,10 +4,13 @@
 // --- README.md, "The library" ---
 import WabaMedia
 
-let preparer = try MediaPreparer(profile: .whatsappCloud, options: .init(stripMetadata: true))
-try preparer.withPreparedMedia(at: "campaign/hero.heic", as: .image) { media in
-    print(media.action, media.steps)          // fitted-image ["convert HEIF to JPEG", …]
-    try media.write(to: "ready/hero.\(media.fileExtension)")   // atomic; never over the input
+// libvips, libmagic and file work run on threads the caller owns, never on the cooperative pool.
+try await BlockingExecutor.withExecutor(threads: 2) { executor in
+    let preparer = try MediaPreparer(options: .init(stripMetadata: true), executor: executor)
+    try await preparer.withPreparedMedia(at: "campaign/hero.heic", as: .image) { media in
+        print(media.action, media.steps)      // fitted-image ["convert HEIF to JPEG", …]
+        try await executor.run { try media.write(to: "ready/hero.\(media.fileExtension)") }  // atomic
+    }
 }
 // --- end of the README's example ---
 

@@ -13,11 +13,13 @@ let contactID = "c1d2e3f4-a5b6-7890-cdef-123456789012"
 import WabaClient
 import WabaMedia
 
-let preparer = try MediaPreparer(profile: .whatsappCloud)
 let client = try SendMediaClient(configuration: .init(baseURL: baseURL, apiKey: apiKey), logger: logger)
 let fields = MessageFields(channelID: "chn_abc123", contactID: contactID, content: "New season")
-let result = try await preparer.withPreparedMessage("campaign/hero.heic", as: .image, fields: fields) { message in
-    try await client.send(message.payload)    // streamed from the file that was checked
+let result = try await BlockingExecutor.withExecutor(threads: 2) { executor in
+    let preparer = try MediaPreparer(profile: .whatsappCloud, executor: executor)
+    return try await preparer.withPreparedMessage("campaign/hero.heic", as: .image, fields: fields) { message in
+        try await client.send(message.payload)    // streamed from the file that was checked
+    }
 }
 print(result.messageID, result.providerID, result.mediaURL)
 try await client.shutdown()                   // explicit, as AsyncHTTPClient wants
