@@ -73,7 +73,8 @@ struct HostileServerTests {
             #expect(error.kind == .unknown, "\(error)")
             #expect(error.message.contains("deadline"), "\(error.message)")
         }
-        #expect(ContinuousClock.now - started < .seconds(15))
+        // Far below the 600 s timeouts, with room for a loaded machine running every suite at once.
+        #expect(ContinuousClock.now - started < .seconds(60))
         try await client.shutdown()
     }
 
