@@ -166,7 +166,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                     try checker.inspector.inspect(MemorySource(prefix, totalSize: fetchedSize), name: url)
                 }
             }
-            if inspection.mime == "application/zip" || inspection.detection.libmagicMIME.hasPrefix("application/CDFV2"),
+            if inspection.mime == .zip || inspection.detection.libmagicMIME.isCompoundFileVariant,
                 let total = fetch.contentLength, total > content.prefix.count
             {
                 // Office documents are told apart by their central directory, at the end.
@@ -491,11 +491,11 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                     hint: "serve it as \(sniffed)")
             ]
         }
-        let type = canonicalMIME(declared)
+        let type = MIMEType(canonicalising: declared)
         if type == sniffed || checker.validator.effectiveMIME(of: type, as: report.mediaType) == report.effectiveMIME {
             return []
         }
-        if type == "text/html" || type == "application/xhtml+xml" {
+        if type == .html || type == .xhtml {
             return [
                 Finding(
                     .urlContentType, .rejected,
@@ -503,7 +503,7 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                     hint: "the URL probably leads to an error or sign-in page: give the file's direct URL")
             ]
         }
-        if type == "application/octet-stream" || type == "binary/octet-stream" {
+        if type == .octetStream || type == .binaryOctetStream {
             return [
                 Finding(
                     .urlContentType, .rejected,

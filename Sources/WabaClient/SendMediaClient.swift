@@ -196,8 +196,8 @@ public final class SendMediaClient: Sendable {
         var request = HTTPClientRequest(url: configuration.endpoint)
         request.method = .POST
         request.headers.add(name: "x-api-key", value: configuration.apiKey)
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "accept", value: "application/json")
+        request.headers.add(name: "content-type", value: MIMEType.json.rawValue)
+        request.headers.add(name: "accept", value: MIMEType.json.rawValue)
         request.headers.add(name: "user-agent", value: "wamedia")
         let total = payload.contentLength
         let chunks = payload.chunks().map { @Sendable chunk -> ByteBuffer in

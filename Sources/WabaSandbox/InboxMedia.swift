@@ -23,11 +23,11 @@ struct InboxMedia: Sendable {
         -> Response
     {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        let mime = (try? detector.detect(path: path).mime) ?? "application/octet-stream"
+        let mime = (try? detector.detect(path: path).mime) ?? .octetStream
         // An upload opened on its own (not as an <img> or <video> of the inbox) is a sandboxed
         // document: whatever it holds runs no script on the inbox's origin.
         var headers: HTTPFields = [
-            .contentType: mime, .acceptRanges: "bytes", .cacheControl: "no-store",
+            .contentType: mime.rawValue, .acceptRanges: "bytes", .cacheControl: "no-store",
             .init("X-Content-Type-Options")!: "nosniff", .contentSecurityPolicy: "sandbox; default-src 'none'",
         ]
         switch Self.byteRange(range, size: size) {

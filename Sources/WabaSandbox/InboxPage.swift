@@ -29,10 +29,10 @@ struct InboxPage: Sendable {
             Self.html(self.page(apiURL: apiURL()))
         }
         router.get("/inbox.js") { _, _ -> Response in
-            Self.asset(InboxTemplates.script, type: "text/javascript; charset=utf-8")
+            Self.asset(InboxTemplates.script, type: MIMEType.javaScript.utf8ContentType)
         }
         router.get("/inbox.css") { _, _ -> Response in
-            Self.asset(InboxTemplates.style, type: "text/css; charset=utf-8")
+            Self.asset(InboxTemplates.style, type: MIMEType.css.utf8ContentType)
         }
         router.get("/inbox/events") { request, _ -> Response in
             self.events(request)
@@ -114,7 +114,7 @@ struct InboxPage: Sendable {
         ]
         if let name = receipt.fileName { values["fileName"] = name }
         var facts: [String] = [receipt.mediaType ?? "media"]
-        if let mime = receipt.detectedMIME { facts.append(mime) }
+        if let mime = receipt.detectedMIME { facts.append(mime.rawValue) }
         if let bytes = receipt.mediaBytes { facts.append(ByteCount(bytes).description) }
         if let image = message.inspection?.image { facts.append("\(image.width)×\(image.height)") }
         let duration = message.inspection?.av?.durationSeconds.map(formatDuration)
@@ -152,7 +152,7 @@ struct InboxPage: Sendable {
             values["duration"] = duration ?? ""
         default:
             values["document"] = [
-                "label": documentLabel(mime: receipt.detectedMIME ?? "", name: receipt.fileName ?? name),
+                "label": documentLabel(mime: receipt.detectedMIME, name: receipt.fileName ?? name),
                 "name": receipt.fileName ?? name, "size": ByteCount(receipt.mediaBytes ?? 0).description,
             ]
         }
@@ -183,17 +183,12 @@ struct InboxPage: Sendable {
     }
 
     /// The short type a document card shows, from its content's type (its name only as a fallback).
-    static func documentLabel(mime: String, name: String) -> String {
-        let labels: [String: String] = [
-            "application/pdf": "PDF", "text/plain": "TXT", "text/csv": "CSV", "application/msword": "DOC",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
-            "application/vnd.ms-excel": "XLS",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
-            "application/vnd.ms-powerpoint": "PPT",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
-            "application/zip": "ZIP",
+    static func documentLabel(mime: MIMEType?, name: String) -> String {
+        let labels: [MIMEType: String] = [
+            .pdf: "PDF", .plainText: "TXT", .csv: "CSV", .word: "DOC", .wordOpenXML: "DOCX",
+            .excel: "XLS", .excelOpenXML: "XLSX", .powerPoint: "PPT", .powerPointOpenXML: "PPTX", .zip: "ZIP",
         ]
-        if let label = labels[mime] { return label }
+        if let mime, let label = labels[mime] { return label }
         let ext = (name as NSString).pathExtension.uppercased()
         return ext.isEmpty || ext.count > 4 ? "FILE" : ext
     }
@@ -234,7 +229,7 @@ struct InboxPage: Sendable {
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            headers: [.contentType: MIMEType.eventStream.utf8ContentType, .cacheControl: "no-store"],
             body: body)
     }
 
@@ -313,7 +308,7 @@ struct InboxPage: Sendable {
             let path = media.path(id: id, name: name.removingPercentEncoding ?? name)
         else {
             return Response(
-                status: .notFound, headers: [.contentType: "application/json; charset=utf-8"],
+                status: .notFound, headers: [.contentType: MIMEType.json.utf8ContentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"message":"media not found","success":false}"#)))
         }
         return try await media.response(
@@ -337,7 +332,7 @@ struct InboxPage: Sendable {
         Response(
             status: .ok,
             headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentType: MIMEType.html.utf8ContentType, .cacheControl: "no-store",
                 .contentSecurityPolicy: policyHeader, .xContentTypeOptions: "nosniff",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

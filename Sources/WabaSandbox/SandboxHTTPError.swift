@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import WabaMedia
 
 /// A send-media answer other than an accepted message, in the contract's error shape
 /// (`{"message": …, "success": false}`). The middleware and the handler throw it; the router turns it
@@ -64,7 +65,7 @@ extension Response {
             ?? Data("{}".utf8)
         return Response(
             status: HTTPResponse.Status(code: code),
-            headers: [.contentType: "application/json; charset=utf-8"],
+            headers: [.contentType: MIMEType.json.utf8ContentType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -19,7 +19,7 @@ public struct SandboxReceipt: Sendable, Hashable, Codable {
     /// Decoded size of a base64 upload.
     public var mediaBytes: Int?
     /// What the sandbox's own detection says the upload is.
-    public var detectedMIME: String?
+    public var detectedMIME: MIMEType?
     /// Where the decoded upload was kept (only with a store directory).
     public var storedPath: String?
     /// The Content-Length the client announced.

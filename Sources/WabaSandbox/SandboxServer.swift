@@ -140,13 +140,13 @@ public final class SandboxServer: Sendable {
         addSendMedia(to: router)
         router.get("/sandbox/accepted") { _, _ -> Response in
             Response(
-                status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8", .cacheControl: "no-store"],
+                status: .ok, headers: [.contentType: MIMEType.ndjson.utf8ContentType, .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: try SandboxLedger.jsonLines(self.ledger.accepted))))
         }
         router.get("/sandbox/counts") { _, _ -> Response in
             let data = try JSONEncoder().encode(self.ledger.snapshot.counts)
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                status: .ok, headers: [.contentType: MIMEType.json.utf8ContentType, .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         InboxPage(inbox: inbox, media: media, ledger: ledger).register(on: router) { [weak self] in self?.baseURL }

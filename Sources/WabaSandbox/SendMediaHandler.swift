@@ -40,9 +40,7 @@ struct SendMediaHandler: Sendable {
         let directory = exchange.directory(in: configuration.storeDirectory)
         // The contract's body is JSON; the real API refuses anything else before looking at it.
         let contentType = request.header("content-type")
-        let isJSON =
-            contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-            == "application/json"
+        let isJSON = contentType.map(MIMEType.init(canonicalising:)) == .json
         guard isJSON else {
             try await request.body.discard()
             throw SandboxHTTPError(

@@ -63,7 +63,7 @@ struct BatchRenderer {
             var codes = report.findings.map(\.code.rawValue)
             if let first = result.duplicateOf { codes = codes.map { $0 == "duplicate" ? "duplicate of \(first)" : $0 } }
             table.append(
-                report.inspection.file, report.mediaType.rawValue, report.inspection.mime,
+                report.inspection.file, report.mediaType.rawValue, report.inspection.mime.rawValue,
                 ByteCount(report.inspection.size).description, report.verdict.rawValue, codes.joined(separator: ", "))
             details.append(contentsOf: report.explanation(origin: result.origin))
             if table.rows.count >= TextTable.rowsPerBlock { flushTable() }

@@ -35,7 +35,7 @@ struct InspectCommand: AsyncParsableCommand {
                 case .json: try Output.json(inspection)
                 case .table:
                     table.append(
-                        inspection.file, inspection.mime, ByteCount(inspection.size).description,
+                        inspection.file, inspection.mime.rawValue, ByteCount(inspection.size).description,
                         Self.details(of: inspection))
                 }
             case .failure(let error):

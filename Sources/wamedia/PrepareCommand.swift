@@ -184,7 +184,7 @@ struct PrepareRecord: Sendable, Encodable {
 
     private struct Output: Encodable {
         var path: String
-        var mime: String
+        var mime: MIMEType
         var action: PreparedMedia.Action
         var steps: [String]
     }

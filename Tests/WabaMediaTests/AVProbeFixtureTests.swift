@@ -77,7 +77,7 @@ import Testing
         ("tone.aac", .adts, "aac", "audio/aac", 0.64),
     ])
     func acceptedAudio(
-        name: String, container: AVInfo.Container, codec: String, mime: String, ffprobeDuration: Double
+        name: String, container: AVInfo.Container, codec: String, mime: MIMEType, ffprobeDuration: Double
     )
         throws
     {

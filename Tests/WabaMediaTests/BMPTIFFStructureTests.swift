@@ -52,11 +52,11 @@ private final class BitmapCorpus: Sendable {
 
 @Suite("BMP and TIFF are proven whole from their structure")
 struct BMPTIFFStructureTests {
-    private static func verify(_ bytes: [UInt8], _ mime: String) -> ImageStructure.Result {
+    private static func verify(_ bytes: [UInt8], _ mime: MIMEType) -> ImageStructure.Result {
         bytes.withUnsafeBytes { ImageStructure.verify($0, mime: mime) }
     }
 
-    private static func mime(_ name: String) -> String { name.hasSuffix(".bmp") ? "image/bmp" : "image/tiff" }
+    private static func mime(_ name: String) -> MIMEType { name.hasSuffix(".bmp") ? "image/bmp" : "image/tiff" }
 
     @Test("whole files are intact, and libvips reads them", arguments: BitmapCorpus.bmps + BitmapCorpus.tiffs)
     func intact(name: String) throws {

@@ -23,7 +23,7 @@ struct DetectionTests {
     func detectsCorpus(name: String) throws {
         let corpus = try Corpus.get()
         let detection = try detector.detect(path: corpus.path(name))
-        #expect(detection.mime == corpus.expected[name], "\(name): libmagic said \(detection.libmagicMIME)")
+        #expect(detection.mime.rawValue == corpus.expected[name], "\(name): libmagic said \(detection.libmagicMIME)")
     }
 
     @Test("the extension never decides: a PNG named .jpg is a PNG, a PDF named .jpg a PDF")
@@ -37,7 +37,7 @@ struct DetectionTests {
         ] {
             let target = directory.appendingPathComponent(disguise).path
             try FileManager.default.copyItem(atPath: corpus.path(source), toPath: target)
-            #expect(try detector.detect(path: target).mime == mime)
+            #expect(try detector.detect(path: target).mime.rawValue == mime)
         }
     }
 
@@ -67,7 +67,7 @@ struct DetectionTests {
             ("PowerPoint Document", "application/vnd.ms-powerpoint"),
         ] {
             let detection = try detector.detect(bytes: OfficeFixtures.compoundFile(streamName: stream))
-            #expect(detection.mime == mime)
+            #expect(detection.mime.rawValue == mime)
         }
     }
 
@@ -110,7 +110,7 @@ struct DetectionTests {
         let paths = (0..<1_000).map { corpus.path(names[$0 % names.count]) }
         let shared = detector
         let serial = try paths.map { try shared.detect(path: $0).mime }
-        let concurrent = try await withThrowingTaskGroup(of: [(Int, String)].self) { group in
+        let concurrent = try await withThrowingTaskGroup(of: [(Int, MIMEType)].self) { group in
             for worker in 0..<8 {
                 group.addTask {
                     try stride(from: worker, to: paths.count, by: 8).map {
@@ -118,7 +118,7 @@ struct DetectionTests {
                     }
                 }
             }
-            var answers = [String](repeating: "", count: paths.count)
+            var answers = [MIMEType](repeating: "", count: paths.count)
             for try await batch in group { for (index, mime) in batch { answers[index] = mime } }
             return answers
         }

@@ -7,7 +7,7 @@ import WabaMedia
     let namer = FileNamer()
 
     func name(
-        user: String? = nil, input: String? = nil, url: String? = nil, mime: String?, type: MediaType = .document
+        user: String? = nil, input: String? = nil, url: String? = nil, mime: MIMEType?, type: MediaType = .document
     ) -> InferredFileName {
         namer.infer(
             userFileName: user, inputPath: input, url: url, mime: mime, mediaType: type, contentDigest: { "0123abcd" })
@@ -27,7 +27,7 @@ import WabaMedia
         ("/in/notes.csv", "text/plain", "notes.txt"),
         ("/in/deck.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "deck.pptx"),
     ])
-    func inputNameGetsTheCanonicalExtension(input: String, mime: String, expected: String) {
+    func inputNameGetsTheCanonicalExtension(input: String, mime: MIMEType, expected: String) {
         #expect(name(input: input, mime: mime) == InferredFileName(name: expected, origin: .input))
     }
 

@@ -96,7 +96,7 @@ struct FitterFixtures: Sendable {
 
 /// What the tests check an output against, read back with libvips and libmagic.
 struct OutputFacts {
-    var mime: String
+    var mime: MIMEType
     var info: ImageInfo
     var bytes: [UInt8]
 

@@ -309,7 +309,7 @@ struct MoreInputTests {
             ("photo.pbm", "image/x-portable-bitmap", 64), ("photo.pfm", "image/x-portable-floatmap", 64),
             ("photo.jp2", "image/jp2", 160),
         ])
-    func converted(name: String, mime: String, width: Int) throws {
+    func converted(name: String, mime: MIMEType, width: Int) throws {
         let fixtures = try ImageMetadataFixtures.get()
         let before = try report(fixtures.path(name))
         #expect(before.inspection.mime == mime)

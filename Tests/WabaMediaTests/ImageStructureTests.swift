@@ -76,7 +76,7 @@ private final class StructureCorpus: Sendable {
     static let gifs = ["plain.gif", "animated.gif"]
     static let all = jpegs + pngs + webps + gifs
 
-    static func mime(of name: String) -> String {
+    static func mime(of name: String) -> MIMEType {
         switch name.split(separator: ".").last! {
         case "jpg": "image/jpeg"
         case "png": "image/png"
@@ -268,7 +268,7 @@ struct ImageHeaderParserTests {
             ("photo.jpg", "image/jpeg"), ("scan.jpg", "image/png"), ("logo.png", "image/png"),
             ("sticker.webp", "image/webp"),
         ])
-    func samplesAgreeWithLibvips(name: String, mime: String) throws {
+    func samplesAgreeWithLibvips(name: String, mime: MIMEType) throws {
         let path = samplesURL.appendingPathComponent(name).path
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let parsed = try #require(bytes.withUnsafeBytes { ImageHeaderParser.parse($0, mime: mime) })

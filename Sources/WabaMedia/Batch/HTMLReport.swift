@@ -43,7 +43,7 @@ public struct HTMLReport: Sendable {
             "name": inspection.fileName.isEmpty ? inspection.file : inspection.fileName,
             "path": inspection.file,
             "mediaType": report.mediaType.rawValue,
-            "mime": inspection.mime,
+            "mime": inspection.mime.rawValue,
             "size": ByteCount(inspection.size).description,
             "findings": report.findings.map {
                 ["severity": $0.severity.rawValue, "code": $0.code.rawValue, "message": $0.message, "hint": $0.hint]

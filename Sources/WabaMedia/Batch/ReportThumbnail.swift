@@ -18,7 +18,7 @@ enum ReportThumbnail {
     static let quality = 50
     /// JPEG has no alpha: transparent areas are shown on white, as a page shows them.
     static let white = RGBColour.white
-    static let browserTypes: Set<String> = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+    static let browserTypes: Set<MIMEType> = [.jpeg, .png, .gif, .webp]
 
     /// The preview of the image `report` describes, or nil when it is not a local, intact, readable image.
     static func dataURI(for report: ValidationReport, longEdge: Int) -> String? {

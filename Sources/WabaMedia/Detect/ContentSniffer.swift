@@ -1,42 +1,16 @@
 /// Turns libmagic's answer into WhatsApp's vocabulary, and looks further where libmagic
 /// cannot tell from the start of a file alone.
 enum ContentSniffer {
-    /// libmagic names for which WhatsApp (and IANA) use another.
-    static let aliases: [String: String] = [
-        "audio/x-m4a": "audio/mp4",
-        "audio/x-hx-aac-adts": "audio/aac",
-        "audio/x-hx-aac-adif": "audio/aac",
-        "audio/x-aac": "audio/aac",
-        "audio/mp3": "audio/mpeg",
-        "audio/x-mp3": "audio/mpeg",
-        "audio/x-mpeg": "audio/mpeg",
-        "audio/x-wav": "audio/wav",
-        "audio/wave": "audio/wav",
-        "audio/vnd.wave": "audio/wav",
-        "audio/x-flac": "audio/flac",
-        "application/ogg": "audio/ogg",
-        "audio/x-ogg": "audio/ogg",
-        "audio/x-amr": "audio/amr",
-        "image/x-ms-bmp": "image/bmp",
-        "image/x-bmp": "image/bmp",
-        "image/heic-sequence": "image/heic",
-        "image/heif-sequence": "image/heif",
-        "video/x-m4v": "video/mp4",
-        "application/x-pdf": "application/pdf",
-    ]
-
-    static let compoundFileNames: Set<String> = [
-        "application/CDFV2", "application/CDFV2-corrupt", "application/x-ole-storage", "application/vnd.ms-office",
-    ]
+    static let compoundFileNames: Set<MIMEType> = [.compoundFile, .compoundFileCorrupt, .oleStorage, .msOffice]
 
     static func refine(
-        _ libmagicMIME: String, head: [UInt8], source: some ByteSource, fileName: String?
+        _ libmagicMIME: MIMEType, head: [UInt8], source: some ByteSource, fileName: String?
     ) -> Detection {
-        func refined(_ mime: String, by refinement: String) -> Detection {
+        func refined(_ mime: MIMEType, by refinement: String) -> Detection {
             Detection(mime: mime, libmagicMIME: libmagicMIME, refinement: refinement)
         }
 
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || libmagicMIME == "application/zip" {
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || libmagicMIME == .zip {
             if let office = ZipDirectory.officeType(of: source) {
                 return office == libmagicMIME
                     ? Detection(mime: office, libmagicMIME: libmagicMIME) : refined(office, by: "zip-directory")
@@ -53,26 +27,26 @@ enum ContentSniffer {
         if let brand = isoBrand(head) {
             switch brand {
             case "M4A ", "M4B ", "M4P ":
-                return libmagicMIME == "audio/mp4"
-                    ? Detection(mime: "audio/mp4", libmagicMIME: libmagicMIME) : refined("audio/mp4", by: "ftyp-brand")
+                return libmagicMIME == .m4a
+                    ? Detection(mime: .m4a, libmagicMIME: libmagicMIME) : refined(.m4a, by: "ftyp-brand")
             case "qt  ":
-                if libmagicMIME != "video/quicktime" { return refined("video/quicktime", by: "ftyp-brand") }
+                if libmagicMIME != .quickTime { return refined(.quickTime, by: "ftyp-brand") }
             default:
                 break
             }
         }
-        if libmagicMIME == "application/octet-stream" || libmagicMIME == "application/x-empty" {
+        if libmagicMIME == .octetStream || libmagicMIME == .empty {
             if let audio = AudioSyncSniffer.audioType(of: head) {
                 return refined(audio, by: "frame-sync")
             }
         }
-        if libmagicMIME == "application/octet-stream", isPortableFloatMap(head) {
-            return refined("image/x-portable-floatmap", by: "pfm-header")
+        if libmagicMIME == .octetStream, isPortableFloatMap(head) {
+            return refined(.portableFloatmap, by: "pfm-header")
         }
-        if head.starts(with: Array("#!AMR\n".utf8)) && libmagicMIME != "audio/amr" {
-            return refined("audio/amr", by: "amr-magic")
+        if head.starts(with: Array("#!AMR\n".utf8)) && libmagicMIME != .amr {
+            return refined(.amr, by: "amr-magic")
         }
-        if let alias = aliases[libmagicMIME] {
+        if let alias = MIMEType.aliases[libmagicMIME] {
             return Detection(mime: alias, libmagicMIME: libmagicMIME)
         }
         return Detection(mime: libmagicMIME, libmagicMIME: libmagicMIME)
@@ -99,12 +73,12 @@ enum ContentSniffer {
         return String(decoding: head[8..<12], as: UTF8.self)
     }
 
-    private static func officeTypeByExtension(_ fileName: String?) -> String? {
+    private static func officeTypeByExtension(_ fileName: String?) -> MIMEType? {
         guard let fileName, let dot = fileName.lastIndex(of: ".") else { return nil }
         switch fileName[fileName.index(after: dot)...].lowercased() {
-        case "doc", "dot": return "application/msword"
-        case "xls", "xlt": return "application/vnd.ms-excel"
-        case "ppt", "pps", "pot": return "application/vnd.ms-powerpoint"
+        case "doc", "dot": return .word
+        case "xls", "xlt": return .excel
+        case "ppt", "pps", "pot": return .powerPoint
         default: return nil
         }
     }
@@ -118,17 +92,17 @@ enum ZipDirectory {
     /// Directories larger than this are not read: an office file's is a few kilobytes.
     private static let maxDirectoryBytes = 4 * 1024 * 1024
 
-    static func officeType(of source: some ByteSource) -> String? {
+    static func officeType(of source: some ByteSource) -> MIMEType? {
         guard let names = try? entryNames(of: source) else { return nil }
         guard names.contains("[Content_Types].xml") else { return nil }
         if names.contains(where: { $0.hasPrefix("word/") }) {
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            return .wordOpenXML
         }
         if names.contains(where: { $0.hasPrefix("xl/") }) {
-            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return .excelOpenXML
         }
         if names.contains(where: { $0.hasPrefix("ppt/") }) {
-            return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            return .powerPointOpenXML
         }
         return nil
     }
@@ -181,11 +155,11 @@ enum CompoundFileDirectory {
     /// Enough directory sectors for any office document; a bound against cycles.
     private static let maxDirectorySectors = 512
 
-    static func officeType(of source: some ByteSource) -> String? {
+    static func officeType(of source: some ByteSource) -> MIMEType? {
         guard let names = try? streamNames(of: source) else { return nil }
-        if names.contains("WordDocument") { return "application/msword" }
-        if names.contains("Workbook") || names.contains("Book") { return "application/vnd.ms-excel" }
-        if names.contains("PowerPoint Document") { return "application/vnd.ms-powerpoint" }
+        if names.contains("WordDocument") { return .word }
+        if names.contains("Workbook") || names.contains("Book") { return .excel }
+        if names.contains("PowerPoint Document") { return .powerPoint }
         return nil
     }
 
@@ -228,16 +202,16 @@ enum CompoundFileDirectory {
 /// Recognises raw MPEG audio and ADTS AAC streams that libmagic calls octet-stream, by
 /// finding two consecutive valid frame headers (with the probes' own header parsers).
 enum AudioSyncSniffer {
-    static func audioType(of head: [UInt8]) -> String? {
+    static func audioType(of head: [UInt8]) -> MIMEType? {
         let bytes = ByteView(head)
         let start = ID3.tagLength(bytes)
         if let frame = ADTSProbe.frame(bytes, at: start), ADTSProbe.frame(bytes, at: start + frame.length) != nil {
-            return "audio/aac"
+            return .aac
         }
         if let frame = MP3Probe.frameHeader(bytes, at: start), frame.length > 0,
             MP3Probe.frameHeader(bytes, at: start + frame.length) != nil
         {
-            return "audio/mpeg"
+            return .mpegAudio
         }
         return nil
     }

@@ -4,20 +4,20 @@ import Synchronization
 /// What a file's bytes say it is.
 public struct Detection: Sendable, Hashable, Codable {
     /// The MIME type in WhatsApp's vocabulary (`audio/mp4`, not `audio/x-m4a`).
-    public var mime: String
+    public var mime: MIMEType
     /// What libmagic itself answered, before mapping and refinement.
-    public var libmagicMIME: String
+    public var libmagicMIME: MIMEType
     /// How the answer was refined past libmagic's, when it was (`zip-directory`, `cfb-directory`, ...).
     public var refinement: String?
 
-    public init(mime: String, libmagicMIME: String, refinement: String? = nil) {
+    public init(mime: MIMEType, libmagicMIME: MIMEType, refinement: String? = nil) {
         self.mime = mime
         self.libmagicMIME = libmagicMIME
         self.refinement = refinement
     }
 
     /// Nothing was detected: the content could not be read.
-    public static let unknown = Detection(mime: "application/x-unknown", libmagicMIME: "application/x-unknown")
+    public static let unknown = Detection(mime: .unknown, libmagicMIME: .unknown)
 
     enum CodingKeys: String, CodingKey {
         case mime, refinement

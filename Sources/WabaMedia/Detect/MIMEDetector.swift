@@ -35,7 +35,7 @@ public final class MIMEDetector: Sendable {
     ///   file whose directory cannot be read), and only among the types the content allows.
     public func detect(_ source: some ByteSource, fileName: String? = nil) throws -> Detection {
         guard source.size > 0 else {
-            return Detection(mime: "application/x-empty", libmagicMIME: "application/x-empty")
+            return Detection(mime: .empty, libmagicMIME: .empty)
         }
         let head = try source.prefix(Self.sniffLength)
         let libmagicMIME = try withHandle { try $0.mimeType(of: head) }
@@ -69,12 +69,12 @@ private final class MagicHandle: @unchecked Sendable {
 
     deinit { magic_close(cookie) }
 
-    func mimeType(of bytes: [UInt8]) throws -> String {
+    func mimeType(of bytes: [UInt8]) throws -> MIMEType {
         let result = bytes.withUnsafeBytes { magic_buffer(cookie, $0.baseAddress, $0.count) }
         guard let result else {
             let reason = magic_error(cookie).map { String(cString: $0) } ?? "unknown error"
             throw WabaMediaError(.nativeLibrary, "libmagic failed: \(reason)")
         }
-        return String(cString: result)
+        return MIMEType(rawValue: String(cString: result))
     }
 }

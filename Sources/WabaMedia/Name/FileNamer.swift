@@ -50,7 +50,7 @@ public struct FileNamer: Sendable {
     ///   - contentDigest: a short hash of the content (or of the URL), for a generated name;
     ///     called only when a name must be generated.
     public func infer(
-        userFileName: String? = nil, inputPath: String? = nil, url: String? = nil, mime: String?,
+        userFileName: String? = nil, inputPath: String? = nil, url: String? = nil, mime: MIMEType?,
         mediaType: MediaType, contentDigest: () throws -> String
     ) rethrows -> InferredFileName {
         if let userFileName, let name = sanitize(userFileName) {
@@ -73,7 +73,7 @@ public struct FileNamer: Sendable {
 
     /// `name` with its extension replaced by (or, when it has none, extended with) the canonical
     /// extension of `mime`. Unchanged when the profile knows no extension for `mime`.
-    public func correctingExtension(of name: String, to mime: String?) -> String {
+    public func correctingExtension(of name: String, to mime: MIMEType?) -> String {
         guard let mime, let canonical = profile.canonicalExtension(for: mime) else { return name }
         let (stem, ext) = Self.split(name)
         guard let ext else { return name + "." + canonical }
@@ -153,7 +153,7 @@ public struct FileNamer: Sendable {
 
     // MARK: - Helpers
 
-    private func canonicalExtension(for mime: String, mediaType: MediaType) -> String? {
+    private func canonicalExtension(for mime: MIMEType, mediaType: MediaType) -> String? {
         profile.format(for: mime, as: mediaType)?.fileExtension ?? profile.canonicalExtension(for: mime)
     }
 

@@ -12,7 +12,7 @@ public struct Inspection: Sendable, Hashable, Codable {
     public var av: AVInfo?
 
     /// The detected MIME type, in WhatsApp's vocabulary.
-    public var mime: String { detection.mime }
+    public var mime: MIMEType { detection.mime }
 
     /// The last path component of ``file`` (without a URL's query or fragment).
     public var fileName: String {

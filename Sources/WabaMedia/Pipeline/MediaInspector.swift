@@ -99,7 +99,7 @@ public struct MediaInspector: Sendable {
 
     /// Why the image's data is not intact, or nil when it is (or was not looked at).
     private func verifyImageData(
-        of image: ImageInfo, mime: String, in source: ImageSource, structure: () throws -> ImageStructure.Result
+        of image: ImageInfo, mime: MIMEType, in source: ImageSource, structure: () throws -> ImageStructure.Result
     ) throws -> String? {
         // A decode finds damage inside compressed data; the structure finds every cut, even one a
         // reduced-size decode reads past: `decode` does both.

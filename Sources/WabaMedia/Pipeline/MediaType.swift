@@ -10,8 +10,8 @@ public enum MediaType: String, Sendable, Hashable, Codable, CaseIterable, Custom
     /// The media type a MIME type most naturally belongs to, used when none was asked for.
     ///
     /// `image/*` is an image, `video/*` a video, `audio/*` audio; everything else is a document.
-    public init(inferredFrom mime: String) {
-        switch mime.split(separator: "/").first {
+    public init(inferredFrom mime: MIMEType) {
+        switch mime.topLevelType {
         case "image": self = .image
         case "video": self = .video
         case "audio": self = .audio

@@ -10,7 +10,7 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
     public var mediaType: MediaType
     public internal(set) var findings: [Finding]
     /// The MIME type the file is sent as (a CSV document is sent as `text/plain`).
-    public var effectiveMIME: String
+    public var effectiveMIME: MIMEType
     /// The name the file should carry, when its own name's extension misleads.
     public var suggestedFileName: String?
     /// What preparation does to the file, once the planner has concluded; nil before that.
@@ -27,7 +27,7 @@ public struct ValidationReport: Sendable, Hashable, Encodable {
     }
 
     public init(
-        inspection: Inspection, mediaType: MediaType, findings: [Finding], effectiveMIME: String,
+        inspection: Inspection, mediaType: MediaType, findings: [Finding], effectiveMIME: MIMEType,
         suggestedFileName: String? = nil
     ) {
         self.inspection = inspection

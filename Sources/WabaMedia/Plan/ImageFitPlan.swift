@@ -20,7 +20,7 @@ public struct ImageFitPlan: Sendable, Hashable, CustomStringConvertible {
     /// The input's header, as inspected.
     public var header: ImageInfo
     /// The input's type.
-    public var mime: String
+    public var mime: MIMEType
     /// Metadata too large to read safely, removed before any decoder sees the file.
     public var oversizedMetadata: [String]
     /// The size it is resized to, so that its long edge is the profile's; nil when it keeps its size.
@@ -32,7 +32,7 @@ public struct ImageFitPlan: Sendable, Hashable, CustomStringConvertible {
     /// The conversions before encoding (type, frames, orientation, depth, colours, metadata), in words.
     var conversions: [String]
 
-    init(header: ImageInfo, mime: String, rules: ImageRules) {
+    init(header: ImageInfo, mime: MIMEType, rules: ImageRules) {
         self.header = header
         self.mime = mime
         oversizedMetadata = header.oversizedMetadata

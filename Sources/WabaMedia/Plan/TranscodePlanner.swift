@@ -33,7 +33,7 @@ struct TranscodePlanner: Sendable {
                 mediaType == .video
                 ? Self.videoPlan(av, demuxer: demuxer, inputSize: inspection.size, profile: profile, options: options)
                 : Self.audioPlan(av, demuxer: demuxer, profile: profile, options: options)
-        } else if mediaType == .video, inspection.mime == "image/gif" || inspection.mime == "image/webp",
+        } else if mediaType == .video, inspection.mime == .gif || inspection.mime == .webp,
             let image = inspection.image, image.pages > 1
         {
             decision = Self.animationPlan(image, mime: inspection.mime, profile: profile)
@@ -208,7 +208,7 @@ struct TranscodePlanner: Sendable {
 
     /// An animated GIF or WebP as silent H.264 at its own frame rate (at most 30 per second),
     /// refused when it plays longer than the profile's ``VideoRules/maxAnimationSeconds``.
-    static func animationPlan(_ image: ImageInfo, mime: String, profile: MediaProfile) -> Decision {
+    static func animationPlan(_ image: ImageInfo, mime: MIMEType, profile: MediaProfile) -> Decision {
         let limit = profile.video.maxAnimationSeconds
         if let duration = image.durationSeconds, duration > Double(limit) {
             return .refused(
@@ -231,7 +231,7 @@ struct TranscodePlanner: Sendable {
         return .planned(
             TranscodePlan(
                 // ffmpeg decodes GIF itself; Debian's ffmpeg 5.1 cannot decode animated WebP, libvips can.
-                input: mime == "image/gif" ? .file(demuxer: "gif") : .decodedFrames(mime: mime), audioTrack: 0,
+                input: mime == .gif ? .file(demuxer: "gif") : .decodedFrames(mime: mime), audioTrack: 0,
                 durationSeconds: image.durationSeconds, work: .video(encoding), budget: profile.video.maxBytes,
                 steps: [
                     "convert the \(count) to H.264 video at CRF \(TranscodePlan.crf), without audio", timing,

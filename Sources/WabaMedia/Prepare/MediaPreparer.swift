@@ -310,7 +310,8 @@ public struct MediaPreparer: Sendable {
     }
 
     /// The image re-encoded by ``ImageFitter`` into the path `output` names for the MIME type it writes.
-    private func fitImage(_ input: FileSource, report: ValidationReport, output: (String) -> String) throws -> Written {
+    private func fitImage(_ input: FileSource, report: ValidationReport, output: (MIMEType) -> String) throws -> Written
+    {
         let fitter = ImageFitter(
             profile: profile,
             options: .init(
@@ -385,7 +386,7 @@ public struct MediaPreparer: Sendable {
     }
 
     /// The extension the content calls for, else the input's own.
-    private func fileExtension(for mime: String, _ report: ValidationReport) -> String {
+    private func fileExtension(for mime: MIMEType, _ report: ValidationReport) -> String {
         profile.format(for: mime, as: report.mediaType)?.fileExtension
             ?? URL(fileURLWithPath: report.inspection.file).pathExtension
     }
@@ -438,7 +439,7 @@ public struct PreparedMedia: Sendable {
     /// The input, open since the check.
     public let input: FileSource
     /// The MIME type of ``media``.
-    public let mime: String
+    public let mime: MIMEType
     /// The extension ``mime`` calls for in the profile (the input's own when it names none).
     public let fileExtension: String
     /// The check of the file the preparation wrote; nil when the input is sent as it is.

@@ -53,7 +53,7 @@ public struct AVInfo: Sendable, Hashable, Codable {
     /// tracks that were read: a video track past them would be dropped without a word.
     public var trackListUnread: String?
     /// A more precise MIME type learned from the tracks (an audio-only MP4 is `audio/mp4`).
-    public var refinedMIME: String?
+    public var refinedMIME: MIMEType?
     /// For ISO base media files: the boxes and metadata keys that record where it was made
     /// (`©xyz`, `loci`, `com.apple.quicktime.location.ISO6709`); empty when none do.
     public var location: [String] = []
@@ -63,7 +63,7 @@ public struct AVInfo: Sendable, Hashable, Codable {
         durationSeconds: Double? = nil,
         tracks: [AVTrack] = [], faststart: Bool? = nil, fragmented: Bool = false,
         problems: [String] = [],
-        refinedMIME: String? = nil
+        refinedMIME: MIMEType? = nil
     ) {
         self.container = container
         self.brand = brand

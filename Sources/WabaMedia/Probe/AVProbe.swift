@@ -11,10 +11,10 @@ public enum AVProbe {
     public static let maxTracks = 128
 
     /// Probes `source` when `mime` is an audio or video container it understands, else nil.
-    public static func probe(_ source: some ByteSource, mime: String) throws -> AVInfo? {
+    public static func probe(_ source: some ByteSource, mime: MIMEType) throws -> AVInfo? {
         guard
-            mime.hasPrefix("audio/") || mime.hasPrefix("video/") || mime == "application/ogg"
-                || mime == "application/x-matroska" || mime == "application/octet-stream"
+            mime.isAudio || mime.isVideo || mime == .oggApplication || mime == .matroskaApplication
+                || mime == .octetStream
         else { return nil }
         guard source.size > 0 else { return nil }
         let head = try source.read(at: 0, count: min(source.size, 64))
@@ -32,9 +32,9 @@ public enum AVProbe {
         case .mpegAudio:
             if let adts = try ADTSProbe.probe(source, strict: true) {
                 info = adts
-            } else if let mp3 = try MP3Probe.probe(source, strict: mime != "audio/mpeg") {
+            } else if let mp3 = try MP3Probe.probe(source, strict: mime != .mpegAudio) {
                 info = mp3
-            } else if mime == "audio/aac", let adts = try ADTSProbe.probe(source, strict: false) {
+            } else if mime == .aac, let adts = try ADTSProbe.probe(source, strict: false) {
                 info = adts
             } else {
                 return nil
@@ -49,7 +49,7 @@ public enum AVProbe {
     }
 
     /// Which parser reads content starting with `head`, by magic bytes first and the MIME type second.
-    static func sniff(_ head: [UInt8], mime: String) -> Format? {
+    static func sniff(_ head: [UInt8], mime: MIMEType) -> Format? {
         let bytes = ByteView(head)
         if let type = bytes.fourCC(at: 4),
             ["ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "styp"].contains(type)
@@ -70,38 +70,38 @@ public enum AVProbe {
         if head.starts(with: Array("fLaC".utf8)) { return .flac }
         if head.starts(with: Array("#!AMR".utf8)) { return .amr }
         if head.starts(with: Array("ID3".utf8)) {
-            return mime == "audio/flac" ? .flac : .mpegAudio
+            return mime == .flac ? .flac : .mpegAudio
         }
         if head.count >= 2, head[0] == 0xFF, head[1] & 0xE0 == 0xE0 { return .mpegAudio }
         switch mime {
-        case "video/mp4", "video/3gpp", "video/3gpp2", "video/quicktime", "audio/mp4":
+        case .mp4, .threeGPP, .threeGPP2, .quickTime, .m4a:
             return .isoBaseMedia
-        case "audio/mpeg", "audio/aac": return .mpegAudio
+        case .mpegAudio, .aac: return .mpegAudio
         default: return nil
         }
     }
 
-    static func refinedMIME(for info: AVInfo, detected mime: String) -> String? {
+    static func refinedMIME(for info: AVInfo, detected mime: MIMEType) -> MIMEType? {
         let hasVideo = !info.videoTracks.isEmpty
         let hasAudio = !info.audioTracks.isEmpty
         switch info.container {
         case .mp4, .m4a:
-            if !hasVideo && hasAudio { return "audio/mp4" }
-            if hasVideo && mime == "audio/mp4" { return "video/mp4" }
-            return mime == "video/mp4" || mime == "audio/mp4" ? mime : "video/mp4"
-        case .quicktime: return "video/quicktime"
+            if !hasVideo && hasAudio { return .m4a }
+            if hasVideo && mime == .m4a { return .mp4 }
+            return mime == .mp4 || mime == .m4a ? mime : .mp4
+        case .quicktime: return .quickTime
         case .threeGP:
-            return mime.hasSuffix("3gpp2") ? mime : (hasVideo || !hasAudio ? "video/3gpp" : "audio/3gpp")
-        case .ogg: return hasVideo ? "video/ogg" : "audio/ogg"
-        case .webm: return hasVideo ? "video/webm" : "audio/webm"
-        case .matroska: return hasVideo ? "video/x-matroska" : "audio/x-matroska"
-        case .mp3: return "audio/mpeg"
-        case .adts: return "audio/aac"
-        case .amr: return info.tracks.first?.codec == "amr_wb" ? "audio/amr-wb" : "audio/amr"
-        case .wav: return "audio/wav"
-        case .flac: return "audio/flac"
-        case .avi: return "video/x-msvideo"
-        case .aiff: return "audio/aiff"
+            return mime.subtype.hasSuffix("3gpp2") ? mime : (hasVideo || !hasAudio ? .threeGPP : .threeGPPAudio)
+        case .ogg: return hasVideo ? .oggVideo : .ogg
+        case .webm: return hasVideo ? .webm : .webmAudio
+        case .matroska: return hasVideo ? .matroska : .matroskaAudio
+        case .mp3: return .mpegAudio
+        case .adts: return .aac
+        case .amr: return info.tracks.first?.codec == "amr_wb" ? .amrWideband : .amr
+        case .wav: return .wav
+        case .flac: return .flac
+        case .avi: return .avi
+        case .aiff: return .aiff
         }
     }
 }

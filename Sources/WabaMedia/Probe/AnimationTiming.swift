@@ -98,12 +98,12 @@ struct AnimationScan: Sendable, Hashable {
 
     /// Scans the GIF or WebP in `source`; nil for other types, for a file that is not one, and
     /// when the bytes at hand end before the animation does (a remote asset's first bytes).
-    static func scan(_ source: some ByteSource, mime: String) -> AnimationScan? {
+    static func scan(_ source: some ByteSource, mime: MIMEType) -> AnimationScan? {
         var reader = ForwardReader(source: source)
         let scan: AnimationScan
         switch mime {
-        case "image/gif": scan = gif(&reader)
-        case "image/webp": scan = webP(&reader)
+        case .gif: scan = gif(&reader)
+        case .webp: scan = webP(&reader)
         default: return nil
         }
         guard scan.frames > 0, scan.complete || scan.capped || !reader.ranOutOfAvailableBytes else { return nil }

@@ -12,12 +12,12 @@
 /// known. Anything unusual (12-bit or arithmetic-coded JPEG, inconsistent ICC markers, EXIF it cannot
 /// walk, animation) returns nil and is left to libvips, the reference this parser is tested against.
 enum ImageHeaderParser {
-    static func parse(_ bytes: UnsafeRawBufferPointer, mime: String) -> ImageInfo? {
+    static func parse(_ bytes: UnsafeRawBufferPointer, mime: MIMEType) -> ImageInfo? {
         switch mime {
-        case "image/jpeg": return jpeg(bytes)
-        case "image/png": return png(bytes)
-        case "image/webp": return webp(bytes)
-        case "image/bmp": return bmp(bytes)
+        case .jpeg: return jpeg(bytes)
+        case .png: return png(bytes)
+        case .webp: return webp(bytes)
+        case .bmp: return bmp(bytes)
         default: return nil
         }
     }

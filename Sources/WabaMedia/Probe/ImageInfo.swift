@@ -70,7 +70,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     /// The header completed with what only the file's metadata blocks say (``ImageMetadataScan``):
     /// the stored bit depth, an APNG's frames, a GIF's or WebP's frames and how long they play,
     /// where a location is stored, oversized blocks.
-    func completed(from source: some ByteSource, mime: String) -> ImageInfo {
+    func completed(from source: some ByteSource, mime: MIMEType) -> ImageInfo {
         let scan = ImageMetadataScan.scan(source, mime: mime)
         var info = self
         if let stored = scan.storedBitsPerSample, stored < 8 { info.bitsPerSample = stored }
@@ -94,17 +94,17 @@ public struct ImageInfo: Sendable, Hashable, Codable {
 extension ImageInfo {
     /// The libvips loader each image type must be read by. Types not listed never reach libvips:
     /// the content decides the loader, so a file cannot steer itself to another one.
-    public static let loaders: [String: String] = [
-        "image/jpeg": "jpegload", "image/png": "pngload", "image/webp": "webpload", "image/gif": "gifload",
-        "image/heic": "heifload", "image/heif": "heifload", "image/avif": "heifload", "image/tiff": "tiffload",
-        "image/bmp": "magickload", "image/x-portable-pixmap": "ppmload", "image/x-portable-greymap": "ppmload",
-        "image/x-portable-bitmap": "ppmload", "image/x-portable-floatmap": "ppmload", "image/jp2": "jp2kload",
-        "image/x-jp2-codestream": "jp2kload",
+    public static let loaders: [MIMEType: String] = [
+        .jpeg: "jpegload", .png: "pngload", .webp: "webpload", .gif: "gifload",
+        .heic: "heifload", .heif: "heifload", .avif: "heifload", .tiff: "tiffload",
+        .bmp: "magickload", .portablePixmap: "ppmload", .portableGreymap: "ppmload",
+        .portableBitmap: "ppmload", .portableFloatmap: "ppmload", .jpeg2000: "jp2kload",
+        .jpeg2000Codestream: "jp2kload",
     ]
 
     /// Reads the header of the image file at `path`, whose content was detected as `mime`.
     /// - Throws: ``WabaMediaError`` `unsupported-input` when the type has no loader or it cannot read the file.
-    public init(path: String, mime: String) throws {
+    public init(path: String, mime: MIMEType) throws {
         let loader = try Self.loader(for: mime)
         try Vips.start()
         var header = wm_image_header()
@@ -115,7 +115,7 @@ extension ImageInfo {
     }
 
     /// Reads the header of an image held in memory (possibly only its first bytes).
-    public init(bytes: [UInt8], mime: String) throws {
+    public init(bytes: [UInt8], mime: MIMEType) throws {
         let loader = try Self.loader(for: mime)
         try Vips.start()
         var header = wm_image_header()
@@ -128,10 +128,10 @@ extension ImageInfo {
 
     /// The loader nickname for `mime`.
     /// - Throws: ``WabaMediaError`` `unsupported-input` for image types this project does not decode (SVG, ...).
-    public static func loader(for mime: String) throws -> String {
+    public static func loader(for mime: MIMEType) throws -> String {
         guard let loader = loaders[mime] else {
             throw WabaMediaError(
-                .unsupportedInput, "\(MIMENames.describe(mime)) is not an image type wamedia decodes",
+                .unsupportedInput, "\(mime.describedForPeople) is not an image type wamedia decodes",
                 hint: "convert it to JPEG or PNG first")
         }
         return loader

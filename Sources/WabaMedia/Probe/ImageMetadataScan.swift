@@ -19,11 +19,11 @@ struct ImageMetadataScan: Sendable, Hashable {
     var animationProblem: String?
 
     /// Scans the JPEG or PNG in `source`; other types, and whatever cannot be read, yield nothing.
-    static func scan(_ source: some ByteSource, mime: String) -> ImageMetadataScan {
+    static func scan(_ source: some ByteSource, mime: MIMEType) -> ImageMetadataScan {
         var scan = ImageMetadataScan()
         switch mime {
-        case "image/jpeg": scan.scanJPEG(source)
-        case "image/png": scan.scanPNG(source)
+        case .jpeg: scan.scanJPEG(source)
+        case .png: scan.scanPNG(source)
         default: break
         }
         return scan

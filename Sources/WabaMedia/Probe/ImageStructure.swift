@@ -32,9 +32,7 @@ public enum ImageStructure {
     }
 
     /// The types with a structural check.
-    public static let checkedTypes: Set<String> = [
-        "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
-    ]
+    public static let checkedTypes: Set<MIMEType> = [.jpeg, .png, .webp, .gif, .bmp, .tiff]
 
     /// Files up to this size are checked (a JPEG a window at a time, the others from a copy in
     /// memory); larger ones are left to a decode, which streams. (A memory map would save the copy,
@@ -42,20 +40,20 @@ public enum ImageStructure {
     public static let maxCheckedSize = 64 << 20
 
     /// Checks the file at `path`, whose content was detected as `mime`.
-    public static func verify(fileAt path: String, mime: String) throws -> Result {
+    public static func verify(fileAt path: String, mime: MIMEType) throws -> Result {
         guard checkedTypes.contains(mime) else { return .notChecked }
         return try verify(FileSource(path: path), mime: mime)
     }
 
     /// Checks a file that is already open, whose content was detected as `mime`.
-    public static func verify(_ source: FileSource, mime: String) throws -> Result {
+    public static func verify(_ source: FileSource, mime: MIMEType) throws -> Result {
         try verify(source, mime: mime, chunk: FileWindow.defaultChunk)
     }
 
     /// The same, reading a JPEG `chunk` bytes at a time.
-    static func verify(_ source: FileSource, mime: String, chunk: Int) throws -> Result {
+    static func verify(_ source: FileSource, mime: MIMEType, chunk: Int) throws -> Result {
         guard checkedTypes.contains(mime), source.size <= maxCheckedSize else { return .notChecked }
-        if mime == "image/jpeg" {
+        if mime == .jpeg {
             // The commonest input, and the largest: read through one window, never copied whole.
             var structure = JPEGStructure(FileWindow(source, chunk: chunk))
             return try structure.verify()
@@ -64,16 +62,16 @@ public enum ImageStructure {
     }
 
     /// Checks a whole file held in memory, whose content was detected as `mime`.
-    public static func verify(_ bytes: UnsafeRawBufferPointer, mime: String) -> Result {
+    public static func verify(_ bytes: UnsafeRawBufferPointer, mime: MIMEType) -> Result {
         switch mime {
-        case "image/jpeg":
+        case .jpeg:
             var structure = JPEGStructure(MemoryBytes(bytes))
             return structure.verify()
-        case "image/png": return PNGStructure(bytes).verify()
-        case "image/webp": return WebPStructure(bytes).verify()
-        case "image/gif": return GIFStructure(bytes).verify()
-        case "image/bmp": return BMPStructure(ByteView(Array(bytes))).verify()
-        case "image/tiff": return TIFFStructure(ByteView(Array(bytes))).verify()
+        case .png: return PNGStructure(bytes).verify()
+        case .webp: return WebPStructure(bytes).verify()
+        case .gif: return GIFStructure(bytes).verify()
+        case .bmp: return BMPStructure(ByteView(Array(bytes))).verify()
+        case .tiff: return TIFFStructure(ByteView(Array(bytes))).verify()
         default: return .notChecked
         }
     }

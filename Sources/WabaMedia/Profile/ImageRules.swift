@@ -2,7 +2,7 @@ public struct ImageRules: Sendable, Hashable {
     public var maxBytes: Int
     public var formats: [AcceptedFormat]
     /// Types the transform stage converts into an accepted one.
-    public var convertible: [String]
+    public var convertible: [MIMEType]
     /// Images with more pixels than this are refused before any decoding.
     public var maxInputPixels: Int
     /// The longest edge the transform stage produces.
@@ -14,7 +14,7 @@ public struct ImageRules: Sendable, Hashable {
     public var keepPNGForAlpha: Bool
 
     public init(
-        maxBytes: Int, formats: [AcceptedFormat], convertible: [String], maxInputPixels: Int,
+        maxBytes: Int, formats: [AcceptedFormat], convertible: [MIMEType], maxInputPixels: Int,
         maxLongEdge: Int, jpegQuality: QualityRange, background: RGBColour, keepPNGForAlpha: Bool
     ) {
         self.maxBytes = maxBytes

@@ -45,12 +45,12 @@ public struct MediaProfile: Sendable, Hashable {
     }
 
     /// The accepted format for a MIME type under a media type, if it is accepted as is.
-    public func format(for mime: String, as mediaType: MediaType) -> AcceptedFormat? {
+    public func format(for mime: MIMEType, as mediaType: MediaType) -> AcceptedFormat? {
         formats(for: mediaType).first { $0.mime == mime }
     }
 
     /// The canonical extension for a MIME type under any media type of this profile.
-    public func canonicalExtension(for mime: String) -> String? {
+    public func canonicalExtension(for mime: MIMEType) -> String? {
         for mediaType in MediaType.allCases {
             if let format = format(for: mime, as: mediaType) { return format.fileExtension }
         }

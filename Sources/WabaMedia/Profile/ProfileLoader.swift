@@ -253,12 +253,12 @@ private struct ProfileMap {
         }
     }
 
-    func mimeTypes(_ key: String) throws -> [String] {
+    func mimeTypes(_ key: String) throws -> [MIMEType] {
         let values = try strings(key)
         for (index, value) in values.enumerated() where !Self.isMIMEType(value) {
             throw error(at: "\(qualified(key))[\(index)]", "'\(value)' is not a MIME type such as image/jpeg")
         }
-        return values
+        return values.map(MIMEType.init(rawValue:))
     }
 
     func formats(_ key: String) throws -> [AcceptedFormat] {
@@ -280,7 +280,7 @@ private struct ProfileMap {
                 throw error(
                     at: "\(item.path).extension", "'\(fileExtension)' must be letters and digits, without a dot")
             }
-            return AcceptedFormat(mime: mime, fileExtension: fileExtension)
+            return AcceptedFormat(mime: MIMEType(rawValue: mime), fileExtension: fileExtension)
         }
     }
 

@@ -2,7 +2,7 @@ public struct VideoRules: Sendable, Hashable {
     public var maxBytes: Int
     public var formats: [AcceptedFormat]
     /// Containers rewritten to MP4 without transcoding when their codecs are allowed.
-    public var remuxable: [String]
+    public var remuxable: [MIMEType]
     /// Allowed video codecs, by short name (`h264`, `hevc`, ...).
     public var videoCodecs: [String]
     /// Allowed audio codecs inside a video, by short name (`aac`, ...).
@@ -26,7 +26,7 @@ public struct VideoRules: Sendable, Hashable {
     public static let maxAnimationSecondsLimit = 1_800
 
     public init(
-        maxBytes: Int, formats: [AcceptedFormat], remuxable: [String], videoCodecs: [String],
+        maxBytes: Int, formats: [AcceptedFormat], remuxable: [MIMEType], videoCodecs: [String],
         audioCodecs: [String], maxAudioStreams: Int, h264WarnProfiles: [String],
         h264RejectProfiles: [String], fixesBFrames: Bool = false,
         maxAnimationSeconds: Int = VideoRules.defaultMaxAnimationSeconds

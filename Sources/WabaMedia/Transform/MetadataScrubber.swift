@@ -38,10 +38,10 @@ public enum MetadataScrubber {
 
     /// Scrubs a whole JPEG or PNG held in memory; other types are returned unchanged.
     /// - Throws: ``WabaMediaError`` `unsupported-input` when the file's structure cannot be walked.
-    public static func scrub(_ bytes: [UInt8], mime: String, options: Options = .init()) throws -> Scrubbed {
+    public static func scrub(_ bytes: [UInt8], mime: MIMEType, options: Options = .init()) throws -> Scrubbed {
         switch mime {
-        case "image/jpeg": return try scrubJPEG(bytes, options)
-        case "image/png": return try scrubPNG(bytes, options)
+        case .jpeg: return try scrubJPEG(bytes, options)
+        case .png: return try scrubPNG(bytes, options)
         default: return Scrubbed(bytes: bytes, removed: [], changedRanges: [])
         }
     }

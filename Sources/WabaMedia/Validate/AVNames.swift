@@ -21,21 +21,21 @@ extension AVInfo.Container {
     }
 
     /// The MIME type of the container itself, for matching against a profile's formats.
-    func mime(forVideo: Bool) -> String {
+    func mime(forVideo: Bool) -> MIMEType {
         switch self {
-        case .mp4, .m4a: forVideo ? "video/mp4" : "audio/mp4"
-        case .threeGP: forVideo ? "video/3gpp" : "audio/3gpp"
-        case .quicktime: "video/quicktime"
-        case .ogg: forVideo ? "video/ogg" : "audio/ogg"
-        case .webm: forVideo ? "video/webm" : "audio/webm"
-        case .matroska: forVideo ? "video/x-matroska" : "audio/x-matroska"
-        case .mp3: "audio/mpeg"
-        case .adts: "audio/aac"
-        case .amr: "audio/amr"
-        case .wav: "audio/wav"
-        case .flac: "audio/flac"
-        case .avi: forVideo ? "video/x-msvideo" : "audio/x-msvideo"
-        case .aiff: "audio/aiff"
+        case .mp4, .m4a: forVideo ? .mp4 : .m4a
+        case .threeGP: forVideo ? .threeGPP : .threeGPPAudio
+        case .quicktime: .quickTime
+        case .ogg: forVideo ? .oggVideo : .ogg
+        case .webm: forVideo ? .webm : .webmAudio
+        case .matroska: forVideo ? .matroska : .matroskaAudio
+        case .mp3: .mpegAudio
+        case .adts: .aac
+        case .amr: .amr
+        case .wav: .wav
+        case .flac: .flac
+        case .avi: forVideo ? .avi : .aviAudio
+        case .aiff: .aiff
         }
     }
 }

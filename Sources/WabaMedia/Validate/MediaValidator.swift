@@ -78,19 +78,18 @@ public struct MediaValidator: Sendable {
 
     /// `text/csv`, `text/x-c` and the like count as `text/plain` for documents when the
     /// profile says so; markup and scripts never do.
-    public func effectiveMIME(of mime: String, as mediaType: MediaType) -> String {
-        guard mediaType == .document, profile.document.textVariantsAsPlain, mime.hasPrefix("text/"),
-            mime != "text/plain"
+    public func effectiveMIME(of mime: MIMEType, as mediaType: MediaType) -> MIMEType {
+        guard mediaType == .document, profile.document.textVariantsAsPlain, mime.isText, mime != .plainText
         else { return mime }
-        let subtype = mime.dropFirst("text/".count)
+        let subtype = mime.subtype
         let markupOrScript =
             subtype.contains("html") || subtype.contains("xml") || subtype.contains("script")
             || ["rtf", "javascript", "x-php", "x-perl", "x-python", "x-ruby", "x-lua", "x-tcl", "x-msdos-batch"]
                 .contains(subtype)
-        return markupOrScript ? mime : "text/plain"
+        return markupOrScript ? mime : .plainText
     }
 
-    private func isConvertible(_ mime: String, as mediaType: MediaType) -> Bool {
+    private func isConvertible(_ mime: MIMEType, as mediaType: MediaType) -> Bool {
         switch mediaType {
         case .image: profile.image.convertible.contains(mime)
         case .video: profile.video.remuxable.contains(mime)
@@ -98,8 +97,8 @@ public struct MediaValidator: Sendable {
         }
     }
 
-    private func conversion(_ mime: String, mediaType: MediaType) -> Finding {
-        let name = MIMENames.describe(mime)
+    private func conversion(_ mime: MIMEType, mediaType: MediaType) -> Finding {
+        let name = mime.describedForPeople
         if mediaType == .video {
             return Finding(
                 .needsConversion, .fixable,
@@ -113,15 +112,15 @@ public struct MediaValidator: Sendable {
     }
 
     private func mismatch(_ inspection: Inspection, mediaType: MediaType) -> Finding {
-        let name = MIMENames.describe(inspection.mime)
-        let accepted = profile.formats(for: mediaType).map { "\(MIMENames.short($0.mime)) (.\($0.fileExtension))" }
+        let name = inspection.mime.describedForPeople
+        let accepted = profile.formats(for: mediaType).map { "\($0.mime.shortName) (.\($0.fileExtension))" }
         let otherTypes = MediaType.allCases.filter { other in
             other != mediaType
                 && (profile.format(for: effectiveMIME(of: inspection.mime, as: other), as: other) != nil
                     || isConvertible(inspection.mime, as: other))
         }
         let message: String
-        if inspection.mime == "application/octet-stream" {
+        if inspection.mime == .octetStream {
             message = "the content's type could not be recognised, so it cannot be sent as \(mediaType)"
         } else {
             message = "the content is \(name), which cannot be sent as \(mediaType)"
@@ -129,7 +128,7 @@ public struct MediaValidator: Sendable {
         var hint = "\(mediaType) accepts \(accepted.joined(separator: ", "))"
         if let other = otherTypes.first {
             hint = "send it with --type \(other), or convert it: " + hint
-        } else if let mediaHint = MIMENames.conversionHint(for: inspection.mime, to: mediaType) {
+        } else if let mediaHint = inspection.mime.conversionHint(to: mediaType) {
             hint = mediaHint + "; " + hint
         }
         return Finding(.mimeMismatch, .rejected, message: message, hint: hint)
@@ -246,7 +245,7 @@ public struct MediaValidator: Sendable {
         }
         if image.hasEXIF || image.hasXMP {
             // Only JPEG and PNG are looked into for a location; other types are re-encoded anyway.
-            let scanned = inspection.mime == "image/jpeg" || inspection.mime == "image/png"
+            let scanned = inspection.mime == .jpeg || inspection.mime == .png
             let details =
                 !scanned
                 ? "possibly GPS location and camera details"
@@ -290,7 +289,7 @@ public struct MediaValidator: Sendable {
         }
     }
 
-    private func extensionFinding(_ inspection: Inspection, _ mime: String, _ mediaType: MediaType) -> (
+    private func extensionFinding(_ inspection: Inspection, _ mime: MIMEType, _ mediaType: MediaType) -> (
         Finding, String
     )? {
         let name = inspection.fileName
@@ -301,13 +300,13 @@ public struct MediaValidator: Sendable {
         let given = name[name.index(after: dot)...].lowercased()
         if given == canonical || Self.extensionAliases[canonical, default: []].contains(given) { return nil }
         // Plain-text documents keep .csv, .log, .md and the like; only a misleading binary extension counts.
-        if mime == "text/plain", !isCanonicalExtension(given) { return nil }
+        if mime == .plainText, !isCanonicalExtension(given) { return nil }
         let suggested = "\(stem).\(canonical)"
         let weight: Finding.Severity = mediaType == .document ? .fixable : .warning
         return (
             Finding(
                 .extensionMismatch, weight,
-                message: "the name says .\(given) but the content is \(MIMENames.describe(mime))",
+                message: "the name says .\(given) but the content is \(mime.describedForPeople)",
                 hint:
                     "it is sent as \(suggested)\(mediaType == .document ? ", so the recipient sees the right icon" : "")"
             ),

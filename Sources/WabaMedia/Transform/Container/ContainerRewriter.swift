@@ -120,7 +120,7 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
 public struct ContainerRewriteResult: Sendable, Hashable, Codable {
     public var actions: [ContainerRewritePlan.Action]
     /// The MIME type of the output (`video/mp4` after a QuickTime conversion).
-    public var outputMIME: String
+    public var outputMIME: MIMEType
     /// Track IDs that were removed, with their kind and codec.
     public var droppedTracks: [AVTrack]
     /// How many `stco` tables became `co64` because offsets grew past 4 GB.
@@ -222,10 +222,10 @@ public enum ContainerRewriter {
         // mixed two versions.
         try source.checkUnchanged()
         try destination.commit()
-        let outputMIME =
+        let outputMIME: MIMEType =
             converting || info.container == .mp4 || info.container == .m4a
-            ? (info.videoTracks.isEmpty ? "audio/mp4" : "video/mp4")
-            : (info.container == .threeGP ? "video/3gpp" : "video/quicktime")
+            ? (info.videoTracks.isEmpty ? .m4a : .mp4)
+            : (info.container == .threeGP ? .threeGPP : .quickTime)
         return ContainerRewriteResult(
             actions: actions, outputMIME: outputMIME, droppedTracks: dropped,
             widenedChunkOffsetTables: widened,

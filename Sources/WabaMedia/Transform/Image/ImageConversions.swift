@@ -1,7 +1,7 @@
 extension ImageFitter {
     /// The conversions an image needs before encoding, in words: what the plan says
     /// (``ImageFitPlan``) and what a run reports it did.
-    static func conversionSteps(info: ImageInfo, mime: String, rules: ImageRules) -> [String] {
+    static func conversionSteps(info: ImageInfo, mime: MIMEType, rules: ImageRules) -> [String] {
         var steps: [String] = []
         let output = info.hasAlpha && rules.keepPNGForAlpha ? "JPEG or PNG" : "JPEG"
         if !rules.formats.contains(where: { $0.mime == mime }) {
@@ -19,8 +19,8 @@ extension ImageFitter {
         return steps
     }
 
-    static func formatName(_ mime: String) -> String {
-        let subtype = mime.split(separator: "/").last.map(String.init) ?? mime
-        return subtype.replacingOccurrences(of: "x-", with: "").uppercased()
+    /// `image/x-portable-pixmap` → `PORTABLE-PIXMAP`.
+    static func formatName(_ mime: MIMEType) -> String {
+        mime.subtype.replacingOccurrences(of: "x-", with: "").uppercased()
     }
 }

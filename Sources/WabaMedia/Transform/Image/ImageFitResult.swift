@@ -4,8 +4,8 @@ public struct ImageFitResult: Sendable, Hashable, Codable {
     public var output: String?
     public var inputBytes: Int
     public var outputBytes: Int
-    public var inputMIME: String
-    public var outputMIME: String
+    public var inputMIME: MIMEType
+    public var outputMIME: MIMEType
     public var inputWidth: Int
     public var inputHeight: Int
     public var outputWidth: Int
@@ -20,7 +20,7 @@ public struct ImageFitResult: Sendable, Hashable, Codable {
     public var steps: [String]
 
     public init(
-        output: String? = nil, inputBytes: Int, outputBytes: Int, inputMIME: String, outputMIME: String,
+        output: String? = nil, inputBytes: Int, outputBytes: Int, inputMIME: MIMEType, outputMIME: MIMEType,
         inputWidth: Int, inputHeight: Int, outputWidth: Int, outputHeight: Int, quality: Int?,
         passedThrough: Bool, encodes: Int, steps: [String]
     ) {

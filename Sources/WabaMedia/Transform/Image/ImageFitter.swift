@@ -67,13 +67,13 @@ public struct ImageFitter: Sendable {
     /// - Parameter mime: the input's detected type, when known; otherwise libvips' loader decides.
     /// - Throws: ``WabaMediaError`` `unsupported-input` for unreadable, damaged or oversized
     ///   (too many pixels) images; `transform-failed` when no size fits.
-    public func fit(path: String, mime: String? = nil) throws -> FittedImage {
+    public func fit(path: String, mime: MIMEType? = nil) throws -> FittedImage {
         let outcome = try run(.file(FileSource(path: path)), mime: mime, info: nil, destination: .memory)
         return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
     }
 
     /// Fits an image held in memory.
-    public func fit(bytes: [UInt8], name: String = "image", mime: String? = nil) throws -> FittedImage {
+    public func fit(bytes: [UInt8], name: String = "image", mime: MIMEType? = nil) throws -> FittedImage {
         let outcome = try run(.bytes(bytes, name: name), mime: mime, info: nil, destination: .memory)
         return FittedImage(bytes: outcome.bytes ?? [], result: outcome.result)
     }
@@ -86,16 +86,16 @@ public struct ImageFitter: Sendable {
     ///   - outputPath: given the output's MIME type (`image/jpeg` or `image/png`), returns the
     ///     path to write. It must not be the input.
     public func fit(
-        path: String, mime: String? = nil, info: ImageInfo? = nil,
-        writingTo outputPath: (_ outputMIME: String) throws -> String
+        path: String, mime: MIMEType? = nil, info: ImageInfo? = nil,
+        writingTo outputPath: (_ outputMIME: MIMEType) throws -> String
     ) throws -> ImageFitResult {
         try fit(FileSource(path: path), mime: mime, info: info, writingTo: outputPath)
     }
 
     /// Fits an image file that is already open, reading it through that descriptor only.
     public func fit(
-        _ source: FileSource, mime: String? = nil, info: ImageInfo? = nil,
-        writingTo outputPath: (_ outputMIME: String) throws -> String
+        _ source: FileSource, mime: MIMEType? = nil, info: ImageInfo? = nil,
+        writingTo outputPath: (_ outputMIME: MIMEType) throws -> String
     ) throws -> ImageFitResult {
         try withoutActuallyEscaping(outputPath) { choose in
             try run(.file(source), mime: mime, info: mime == nil ? nil : info, destination: .file(choose)).result
@@ -103,12 +103,12 @@ public struct ImageFitter: Sendable {
     }
 
     /// Fits the image file at `path` and writes it to `outputPath`.
-    public func fit(path: String, mime: String? = nil, writingTo outputPath: String) throws -> ImageFitResult {
+    public func fit(path: String, mime: MIMEType? = nil, writingTo outputPath: String) throws -> ImageFitResult {
         try fit(path: path, mime: mime, writingTo: { _ in outputPath })
     }
 
     /// The bytes without what ``MetadataScrubber`` removes under these options, or as they are.
-    private func scrubbed(_ bytes: [UInt8], info: ImageInfo, mime: String) throws -> MetadataScrubber.Scrubbed {
+    private func scrubbed(_ bytes: [UInt8], info: ImageInfo, mime: MIMEType) throws -> MetadataScrubber.Scrubbed {
         guard MetadataScrubber.hasWork(info, options: options.scrubbing) else {
             return MetadataScrubber.Scrubbed(bytes: bytes, removed: [], changedRanges: [])
         }
@@ -116,7 +116,7 @@ public struct ImageFitter: Sendable {
     }
 
     /// Whether an image with this header, type and size may be passed through as it is.
-    func conforms(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+    func conforms(_ image: ImageInfo, mime: MIMEType, size: Int) -> Bool {
         conformsApartFromMetadata(image, mime: mime, size: size)
             && (!options.stripMetadata || !(image.hasEXIF || image.hasXMP))
     }
@@ -124,14 +124,14 @@ public struct ImageFitter: Sendable {
     /// Whether the image needs only changes a PNG makes losslessly: metadata dropped, samples
     /// widened to 8 bits (a palette expanded), the first frame of an APNG kept. It then stays PNG
     /// when that fits.
-    private func needsOnlyLosslessPNGChanges(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+    private func needsOnlyLosslessPNGChanges(_ image: ImageInfo, mime: MIMEType, size: Int) -> Bool {
         var widened = image
         widened.bitsPerSample = 8
         widened.pages = 1
-        return mime == "image/png" && conformsApartFromMetadata(widened, mime: mime, size: size)
+        return mime == .png && conformsApartFromMetadata(widened, mime: mime, size: size)
     }
 
-    private func conformsApartFromMetadata(_ image: ImageInfo, mime: String, size: Int) -> Bool {
+    private func conformsApartFromMetadata(_ image: ImageInfo, mime: MIMEType, size: Int) -> Bool {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
             && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && image.pages <= 1
             && (!image.hasAlpha || rules.keepPNGForAlpha)
@@ -139,7 +139,7 @@ public struct ImageFitter: Sendable {
 
     // MARK: - The run
 
-    private func run(_ source: ImageSource, mime: String?, info knownInfo: ImageInfo?, destination: FitDestination)
+    private func run(_ source: ImageSource, mime: MIMEType?, info knownInfo: ImageInfo?, destination: FitDestination)
         throws -> FitOutcome
     {
         try Vips.start()
@@ -216,7 +216,7 @@ public struct ImageFitter: Sendable {
             if let png = try fittingPNG(memory, &context) {
                 context.steps.append("encode PNG (\(ByteCount(png.count)))")
                 return try context.finish(
-                    bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
+                    bytes: png, mime: .png, width: shape.width, height: shape.height, quality: nil)
             }
             if shape.hasAlpha { context.steps.append("flatten transparency onto \(rules.background)") }
             return try fitJPEG(try memory.flatten(onto: background).copyToMemory(), &context)
@@ -230,7 +230,7 @@ public struct ImageFitter: Sendable {
                     if let png = try fittingPNG(memory, &context) {
                         context.steps.append("keep PNG for transparency (\(ByteCount(png.count)))")
                         return try context.finish(
-                            bytes: png, mime: "image/png", width: shape.width, height: shape.height, quality: nil)
+                            bytes: png, mime: .png, width: shape.width, height: shape.height, quality: nil)
                     }
                 } else {
                     context.steps.append("PNG would be about \(ByteCount(Int(estimate)))")
@@ -287,7 +287,7 @@ public struct ImageFitter: Sendable {
 
     /// Whether a PNG of this image could plausibly fit: only then is it decoded to look at its alpha.
     private func pngMayFit(_ context: RunContext, outputPixels: Int) -> Bool {
-        guard context.inputMIME == "image/png" else { return true }
+        guard context.inputMIME == .png else { return true }
         let ratio = Double(outputPixels) / Double(context.info.pixelCount)
         return Double(context.inputBytes) * ratio <= Double(rules.maxBytes) * 1.5
     }
@@ -299,16 +299,16 @@ public struct ImageFitter: Sendable {
         let ratio = Double(outputPixels) / Double(context.info.pixelCount)
         let predicted: Double
         switch context.inputMIME {
-        case "image/jpeg":
+        case .jpeg:
             // Phones and cameras save at quality 90-98 (often without chroma subsampling): the
             // input's bytes per pixel overstate those of a 4:2:0 encode at the top quality.
             predicted = Double(context.inputBytes) * ratio * 0.6
-        case "image/webp": predicted = Double(context.inputBytes) * ratio * 2
-        case "image/heic", "image/heif":
+        case .webp: predicted = Double(context.inputBytes) * ratio * 2
+        case .heic, .heif:
             // HEVC takes about half the bytes of JPEG for the same picture. A wrong guess costs a
             // second (slow) HEIF decode, so only inputs well inside the budget stream.
             predicted = Double(context.inputBytes) * ratio * 2
-        case "image/png", "image/gif", "image/bmp", "image/tiff":
+        case .png, .gif, .bmp, .tiff:
             // Lossless sources say little about JPEG size; a detailed photo takes about a third
             // of a byte per pixel at quality 90 with 4:2:0 chroma, half a byte at 95.
             predicted = Double(outputPixels) * (rules.jpegQuality.max > 92 ? 0.5 : 0.35)
@@ -351,9 +351,9 @@ public struct ImageFitter: Sendable {
             guard case .complete(let bytes?, let size) = output else { return nil }
             context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(size)))")
             return try context.finish(
-                bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+                bytes: bytes, mime: .jpeg, width: shape.width, height: shape.height, quality: quality)
         case .file:
-            let target = try context.outputPath(for: "image/jpeg")
+            let target = try context.outputPath(for: .jpeg)
             let temporary = try OutputFile(replacing: target, notOverwriting: context.inputFiles)
             let output = try temporary.withDescriptor { descriptor in
                 do {
@@ -366,7 +366,7 @@ public struct ImageFitter: Sendable {
             try temporary.commit()
             context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(size)))")
             return context.finished(
-                path: target, size: size, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality
+                path: target, size: size, mime: .jpeg, width: shape.width, height: shape.height, quality: quality
             )
         }
     }
@@ -383,7 +383,7 @@ public struct ImageFitter: Sendable {
             case .fits(let bytes, let quality):
                 context.steps.append("encode JPEG at quality \(quality) (\(ByteCount(bytes.count)))")
                 return try context.finish(
-                    bytes: bytes, mime: "image/jpeg", width: shape.width, height: shape.height, quality: quality)
+                    bytes: bytes, mime: .jpeg, width: shape.width, height: shape.height, quality: quality)
             case .tooLargeAtMinimum(let bytes):
                 // JPEG size grows about with the pixel count: aim a little under the budget.
                 let scale = min(0.9, max(0.5, (Double(rules.maxBytes) * 0.85 / Double(bytes)).squareRoot()))
@@ -507,7 +507,7 @@ private final class SizeEstimator {
 
 private enum FitDestination {
     case memory
-    case file((String) throws -> String)
+    case file((MIMEType) throws -> String)
 }
 
 private struct FitOutcome {
@@ -518,14 +518,14 @@ private struct FitOutcome {
 private struct RunContext {
     var source: ImageSource
     var info: ImageInfo
-    var inputMIME: String
+    var inputMIME: MIMEType
     var inputBytes: Int
     var destination: FitDestination
     var steps: [String] = []
     var encodes = 0
 
     /// The path the caller wants for this output type.
-    func outputPath(for mime: String) throws -> String {
+    func outputPath(for mime: MIMEType) throws -> String {
         guard case .file(let choose) = destination else {
             preconditionFailure("outputPath(for:) needs a file destination")
         }
@@ -540,7 +540,7 @@ private struct RunContext {
 
     /// Delivers the output: returned in memory, or written atomically to its file.
     func finish(
-        bytes: [UInt8], mime: String, width: Int, height: Int, quality: Int?, passedThrough: Bool = false
+        bytes: [UInt8], mime: MIMEType, width: Int, height: Int, quality: Int?, passedThrough: Bool = false
     ) throws -> FitOutcome {
         switch destination {
         case .memory:
@@ -561,7 +561,7 @@ private struct RunContext {
         }
     }
 
-    func finished(path: String?, size: Int, mime: String, width: Int, height: Int, quality: Int?) -> FitOutcome {
+    func finished(path: String?, size: Int, mime: MIMEType, width: Int, height: Int, quality: Int?) -> FitOutcome {
         FitOutcome(
             result: ImageFitResult(
                 output: path, inputBytes: inputBytes, outputBytes: size, inputMIME: inputMIME, outputMIME: mime,

@@ -34,7 +34,7 @@ enum ImageSource {
     }
 
     /// Detects the content's type, for callers that did not.
-    func detectMIME() throws -> String {
+    func detectMIME() throws -> MIMEType {
         let detector = try MIMEDetector()
         switch self {
         case .file(let source): return try detector.detect(source, fileName: source.path).mime
@@ -42,7 +42,7 @@ enum ImageSource {
         }
     }
 
-    func header(mime: String) throws -> ImageInfo {
+    func header(mime: MIMEType) throws -> ImageInfo {
         switch self {
         case .file(let source):
             return try ImageInfo(path: source.reopenablePath, mime: mime).completed(from: source, mime: mime)
@@ -54,7 +54,7 @@ enum ImageSource {
 
     /// Why the file's structure is not whole (``ImageStructure``), or nil: what `check` refuses
     /// with its default verification, found the same way before anything decodes it.
-    func structuralDamage(mime: String) throws -> String? {
+    func structuralDamage(mime: MIMEType) throws -> String? {
         switch self {
         case .file(let source): try ImageStructure.verify(source, mime: mime).damage
         case .bytes(let bytes, _): ImageStructure.verify(UnsafeRawBufferPointer(bytes.buffer), mime: mime).damage
@@ -62,7 +62,7 @@ enum ImageSource {
     }
 
     /// Proves the data decodes, for inputs kept byte for byte.
-    func verify(mime: String) throws {
+    func verify(mime: MIMEType) throws {
         if let reason = try damage(mime: mime) {
             throw WabaMediaError(
                 .unsupportedInput,
@@ -74,7 +74,7 @@ enum ImageSource {
     /// Decodes the image at a reduced size, with the loader its type calls for, to prove its data
     /// is intact: shrink-on-load keeps this cheap while every compressed byte is still read.
     /// - Returns: nil when intact, else libvips' reason.
-    func damage(mime: String) throws -> String? {
+    func damage(mime: MIMEType) throws -> String? {
         try Vips.start()
         do {
             _ = try thumbnail(mime: mime, longEdge: 64, exportSRGB: false).copyToMemory()
@@ -88,7 +88,7 @@ enum ImageSource {
     /// profile where ``ImageInfo/needsColourManagement`` says so, else (and when lcms cannot use the
     /// profile, which `onUnusableProfile` hears of) by libvips' own conversion.
     func uprightSRGB8(
-        mime: String, info: ImageInfo, longEdge: Int, onUnusableProfile: (VipsFailure) -> Void = { _ in }
+        mime: MIMEType, info: ImageInfo, longEdge: Int, onUnusableProfile: (VipsFailure) -> Void = { _ in }
     ) throws -> VipsImage {
         let image: VipsImage
         do {
@@ -102,7 +102,7 @@ enum ImageSource {
 
     /// Opens the image shrunk to fit `longEdge`, upright, with the loader its type requires.
     /// See `wm_vips_thumbnail_file`.
-    func thumbnail(mime: String, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
+    func thumbnail(mime: MIMEType, longEdge: Int, exportSRGB: Bool) throws -> VipsImage {
         let loader = try ImageInfo.loader(for: mime)
         switch self {
         case .file(let source):

@@ -36,7 +36,7 @@ enum AnimationFrames {
 
     /// Decodes the animation in `source` (of type `mime`) and writes its frames to `path`, on
     /// `executor`'s threads, a frame at a time: a cancelled task stops between two frames.
-    static func writeRaw(from source: FileSource, mime: String, to path: String, on executor: BlockingExecutor)
+    static func writeRaw(from source: FileSource, mime: MIMEType, to path: String, on executor: BlockingExecutor)
         async throws -> RawVideo
     {
         let (strip, frameHeight, frames, delays) = try await executor.run {

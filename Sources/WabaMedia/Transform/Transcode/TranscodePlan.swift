@@ -121,7 +121,7 @@ public struct TranscodePlan: Sendable, Hashable, CustomStringConvertible {
         /// renamed `.mp4` is not opened as a playlist.
         case file(demuxer: String)
         /// The frames of an animation of this MIME type, decoded by libvips (``AnimationFrames``).
-        case decodedFrames(mime: String)
+        case decodedFrames(mime: MIMEType)
     }
 
     var input: Input
