@@ -25,7 +25,7 @@ struct UnexpectedResult: Error, CustomStringConvertible { var description: Strin
 guard report.verdict == .fixable else {
     throw UnexpectedResult(description: "hero.heic is \(report.verdict), expected fixable (a HEIC is converted)")
 }
-guard detection.mime == "application/pdf", verdict == .ok else {
+guard detection.mime == .pdf, verdict == .ok else {
     throw UnexpectedResult(description: "invoice is \(detection.mime), \(verdict); expected application/pdf, ok")
 }
 print("readme-check: hero.heic \(report.verdict), invoice \(detection.mime) \(verdict)")

@@ -17,7 +17,7 @@ try await BlockingExecutor.withExecutor(threads: 2) { executor in
 // The example ran; what it wrote must be a sendable JPEG.
 struct UnexpectedResult: Error, CustomStringConvertible { var description: String }
 let written = try MediaChecker(profile: .whatsappCloud).check(path: "ready/hero.jpg", as: .image)
-guard written.verdict == .ok, written.inspection.mime == "image/jpeg" else {
+guard written.verdict == .ok, written.inspection.mime == .jpeg else {
     throw UnexpectedResult(description: "ready/hero.jpg is \(written.inspection.mime), \(written.verdict)")
 }
 print("readme-prepare: ready/hero.jpg \(written.inspection.mime) \(written.verdict)")

@@ -30,7 +30,7 @@ let receipts = sandbox.receipts
 await sandbox.stop()
 struct UnexpectedResult: Error, CustomStringConvertible { var description: String }
 guard receipts.count == 1, let receipt = receipts.first, receipt.status == 200,
-    receipt.detectedMIME == "image/jpeg", receipt.messageID == result.messageID
+    receipt.detectedMIME == .jpeg, receipt.messageID == result.messageID
 else {
     throw UnexpectedResult(description: "the sandbox received \(receipts)")
 }
