@@ -4,14 +4,3 @@ public protocol RemoteAssetChecking: Sendable {
     /// Checks the asset at `url` as the platform would fetch it. Never throws: every problem is a finding.
     func check(url: String, asset: BatchAsset) async -> RemoteCheck
 }
-
-/// A remote asset's report, with what the URL answered.
-public struct RemoteCheck: Sendable, Hashable {
-    public var report: ValidationReport
-    public var fetch: RemoteFetch
-
-    public init(report: ValidationReport, fetch: RemoteFetch) {
-        self.report = report
-        self.fetch = fetch
-    }
-}

@@ -1,29 +1,6 @@
 import Foundation
 internal import WabaEncoding
 
-/// Where a `file_name` came from, so a report can say why a name was chosen.
-public enum FileNameOrigin: String, Sendable, Hashable, Codable {
-    /// The user's own `--file-name`.
-    case user
-    /// The input file's name, with its extension corrected to the content.
-    case input
-    /// The last path segment of a URL.
-    case url
-    /// Made up from the media type and a hash of the content.
-    case generated
-}
-
-/// A `file_name` and how it was chosen.
-public struct InferredFileName: Sendable, Hashable, Codable {
-    public var name: String
-    public var origin: FileNameOrigin
-
-    public init(name: String, origin: FileNameOrigin) {
-        self.name = name
-        self.origin = origin
-    }
-}
-
 /// The name stage: picks the `file_name` a recipient sees, and makes any name safe to send.
 ///
 /// The recipient's app picks a document's icon from the extension, so a name derived from

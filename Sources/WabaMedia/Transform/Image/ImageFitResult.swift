@@ -52,9 +52,3 @@ public struct ImageFitResult: Sendable, Hashable, Codable {
         case passedThrough = "passed_through"
     }
 }
-
-/// A fitted image held in memory.
-public struct FittedImage: Sendable, Hashable {
-    public var bytes: [UInt8]
-    public var result: ImageFitResult
-}
