@@ -186,8 +186,9 @@ public final class RemoteAssetChecker: RemoteAssetChecking {
                 }
             }
             let inspected = inspection
-            var report = try await watch.excluding {
-                try await executor.run { BatchChecker.validate(inspected, asset: asset, checker: checker) }
+            // Pure Swift, no native work: it runs here, and awaits ffmpeg's encoder list only for audio and video.
+            var report = await watch.excluding {
+                await BatchChecker.validate(inspected, asset: asset, checker: checker)
             }
             findings += contentTypeFindings(declared: fetch.contentType, report: report)
             let limit = checker.profile.maxBytes(for: report.mediaType)

@@ -4,7 +4,7 @@ public import Logging
 import NIOCore
 import Synchronization
 import WabaClient
-public import WabaMedia
+import WabaMedia
 
 /// A local stand-in for `POST /v1/waba/send-media` that keeps the real contract: key check (401),
 /// required fields and media checks (400), unknown contacts (404), injectable failures (500),

@@ -130,8 +130,9 @@ struct CheckCommand: AsyncParsableCommand, ChecksMedia {
     /// The check, its blocking work on `executor`.
     private func check(on executor: BlockingExecutor) async throws {
         var checker = try MediaChecker(profile: try profileOptions.load(), imageVerification: verifyImages)
-        // What a transcode would need is planned against ffmpeg's encoder list, listed once (from start-up on).
-        checker.planner.ffmpeg = await FFmpegCapabilities.installed()
+        // What a transcode would need is planned against ffmpeg's encoder list, listed once, when the
+        // first file that may need a transcode is judged: checking images alone never starts ffmpeg.
+        checker.ffmpegLookup = { await FFmpegCapabilities.installed() }
         let sources =
             BatchInputs.classify(inputs)
             + manifest.map {

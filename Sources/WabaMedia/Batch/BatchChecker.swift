@@ -209,7 +209,8 @@ public struct BatchChecker: Sendable {
         case .success(var inspection):
             inspection.file = path
             return Outcome(
-                origin: asset.origin, report: validate(inspection, asset: asset, checker: checker), sha256: sha256)
+                origin: asset.origin, report: await validate(inspection, asset: asset, checker: checker), sha256: sha256
+            )
         case .failure(let error):
             return unreadable(error, sha256: sha256)
         }
@@ -225,10 +226,10 @@ public struct BatchChecker: Sendable {
     }
 
     /// Checks with the asset's type and caption, judging the extension of the name the recipient sees.
-    public static func validate(_ inspection: Inspection, asset: BatchAsset, checker: MediaChecker)
+    public static func validate(_ inspection: Inspection, asset: BatchAsset, checker: MediaChecker) async
         -> ValidationReport
     {
-        checker.report(on: inspection, as: asset.mediaType, caption: asset.caption, named: asset.fileName)
+        await checker.judge(inspection, as: asset.mediaType, caption: asset.caption, named: asset.fileName)
     }
 
     /// The rejected report standing in for an input that names nothing checkable.

@@ -12,6 +12,10 @@ public struct MediaChecker: Sendable {
     public var validator: MediaValidator
     /// Concludes the validator's report: what preparation does about the findings.
     public var planner: PreparationPlanner
+    /// Finds the ffmpeg a transcode would run with (``FFmpegCapabilities/installed()``) for the
+    /// reports ``judge(_:as:caption:named:)`` makes. It is awaited only for a file whose plan may be
+    /// a transcode, so that checking images never starts ffmpeg. When nil, ``planner`` keeps its own.
+    public var ffmpegLookup: (@Sendable () async -> FFmpegCapabilities)?
 
     /// - Parameters:
     ///   - detector: share one across checkers; a new one is made when nil.
@@ -55,6 +59,18 @@ public struct MediaChecker: Sendable {
         var report = validator.validate(named, as: mediaType, caption: caption)
         report.inspection.file = inspection.file
         return planner.conclude(report)
+    }
+
+    /// ``report(on:as:caption:named:)``, planned with the ffmpeg ``ffmpegLookup`` finds when the plan
+    /// may be a transcode.
+    public func judge(
+        _ inspection: Inspection, as mediaType: MediaType? = nil, caption: String? = nil, named fileName: String? = nil
+    ) async -> ValidationReport {
+        var checker = self
+        if let ffmpegLookup, PreparationPlanner.mayTranscode(inspection) {
+            checker.planner.ffmpeg = await ffmpegLookup()
+        }
+        return checker.report(on: inspection, as: mediaType, caption: caption, named: fileName)
     }
 
     /// The validator's report on the file at `path` alone, without the planner's conclusions: the
