@@ -29,7 +29,7 @@ struct BenchRows: Sequence, IteratorProtocol {
         return CampaignRow(
             row: index + 2, channelID: "chn_bench",
             contactID: String(format: "00000000-0000-4000-8000-%012d", index), media: "/media/photo.jpg",
-            mediaType: "image", caption: "hello \(index)")
+            mediaType: .image, caption: "hello \(index)")
     }
 }
 let manifestRows = BenchRows(count: rows)
