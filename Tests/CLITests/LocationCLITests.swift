@@ -64,7 +64,8 @@ struct LocationCLITests {
         let output = folder.appendingPathComponent("sent.jpg")
         let run = try wamedia("prepare", jpeg.path, "-o", output.path)
         #expect(run.status == 0, "\(run.standardError)")
-        #expect(run.standardOutput.contains("remove GPS location (EXIF GPS)"), "\(run.standardOutput)")
+        #expect(
+            run.standardOutput.contains("remove GPS location (EXIF GPS in the APP1 segment)"), "\(run.standardOutput)")
         #expect(try gpsTags(output.path).isEmpty)
         let before = try Data(contentsOf: jpeg)
         let after = try Data(contentsOf: output)

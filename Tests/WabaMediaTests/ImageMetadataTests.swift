@@ -55,7 +55,7 @@ struct LowBitDepthTests {
 
 @Suite("Metadata too large to read safely")
 struct MetadataBombTests {
-    @Test("a zTXt bomb is fixable from its stored size and removed without touching anything else")
+    @Test("a zTXt bomb is fixable by what it inflates to and removed without touching anything else")
     func ztxtBomb() throws {
         let fixtures = try ImageMetadataFixtures.get()
         let path = fixtures.path("ztxt-bomb.png")
@@ -136,15 +136,15 @@ struct LocationTests {
         let fixtures = try ImageMetadataFixtures.get()
         let path = fixtures.path("gps.jpg")
         let before = try report(path)
-        #expect(before.inspection.image?.location == ["EXIF GPS"])
+        #expect(before.inspection.image?.location == ["EXIF GPS in the APP1 segment"])
         let finding = try #require(before.findings.first { $0.code == .location })
-        #expect(finding.severity == .fixable && finding.message.contains("EXIF GPS"))
+        #expect(finding.severity == .fixable && finding.message.contains("EXIF GPS in the APP1 segment"))
         #expect(before.verdict == .fixable)
-        #expect(before.plannedSteps.first == "remove the location (EXIF GPS)")
+        #expect(before.plannedSteps.first == "remove the location (EXIF GPS in the APP1 segment)")
 
         let input = try fixtures.bytes("gps.jpg")
         let scrubbed = try MetadataScrubber.scrub(input, mime: "image/jpeg")
-        #expect(scrubbed.removed == ["GPS location (EXIF GPS)"])
+        #expect(scrubbed.removed == ["GPS location (EXIF GPS in the APP1 segment)"])
         #expect(scrubbed.bytes.count == input.count)
         let changed = scrubbed.changedRanges.reduce(0) { $0 + $1.count }
         #expect(changed > 0 && changed < 1_000)
@@ -180,7 +180,7 @@ struct LocationTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = try write(filled, "filled.jpg", in: directory)
-        #expect(try report(input).inspection.image?.location == ["EXIF GPS"])
+        #expect(try report(input).inspection.image?.location == ["EXIF GPS in the APP1 segment"])
         let scrubbed = try MetadataScrubber.scrub(filled, mime: "image/jpeg")
         #expect(scrubbed.bytes.count == filled.count && Array(scrubbed.bytes[0..<5]) == Array(filled[0..<5]))
         let output = try write(scrubbed.bytes, "scrubbed.jpg", in: directory)
@@ -203,7 +203,10 @@ struct LocationTests {
     @Test("an XMP packet with GPS coordinates is dropped whole")
     func xmpGPS() throws {
         let fixtures = try ImageMetadataFixtures.get()
-        #expect(try report(fixtures.path("xmp-gps.jpg")).inspection.image?.location == ["XMP GPS"])
+        #expect(
+            try report(fixtures.path("xmp-gps.jpg")).inspection.image?.location == [
+                "XMP GPS (exif:GPSLatitude, exif:GPSLongitude) in the APP1 XMP segment"
+            ])
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try write(try fit(fixtures.path("xmp-gps.jpg")).bytes, "xmp.jpg", in: directory)
@@ -214,7 +217,7 @@ struct LocationTests {
     func pngGPS() throws {
         let fixtures = try ImageMetadataFixtures.get()
         let before = try report(fixtures.path("gps.png"))
-        #expect(before.inspection.image?.location == ["EXIF GPS"])
+        #expect(before.inspection.image?.location == ["EXIF GPS in the eXIf chunk"])
         #expect(before.verdict == .fixable)
         let fitted = try fit(fixtures.path("gps.png"))
         #expect(fitted.result.passedThrough)
@@ -345,5 +348,202 @@ struct MoreInputTests {
         #expect(refused.verdict == .rejected)
         let finding = try #require(refused.findings.first { $0.code == .mimeMismatch })
         #expect(finding.hint.contains("ImageMagick") && finding.hint.contains("PNG"))
+    }
+}
+
+/// The tags exiftool reads that record a position: GPS in any spelling, latitudes, longitudes, altitudes.
+private func positionTags(_ path: String) throws -> [String] {
+    try exiftoolTags(path).keys.filter { key in
+        let name = key.lowercased()
+        return ["gps", "latitude", "longitude", "altitude"].contains { name.contains($0) }
+    }.sorted()
+}
+
+/// Whether `bytes` hold `word` as it is (ASCII).
+private func mentions(_ bytes: [UInt8], _ word: String) -> Bool {
+    let needle = Array(word.utf8)
+    guard bytes.count >= needle.count else { return false }
+    return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+}
+
+/// `bytes` without the ranges the scrubber reports, in order: what it leaves when it only drops.
+private func removing(_ ranges: [Range<Int>], from bytes: [UInt8]) -> [UInt8] {
+    var kept: [UInt8] = []
+    var start = 0
+    for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+        kept += bytes[start..<range.lowerBound]
+        start = range.upperBound
+    }
+    return kept + bytes[start...]
+}
+
+@Suite("Locations in PNG text chunks and vendor XMP")
+struct HiddenLocationTests {
+    @Test(
+        "check names each location and where it is; the chunks holding them are dropped, every other byte kept",
+        arguments: [
+            ("raw-exif.png", ["EXIF GPS in the zTXt chunk 'Raw profile type exif'"], ["zTXt"]),
+            ("raw-app1.png", ["EXIF GPS in the tEXt chunk 'Raw profile type APP1'"], ["tEXt"]),
+            (
+                "raw-xmp.png",
+                [
+                    "XMP GPS (exif:GPSLatitude, exif:GPSLongitude) in the zTXt chunk 'Raw profile type xmp'",
+                    "XMP GPS (drone-dji:GpsLatitude, drone-dji:GpsLongitude, drone-dji:AbsoluteAltitude) "
+                        + "in the iTXt chunk 'XML:com.adobe.xmp'",
+                ],
+                ["zTXt", "iTXt"]
+            ),
+        ])
+    func textChunks(name: String, locations: [String], dropped: [String]) throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let path = fixtures.path(name)
+        #expect(!(try positionTags(path)).isEmpty, "exiftool sees the location in the input")
+        let before = try report(path)
+        #expect(before.inspection.image?.location == locations)
+        let finding = try #require(before.findings.first { $0.code == .location })
+        #expect(finding.severity == .fixable && locations.allSatisfy { finding.message.contains($0) })
+        #expect(before.verdict == .fixable)
+        #expect(before.plannedSteps.first == "remove the location (\(locations[0]))")
+
+        let input = try fixtures.bytes(name)
+        let scrubbed = try MetadataScrubber.scrub(input, mime: "image/png")
+        #expect(scrubbed.removed == locations.map { "GPS location (\($0))" })
+        #expect(scrubbed.bytes == removing(scrubbed.changedRanges, from: input))
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try write(scrubbed.bytes, "sent.png", in: directory)
+        var expectedChunks = try fixtures.chunkTypes(path)
+        for type in dropped { expectedChunks.remove(at: try #require(expectedChunks.firstIndex(of: type))) }
+        #expect(try fixtures.chunkTypes(output) == expectedChunks)
+        #expect(try exiftoolTags(output)["PNG:Comment"] == "kept as it is")
+
+        let fitted = try fit(path)
+        #expect(fitted.result.passedThrough)
+        #expect(fitted.bytes == scrubbed.bytes)
+        #expect(try positionTags(output) == [])
+        #expect(try largestPixelDifference(path, output, in: directory) == 0)
+        let after = try report(output)
+        #expect(after.verdict == .ok)
+        #expect(after.inspection.image?.location == [])
+    }
+
+    @Test("ImageMagick's PNG of a GPS photo: the eXIf GPS and every exif:GPS text chunk go")
+    func imageMagickTextChunks() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let path = fixtures.path("magick-gps.png")
+        let input = try fixtures.bytes("magick-gps.png")
+        #expect(mentions(input, "exif:GPSLatitude"))
+        let before = try report(path)
+        #expect(before.inspection.image?.location.first == "EXIF GPS in the eXIf chunk")
+        let text = try #require(before.inspection.image?.location.last)
+        #expect(text.hasPrefix("GPS text chunks (") && text.contains("exif:GPSLatitude, "), "\(text)")
+        #expect(before.findings.first { $0.code == .location }?.severity == .fixable)
+
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try write(try MetadataScrubber.scrub(input, mime: "image/png").bytes, "sent.png", in: directory)
+        let sent = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        #expect(!mentions(sent, "GPS"))
+        let left = try positionTags(output)
+        #expect(left == [], "\(left)")
+        #expect(mentions(sent, "exif:Make"))
+        #expect(try exiftoolTags(output)["EXIF:Make"] == "TestCam")
+        #expect(try report(output).inspection.image?.location == [])
+    }
+
+    @Test("a drone's JPEG: DJI's XMP GPS and XMP-exif GPSDateTime are found, and the XMP segment goes")
+    func djiXMP() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let path = fixtures.path("dji.jpg")
+        #expect(try positionTags(path).contains { $0.contains("Gps") || $0.contains("GPS") })
+        let before = try report(path)
+        let location = try #require(before.inspection.image?.location.first)
+        #expect(
+            location == "XMP GPS (drone-dji:AbsoluteAltitude, drone-dji:RelativeAltitude, drone-dji:GpsLatitude, "
+                + "drone-dji:GpsLongitude and 1 more) in the APP1 XMP segment")
+        #expect(before.verdict == .fixable)
+
+        let fitted = try fit(path)
+        #expect(fitted.result.passedThrough)
+        #expect(fitted.bytes == (try fixtures.bytes("plain.jpg")))
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try write(fitted.bytes, "sent.jpg", in: directory)
+        #expect(try positionTags(output) == [])
+        #expect(try report(output).verdict == .ok)
+    }
+
+    @Test("keepMetadata keeps text-chunk and vendor XMP locations: a warning, the bytes as they are")
+    func keepMetadata() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        for name in ["raw-exif.png", "raw-xmp.png", "magick-gps.png", "dji.jpg"] {
+            let kept = try report(fixtures.path(name), keepMetadata: true)
+            #expect(kept.findings.first { $0.code == .location }?.severity == .warning, "\(name)")
+            #expect(try fit(fixtures.path(name), keepMetadata: true).bytes == (try fixtures.bytes(name)), "\(name)")
+        }
+    }
+
+    @Test("XMP location properties: attributes and elements in any namespace, not values or other names")
+    func xmpProperties() {
+        let packet = Array(
+            """
+            <rdf:Description exif:GPSAltitude="35" Camera:Latitude='1' tiff:Make="GPS:Cam" drone-dji:FlightYawDegree="1">
+            <exif:GPSTimeStamp>x</exif:GPSTimeStamp><dc:description>near exif:GPSLatitude here</dc:description>
+            </rdf:Description>
+            """.utf8)
+        #expect(XMPLocation.properties(packet[...]) == ["exif:GPSAltitude", "Camera:Latitude", "exif:GPSTimeStamp"])
+    }
+}
+
+@Suite("Compressed metadata judged by what it inflates to")
+struct InflatedMetadataTests {
+    @Test(
+        "zTXt and iCCP chunks inflating past 1 MiB are oversized and dropped byte-exactly",
+        arguments: ["zTXt-2097152.png", "zTXt-67108864.png", "iCCP-2097152.png", "iCCP-67108864.png"])
+    func bombs(name: String) throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let path = fixtures.path(name)
+        let stored = try fixtures.bytes(name).count
+        #expect(stored < 80_000, "the chunk stores \(stored) bytes, under the old stored-size limit")
+        let before = try report(path)
+        let finding = try #require(before.findings.first { $0.code == .oversizedMetadata })
+        #expect(finding.severity == .fixable)
+        #expect(finding.message.contains("\(name.prefix(4)) chunk") && finding.message.contains("inflating to over"))
+        #expect(before.verdict == .fixable)
+
+        let scrubbed = try MetadataScrubber.scrub(try fixtures.bytes(name), mime: "image/png")
+        #expect(scrubbed.bytes == (try fixtures.bytes("plain.png")))
+        let fitted = try fit(path)
+        #expect(fitted.result.passedThrough)
+        #expect(fitted.bytes == (try fixtures.bytes("plain.png")))
+    }
+
+    @Test("a zTXt chunk inflating to 512 kB is kept: ok, and sent as it is")
+    func underTheBound() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let before = try report(fixtures.path("zTXt-524288.png"))
+        #expect(!before.findings.contains { $0.code == .oversizedMetadata })
+        #expect(before.verdict == .ok)
+        #expect(try fit(fixtures.path("zTXt-524288.png")).bytes == (try fixtures.bytes("zTXt-524288.png")))
+    }
+
+    @Test("inflation stops at its bound, keeping no more than it was asked to")
+    func bounded() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let bytes = try fixtures.bytes("zTXt-67108864.png")
+        // The zTXt chunk follows IHDR: its stream starts after "Comment\0" and the method byte.
+        let start = 8 + 25 + 8 + 9
+        let length = Int(bytes[33]) << 24 | Int(bytes[34]) << 16 | Int(bytes[35]) << 8 | Int(bytes[36])
+        let inflated = BoundedInflation.inflate(
+            MemorySource(bytes), range: start..<(start + length - 9), limit: 1 << 20, keep: 1000)
+        #expect(inflated.outcome == .pastLimit)
+        #expect(inflated.inflatedBytes > 1 << 20 && inflated.inflatedBytes < 2 << 20)
+        #expect(inflated.kept.count == 1000)
+        let whole = BoundedInflation.inflate(
+            MemorySource(bytes), range: start..<(start + length - 9), limit: 128 << 20, keep: 0)
+        #expect(whole.outcome == .complete && whole.inflatedBytes == 64 << 20 && whole.kept.isEmpty)
+        let cut = BoundedInflation.inflate(
+            MemorySource(bytes), range: start..<(start + 100), limit: 128 << 20, keep: 0)
+        #expect(cut.outcome == .damaged)
     }
 }

@@ -40,8 +40,11 @@ struct PreparationPlannerTests {
         let preparer = try MediaPreparer(executor: .tests)
         let report = try await preparer.check(try FileSource(path: path), as: .image, caption: nil, fileName: nil)
         #expect(report.inspection.image?.orientation == 6)
-        #expect(report.plan == .removeMetadata(.init(oversized: [], location: ["EXIF GPS"])))
-        #expect(report.plannedSteps == ["remove the location (EXIF GPS)", "keep everything else unchanged"])
+        #expect(report.plan == .removeMetadata(.init(oversized: [], location: ["EXIF GPS in the APP1 segment"])))
+        #expect(
+            report.plannedSteps == [
+                "remove the location (EXIF GPS in the APP1 segment)", "keep everything else unchanged",
+            ])
         let action = try await preparer.withPreparedMedia(at: path, as: .image) { (media: PreparedMedia) async in
             media.action
         }

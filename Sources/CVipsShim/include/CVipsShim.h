@@ -21,6 +21,32 @@ void wm_vips_free(void *pointer);
 /// zlib's CRC-32 of `length` bytes, continuing from `crc` (0 to start).
 uint32_t wm_crc32(uint32_t crc, const void *data, size_t length);
 
+/// A zlib stream inflated with a bound: what it inflates to is counted through one small buffer,
+/// its first `keep_capacity` bytes are kept, and inflating stops once the count passes `limit`.
+typedef struct wm_inflation wm_inflation;
+
+enum {
+    /// The stream wants more input.
+    WM_INFLATION_MORE = 0,
+    /// The stream ended within the bound.
+    WM_INFLATION_END = 1,
+    /// The stream inflated past the bound; inflating stopped there.
+    WM_INFLATION_PAST_LIMIT = 2,
+    /// The stream is damaged (or memory for the kept bytes ran out).
+    WM_INFLATION_DAMAGED = -1,
+};
+
+/// NULL when zlib cannot start.
+wm_inflation *wm_inflation_new(uint64_t limit, size_t keep_capacity);
+/// Inflates `length` more bytes of the stream; returns one of the WM_INFLATION_ states. Once the
+/// state is not WM_INFLATION_MORE, further input is ignored.
+int wm_inflation_feed(wm_inflation *inflation, const void *input, size_t length);
+/// The bytes inflated so far (at most `limit` plus one buffer).
+uint64_t wm_inflation_total(const wm_inflation *inflation);
+/// The kept bytes, owned by the inflation.
+const uint8_t *wm_inflation_kept(const wm_inflation *inflation, size_t *length);
+void wm_inflation_free(wm_inflation *inflation);
+
 /// What an image's header says, read without decoding any pixels.
 typedef struct {
     int width;

@@ -2,16 +2,17 @@
 /// JPEG segments and PNG chunks: where a location is stored, which blocks are too large to read
 /// safely, the bit depth a PNG stores, and whether it is an animated PNG.
 ///
-/// Nothing is decompressed: a block's size is judged from its stored length alone, so a
-/// decompression bomb in a text chunk costs what its header costs. libvips' header (and the
-/// parser that mirrors it) cannot say these things: it unpacks 1-, 2- and 4-bit PNGs to 8 bits,
-/// reads only the first frame of an APNG, and leaves the GPS directory to a full EXIF parse.
+/// A PNG's compressed chunks are inflated with a hard bound (``PNGMetadataJudge``), so a
+/// decompression bomb costs the bound's worth of work whatever it expands to. libvips' header (and
+/// the parser that mirrors it) cannot say these things: it unpacks 1-, 2- and 4-bit PNGs to 8 bits,
+/// reads only the first frame of an APNG, leaves the GPS directory to a full EXIF parse and does
+/// not look into text chunks.
 struct ImageMetadataScan: Sendable, Hashable {
     /// The bit depth stored in a PNG's header (1, 2, 4, 8 or 16).
     var storedBitsPerSample: Int?
-    /// What carries a location: `EXIF GPS`, `XMP GPS`.
+    /// What carries a location and where, in words (`EXIF GPS in the APP1 segment`).
     var location: [String] = []
-    /// The metadata blocks over ``MetadataLimits``, in words (`zTXt chunk (350 kB compressed)`).
+    /// The metadata blocks over ``MetadataLimits``, in words (`zTXt chunk (...)`).
     var oversized: [String] = []
     /// The frame count an APNG's `acTL` chunk announces.
     var frames: Int?
@@ -36,13 +37,7 @@ struct ImageMetadataScan: Sendable, Hashable {
         JPEGSegments.walk(source) { segment, body in
             guard let kind = segment.metadataKind else { return }
             totals[kind, default: 0] += segment.bodyLength
-            switch kind.identifier {
-            case "Exif":
-                if let body, EXIFLocation.hasGPS(body.dropFirst(6)) { appendLocation("EXIF GPS") }
-            case "http://ns.adobe.com/xap/1.0/":
-                if let body, XMPLocation.hasGPS(body) { appendLocation("XMP GPS") }
-            default: break
-            }
+            if let body, let found = JPEGSegments.location(in: segment, body: body) { appendLocation(found) }
         }
         for (kind, total) in totals.sorted(by: { $0.key.description < $1.key.description })
         where MetadataLimits.isOversized(jpegSegmentsOf: total) {
@@ -56,6 +51,8 @@ struct ImageMetadataScan: Sendable, Hashable {
         var sawImageData = false
         var nextSequence = 0
         var frameControls = 0
+        var judge = PNGMetadataJudge()
+        var locations: [PNGLocation] = []
         PNGChunks.walk(source) { chunk, body in
             switch chunk.type {
             case "IHDR":
@@ -75,18 +72,13 @@ struct ImageMetadataScan: Sendable, Hashable {
                         "its frame sequence is broken (chunk number \(sequence) where \(nextSequence) belongs)"
                 }
                 nextSequence += 1
-            case "eXIf":
-                if let body, EXIFLocation.hasGPS(body[...]) { appendLocation("EXIF GPS") }
-            case "iTXt":
-                if let body, PNGChunks.isXMP(body), !PNGChunks.isCompressedText(body), XMPLocation.hasGPS(body) {
-                    appendLocation("XMP GPS")
-                }
             default: break
             }
-            if let description = MetadataLimits.oversizedDescription(pngChunk: chunk, bodyPrefix: body) {
-                oversized.append(description)
-            }
+            let judgement = judge.judge(chunk, in: source)
+            if let oversized = judgement.oversized { self.oversized.append(oversized) }
+            if let location = judgement.location { locations.append(location) }
         }
+        for description in PNGLocation.describe(locations) { appendLocation(description) }
         if let frames, animationProblem == nil, frameControls != frames {
             animationProblem = "its header announces \(frames) frames but \(frameControls) are present"
         }
@@ -99,33 +91,21 @@ struct ImageMetadataScan: Sendable, Hashable {
 
 /// How large a metadata block may be before it is treated as a decompression bomb and dropped.
 ///
-/// Sizes are judged from stored lengths only, never by inflating. Deflate expands at most about
-/// 1032:1, so a compressed text or profile chunk that inflates to hundreds of megabytes stores
-/// more than 100 kB, while real compressed text and colour profiles take a few kB: 64 kB keeps
-/// every real one and catches every bomb big enough to hurt. Uncompressed blocks (EXIF, plain
-/// text, JPEG APP segments, whose payloads are never compressed) may take 1 MB.
+/// Compressed blocks (PNG `zTXt`, `iCCP`, compressed `iTXt`) are judged by what they inflate to,
+/// found with a hard bound and never allocated whole: Pillow's limits, 1 MiB for one chunk and
+/// 64 MiB for all of a file's text together, past which it refuses the file. Uncompressed blocks
+/// (EXIF, plain text, JPEG APP segments, whose payloads are never compressed) may take 1 MB.
 public enum MetadataLimits {
-    /// The most a compressed PNG metadata chunk (`zTXt`, compressed `iTXt`, `iCCP`) may store.
-    public static let maxCompressedBytes = 64 * 1024
+    /// The most a compressed PNG metadata chunk (`zTXt`, compressed `iTXt`, `iCCP`) may inflate to.
+    public static let maxInflatedBytes = 1024 * 1024
+    /// The most a PNG's compressed metadata chunks may inflate to together; chunks after that are
+    /// oversized without being inflated.
+    public static let maxInflatedTotalBytes = 64 * maxInflatedBytes
     /// The most an uncompressed metadata block may hold: a PNG `tEXt`, `iTXt` or `eXIf` chunk, or
     /// all the JPEG APP segments of one kind (EXIF, XMP, ICC profile, ...) together.
     public static let maxDeclaredBytes = 1_000_000
 
     static func isOversized(jpegSegmentsOf total: Int) -> Bool { total > maxDeclaredBytes }
-
-    /// Why a PNG chunk is too large to keep, or nil. `bodyPrefix` is the start of its data, when read.
-    static func oversizedDescription(pngChunk chunk: PNGChunks.Chunk, bodyPrefix: ArraySlice<UInt8>?) -> String? {
-        let compressed: Bool
-        switch chunk.type {
-        case "zTXt", "iCCP": compressed = true
-        case "iTXt": compressed = bodyPrefix.map(PNGChunks.isCompressedText) ?? true
-        case "tEXt", "eXIf": compressed = false
-        default: return nil
-        }
-        let limit = compressed ? maxCompressedBytes : maxDeclaredBytes
-        guard chunk.length > limit else { return nil }
-        return "\(chunk.type) chunk (\(ByteCount(chunk.length))\(compressed ? " compressed" : ""))"
-    }
 }
 
 // MARK: - Walking the blocks
@@ -141,7 +121,7 @@ struct JPEGMetadataKind: Hashable, CustomStringConvertible {
     }
 
     private static let shortNames = [
-        "http://ns.adobe.com/xap/1.0/": "XMP", "http://ns.adobe.com/xmp/extension/": "extended XMP",
+        JPEGSegments.xmpIdentifier: "XMP", JPEGSegments.extendedXMPIdentifier: "extended XMP",
         "ICC_PROFILE": "ICC profile",
     ]
 }
@@ -164,6 +144,24 @@ enum JPEGSegments {
 
     /// A bound against crafted files: real JPEGs have a few dozen segments before the scan.
     static let maxSegments = 10_000
+    /// The identifiers an XMP packet's APP1 segments start with (NUL-terminated in the file).
+    static let xmpIdentifier = "http://ns.adobe.com/xap/1.0/"
+    static let extendedXMPIdentifier = "http://ns.adobe.com/xmp/extension/"
+
+    /// Where an APP1 segment records a location, in words (`EXIF GPS in the APP1 segment`), or nil.
+    static func location(in segment: Segment, body: ArraySlice<UInt8>) -> String? {
+        switch segment.identifier {
+        case "Exif":
+            return EXIFLocation.hasGPS(body.dropFirst(6)) ? "EXIF GPS in the APP1 segment" : nil
+        case xmpIdentifier, extendedXMPIdentifier:
+            let properties = XMPLocation.properties(body)
+            guard !properties.isEmpty else { return nil }
+            let place = segment.identifier == xmpIdentifier ? "the APP1 XMP segment" : "an APP1 extended XMP segment"
+            return "XMP GPS (\(XMPLocation.describe(properties))) in \(place)"
+        default:
+            return nil
+        }
+    }
 
     /// Calls `visit` for each segment before the first start-of-scan, with the payload of APP1
     /// segments (EXIF and XMP, at most 64 kB each) and nil for others.
@@ -221,12 +219,12 @@ enum PNGChunks {
 
     /// A bound against crafted files; an APNG of a few thousand frames has a few thousand chunks.
     static let maxChunks = 200_000
-    /// How much of a metadata chunk is read to look inside it (EXIF, XMP, the text header).
-    static let maxBodyRead = MetadataLimits.maxDeclaredBytes
+    /// The keyword of the `iTXt` chunk that holds XMP.
+    static let xmpKeyword = "XML:com.adobe.xmp"
 
-    /// Calls `visit` for each chunk, with its data for the chunks worth looking into (`IHDR`,
-    /// `acTL`, `eXIf` and `iTXt` within ``maxBodyRead``, the start of `fcTL`, `fdAT`, `zTXt`,
-    /// `iCCP` and larger `iTXt`), nil for others. Stops where the file stops making sense.
+    /// Calls `visit` for each chunk, with its data for the chunks whose data the walk's callers
+    /// read (`IHDR`, `acTL`, the sequence number at the start of `fcTL` and `fdAT`), nil for
+    /// others. Stops where the file stops making sense.
     static func walk(_ source: some ByteSource, _ visit: (Chunk, ArraySlice<UInt8>?) -> Void) {
         var offset = 8
         for _ in 0..<maxChunks {
@@ -237,13 +235,11 @@ enum PNGChunks {
             let chunk = Chunk(type: type, offset: offset, length: length)
             var wanted = 0
             switch type {
-            case "IHDR", "acTL", "eXIf", "iTXt":
-                wanted = length <= maxBodyRead ? length : 82
+            case "IHDR", "acTL": wanted = length
             case "fcTL", "fdAT": wanted = 4
-            case "zTXt", "iCCP": wanted = 82
             default: break
             }
-            wanted = min(wanted, length)
+            wanted = min(wanted, length, 64)
             var body: ArraySlice<UInt8>?
             if wanted > 0, let bytes = try? source.read(at: offset + 8, count: wanted), bytes.count == wanted {
                 body = bytes[...]
@@ -252,38 +248,5 @@ enum PNGChunks {
             if type == "IEND" { return }
             offset = chunk.end
         }
-    }
-
-    /// Whether an `iTXt` chunk holds XMP (its keyword is `XML:com.adobe.xmp`).
-    static func isXMP(_ body: ArraySlice<UInt8>) -> Bool {
-        body.starts(with: Array("XML:com.adobe.xmp\0".utf8))
-    }
-
-    /// Whether an `iTXt` chunk's text is compressed: the flag byte after its keyword.
-    static func isCompressedText(_ body: ArraySlice<UInt8>) -> Bool {
-        guard let end = body.prefix(80).firstIndex(of: 0), end + 1 < body.endIndex else { return true }
-        return body[end + 1] != 0
-    }
-}
-
-// MARK: - Where locations hide
-
-/// An XMP packet's GPS properties (`exif:GPSLatitude`, `exif:GPSLongitude`), as attributes or elements.
-enum XMPLocation {
-    static func hasGPS(_ packet: ArraySlice<UInt8>) -> Bool {
-        contains(packet, "GPSLatitude") || contains(packet, "GPSLongitude")
-    }
-
-    private static func contains(_ haystack: ArraySlice<UInt8>, _ text: String) -> Bool {
-        let needle = Array(text.utf8)
-        guard haystack.count >= needle.count else { return false }
-        var index = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while index <= last {
-            guard let found = haystack[index...last].firstIndex(of: needle[0]) else { return false }
-            if haystack[found..<(found + needle.count)].elementsEqual(needle) { return true }
-            index = found + 1
-        }
-        return false
     }
 }

@@ -3,13 +3,17 @@ internal import CVipsShim
 /// Removes what must not leave with a JPEG or PNG that is otherwise sent as it is, working on the
 /// bytes: no pixel is decoded or re-encoded, and every byte outside what is removed stays as it was.
 ///
-/// - The location: the EXIF GPS directory (in a JPEG's APP1 segment or a PNG's `eXIf` chunk) and
-///   XMP packets that carry GPS coordinates. The EXIF block keeps its size: the GPS directory and
-///   its values are overwritten with zeros and the entry pointing to them is taken out of its
-///   directory, so every other offset in the block (Orientation, the camera's maker notes) stays
-///   valid. The ICC profile and all other segments and chunks are copied unchanged.
+/// - The location: the EXIF GPS directory (in a JPEG's APP1 segment or a PNG's `eXIf` chunk), XMP
+///   packets with a location property in any namespace (``XMPLocation``), and the PNG text chunks
+///   that hold a location: EXIF or XMP raw profiles (`Raw profile type exif`, `APP1`, `xmp`), XMP
+///   in `iTXt`, compressed or not, and GPS properties written as text (`exif:GPSLatitude`). The EXIF
+///   block keeps its size: the GPS directory and its values are overwritten with zeros and the
+///   entry pointing to them is taken out of its directory, so every other offset in the block
+///   (Orientation, the camera's maker notes) stays valid. XMP segments and text chunks with a
+///   location are dropped whole. The ICC profile and all other segments and chunks are copied unchanged.
 /// - Metadata blocks over ``MetadataLimits`` (decompression bombs in `zTXt`, `iTXt`, `iCCP`,
-///   `eXIf`, oversized JPEG APP segments): dropped whole, judged from their stored size, never inflated.
+///   `eXIf`, oversized JPEG APP segments): dropped whole, compressed ones judged by what they
+///   inflate to with a hard bound (``PNGMetadataJudge``).
 public enum MetadataScrubber {
     public struct Options: Sendable, Hashable {
         /// Remove GPS location from EXIF and XMP. Oversized blocks are dropped either way: they are
@@ -23,7 +27,7 @@ public enum MetadataScrubber {
 
     public struct Scrubbed: Sendable, Hashable {
         public var bytes: [UInt8]
-        /// What was removed, in words (`GPS location (EXIF GPS)`, `zTXt chunk (350 kB compressed)`);
+        /// What was removed, in words (`GPS location (EXIF GPS in the APP1 segment)`, `zTXt chunk (...)`);
         /// empty when the input is returned unchanged.
         public var removed: [String]
         /// The byte ranges of the input that were rewritten or dropped; every other byte is in the
@@ -81,15 +85,18 @@ public enum MetadataScrubber {
                 continue
             }
             var bytes = Array(input[range])
-            if options.removeLocation, segment.marker == 0xE1 {
+            if options.removeLocation, segment.marker == 0xE1,
+                let location = JPEGSegments.location(in: segment, body: bytes[4...])
+            {
                 if segment.identifier == "Exif" {
                     // The TIFF block starts after "Exif\0\0".
                     let rewritten = EXIFLocation.removeGPS(in: &bytes, tiffStart: 10)
                     changed += rewritten.map { ($0.lowerBound + segment.start)..<($0.upperBound + segment.start) }
-                    if !rewritten.isEmpty { appendOnce(&removed, "GPS location (EXIF GPS)") }
-                } else if segment.identifier == "http://ns.adobe.com/xap/1.0/", XMPLocation.hasGPS(bytes[4...]) {
+                    if !rewritten.isEmpty { appendOnce(&removed, "GPS location (\(location))") }
+                } else {
+                    // An XMP packet (or a piece of an extended one) with a location goes whole.
                     changed.append(range)
-                    appendOnce(&removed, "XMP packet with GPS location")
+                    appendOnce(&removed, "GPS location (\(location))")
                     continue
                 }
             }
@@ -111,35 +118,39 @@ public enum MetadataScrubber {
         var removed: [String] = []
         var changed: [Range<Int>] = []
         var end = 8
-        PNGChunks.walk(MemorySource(input)) { chunk, body in
+        let source = MemorySource(input)
+        var judge = PNGMetadataJudge()
+        var locations: [PNGLocation] = []
+        PNGChunks.walk(source) { chunk, _ in
             let range = chunk.offset..<min(chunk.end, input.count)
             end = range.upperBound
-            if let description = MetadataLimits.oversizedDescription(pngChunk: chunk, bodyPrefix: body) {
+            let judgement = judge.judge(chunk, in: source)
+            if let description = judgement.oversized {
                 changed.append(range)
                 removed.append(description)
                 return
             }
             var bytes = Array(input[range])
-            if options.removeLocation, chunk.end <= input.count {
-                if chunk.type == "eXIf" {
+            if options.removeLocation, let location = judgement.location {
+                if location == .exifChunk {
                     let rewritten = EXIFLocation.removeGPS(in: &bytes, tiffStart: 8, tiffEnd: 8 + chunk.length)
                     if !rewritten.isEmpty {
                         let crc = bytes.withUnsafeBytes { wm_crc32(0, $0.baseAddress! + 4, 4 + chunk.length) }
                         bytes.replaceSubrange((bytes.count - 4)..., with: bigEndian(crc))
                         changed += rewritten.map { ($0.lowerBound + chunk.offset)..<($0.upperBound + chunk.offset) }
                         changed.append((chunk.end - 4)..<chunk.end)
-                        appendOnce(&removed, "GPS location (EXIF GPS)")
+                        locations.append(location)
                     }
-                } else if chunk.type == "iTXt", let body, PNGChunks.isXMP(body), !PNGChunks.isCompressedText(body),
-                    XMPLocation.hasGPS(body)
-                {
+                } else {
+                    // A text chunk that holds a location goes whole: its text is encoded, often compressed.
                     changed.append(range)
-                    appendOnce(&removed, "XMP packet with GPS location")
+                    locations.append(location)
                     return
                 }
             }
             output.append(contentsOf: bytes)
         }
+        removed += PNGLocation.describe(locations).map { "GPS location (\($0))" }
         // Whatever follows IEND (or the point where the chunks stop making sense) is kept as it is.
         if end < input.count { output.append(contentsOf: input[end...]) }
         return Scrubbed(bytes: removed.isEmpty ? input : output, removed: removed, changedRanges: changed)

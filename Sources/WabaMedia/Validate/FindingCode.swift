@@ -31,11 +31,12 @@ extension Finding.Code {
     public static let colourSpace: Self = "colour-space"
     /// The image carries EXIF or XMP metadata (camera details) that would leave the sender's machine.
     public static let metadata: Self = "metadata"
-    /// The content records where it was made (EXIF or XMP GPS, MP4/MOV location atoms): removed
+    /// The content records where it was made (EXIF or XMP GPS, PNG text chunks, MP4/MOV location atoms): removed
     /// before sending unless metadata is kept (a warning then). Images and videos.
     public static let location: Self = "location"
     /// A metadata block (PNG text or profile chunk, JPEG APP segments) is too large to read
-    /// safely, possibly a decompression bomb: the image is re-saved without it, never inflated.
+    /// safely, possibly a decompression bomb (judged by what it inflates to, with a hard bound):
+    /// the image is sent without it.
     public static let oversizedMetadata: Self = "oversized-metadata"
     /// The image has more pixels than the profile allows decoding.
     public static let tooManyPixels: Self = "too-many-pixels"
@@ -140,7 +141,7 @@ extension Finding.Code {
             meaning: "a recorded location (GPS, location atoms): removed unless metadata is kept"),
         Entry(
             code: .oversizedMetadata, severities: [.fixable],
-            meaning: "a metadata block too large to read safely: dropped, never inflated"),
+            meaning: "a metadata block too large to read safely (or inflating past 1 MiB): dropped"),
         Entry(code: .tooManyPixels, severities: [.rejected], meaning: "more pixels than the profile decodes"),
         Entry(code: .dimensions, severities: [.warning], meaning: "longer than the profile's long edge"),
         Entry(code: .animated, severities: [.fixable], meaning: "an animated image: only the first frame is sent"),

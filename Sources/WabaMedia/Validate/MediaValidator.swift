@@ -238,7 +238,7 @@ public struct MediaValidator: Sendable {
                     message:
                         "the image carries metadata too large to read safely, possibly a decompression bomb: "
                         + image.oversizedMetadata.joined(separator: ", "),
-                    hint: "prepare and send re-save it without that metadata (it is never decompressed)"))
+                    hint: "prepare and send drop that metadata and keep every other byte (it is never inflated whole)"))
         }
         if !image.location.isEmpty {
             findings.append(locationFinding(image.location, in: "the image"))

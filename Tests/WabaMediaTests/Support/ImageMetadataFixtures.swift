@@ -64,6 +64,20 @@ final class ImageMetadataFixtures: Sendable {
         try runTool("vips", ["pngsave", file("rgb.v"), file("gps.png")])
         try exiftool(Self.gps + ["-Make=TestCam"], "gps.png")
 
+        // Locations in PNG text chunks: EXIF and XMP raw profiles (zTXt, tEXt), compressed XMP in
+        // iTXt, and what ImageMagick writes for a GPS photo (eXIf plus exif:GPS* tEXt chunks).
+        try python("raw-profiles", file("gps.jpg"), file("plain.png"), directory.path)
+        try runTool("convert", [file("gps.jpg"), file("magick-gps.png")])
+        // A drone's JPEG: GPS only in DJI's XMP namespace and XMP-exif GPSDateTime.
+        try python("dji-xmp", file("plain.jpg"), file("dji.jpg"))
+
+        // Compressed chunks that inflate to 512 kB (kept), 2 MB and 64 MB.
+        for (type, size) in [
+            ("zTXt", 512 * 1024), ("zTXt", 2 << 20), ("zTXt", 64 << 20), ("iCCP", 2 << 20), ("iCCP", 64 << 20),
+        ] {
+            try python("inflate-bomb", file("plain.png"), file("\(type)-\(size).png"), type, "\(size)")
+        }
+
         // Videos with a location: 3GPP loci in an MP4's udta, ©xyz in a MOV's, QuickTime keys in a MOV's meta.
         let source = ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1"]
         let h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main"]
@@ -166,6 +180,66 @@ final class ImageMetadataFixtures: Sendable {
                 struct.pack("<%df" % (width * 3), *[v for x in range(width) for v in (x / width, y / height, 0.5)])
                 for y in range(height))
             open(path, "wb").write(b"PF\n%d %d\n-1.0\n" % (width, height) + rows)
+        elif mode == "raw-profiles":
+            jpeg, png, folder = sys.argv[2], sys.argv[3], sys.argv[4]
+            data = open(jpeg, "rb").read()
+            offset, exif = 2, None
+            while exif is None:
+                length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
+                body = data[offset + 4:offset + 2 + length]
+                if data[offset + 1] == 0xE1 and body.startswith(b"Exif\x00\x00"):
+                    exif = body
+                offset += 2 + length
+            def raw(name, payload):
+                digits = payload.hex()
+                lines = "\n".join(digits[i:i + 72] for i in range(0, len(digits), 72))
+                return ("\n%s\n%8d\n%s\n" % (name, len(payload), lines)).encode()
+            xmp = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""'
+                b' xmlns:exif="http://ns.adobe.com/exif/1.0/"><exif:GPSLatitude>48,51.504N</exif:GPSLatitude>'
+                b'<exif:GPSLongitude>2,17.67E</exif:GPSLongitude></rdf:Description></rdf:RDF></x:xmpmeta>'
+                b'<?xpacket end="w"?>')
+            dji = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                b'<rdf:Description rdf:about="" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"'
+                b' drone-dji:GpsLatitude="48.8584" drone-dji:GpsLongitude="2.2945"'
+                b' drone-dji:AbsoluteAltitude="+120.50"/></rdf:RDF></x:xmpmeta>')
+            parts = chunks(open(png, "rb").read())
+            comment = (b"tEXt", b"Comment\x00kept as it is")
+            def text(kind, keyword, payload):
+                if kind == b"zTXt":
+                    return (kind, keyword + b"\x00\x00" + zlib.compress(payload))
+                if kind == b"iTXt":
+                    return (kind, keyword + b"\x00\x01\x00\x00\x00" + zlib.compress(payload))
+                return (kind, keyword + b"\x00" + payload)
+            write_png(folder + "/raw-exif.png", parts[:1] + [comment, text(b"zTXt", b"Raw profile type exif", raw("exif", exif))] + parts[1:])
+            write_png(folder + "/raw-app1.png", parts[:1] + [text(b"tEXt", b"Raw profile type APP1", raw("APP1", exif)), comment] + parts[1:])
+            write_png(folder + "/raw-xmp.png", parts[:1] + [text(b"zTXt", b"Raw profile type xmp", raw("xmp", xmp)),
+                text(b"iTXt", b"XML:com.adobe.xmp", dji), comment] + parts[1:])
+        elif mode == "dji-xmp":
+            source, path = sys.argv[2], sys.argv[3]
+            data = open(source, "rb").read()
+            packet = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+                b' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+                b'  <rdf:Description rdf:about=""\n    xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"\n'
+                b'    xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+                b'    drone-dji:AbsoluteAltitude="+120.50"\n    drone-dji:RelativeAltitude="+30.10"\n'
+                b'    drone-dji:GpsLatitude="48.858400"\n    drone-dji:GpsLongitude="2.294500"\n'
+                b'    drone-dji:FlightYawDegree="+12.30">\n'
+                b'   <exif:GPSDateTime>2024-05-01T10:00:00Z</exif:GPSDateTime>\n'
+                b'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">Tour</rdf:li></rdf:Alt></dc:title>\n'
+                b'  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
+            body = b"http://ns.adobe.com/xap/1.0/\x00" + packet
+            segment = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+            open(path, "wb").write(data[:2] + segment + data[2:])
+        elif mode == "inflate-bomb":
+            source, path, kind, size = sys.argv[2], sys.argv[3], sys.argv[4].encode(), int(sys.argv[5])
+            parts = chunks(open(source, "rb").read())
+            compressor = zlib.compressobj(9)
+            block = b"\x00" * (1 << 16)
+            stream = b"".join(compressor.compress(block[:min(len(block), size - done)])
+                for done in range(0, size, len(block))) + compressor.flush()
+            name = b"Comment" if kind == b"zTXt" else b"ICC profile"
+            write_png(path, parts[:1] + [(kind, name + b"\x00\x00" + stream)] + parts[1:])
         elif mode == "chunks":
             print("\n".join(kind.decode() for kind, _ in chunks(open(sys.argv[2], "rb").read())))
         """#
