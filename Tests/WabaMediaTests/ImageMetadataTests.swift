@@ -120,6 +120,25 @@ struct AnimatedPNGTests {
         #expect(try largestPixelDifference(fixtures.path("animated.png"), output, in: directory) == 0)
     }
 
+    @Test("an acTL without frame controls makes the PNG animated: its first frame goes as a plain PNG")
+    func animationControlOnly() throws {
+        let fixtures = try ImageMetadataFixtures.get()
+        let before = try report(fixtures.path("actl-only.png"))
+        #expect(before.inspection.image?.hasAnimationControl == true)
+        let finding = try #require(before.findings.first { $0.code == .animated })
+        #expect(finding.severity == .fixable && finding.message.contains("animation chunks"), "\(finding.message)")
+        #expect(before.verdict == .fixable)
+
+        let fitted = try fit(fixtures.path("actl-only.png"))
+        #expect(fitted.result.outputMIME == "image/png")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try write(fitted.bytes, "still.png", in: directory)
+        #expect(!(try fixtures.chunkTypes(output)).contains("acTL"))
+        #expect(try largestPixelDifference(fixtures.path("plain.png"), output, in: directory) == 0)
+        #expect(try report(output).verdict == .ok)
+    }
+
     @Test("an APNG whose image data is cut short is rejected with the reason")
     func cutShort() throws {
         let fixtures = try ImageMetadataFixtures.get()

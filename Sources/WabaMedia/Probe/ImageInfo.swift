@@ -35,6 +35,12 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var oversizedMetadata: [String] = []
     /// What is wrong with an animated PNG's frame sequence, when something is.
     public var animationProblem: String?
+    /// Whether a PNG has an `acTL` chunk, wherever and whatever it announces: APNG readers may
+    /// animate it, so it is sent as a plain PNG of its first frame.
+    public var hasAnimationControl = false
+
+    /// Whether the image is animated: more than one frame, or a PNG with animation chunks.
+    public var isAnimated: Bool { pages > 1 || hasAnimationControl }
 
     public var pixelCount: Int { width * height }
     public var longEdge: Int { Swift.max(width, height) }
@@ -78,6 +84,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         info.location = scan.location
         info.oversizedMetadata = scan.oversized
         info.animationProblem = scan.animationProblem
+        info.hasAnimationControl = scan.hasAnimationControl
         if let animation = AnimationScan.scan(source, mime: mime) {
             // The walk counts past libvips' limit; a walk that stopped at damage leaves libvips' count.
             if animation.complete || animation.capped { info.pages = animation.frames }

@@ -16,6 +16,8 @@ struct ImageMetadataScan: Sendable, Hashable {
     var oversized: [String] = []
     /// The frame count an APNG's `acTL` chunk announces.
     var frames: Int?
+    /// Whether the PNG has an `acTL` chunk anywhere: APNG readers may animate it, so it is not a still.
+    var hasAnimationControl = false
     /// What is wrong with an APNG's frame sequence, when something is.
     var animationProblem: String?
 
@@ -60,7 +62,8 @@ struct ImageMetadataScan: Sendable, Hashable {
             case "IDAT":
                 sawImageData = true
             case "acTL":
-                // An acTL after the image data is not an animation: APNG readers ignore it.
+                hasAnimationControl = true
+                // An acTL after the image data announces no frames: APNG readers ignore it.
                 if !sawImageData, let body, let count = ByteView(Array(body)).u32(at: 0) { frames = count }
             case "fcTL", "fdAT":
                 guard frames != nil, animationProblem == nil, let body,
@@ -81,6 +84,8 @@ struct ImageMetadataScan: Sendable, Hashable {
         for description in PNGLocation.describe(locations) { appendLocation(description) }
         if let frames, animationProblem == nil, frameControls != frames {
             animationProblem = "its header announces \(frames) frames but \(frameControls) are present"
+        } else if hasAnimationControl, frames == nil {
+            animationProblem = "its acTL chunk comes after the image data"
         }
     }
 

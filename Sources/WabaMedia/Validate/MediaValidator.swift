@@ -212,13 +212,15 @@ public struct MediaValidator: Sendable {
                     message: "the image is \(image.colourSpace.rawValue.uppercased()); WhatsApp needs RGB",
                     hint: "prepare converts it to sRGB using its colour profile"))
         }
-        if image.pages > 1 {
+        if image.isAnimated {
             let problem = image.animationProblem.map { " (\($0))" } ?? ""
+            let message =
+                image.pages > 1
+                ? "the image is animated, with \(image.framesDescription)\(problem); only the first can be sent"
+                : "the PNG has animation chunks\(problem); only its first frame can be sent, as a still PNG"
             findings.append(
                 Finding(
-                    .animated, .fixable,
-                    message:
-                        "the image is animated, with \(image.framesDescription)\(problem); only the first can be sent",
+                    .animated, .fixable, message: message,
                     hint: "prepare keeps the first frame; send the animation as an MP4 video instead"))
         }
         if image.longEdge > rules.maxLongEdge {

@@ -71,12 +71,13 @@ final class ImageMetadataFixtures: Sendable {
         // A drone's JPEG: GPS only in DJI's XMP namespace and XMP-exif GPSDateTime.
         try python("dji-xmp", file("plain.jpg"), file("dji.jpg"))
 
-        // Compressed chunks that inflate to 512 kB (kept), 2 MB and 64 MB.
+        // Compressed chunks that inflate to 512 kB (kept), 2 MB and 64 MB, and an acTL without fcTL.
         for (type, size) in [
             ("zTXt", 512 * 1024), ("zTXt", 2 << 20), ("zTXt", 64 << 20), ("iCCP", 2 << 20), ("iCCP", 64 << 20),
         ] {
             try python("inflate-bomb", file("plain.png"), file("\(type)-\(size).png"), type, "\(size)")
         }
+        try python("actl-only", file("plain.png"), file("actl-only.png"))
 
         // Videos with a location: 3GPP loci in an MP4's udta, ©xyz in a MOV's, QuickTime keys in a MOV's meta.
         let source = ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1"]
@@ -240,6 +241,10 @@ final class ImageMetadataFixtures: Sendable {
                 for done in range(0, size, len(block))) + compressor.flush()
             name = b"Comment" if kind == b"zTXt" else b"ICC profile"
             write_png(path, parts[:1] + [(kind, name + b"\x00\x00" + stream)] + parts[1:])
+        elif mode == "actl-only":
+            source, path = sys.argv[2], sys.argv[3]
+            parts = chunks(open(source, "rb").read())
+            write_png(path, parts[:1] + [(b"acTL", struct.pack(">II", 1, 0))] + parts[1:])
         elif mode == "chunks":
             print("\n".join(kind.decode() for kind, _ in chunks(open(sys.argv[2], "rb").read())))
         """#

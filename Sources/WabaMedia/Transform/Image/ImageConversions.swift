@@ -7,7 +7,11 @@ extension ImageFitter {
         if !rules.formats.contains(where: { $0.mime == mime }) {
             steps.append("convert \(formatName(mime)) to \(output)")
         }
-        if info.pages > 1 { steps.append("keep the first of \(info.framesDescription)") }
+        if info.pages > 1 {
+            steps.append("keep the first of \(info.framesDescription)")
+        } else if info.hasAnimationControl {
+            steps.append("keep the first frame as a still PNG")
+        }
         if info.orientation != 1 { steps.append("rotate upright (EXIF orientation \(info.orientation))") }
         if info.bitsPerSample != 8 { steps.append("convert \(info.bitsPerSample)-bit to 8-bit") }
         if !info.colourSpace.isRGBOrGrey { steps.append("convert \(info.colourSpace.rawValue.uppercased()) to sRGB") }

@@ -128,12 +128,13 @@ public struct ImageFitter: Sendable {
         var widened = image
         widened.bitsPerSample = 8
         widened.pages = 1
+        widened.hasAnimationControl = false
         return mime == .png && conformsApartFromMetadata(widened, mime: mime, size: size)
     }
 
     private func conformsApartFromMetadata(_ image: ImageInfo, mime: MIMEType, size: Int) -> Bool {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
-            && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && image.pages <= 1
+            && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && !image.isAnimated
             && (!image.hasAlpha || rules.keepPNGForAlpha)
     }
 
