@@ -84,7 +84,7 @@ printf 'Order 2026-0042\nThank you for your purchase.\n' > notes.txt
 
 # Audio and video: H.264 + AAC MP4, an Opus voice note, an MP3.
 ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=15:duration=2 -f lavfi -i sine=frequency=440:duration=2 \
-    -c:v libx264 -profile:v main -pix_fmt yuv420p -c:a aac -b:a 64k -movflags +faststart clip.mp4
+    -c:v libx264 -profile:v main -bf 0 -pix_fmt yuv420p -c:a aac -b:a 64k -movflags +faststart clip.mp4
 ffmpeg -v error -y -f lavfi -i sine=frequency=300:duration=3 -ac 1 -c:a libopus -b:a 24k voice.ogg
 ffmpeg -v error -y -f lavfi -i sine=frequency=660:duration=2 -c:a libmp3lame -b:a 64k tone.mp3
 ls -l

@@ -35,7 +35,8 @@ private func locatedFiles(in folder: URL) throws -> (jpeg: URL, mp4: URL) {
         [
             "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1", "-c:v",
             "libx264",
-            "-pix_fmt", "yuv420p", "-profile:v", "main", "-metadata", "location=+48.8584+002.2945/", "-movflags",
+            "-pix_fmt", "yuv420p", "-profile:v", "main", "-bf", "0", "-metadata", "location=+48.8584+002.2945/",
+            "-movflags",
             "+faststart", mp4.path,
         ])
     return (jpeg, mp4)

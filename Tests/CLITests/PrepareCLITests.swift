@@ -155,7 +155,8 @@ struct PrepareContainerCLITests {
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
-                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", input,
+                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt",
+                "yuv420p", "-c:a", "aac", input,
             ])
         let before = try wamedia("check", "--format", "json", input)
         #expect(before.standardOutput.contains("not-faststart"))
@@ -186,7 +187,8 @@ struct PrepareContainerCLITests {
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
                 "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-f", "lavfi", "-i",
                 "sine=frequency=900:duration=1:sample_rate=22050",
-                "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt",
+                "yuv420p", "-c:a", "aac",
                 "-movflags", "+faststart", input,
             ])
 
@@ -214,7 +216,8 @@ struct PrepareContainerCLITests {
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
-                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt",
+                "yuv420p", "-c:a", "aac",
                 "-metadata", "location=+48.8584+002.2945/", "-metadata", "make=Apple", input,
             ])
 

@@ -164,8 +164,9 @@ func json(_ object: [String: Any]) throws -> [UInt8] {
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-f",
                 "lavfi",
-                "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                path,
+                "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt", "yuv420p",
+                "-c:a",
+                "aac", path,
             ])
 
         try await Harness.with { harness in

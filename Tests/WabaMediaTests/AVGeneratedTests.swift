@@ -113,10 +113,22 @@ struct AVGeneratedTests {
         #expect(AVTestSupport.verdict(findings) == verdict, "\(findings)")
     }
 
-    @Test func stereoOpusVoiceNoteDrawsAChannelWarning() async throws {
+    /// Meta: OGG is "mono input only". The default profile rejects stereo Opus in OGG (a downmix makes
+    /// it fixable: MetaAVRulesTests); `ogg_mono_only: false` keeps the old warning.
+    @Test func stereoOpusInOGGBreaksTheMonoRule() async throws {
         let path = try await Self.make("stereo.ogg", Self.tone + ["-t", "1", "-c:a", "libopus", "-ac", "2"])
         let findings = try AVTestSupport.findings(path, as: .audio)
-        #expect(findings.severity(of: .voiceNoteChannels) == .warning)
+        #expect(findings.severity(of: .voiceNoteChannels) == .rejected)
+        #expect(findings.first { $0.code == .voiceNoteChannels }?.message.contains("mono input only") == true)
+        var relaxed = MediaProfile.whatsappCloud
+        relaxed.audio.oggMonoOnly = false
+        let inspection = try AVTestSupport.inspect(path)
+        let relaxedFindings = AVRules.findings(for: inspection, as: .audio, profile: relaxed)
+        #expect(relaxedFindings.severity(of: .voiceNoteChannels) == .warning)
+        // Without ffmpeg nothing downmixes it.
+        let report = concluded(inspection, as: .audio, ffmpeg: .none)
+        #expect(report.verdict == .rejected)
+        #expect(report.findings.contains { $0.code == .ffmpegMissing })
     }
 
     @Test func twentyMegabyteMP4IsProbedAndOverTheLimit() async throws {

@@ -40,11 +40,22 @@ import Testing
         #expect(av.videoTracks.first?.codec == "h264")
         #expect(av.videoTracks.first?.h264Profile == "high")
         #expect(abs((av.durationSeconds ?? 0) - 0.5) < 0.1)
+        // High profile with B-frames breaks Meta's rule: the validator rejects it, a re-encode in Main
+        // without B-frames fixes it (MetaAVRulesTests).
         let findings = AVRules.findings(for: inspection, as: .video, profile: .whatsappCloud)
         #expect(findings.severity(of: .notFaststart) == .fixable)
-        #expect(findings.severity(of: .h264Profile) == .warning)
-        #expect(findings.severity(of: .bFrames) == .warning)
-        #expect(AVTestSupport.verdict(findings) == .fixable)
+        #expect(findings.severity(of: .h264Profile) == .rejected)
+        #expect(findings.severity(of: .bFrames) == .rejected)
+        #expect(AVTestSupport.verdict(findings) == .rejected)
+        // A profile that relaxes the rule keeps them warnings: moving the index is all that is left.
+        var relaxed = MediaProfile.whatsappCloud
+        relaxed.video.h264WarnProfiles = ["high"]
+        relaxed.video.h264RejectProfiles.removeAll { $0 == "high" }
+        relaxed.video.fixesBFrames = false
+        let relaxedFindings = AVRules.findings(for: inspection, as: .video, profile: relaxed)
+        #expect(relaxedFindings.severity(of: .h264Profile) == .warning)
+        #expect(relaxedFindings.severity(of: .bFrames) == .warning)
+        #expect(AVTestSupport.verdict(relaxedFindings) == .fixable)
         #expect(ContainerRewriter.plan(for: av).actions == [.faststart])
         #expect(findings.first { $0.code == .notFaststart }?.hint.contains("+faststart") == true)
     }

@@ -159,7 +159,7 @@ import Testing
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-c:v", "libx264",
-                "-pix_fmt", "yuv420p", late,
+                "-profile:v", "main", "-bf", "0", "-pix_fmt", "yuv420p", late,
             ])
         try await MediaPreparer(executor: .tests).withPreparedMedia(at: late, as: .video) {
             (media: PreparedMedia) async in

@@ -18,7 +18,10 @@ struct TrackLimitTests {
                 "testsrc=size=64x48:rate=5",
             ]
                 + Array(repeating: ["-map", "0:a"], count: audioTracks).flatMap { $0 }
-                + ["-map", "1:v", "-t", "0.4", "-c:a", audioCodec, "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+                + [
+                    "-map", "1:v", "-t", "0.4", "-c:a", audioCodec, "-c:v", "libx264", "-profile:v", "main", "-bf", "0",
+                    "-pix_fmt", "yuv420p",
+                ])
     }
 
     @Test("a video track after 65 audio tracks is seen: the file is a video, not a voice note")

@@ -126,7 +126,7 @@ struct TranscodeTests {
         // The H.264 video is copied, the 5.1 AAC mixed down to stereo.
         (
             "surround.mkv",
-            ["-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "6"], 2
+            ["-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "6"], 2
         ),
     ])
     func videoIsTranscodedToH264(name: String, codecs: [String], channels: Int) async throws {
@@ -271,7 +271,9 @@ struct TranscodeTests {
         #expect(rejection?.code == .rejected)
     }
 
-    @Test func conservativeProfileRemovesBFrames() async throws {
+    /// Meta: B-frames "are not supported by Android WhatsApp clients": both bundled profiles remove
+    /// them; only a profile with `fix_b_frames: false` sends them as they are.
+    @Test func bundledProfilesRemoveBFrames() async throws {
         let input = try await AVGeneratedTests.make(
             "bframes.mp4",
             Self.video + [
@@ -279,9 +281,14 @@ struct TranscodeTests {
                 "-movflags", "+faststart",
             ])
         #expect(try AVTestSupport.inspect(input).av?.videoTracks.first?.hasBFrames == true)
-        let lenient = try await MediaPreparer(executor: .tests).check(
+        var relaxed = MediaProfile.whatsappCloud
+        relaxed.video.fixesBFrames = false
+        let lenient = try await MediaPreparer(profile: relaxed, executor: .tests).check(
             FileSource(path: input), as: .video, caption: nil, fileName: nil)
         #expect(lenient.verdict == .ok)
+        let byDefault = try await Self.prepare(input, as: .video)
+        #expect(byDefault.action == .transcoded)
+        #expect(try AVTestSupport.inspect(byDefault.path).av?.videoTracks.first?.hasBFrames != true)
         let outcome = try await Self.prepare(input, as: .video, profile: try MediaProfile.load("whatsapp-conservative"))
         #expect(outcome.action == .transcoded)
         #expect(try AVTestSupport.inspect(outcome.path).av?.videoTracks.first?.hasBFrames != true)

@@ -12,18 +12,19 @@ struct TranscodePlanner: Sendable {
         case refused(Finding)
     }
 
-    /// Findings a transcode fixes when they are rejections.
+    /// Findings a transcode fixes when they are rejections: H.264 High profile and B-frames (a
+    /// re-encode in Main without them) and stereo Opus in OGG (a downmix) are rejections only when
+    /// the profile applies Meta's rules for them.
     static let fixedCodes: Set<Finding.Code> = [
-        .videoCodec, .audioCodec, .h264Profile, .container, .tooLarge, .tooManyAudioStreams, .mimeMismatch,
+        .videoCodec, .audioCodec, .h264Profile, .bFrames, .container, .tooLarge, .tooManyAudioStreams,
+        .mimeMismatch, .voiceNoteChannels,
     ]
 
     func decide(_ report: ValidationReport) -> Decision {
         let (inspection, mediaType) = (report.inspection, report.mediaType)
         guard mediaType == .video || mediaType == .audio else { return .notNeeded }
         let rejections = report.rejections
-        let bFramesToFix =
-            mediaType == .video && profile.video.fixesBFrames && report.findings.contains { $0.code == .bFrames }
-        guard rejections.contains(where: { Self.fixedCodes.contains($0.code) }) || bFramesToFix,
+        guard rejections.contains(where: { Self.fixedCodes.contains($0.code) }),
             rejections.allSatisfy({ Self.fixedCodes.contains($0.code) })
         else { return .notNeeded }
 
@@ -262,16 +263,23 @@ struct TranscodePlanner: Sendable {
         let work: TranscodePlan.Work
         var steps: [String]
         var expected: Int?
-        if voice && track.codec == "opus" {
+        var warnings: [Finding] = []
+        let channels = track.channels ?? 0
+        if voice && track.codec == "opus" && (channels == 1 || !profile.audio.oggMonoOnly) {
             work = .opusRemux
             steps = ["move the Opus audio into OGG, not re-encoded"]
         } else if voice {
-            // A note up to about five minutes stays under the size that shows a play button.
-            let fitting = duration.map { Double(profile.audio.voiceNoteMaxBytes) * 0.95 * 8 / $0 } ?? 24_000
-            let bitrate = Int(min(32_000, max(8_000, fitting)) / 1_000) * 1_000
-            work = .voiceNote(bitrate: bitrate)
-            steps = ["encode \(track.codecDescription) as a mono Opus voice note at \(Rate(bitrate)), in OGG"]
-            expected = duration.map { Int($0 * Double(bitrate) / 8 * 1.02) + 4_096 }
+            let note = voiceNote(duration: duration, limit: profile.audio.voiceNoteMaxBytes)
+            work = .voiceNote(bitrate: note.bitrate, sizeLimit: profile.audio.voiceNoteMaxBytes)
+            let what =
+                track.codec == "opus" && channels != 1
+                ? "downmix the \(channels > 1 ? "\(channels)-channel " : "")Opus to a mono Opus voice note"
+                : "encode \(track.codecDescription) as a mono Opus voice note"
+            steps = [
+                "\(what) at \(Rate(note.bitrate)), \(TranscodePlan.voiceNoteSampleRate / 1_000) kHz, in OGG"
+            ]
+            expected = note.expectedBytes
+            if let finding = note.overLimit { warnings.append(finding) }
         } else {
             let channels = min(track.channels ?? 2, 2)
             var bitrate = channels == 2 ? 128_000 : 64_000
@@ -305,7 +313,29 @@ struct TranscodePlanner: Sendable {
             TranscodePlan(
                 input: .file(demuxer: demuxer), audioTrack: index, durationSeconds: duration, work: work,
                 budget: budget,
-                steps: steps, expectedBytes: expected, encoders: encoders))
+                steps: steps, expectedBytes: expected, encoders: encoders, warnings: warnings))
+    }
+
+    /// A voice note's bitrate: the highest rung of ``TranscodePlan/voiceNoteLadder`` whose expected
+    /// size fits `limit` (the size that shows a play button), else the lowest with a warning naming
+    /// the limit. Without a duration, the top rung: the transcoder then steps down by measurement.
+    static func voiceNote(duration: Double?, limit: Int) -> (
+        bitrate: Int, expectedBytes: Int?, overLimit: Finding?
+    ) {
+        let ladder = TranscodePlan.voiceNoteLadder
+        guard let duration, duration > 0 else { return (ladder[0], nil, nil) }
+        let expected = { (bitrate: Int) in TranscodePlan.expectedVoiceNoteBytes(bitrate: bitrate, seconds: duration) }
+        if let rung = ladder.first(where: { expected($0) <= limit }) { return (rung, expected(rung), nil) }
+        let lowest = ladder[ladder.count - 1]
+        let longest = TranscodePlan.longestVoiceNote(bitrate: lowest, limit: limit)
+        let finding = Finding(
+            .voiceNoteSize, .warning,
+            message: "\(Seconds(duration)) of voice note is about \(ByteCount(expected(lowest))) even at "
+                + "\(Rate(lowest)), the lowest bitrate on the ladder: over the \(limit) bytes up to which WhatsApp "
+                + "shows a play button",
+            hint: "split it into parts of at most \(Seconds(longest.rounded(.down))), or send it as audio "
+                + "(--audio-as audio)")
+        return (lowest, expected(lowest), finding)
     }
 }
 
@@ -322,7 +352,10 @@ extension TranscodePlanner.Decision {
         case .notNeeded:
             return findings
         case .planned(let plan):
-            return findings.map { finding in
+            // A voice note is encoded to fit: the input's size says nothing of it, the plan's warning does.
+            let reencodedNote = if case .voiceNote = plan.work { true } else { false }
+            let kept = findings.filter { !(reencodedNote && $0.code == .voiceNoteSize) }
+            return kept.map { finding in
                 let fixes =
                     (finding.severity == .rejected && TranscodePlanner.fixedCodes.contains(finding.code))
                     || (finding.code == .bFrames && !plan.bFramesAllowed)
@@ -330,7 +363,7 @@ extension TranscodePlanner.Decision {
                 return Finding(
                     finding.code, .fixable, message: finding.message,
                     hint: "prepare and send transcode it: \(plan.steps.first ?? "")")
-            }
+            } + plan.warnings
         case .refused(let finding) where finding.code == .tooLarge:
             return findings.filter { $0.code != .tooLarge } + [finding]
         case .refused(let finding):

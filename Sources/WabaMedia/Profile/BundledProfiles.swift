@@ -38,11 +38,16 @@ enum BundledProfiles {
           video_codecs: [h264]
           audio_codecs: [aac]
           max_audio_streams: 1
-          # H.264 profiles that Android clients fail on (a warning) and that phones cannot decode (rejected).
-          h264_warn_profiles: [high]
-          h264_reject_profiles: [high10, high422, high444]
-          # B-frames stay a warning; true re-encodes them away when a video is transcoded or fails on them.
-          fix_b_frames: false
+          # Meta's page: "H.264 'High' profile and B-frames are not supported by Android WhatsApp clients ...
+          # use 'Main' profile without B-frames, or 'Baseline'". Profiles listed in h264_reject_profiles are
+          # re-encoded in Main (refused without ffmpeg); those in h264_warn_profiles only draw a warning.
+          # Moving high to h264_warn_profiles relaxes Meta's rule: High-profile videos then go out as they
+          # are, and Android clients may fail to play them. High 10, 4:2:2 and 4:4:4 no phone decodes.
+          h264_warn_profiles: []
+          h264_reject_profiles: [high, high10, high422, high444]
+          # true: B-frames are re-encoded away (Main, no B-frames; Meta's rule). false keeps them with a
+          # warning, and Android clients may fail to play the video.
+          fix_b_frames: true
           # The longest an animated GIF or WebP sent as video may play (the sum of its frame delays), in
           # seconds, up to 1800: a longer one is refused, since a few kilobytes can ask for hours of video.
           max_animation_seconds: 60
@@ -57,6 +62,9 @@ enum BundledProfiles {
             - { mime: audio/ogg, extension: ogg }
           # Codecs accepted inside OGG: Vorbis is refused by WhatsApp.
           ogg_codecs: [opus]
+          # Meta's page: OGG "OPUS codecs only ... mono input only". true: stereo or multichannel Opus is
+          # downmixed to a mono voice note. false sends it as it is with a warning: phones may not play it.
+          ogg_mono_only: true
           # Only voice notes up to this size show a play button.
           voice_note_max_bytes: 512000
           # Audio that must be transcoded: auto makes mono or Opus recordings voice notes (Opus in OGG),
@@ -121,6 +129,8 @@ enum BundledProfiles {
             - { mime: audio/mp4, extension: m4a }
             - { mime: audio/ogg, extension: ogg }
           ogg_codecs: [opus]
+          # Stereo or multichannel Opus in OGG is downmixed to mono (Meta's "mono input only").
+          ogg_mono_only: true
           voice_note_max_bytes: 512000
           # Audio that must be transcoded becomes a voice note (Opus in OGG, mono).
           transcode_to: voice

@@ -58,7 +58,7 @@ extension MediaProfile {
         ])
         let audioMap = try map.map("audio")
         try audioMap.rejectUnknownKeys([
-            "max_bytes", "formats", "ogg_codecs", "voice_note_max_bytes", "transcode_to",
+            "max_bytes", "formats", "ogg_codecs", "ogg_mono_only", "voice_note_max_bytes", "transcode_to",
         ])
         let transcodeTo = try audioMap.optionalString("transcode_to")
         guard let audioTarget = AudioTarget(rawValue: transcodeTo ?? "auto") else {
@@ -91,7 +91,7 @@ extension MediaProfile {
                 maxAudioStreams: try videoMap.int("max_audio_streams", in: 0...64),
                 h264WarnProfiles: try videoMap.strings("h264_warn_profiles"),
                 h264RejectProfiles: try videoMap.strings("h264_reject_profiles"),
-                fixesBFrames: try videoMap.optionalBool("fix_b_frames") ?? false,
+                fixesBFrames: try videoMap.optionalBool("fix_b_frames") ?? true,
                 maxAnimationSeconds: try videoMap.optionalInt(
                     "max_animation_seconds", in: 1...VideoRules.maxAnimationSecondsLimit)
                     ?? VideoRules.defaultMaxAnimationSeconds),
@@ -100,7 +100,8 @@ extension MediaProfile {
                 formats: try audioMap.formats("formats"),
                 oggCodecs: try audioMap.strings("ogg_codecs"),
                 voiceNoteMaxBytes: try audioMap.int("voice_note_max_bytes", in: 0...Int.max),
-                transcodeTo: audioTarget),
+                transcodeTo: audioTarget,
+                oggMonoOnly: try audioMap.optionalBool("ogg_mono_only") ?? true),
             document: DocumentRules(
                 maxBytes: try documentMap.int("max_bytes", in: 1...Int.max),
                 formats: try documentMap.formats("formats"),

@@ -8,11 +8,12 @@ public struct VideoRules: Sendable, Hashable {
     /// Allowed audio codecs inside a video, by short name (`aac`, ...).
     public var audioCodecs: [String]
     public var maxAudioStreams: Int
-    /// H.264 profiles that draw a warning (`high`).
+    /// H.264 profiles that only draw a warning (none by default; `high` relaxes Meta's rule).
     public var h264WarnProfiles: [String]
-    /// H.264 profiles that are refused (`high10`, `high422`, `high444`).
+    /// H.264 profiles that are re-encoded in Main, or refused without ffmpeg (`high`, which Meta's
+    /// page says Android clients do not support, and `high10`, `high422`, `high444`).
     public var h264RejectProfiles: [String]
-    /// B-frames are removed by a re-encode (the conservative profile), not only warned about.
+    /// B-frames are removed by a re-encode, as Meta's page asks; false only warns about them.
     public var fixesBFrames: Bool
     /// The longest an animated GIF or WebP sent as video may play, in seconds: a longer one is
     /// refused (`animation-too-long`). A few kilobytes of GIF can ask for hours of video.
@@ -28,7 +29,7 @@ public struct VideoRules: Sendable, Hashable {
     public init(
         maxBytes: Int, formats: [AcceptedFormat], remuxable: [MIMEType], videoCodecs: [String],
         audioCodecs: [String], maxAudioStreams: Int, h264WarnProfiles: [String],
-        h264RejectProfiles: [String], fixesBFrames: Bool = false,
+        h264RejectProfiles: [String], fixesBFrames: Bool = true,
         maxAnimationSeconds: Int = VideoRules.defaultMaxAnimationSeconds
     ) {
         self.maxBytes = maxBytes

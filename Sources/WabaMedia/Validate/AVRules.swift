@@ -124,34 +124,53 @@ enum AVRules {
                     : "keep one audio track: \(commands.keepFirstAudio)"))
     }
 
-    /// H.264 profiles and B-frames some phones cannot play.
+    /// Meta's words on H.264, quoted by the findings that apply them.
+    static let metaH264Rule =
+        "Meta: \"H.264 'High' profile and B-frames are not supported by Android WhatsApp clients\""
+
+    /// H.264 profiles and B-frames some phones cannot play. High and B-frames break Meta's rule: they
+    /// are rejected here (a transcode to Main without B-frames makes them fixable) unless the profile
+    /// relaxes it (`high` in `h264_warn_profiles`, `fix_b_frames: false`), when they are warnings.
     private static func h264Findings(_ av: AVInfo, rules: VideoRules, commands: FixCommands) -> [Finding] {
         var findings: [Finding] = []
         let rejectProfiles = Set(rules.h264RejectProfiles.map { $0.lowercased() })
         let warnProfiles = Set(rules.h264WarnProfiles.map { $0.lowercased() })
         for track in av.videoTracks where track.codec == "h264" {
             if let profile = track.h264Profile {
+                let name = profile.h264ProfileDisplayName
                 if rejectProfiles.contains(profile) {
                     findings.append(
                         Finding(
                             .h264Profile, .rejected,
-                            message: "H.264 \(profile.h264ProfileDisplayName) profile: phones cannot decode it",
-                            hint: "re-encode it in Main profile, 8-bit 4:2:0: \(commands.convertVideo)"))
+                            message: profile == "high"
+                                ? "H.264 High profile: \(metaH264Rule); use Main without B-frames, or Baseline"
+                                : "H.264 \(name) profile: phones cannot decode it",
+                            hint: "re-encode it in Main profile, 8-bit 4:2:0: \(commands.convertVideo)"
+                                + (profile == "high"
+                                    ? " (a custom profile with high in video.h264_warn_profiles sends it as it is)"
+                                    : "")))
                 } else if warnProfiles.contains(profile) {
                     findings.append(
                         Finding(
                             .h264Profile, .warning,
-                            message: "H.264 \(profile.h264ProfileDisplayName) profile: some Android clients fail "
-                                + "to play it",
+                            message: "H.264 \(name) profile: some Android clients fail to play it"
+                                + (profile == "high" ? " (\(metaH264Rule))" : ""),
                             hint: "for every phone, re-encode it in Main profile: \(commands.convertVideo)"))
                 }
             }
             if track.hasBFrames == true {
                 findings.append(
-                    Finding(
-                        .bFrames, .warning,
-                        message: "the H.264 video uses B-frames, which some Android clients fail to play",
-                        hint: "for every phone, re-encode it without B-frames: \(commands.convertVideo)"))
+                    rules.fixesBFrames
+                        ? Finding(
+                            .bFrames, .rejected,
+                            message: "the H.264 video uses B-frames: \(metaH264Rule); use Main without B-frames",
+                            hint: "re-encode it without B-frames: \(commands.convertVideo) (a custom profile with "
+                                + "video.fix_b_frames: false sends it as it is)")
+                        : Finding(
+                            .bFrames, .warning,
+                            message: "the H.264 video uses B-frames, which some Android clients fail to play "
+                                + "(\(metaH264Rule))",
+                            hint: "for every phone, re-encode it without B-frames: \(commands.convertVideo)"))
             }
         }
         return findings
@@ -169,6 +188,22 @@ enum AVRules {
     }
 
     // MARK: - Audio
+
+    /// Opus in OGG with more than one channel: against Meta's "mono input only" (rejected, and a
+    /// downmix makes it fixable) unless the profile's `ogg_mono_only` is false (a warning).
+    static func monoOnly(channels: Int, rules: AudioRules, commands: FixCommands) -> Finding {
+        let rule = "Meta: OGG is \"OPUS codecs only; base audio/ogg not supported; mono input only\""
+        return rules.oggMonoOnly
+            ? Finding(
+                .voiceNoteChannels, .rejected,
+                message: "Opus in OGG with \(channels) channels: \(rule)",
+                hint: "downmix it to mono: \(commands.voiceNote) (a custom profile with audio.ogg_mono_only: false "
+                    + "sends it as it is)")
+            : Finding(
+                .voiceNoteChannels, .warning,
+                message: "a voice note with \(channels) channels: voice notes should be mono (\(rule))",
+                hint: "make it mono: \(commands.voiceNote)")
+    }
 
     static func audioFindings(
         _ av: AVInfo, inspection: Inspection, profile: MediaProfile, commands: FixCommands
@@ -203,11 +238,7 @@ enum AVRules {
                 if let channels = av.audioTracks.first(where: { $0.codec == "opus" })?.channels,
                     channels > 1
                 {
-                    findings.append(
-                        Finding(
-                            .voiceNoteChannels, .warning,
-                            message: "a voice note with \(channels) channels: voice notes should be mono",
-                            hint: "make it mono: \(commands.voiceNote)"))
+                    findings.append(monoOnly(channels: channels, rules: rules, commands: commands))
                 }
                 if inspection.size > rules.voiceNoteMaxBytes {
                     findings.append(

@@ -55,17 +55,22 @@ extension Finding.Code {
     public static let audioCodec: Self = "audio-codec"
     /// More audio tracks than the profile allows; the rewriter keeps one.
     public static let tooManyAudioStreams: Self = "too-many-audio-streams"
-    /// An H.264 profile that some phones cannot decode (a warning or a rejection, per the profile).
+    /// An H.264 profile that some phones cannot decode: High (Meta: Android clients do not support
+    /// it) and the 10-bit, 4:2:2 and 4:4:4 profiles, re-encoded in Main; a warning for the profiles
+    /// a profile's `h264_warn_profiles` lists.
     public static let h264Profile: Self = "h264-profile"
-    /// H.264 with B-frames, which Android clients fail on.
+    /// H.264 with B-frames, which Meta says Android clients do not support: re-encoded without them
+    /// (a warning when the profile's `fix_b_frames` is false).
     public static let bFrames: Self = "b-frames"
     /// `moov` after `mdat`: playback cannot start before the whole file is downloaded.
     public static let notFaststart: Self = "not-faststart"
     /// The container is not one the media type accepts.
     public static let container: Self = "container"
-    /// A voice note larger than the size that shows a play button.
+    /// A voice note larger than the size that shows a play button, or one too long to fit it even at
+    /// the lowest bitrate of the voice-note ladder.
     public static let voiceNoteSize: Self = "voice-note-size"
-    /// A voice note with more than one channel.
+    /// Opus in OGG with more than one channel, against Meta's "mono input only": downmixed to mono
+    /// (a warning when the profile's `ogg_mono_only` is false).
     public static let voiceNoteChannels: Self = "voice-note-channels"
     /// The container is damaged or truncated.
     public static let malformedContainer: Self = "malformed-container"
@@ -159,16 +164,18 @@ extension Finding.Code {
             meaning: "more audio tracks than the profile allows"),
         Entry(
             code: .h264Profile, severities: [.warning, .fixable, .rejected],
-            meaning: "an H.264 profile phones may not play"),
+            meaning: "an H.264 profile phones may not play: High or higher (fixable: re-encoded in Main)"),
         Entry(
-            code: .bFrames, severities: [.warning, .fixable],
-            meaning: "H.264 B-frames, which some Android clients fail on"),
+            code: .bFrames, severities: [.warning, .fixable, .rejected],
+            meaning: "H.264 B-frames, which Meta says Android clients do not support (fixable: re-encoded)"),
         Entry(code: .notFaststart, severities: [.fixable, .warning], meaning: "the index (moov) after the media data"),
         Entry(
             code: .container, severities: [.fixable, .rejected],
             meaning: "a container the media type does not accept (fixable: transcoded)"),
         Entry(code: .voiceNoteSize, severities: [.warning], meaning: "a voice note too large for a play button"),
-        Entry(code: .voiceNoteChannels, severities: [.warning], meaning: "a voice note that is not mono"),
+        Entry(
+            code: .voiceNoteChannels, severities: [.warning, .fixable, .rejected],
+            meaning: "Opus in OGG that is not mono (fixable: downmixed)"),
         Entry(code: .malformedContainer, severities: [.rejected], meaning: "a damaged or truncated container"),
         Entry(
             code: .tooManyTracks, severities: [.rejected],

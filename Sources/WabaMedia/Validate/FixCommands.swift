@@ -41,10 +41,12 @@ struct FixCommands {
     }
     var convertAudio: String { "ffmpeg -i \(input) -vn -c:a aac -b:a 128k \(output("", "m4a"))" }
     var voiceNote: String {
-        "ffmpeg -i \(input) -vn -c:a libopus -ac 1 -b:a 32k \(output("-opus", "ogg"))"
+        "ffmpeg -i \(input) -vn -c:a libopus -ac 1 -ar 16000 -b:a 24k -application voip -fflags +bitexact "
+            + output("-opus", "ogg")
     }
     var smallVoiceNote: String {
-        "ffmpeg -i \(input) -vn -c:a libopus -ac 1 -b:a 16k \(output("-small", "ogg"))"
+        "ffmpeg -i \(input) -vn -c:a libopus -ac 1 -ar 16000 -b:a 12k -application voip -fflags +bitexact "
+            + output("-small", "ogg")
     }
 }
 

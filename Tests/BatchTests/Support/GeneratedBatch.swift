@@ -60,13 +60,14 @@ struct GeneratedBatch: Sendable {
             "ffmpeg",
             quiet + [
                 "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-f", "lavfi", "-i", "sine=frequency=440",
-                "-t", "1", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-t", "1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
                 "-movflags", "+faststart", t("made.mp4"),
             ])
         try runTool(
             "ffmpeg",
             quiet + [
-                "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-t", "1", "-c:v", "libx264", "-pix_fmt",
+                "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-t", "1", "-c:v", "libx264", "-profile:v", "main",
+                "-bf", "0", "-pix_fmt",
                 "yuv420p", "-f", "mov", t("made.mov"),
             ])
         try runTool("ffmpeg", quiet + ["-f", "lavfi", "-i", "sine=frequency=330", "-t", "1", t("made.wav")])

@@ -77,13 +77,15 @@ struct Corpus: Sendable {
         try runTool(
             "ffmpeg",
             ["-v", "error", "-y"] + picture + [
-                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt",
+                "yuv420p", "-c:a", "aac",
                 "-movflags", "+faststart", file("clip.mp4"),
             ])
         try runTool(
             "ffmpeg",
             ["-v", "error", "-y"] + picture + [
-                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar",
+                "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-pix_fmt",
+                "yuv420p", "-c:a", "aac", "-ar",
                 "16000", "-movflags", "+faststart", file("clip.3gp"),
             ])
         try runTool("ffmpeg", tone + ["-c:a", "aac", "-movflags", "+faststart", file("tone.m4a")])

@@ -81,7 +81,7 @@ final class ImageMetadataFixtures: Sendable {
 
         // Videos with a location: 3GPP loci in an MP4's udta, ©xyz in a MOV's, QuickTime keys in a MOV's meta.
         let source = ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1"]
-        let h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main"]
+        let h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main", "-bf", "0"]
         try runTool(
             "ffmpeg",
             source + h264 + [

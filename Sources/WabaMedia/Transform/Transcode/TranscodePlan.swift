@@ -80,8 +80,9 @@ public struct TranscodeOptions: Sendable, Hashable {
 public struct TranscodePlan: Sendable, Hashable, CustomStringConvertible {
     enum Work: Sendable, Hashable {
         case video(VideoEncoding)
-        /// Opus in OGG, mono.
-        case voiceNote(bitrate: Int)
+        /// Opus in OGG, mono, at ``TranscodePlan/voiceNoteSampleRate``; a result over `sizeLimit` (the
+        /// size that shows a play button) is encoded again lower on ``TranscodePlan/voiceNoteLadder``.
+        case voiceNote(bitrate: Int, sizeLimit: Int)
         /// AAC-LC in M4A.
         case aac(bitrate: Int, channels: Int)
         /// Opus packets moved into OGG, not re-encoded.
@@ -137,6 +138,9 @@ public struct TranscodePlan: Sendable, Hashable, CustomStringConvertible {
     public internal(set) var expectedBytes: Int?
     /// The ffmpeg encoders it needs (none when it only copies streams).
     var encoders: Set<String>
+    /// What the transcode will leave short of the rules, said beforehand (a voice note too long to
+    /// fit the play-button size even at the lowest bitrate).
+    var warnings: [Finding] = []
 
     public var description: String { steps.joined(separator: "; ") }
 
@@ -157,6 +161,27 @@ public struct TranscodePlan: Sendable, Hashable, CustomStringConvertible {
     /// passes land a little under the rate asked (95–99% of the limit from this aim on the benchmark's
     /// clips), and every byte left unused is quality lost; a result over the limit is encoded again.
     static let budgetShare = 0.985
+
+    /// The voice-note bitrates, highest first: the highest whose output fits the play-button size is
+    /// used. Measured at 16 kHz on a speech-like signal (docs/audio-video.md), 32 kbit/s bought
+    /// little over 24 (SDR 8.9 against 8.5 dB, 23% more bytes), and under 8 libopus drops to
+    /// narrowband.
+    static let voiceNoteLadder = [24_000, 20_000, 16_000, 12_000, 10_000, 8_000]
+    /// The voice-note input rate libopus is given: wideband, what phones record voice notes at. At
+    /// the same size it scored higher than 48 kHz on speech (docs/audio-video.md), and players
+    /// reported to fail on 48 kHz notes play 16 kHz ones.
+    static let voiceNoteSampleRate = 16_000
+
+    /// A voice note's expected size: its bitrate (libopus' VBR stays under it on speech) plus the OGG
+    /// pages (about 2%) and headers.
+    static func expectedVoiceNoteBytes(bitrate: Int, seconds: Double) -> Int {
+        Int(seconds * Double(bitrate) / 8 * 1.02) + 4_096
+    }
+
+    /// The longest voice note expected to fit `limit` at `bitrate`, in seconds.
+    static func longestVoiceNote(bitrate: Int, limit: Int) -> Double {
+        max(0, Double(limit - 4_096) * 8 / 1.02 / Double(bitrate))
+    }
 
     /// x264's constant rate factor for a transcode the budget does not bind.
     static let crf = 23

@@ -41,13 +41,8 @@ struct Transcoder: Sendable {
         switch plan.work {
         case .video(let encoding):
             return try await video(encoding, input: input, output: output, scratch: scratch)
-        case .voiceNote(let bitrate):
-            try await encode(
-                input,
-                [
-                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", EncoderName.opus, "-b:a", "\(bitrate)", "-ac", "1",
-                    "-application", "voip", "-f", "ogg",
-                ], output: output, pass: 1, of: 1)
+        case .voiceNote(let bitrate, let sizeLimit):
+            return try await voiceNote(input, bitrate: bitrate, sizeLimit: sizeLimit, output: output)
         case .aac(let bitrate, let channels):
             try await encode(
                 input,
@@ -58,11 +53,48 @@ struct Transcoder: Sendable {
                 ], output: output, pass: 1, of: 1)
         case .opusRemux:
             try await encode(
-                input, ["-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "copy", "-f", "ogg"], output: output, pass: 1,
-                of: 1)
+                input, ["-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", "copy"] + Self.oggOutput, output: output,
+                pass: 1, of: 1)
         }
         let size = try fileSize(output)
         return plan.steps.filter { !$0.hasPrefix("expected size") } + ["wrote \(ByteCount(size))"]
+    }
+
+    // MARK: - Voice notes
+
+    /// OGG as players take it: `+bitexact` writes `ffmpeg` as the OpusTags vendor instead of the
+    /// `Lavf` version, and the `encoder` comment names wamedia instead of the `Lavc` version: those
+    /// version strings are what voice notes reported not to play on phones carried. libopus itself
+    /// writes the OpusHead, with the encoder's real pre-skip.
+    static let oggOutput = ["-fflags", "+bitexact", "-metadata:s:a:0", "encoder=wamedia", "-f", "ogg"]
+
+    /// A mono Opus voice note at `bitrate`, measured: one over `sizeLimit` is encoded again at the
+    /// rung of ``TranscodePlan/voiceNoteLadder`` its measured size says fits, at most twice.
+    private func voiceNote(_ input: [String], bitrate: Int, sizeLimit: Int, output: String) async throws -> [String] {
+        var steps = plan.steps.filter { !$0.hasPrefix("expected size") }
+        var bitrate = bitrate
+        var passes = 1
+        while true {
+            try await encode(
+                input,
+                [
+                    "-map", "0:a:\(plan.audioTrack)", "-vn", "-c:a", EncoderName.opus, "-b:a", "\(bitrate)", "-ac", "1",
+                    "-ar", "\(TranscodePlan.voiceNoteSampleRate)", "-application", "voip",
+                ] + Self.oggOutput, output: output, pass: passes, of: passes)
+            let size = try fileSize(output)
+            let lower = TranscodePlan.voiceNoteLadder.filter { $0 < bitrate }
+            guard size > sizeLimit, let lowest = lower.last, passes < 3 else {
+                return steps + ["wrote \(ByteCount(size))"]
+            }
+            // The measured size scales with the bitrate: the highest lower rung that then fits.
+            let fitting = Double(bitrate) * Double(sizeLimit) * 0.97 / Double(size)
+            let next = lower.first { Double($0) <= fitting } ?? lowest
+            steps.append(
+                "re-encoded at \(Rate(next)): at \(Rate(bitrate)) it was \(ByteCount(size)), over the \(sizeLimit) "
+                    + "bytes that show a play button")
+            bitrate = next
+            passes += 1
+        }
     }
 
     // MARK: - Video
