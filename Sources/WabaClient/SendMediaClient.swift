@@ -227,7 +227,7 @@ public final class SendMediaClient: Sendable {
                 total <= Self.unwatchedBodyLimit
                 ? try await http.execute(request, deadline: deadline, logger: logger)
                 : try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
-            body = try await Self.collect(response, within: configuration.readTimeout)
+            body = try await collect(response, within: configuration.readTimeout)
         } catch {
             throw classify(error, bodyStarted: sent.value > 0)
         }
@@ -274,19 +274,29 @@ public final class SendMediaClient: Sendable {
     /// The answer's body (at most 1 MiB), which must arrive whole within `limit` of its head. The
     /// client's read timeout is per read: a server sending a byte a second would hold the send for
     /// days without this bound.
-    private static func collect(_ response: HTTPClientResponse, within limit: Duration) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await response.body.collect(upTo: 1 << 20) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
+    ///
+    /// The limit is a timer on an event loop, cancelled with the answer. A `Task.sleep` raced against
+    /// the body would do the same, but a cancelled sleep keeps its task and timer until its deadline:
+    /// a campaign sending thousands of messages a second would hold minutes' worth of them.
+    private func collect(_ response: HTTPClientResponse, within limit: Duration) async throws -> ByteBuffer {
+        let body = Task { try await response.body.collect(upTo: 1 << 20) }
+        // Cancelling the body's task cancels its request; the connection is closed behind it.
+        let timer = http.eventLoopGroup.next().scheduleTask(in: .nanoseconds(limit.nanoseconds)) { body.cancel() }
+        do {
+            let collected = try await withTaskCancellationHandler {
+                try await body.value
+            } onCancel: {
+                body.cancel()
             }
-            // Cancelling the body's task cancels its request; the connection is closed behind it.
-            defer { group.cancelAll() }
-            guard case let body?? = try await group.next() else {
+            timer.cancel()
+            return collected
+        } catch {
+            timer.cancel()
+            // The timer's future succeeds only when the timer ran: the body was cut off at the limit.
+            if (try? await timer.futureResult.get()) != nil {
                 throw AnswerUnfinished(status: Int(response.status.code))
             }
-            return body
+            throw error
         }
     }
 
