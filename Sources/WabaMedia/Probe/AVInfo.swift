@@ -54,8 +54,10 @@ public struct AVInfo: Sendable, Hashable, Codable {
     public var trackListUnread: String?
     /// A more precise MIME type learned from the tracks (an audio-only MP4 is `audio/mp4`).
     public var refinedMIME: MIMEType?
-    /// For ISO base media files: the boxes and metadata keys that record where it was made
-    /// (`©xyz`, `loci`, `com.apple.quicktime.location.ISO6709`); empty when none do.
+    /// For ISO base media files: what records where it was made, each named with where it is: boxes
+    /// and metadata keys (`©xyz`, `loci`, `com.apple.quicktime.location.ISO6709`), XMP GPS (`uuid`,
+    /// `XMP_`) and timed-metadata tracks of positions (`GPS data track (gpmd)`, `camm`, `mebx`);
+    /// empty when nothing does.
     public var location: [String] = []
 
     public init(

@@ -194,6 +194,12 @@ enum ISOBaseMediaProbe {
             walker.problems.append("no 'mdat' box (the media data): the file holds no audio or video")
         }
         try readMovie(moov, into: &info, walker: &walker)
+        for box in topLevel where box.type == "uuid" && box.end <= source.size {
+            let payload = try walker.payload(of: box, limit: XMPUUIDBox.maxPayloadBytes).bytes
+            if let found = XMPUUIDBox.describeLocation(uuidPayload: payload[...]), !info.location.contains(found) {
+                info.location.append(found)
+            }
+        }
         info.problems = walker.problems
         return info
     }
@@ -240,7 +246,9 @@ enum ISOBaseMediaProbe {
             info.trackListUnread = "it holds \(traks.count) tracks, more than the \(AVProbe.maxTracks) wamedia reads"
         }
         for trak in traks.prefix(AVProbe.maxTracks) {
-            if let track = try readTrack(trak, walker: &walker, fragmented: info.fragmented) {
+            if let track = try readTrack(
+                trak, walker: &walker, fragmented: info.fragmented, location: &info.location)
+            {
                 info.tracks.append(track)
             }
         }
@@ -260,6 +268,12 @@ enum ISOBaseMediaProbe {
         var boxes = movie
         for trak in traks.prefix(AVProbe.maxTracks) { boxes += try walker.children(of: trak) }
         var found: [String] = []
+        for box in movie where box.type == "uuid" {
+            let payload = try walker.payload(of: box, limit: XMPUUIDBox.maxPayloadBytes).bytes
+            if let name = XMPUUIDBox.describeLocation(uuidPayload: payload[...]), !found.contains(name) {
+                found.append(name)
+            }
+        }
         for box in boxes where box.type == "udta" || box.type == "meta" {
             let payload = try walker.payload(of: box, limit: LocationAtoms.maxPayloadBytes).bytes
             let names =
@@ -286,8 +300,11 @@ enum ISOBaseMediaProbe {
         return seconds(UInt64(ticks), timescale: timescale)
     }
 
+    /// - Parameter location: gains the track's own name when its samples record positions
+    ///   (``LocationTracks``).
     static func readTrack(
-        _ trak: ISOBox, walker: inout ISOBoxWalker<some ByteSource>, fragmented: Bool
+        _ trak: ISOBox, walker: inout ISOBoxWalker<some ByteSource>, fragmented: Bool,
+        location: inout [String]
     ) throws
         -> AVTrack?
     {
@@ -338,6 +355,9 @@ enum ISOBaseMediaProbe {
         if let stsd = table.first(where: { $0.type == "stsd" }) {
             let bytes = try walker.payload(of: stsd, limit: maxSampleDescriptionBytes)
             readSampleDescription(bytes, into: &track, trackName: name, problems: &walker.problems)
+            if let found = LocationTracks.describe(sampleDescription: bytes.bytes), !location.contains(found) {
+                location.append(found)
+            }
         } else {
             walker.problems.append("\(name) has no sample description ('stsd')")
         }

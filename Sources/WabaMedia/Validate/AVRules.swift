@@ -57,7 +57,20 @@ enum AVRules {
         if av.faststart == false && !av.fragmented {
             findings.append(notFaststart(rewritable: av.boxesAreRewritable, commands: commands))
         }
+        if av.container == .mp4, av.boxesAreRewritable, ContainerRewriter.isM4VBrand(av) {
+            findings.append(m4vBrand(av.brand ?? "M4V ", commands: commands))
+        }
         return findings
+    }
+
+    /// An iTunes video (`M4V ` brand): the same boxes as MP4, but libmagic and strict receivers
+    /// call it `video/x-m4v`, which WhatsApp does not list.
+    static func m4vBrand(_ brand: String, commands: FixCommands) -> Finding {
+        Finding(
+            .needsConversion, .fixable,
+            message: "the file calls itself an iTunes video (brand '\(brand)'): libmagic and strict receivers "
+                + "take it for video/x-m4v, not the video/mp4 WhatsApp takes",
+            hint: "prepare and send write an MP4 brand (isom) without re-encoding; by hand: \(commands.remuxVideo)")
     }
 
     /// Video and audio tracks in codecs WhatsApp does not take.

@@ -11,8 +11,12 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
         case dropNonMediaTracks = "drop-non-media-tracks"
         /// Remove the movie's and tracks' user metadata (location, device, software).
         case dropMetadata = "drop-metadata"
-        /// Remove only the location atoms (`©xyz`, `loci`, QuickTime location keys).
+        /// Remove the location: the atoms (`©xyz`, `loci`, QuickTime location keys), XMP with GPS
+        /// (`uuid`, `XMP_`), and timed-metadata tracks of positions (`gpmd`, `camm`, `mebx`) with
+        /// their samples, which are overwritten with zeros.
         case dropLocation = "drop-location"
+        /// Write an MP4 `ftyp` (`isom`) in place of an iTunes video's `M4V ` brand.
+        case mp4Brand = "mp4-brand"
 
         public var description: String { rawValue }
 
@@ -25,6 +29,7 @@ public struct ContainerRewritePlan: Sendable, Hashable, Codable {
             case .dropNonMediaTracks: "drop the timecode, metadata and text tracks"
             case .dropMetadata: "drop the movie's metadata (location, device)"
             case .dropLocation: "remove the recorded location"
+            case .mp4Brand: "write an MP4 brand (isom) in place of the M4V brand"
             }
         }
     }

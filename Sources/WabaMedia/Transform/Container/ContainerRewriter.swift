@@ -28,6 +28,7 @@ public enum ContainerRewriter {
         let audioCount = info.audioTracks.count
         if options.keepOneAudioTrack && audioCount > 1 { actions.append(.keepOneAudioTrack) }
         if !options.keepMetadata && !info.location.isEmpty { actions.append(.dropLocation) }
+        if info.container == .mp4, isM4VBrand(info) { actions.append(.mp4Brand) }
         var obstacle: ContainerRewritePlan.Obstacle?
         if !info.container.isISOBaseMedia {
             obstacle = .notISOBaseMedia(info.container)
@@ -39,6 +40,12 @@ public enum ContainerRewriter {
             obstacle = .noSuchAudioTrack(index: index, count: audioCount)
         }
         return ContainerRewritePlan(actions: actions, obstacle: obstacle)
+    }
+
+    /// Whether the file calls itself an iTunes video (`M4V `, `M4VH`, `M4VP`): libmagic and strict
+    /// receivers then take it for `video/x-m4v`, not MP4.
+    static func isM4VBrand(_ info: AVInfo) -> Bool {
+        info.brand.map { $0.hasPrefix("M4V") } ?? false
     }
 
     /// Writes a rewritten copy of the MP4 or QuickTime file at `input` to `output`: `moov` first,
@@ -71,20 +78,29 @@ public enum ContainerRewriter {
         var moov = try movie(in: topLevel, of: source)
         let converting = info.container == .quicktime && options.convertQuickTime
         var dropped: [AVTrack] = []
-        let actions = try rewriteMovie(
-            &moov, info: info, options: options, converting: converting, dropped: &dropped)
+        var erased: [Range<Int>] = []
+        var actions = try rewriteMovie(
+            &moov, info: info, options: options, converting: converting, dropped: &dropped, erasing: &erased)
 
         // Layout: ftyp, moov, then every other box in its original order.
-        let ftyp = try fileType(converting: converting, topLevel: topLevel, of: source)
+        let rebrand = !converting && info.container == .mp4 && isM4VBrand(info)
+        if rebrand { actions.append(.mp4Brand) }
+        let ftyp = try fileType(converting: converting || rebrand, topLevel: topLevel, of: source)
         let skipped: Set<String> = ["ftyp", "moov", "free", "skip", "wide"]
-        let copied = topLevel.filter { !skipped.contains($0.type) }
+        var copied = topLevel.filter { !skipped.contains($0.type) }
+        if !options.keepMetadata {
+            let before = copied.count
+            copied = try copied.filter { try !isXMPWithLocation($0, of: source) }
+            if copied.count != before, !actions.contains(.dropLocation) { actions.append(.dropLocation) }
+        }
         let (layout, widened) = try layOut(copied, after: ftyp, moving: &moov, of: source)
 
         let moovData = moov.serialized()
         let written = try destination.withDescriptor { descriptor throws -> Int in
             try OutputFile.writeAll(descriptor, ftyp, path: output)
             try OutputFile.writeAll(descriptor, moovData, path: output)
-            return try ftyp.count + moovData.count + copyBoxes(layout, from: source, to: descriptor, path: output)
+            return try ftyp.count + moovData.count
+                + copyBoxes(layout, from: source, to: descriptor, path: output, erasing: erased)
         }
         // The samples were copied from the file that was probed: a write meanwhile would have
         // mixed two versions.
@@ -98,6 +114,13 @@ public enum ContainerRewriter {
             actions: actions, outputMIME: outputMIME, droppedTracks: dropped,
             widenedChunkOffsetTables: widened,
             bytesWritten: written)
+    }
+
+    /// Whether a top-level box is an XMP `uuid` box with GPS properties.
+    private static func isXMPWithLocation(_ box: ISOBox, of source: FileSource) throws -> Bool {
+        guard box.type == "uuid" else { return false }
+        let payload = try source.readClamped(at: box.payload, count: min(box.payloadSize, XMPUUIDBox.maxPayloadBytes))
+        return XMPUUIDBox.describeLocation(uuidPayload: payload[...]) != nil
     }
 
     /// The file's top-level boxes, in order.
@@ -137,25 +160,27 @@ public enum ContainerRewriter {
 
     /// Changes `moov` as `options` allow and the file needs: tracks kept, QuickTime made MP4,
     /// metadata removed. Returns what was done.
+    /// - Parameter erasing: gains the byte ranges of the input that held the samples of dropped
+    ///   location tracks, to be written as zeros.
     private static func rewriteMovie(
         _ moov: inout MP4Node, info: AVInfo, options: ContainerRewriteOptions, converting: Bool,
-        dropped: inout [AVTrack]
+        dropped: inout [AVTrack], erasing erased: inout [Range<Int>]
     ) throws -> [ContainerRewritePlan.Action] {
         var actions: [ContainerRewritePlan.Action] = []
         if info.faststart == false { actions.append(.faststart) }
         try selectTracks(
             in: &moov, info: info, options: options, converting: converting, dropped: &dropped,
-            actions: &actions)
+            actions: &actions, erasing: &erased)
         if converting {
             actions.insert(.quickTimeToMP4, at: min(actions.count, actions.contains(.faststart) ? 1 : 0))
             convertToMP4(&moov)
         }
         if !options.keepMetadata {
-            if dropLocation(&moov) { actions.append(.dropLocation) }
+            if dropLocation(&moov), !actions.contains(.dropLocation) { actions.append(.dropLocation) }
             // A file rewritten anyway carries no more about the sender than its media: phones
             // record the device in these boxes too. A file rewritten only for its location keeps
             // the rest of its metadata.
-            if actions.contains(where: { $0 != .dropLocation }), dropUserMetadata(&moov) {
+            if actions.contains(where: { $0 != .dropLocation && $0 != .mp4Brand }), dropUserMetadata(&moov) {
                 actions.append(.dropMetadata)
             }
         }
@@ -223,8 +248,10 @@ public enum ContainerRewriter {
     }
 
     /// Copies the laid-out boxes through a bounded buffer; returns the bytes written.
+    /// Bytes of the input in `erased` (sorted, disjoint) are written as zeros.
     private static func copyBoxes(
-        _ layout: [PlacedBox], from source: FileSource, to descriptor: Int32, path output: String
+        _ layout: [PlacedBox], from source: FileSource, to descriptor: Int32, path output: String,
+        erasing erased: [Range<Int>]
     ) throws -> Int {
         var written = 0
         for (box, header, _) in layout {
@@ -232,18 +259,37 @@ public enum ContainerRewriter {
             written += header.count
             var copiedBytes = 0
             while copiedBytes < box.payloadSize {
-                let chunk = try source.read(
-                    at: box.payload + copiedBytes,
-                    count: min(copyBufferBytes, box.payloadSize - copiedBytes))
+                let start = box.payload + copiedBytes
+                var chunk = try source.read(at: start, count: min(copyBufferBytes, box.payloadSize - copiedBytes))
                 guard !chunk.isEmpty else {
                     throw WabaMediaError(.ioError, "\(source.path) ended while copying its '\(box.type)' box")
                 }
+                erase(&chunk, at: start, erased)
                 try OutputFile.writeAll(descriptor, chunk, path: output)
                 copiedBytes += chunk.count
             }
             written += copiedBytes
         }
         return written
+    }
+
+    /// Zeroes the bytes of `chunk` (read at `start` of the input) that fall in `erased`.
+    static func erase(_ chunk: inout [UInt8], at start: Int, _ erased: [Range<Int>]) {
+        guard !erased.isEmpty else { return }
+        let span = start..<(start + chunk.count)
+        // The first range that ends after the chunk starts; ranges are sorted and disjoint.
+        var low = 0
+        var high = erased.count
+        while low < high {
+            let middle = (low + high) / 2
+            if erased[middle].upperBound <= span.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        var index = low
+        while index < erased.count, erased[index].lowerBound < span.upperBound {
+            let cut = erased[index].clamped(to: span)
+            for offset in cut { chunk[offset - start] = 0 }
+            index += 1
+        }
     }
 
     // MARK: - Tracks
@@ -261,7 +307,7 @@ public enum ContainerRewriter {
 
     static func selectTracks(
         in moov: inout MP4Node, info: AVInfo, options: ContainerRewriteOptions, converting: Bool,
-        dropped: inout [AVTrack], actions: inout [ContainerRewritePlan.Action]
+        dropped: inout [AVTrack], actions: inout [ContainerRewritePlan.Action], erasing erased: inout [Range<Int>]
     ) throws {
         guard var children = moov.children else { return }
         let audioIndices = children.indices.filter {
@@ -294,19 +340,43 @@ public enum ContainerRewriter {
             }
             let handler = handlerType(of: node)
             let isMedia = handler == "vide" || handler == "soun"
-            let drop = (handler == "soun" && !keepAudio.contains(index)) || (converting && !isMedia)
+            let location = options.keepMetadata ? nil : LocationTracks.describe(track: node)
+            if let location {
+                // Its samples are the positions: they leave the file with the track.
+                guard let ranges = LocationTracks.sampleRanges(of: node) else {
+                    throw WabaMediaError(
+                        .unsupportedInput,
+                        "cannot remove the \(location): its sample table does not say where its samples are",
+                        hint: "remux without it: ffmpeg -i IN -map 0:v -map 0:a? -c copy -map_metadata -1 OUT.mp4")
+                }
+                erased += ranges
+                if !actions.contains(.dropLocation) { actions.append(.dropLocation) }
+            }
+            let drop = location != nil || (handler == "soun" && !keepAudio.contains(index)) || (converting && !isMedia)
             if drop {
                 let id = trackID(of: node)
                 if let id { removedIDs.insert(id) }
                 dropped.append(
                     info.tracks.first { $0.id != nil && $0.id == id }
                         ?? AVTrack(id: id, kind: ISOBaseMediaProbe.trackKind(handler: handler), codec: handler))
-                if !isMedia { droppedNonMedia = true }
+                if !isMedia && location == nil { droppedNonMedia = true }
             } else {
                 kept.append(node)
             }
         }
         if droppedNonMedia { actions.append(.dropNonMediaTracks) }
+        if !erased.isEmpty {
+            // The kept tracks' samples are copied intact: a chunk shared with a dropped track
+            // cannot be zeroed without damaging them.
+            erased = LocationTracks.merged(erased)
+            let keptRanges = kept.filter { $0.typeName == "trak" }.flatMap { LocationTracks.sampleRanges(of: $0) ?? [] }
+            if LocationTracks.overlap(erased, keptRanges) {
+                throw WabaMediaError(
+                    .unsupportedInput,
+                    "cannot remove the location track: its samples share chunks with the video or audio",
+                    hint: "remux without it: ffmpeg -i IN -map 0:v -map 0:a? -c copy -map_metadata -1 OUT.mp4")
+            }
+        }
         if !removedIDs.isEmpty {
             // References (timecode, chapters) to removed tracks would dangle.
             for index in kept.indices where kept[index].typeName == "trak" {
@@ -347,7 +417,9 @@ public enum ContainerRewriter {
             return true
         }
         guard var children = moov.children else { return false }
-        var removed = false
+        let count = children.count
+        children.removeAll { $0.typeName == "uuid" && XMPUUIDBox.describeLocation(uuidPayload: $0.data[...]) != nil }
+        var removed = children.count != count
         for index in children.indices {
             if scrub(&children[index]) { removed = true }
             if children[index].typeName == "trak", var trak = children[index].children {

@@ -4,7 +4,11 @@
 ///   ffmpeg, in `udta` or in an iTunes-style `meta`/`ilst`;
 /// - `loci`, the 3GPP location box, in `udta`;
 /// - QuickTime metadata keys `com.apple.quicktime.location.*` (`ISO6709`, `accuracy.horizontal`,
-///   `name`, ...) in a `meta` box's `keys`, with their values in `ilst`.
+///   `name`, ...) in a `meta` box's `keys`, with their values in `ilst`;
+/// - an XMP packet with GPS properties in QuickTime's `XMP_` box of `udta`.
+///
+/// Timed-metadata tracks that carry positions are ``LocationTracks``; Adobe's XMP `uuid` box is
+/// ``XMPUUIDBox``.
 ///
 /// The probe and the rewriter share this code, so what `check` reports is what `prepare` removes.
 enum LocationAtoms {
@@ -27,6 +31,7 @@ enum LocationAtoms {
             if box.type == xyz { found.append("©xyz") }
             if box.type == loci { found.append("loci") }
             if box.typeName == "meta" { found += find(inMetadata: Array(payload[box.payload..<box.end])) }
+            if let xmp = xmpLocation(payload, box) { found.append(xmp) }
         }
         return found
     }
@@ -46,6 +51,13 @@ enum LocationAtoms {
         return found
     }
 
+    /// The GPS in a QuickTime `XMP_` box of `udta`, in words; nil for another box or a packet
+    /// without GPS. Such a box is removed whole: it holds nothing but the packet.
+    static func xmpLocation(_ payload: [UInt8], _ box: Box) -> String? {
+        guard box.typeName == "XMP_" else { return nil }
+        return XMPUUIDBox.describe(packet: payload[box.payload..<box.end], in: "udta (XMP_)")
+    }
+
     // MARK: - Removing
 
     /// The `udta` payload without its location boxes; nil when it has none.
@@ -53,7 +65,7 @@ enum LocationAtoms {
         var output: [UInt8] = []
         var changed = false
         for box in boxes(payload, from: 0, to: payload.count) {
-            if box.type == xyz || box.type == loci {
+            if box.type == xyz || box.type == loci || xmpLocation(payload, box) != nil {
                 changed = true
                 continue
             }
