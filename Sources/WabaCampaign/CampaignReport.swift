@@ -111,39 +111,29 @@ public struct CampaignReport: Sendable {
 
     /// The JUnit document's opening: one test case per row follows, a failure for every row not sent.
     public static func junitOpening(counts: StateCounts, suiteName: String = "wamedia send") -> String {
-        let failures = counts[.failed] + counts[.unknown] + counts[.rejected]
-        let skipped = counts.open
-        let suite = JUnitReport.escape(suiteName)
-        return """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="\(suite)" tests="\(counts.total)" failures="\(failures)" errors="0">
-              <testsuite name="\(suite)" tests="\(counts.total)" failures="\(failures)" errors="0" skipped="\(skipped)">
-
-            """
+        JUnitXML.opening(
+            suite: suiteName, tests: counts.total, failures: counts[.failed] + counts[.unknown] + counts[.rejected],
+            skipped: counts.open)
     }
 
     /// One row as a `<testcase>`: `sent` passes, `pending` is skipped, the rest fail with their error.
     public static func junitCase(_ record: JournalRecord, manifest: String) -> String {
         let row = record.row
-        let name = "\(row.recipient): \(row.media)"
-        var xml =
-            "    <testcase classname=\"\(JUnitReport.escape("\(manifest):\(row.row)"))\" name=\"\(JUnitReport.escape(name))\" time=\"0\">\n"
+        let outcome: JUnitXML.Outcome
         switch record.state {
         case .sent:
-            if let sent = record.sent {
-                xml +=
-                    "      <system-out>\(JUnitReport.escape("sent \(sent.messageID) (\(sent.providerID))"))</system-out>\n"
-            }
+            outcome = .passed(output: record.sent.map { "sent \($0.messageID) (\($0.providerID))" })
         case .pending, .claimed, .inFlight:
-            xml += "      <skipped message=\"\(record.state.rawValue)\"/>\n"
+            outcome = .skipped(message: record.state.rawValue)
         case .failed, .unknown, .rejected:
             let message = record.error?.message ?? record.state.rawValue
-            let type = "\(record.state.rawValue)/\(record.error?.kind.rawValue ?? "")"
-            xml +=
-                "      <failure message=\"\(JUnitReport.escape(message))\" type=\"\(JUnitReport.escape(type))\">\(JUnitReport.escape(message))</failure>\n"
+            outcome = .failed(
+                message: message, type: "\(record.state.rawValue)/\(record.error?.kind.rawValue ?? "")",
+                details: message)
         }
-        return xml + "    </testcase>\n"
+        return JUnitXML.testCase(
+            className: "\(manifest):\(row.row)", name: "\(row.recipient): \(row.media)", outcome: outcome)
     }
 
-    public static let junitClosing = "  </testsuite>\n</testsuites>\n"
+    public static let junitClosing = JUnitXML.closing
 }

@@ -70,7 +70,7 @@ struct LocalBatchTests {
     @Test("JUnit escapes markup and drops characters XML cannot hold")
     func junitEscaping() async throws {
         let text = "a<b>&\"c\" 'd' \u{1}\u{8}e\u{1B}"
-        let escaped = JUnitReport.escape(text)
+        let escaped = JUnitXML.escape(text)
         #expect(escaped == "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos; \u{FFFD}\u{FFFD}e\u{FFFD}")
         let inspection = Inspection(
             file: "we<ird>&\u{2}name.jpg", size: 1, detection: Detection(mime: "image/jpeg", libmagicMIME: "image/jpeg")
