@@ -576,6 +576,23 @@ int wm_vips_to_srgb8(wm_image *handle, wm_image **out) {
     return 0;
 }
 
+int wm_vips_grey_to_srgb(wm_image *handle, wm_image **out) {
+    VipsImage *in = WM_IMAGE(handle);
+    if (vips_image_get_bands(in) > 2) {
+        g_object_ref(in);
+        *out = (wm_image *)in;
+        return 0;
+    }
+    // libvips carries the alpha band through a colourspace conversion.
+    VipsImage *converted = NULL;
+    if (vips_colourspace(in, &converted, VIPS_INTERPRETATION_sRGB, "source_space", VIPS_INTERPRETATION_B_W, NULL) !=
+        0) {
+        return -1;
+    }
+    *out = (wm_image *)converted;
+    return 0;
+}
+
 int wm_vips_alpha_min(wm_image *handle, double *minimum) {
     VipsImage *in = WM_IMAGE(handle);
     if (!vips_image_hasalpha(in)) {

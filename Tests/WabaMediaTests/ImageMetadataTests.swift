@@ -28,9 +28,9 @@ private func fit(_ path: String, keepMetadata: Bool = false) throws -> FittedIma
 @Suite("PNGs with fewer than 8 bits per sample")
 struct LowBitDepthTests {
     @Test(
-        "the stored depth is read, called not-8-bit, and converted to an 8-bit PNG",
+        "the stored depth is read, called not-8-bit, and converted to an 8-bit PNG (grey to RGB, Meta's rule)",
         arguments: [
-            ("grey-1.png", 1, "1"), ("grey-2.png", 2, "1"), ("palette-2.png", 2, "3"), ("palette-4.png", 4, "3"),
+            ("grey-1.png", 1, "3"), ("grey-2.png", 2, "3"), ("palette-2.png", 2, "3"), ("palette-4.png", 4, "3"),
             ("palette-alpha-4.png", 4, "4"),
         ])
     func converted(name: String, depth: Int, bands: String) throws {

@@ -136,6 +136,9 @@ int wm_vips_thumbnail_buffer(const void *data, size_t length, const char *requir
 /// float images are converted, 8-bit sRGB and grey are passed on unchanged.
 int wm_vips_to_srgb8(wm_image *in, wm_image **out);
 
+/// Converts 8-bit grey or grey+alpha to sRGB RGB or RGBA, alpha kept; any other image is passed on.
+int wm_vips_grey_to_srgb(wm_image *in, wm_image **out);
+
 /// The smallest alpha value of an image with alpha (255 when fully opaque). Decodes the pixels.
 int wm_vips_alpha_min(wm_image *in, double *minimum);
 

@@ -27,6 +27,12 @@ enum BundledProfiles {
           background: "#ffffff"
           # Keep PNG for images with real transparency when it fits the byte limit.
           keep_png_for_alpha: true
+          # Meta's page: "Images must be 8-bit, RGB or RGBA". Greyscale and grey+alpha images are converted
+          # to sRGB RGB or RGBA (PNG stays lossless). false sends them as grey: some receivers refuse them.
+          require_rgb: true
+          # Images tagged with an ICC profile other than sRGB (Display P3, Adobe RGB, ...) are converted to
+          # sRGB. false sends them as tagged: viewers that ignore profiles show them washed out or wrong.
+          require_srgb: true
 
         video:
           max_bytes: 16000000
@@ -104,6 +110,12 @@ enum BundledProfiles {
           jpeg_quality: { min: 60, max: 90 }
           background: "#ffffff"
           keep_png_for_alpha: false
+          # Meta's page: "Images must be 8-bit, RGB or RGBA". Greyscale and grey+alpha images are converted
+          # to sRGB RGB or RGBA (PNG stays lossless). false sends them as grey: some receivers refuse them.
+          require_rgb: true
+          # Images tagged with an ICC profile other than sRGB (Display P3, Adobe RGB, ...) are converted to
+          # sRGB. false sends them as tagged: viewers that ignore profiles show them washed out or wrong.
+          require_srgb: true
 
         video:
           max_bytes: 8000000

@@ -38,7 +38,7 @@ extension MediaProfile {
         let imageMap = try map.map("image")
         try imageMap.rejectUnknownKeys([
             "max_bytes", "formats", "convertible", "max_input_pixels", "max_long_edge",
-            "jpeg_quality", "background", "keep_png_for_alpha",
+            "jpeg_quality", "background", "keep_png_for_alpha", "require_rgb", "require_srgb",
         ])
         let qualityMap = try imageMap.map("jpeg_quality")
         try qualityMap.rejectUnknownKeys(["min", "max"])
@@ -81,7 +81,9 @@ extension MediaProfile {
                 maxLongEdge: try imageMap.int("max_long_edge", in: 16...65_500),
                 jpegQuality: quality,
                 background: background,
-                keepPNGForAlpha: try imageMap.bool("keep_png_for_alpha")),
+                keepPNGForAlpha: try imageMap.bool("keep_png_for_alpha"),
+                requireRGB: try imageMap.optionalBool("require_rgb") ?? true,
+                requireSRGB: try imageMap.optionalBool("require_srgb") ?? true),
             video: VideoRules(
                 maxBytes: try videoMap.int("max_bytes", in: 1...Int.max),
                 formats: try videoMap.formats("formats"),

@@ -29,6 +29,12 @@ extension Finding.Code {
     public static let notEightBit: Self = "not-8-bit"
     /// The image is not RGB, RGBA or grey (CMYK, Lab, ...).
     public static let colourSpace: Self = "colour-space"
+    /// A greyscale or grey+alpha image, against Meta's "Images must be 8-bit, RGB or RGBA": converted
+    /// to sRGB RGB or RGBA (a warning when the profile's `require_rgb` is false).
+    public static let colourModel: Self = "colour-model"
+    /// An image tagged with an ICC profile that is not sRGB (Display P3, Adobe RGB, ...): converted
+    /// to sRGB (a warning when the profile's `require_srgb` is false).
+    public static let colourProfile: Self = "colour-profile"
     /// The image carries EXIF or XMP metadata (camera details) that would leave the sender's machine.
     public static let metadata: Self = "metadata"
     /// The content records where it was made (EXIF or XMP GPS, PNG text chunks, MP4/MOV location atoms): removed
@@ -140,6 +146,12 @@ extension Finding.Code {
         Entry(code: .captionIgnored, severities: [.warning], meaning: "a caption the media type does not show"),
         Entry(code: .notEightBit, severities: [.fixable], meaning: "image samples that are not 8-bit (16, or 1, 2, 4)"),
         Entry(code: .colourSpace, severities: [.fixable], meaning: "an image that is not RGB, RGBA or grey"),
+        Entry(
+            code: .colourModel, severities: [.fixable, .warning],
+            meaning: "a greyscale or grey+alpha image (fixable: converted to sRGB RGB or RGBA)"),
+        Entry(
+            code: .colourProfile, severities: [.fixable, .warning],
+            meaning: "an ICC profile other than sRGB, such as Display P3 (fixable: converted to sRGB)"),
         Entry(code: .metadata, severities: [.warning], meaning: "EXIF or XMP metadata in an image"),
         Entry(
             code: .location, severities: [.fixable, .warning],

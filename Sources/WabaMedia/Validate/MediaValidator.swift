@@ -212,6 +212,9 @@ public struct MediaValidator: Sendable {
                     message: "the image is \(image.colourSpace.rawValue.uppercased()); WhatsApp needs RGB",
                     hint: "prepare converts it to sRGB using its colour profile"))
         }
+        if image.isGreyscale {
+            findings.append(colourModelFinding(image, mime: inspection.mime))
+        }
         if image.isAnimated {
             let problem = image.animationProblem.map { " (\($0))" } ?? ""
             let message =
@@ -262,6 +265,24 @@ public struct MediaValidator: Sendable {
                 ))
         }
         return findings
+    }
+
+    /// Greyscale against Meta's "Images must be 8-bit, RGB or RGBA".
+    private func colourModelFinding(_ image: ImageInfo, mime: MIMEType) -> Finding {
+        let model = image.hasAlpha ? "greyscale with alpha" : "greyscale"
+        let rule = "Meta's rule: \"Images must be 8-bit, RGB or RGBA\""
+        guard profile.image.requireRGB else {
+            return Finding(
+                .colourModel, .warning, message: "the image is \(model); \(rule)",
+                hint: "sent as grey because the profile's image.require_rgb is false; some receivers may refuse it")
+        }
+        let output = image.hasAlpha ? "RGBA" : "RGB"
+        let format = mime == .png ? "a lossless PNG" : mime == .jpeg ? "a JPEG" : "JPEG (PNG when alpha matters)"
+        return Finding(
+            .colourModel, .fixable, message: "the image is \(model); \(rule)",
+            hint:
+                "prepare converts it to sRGB \(output) as \(format); image.require_rgb: false in a custom profile sends it as grey"
+        )
     }
 
     /// Where the content records where it was made: removed before sending unless metadata is kept.

@@ -15,6 +15,9 @@ extension ImageFitter {
         if info.orientation != 1 { steps.append("rotate upright (EXIF orientation \(info.orientation))") }
         if info.bitsPerSample != 8 { steps.append("convert \(info.bitsPerSample)-bit to 8-bit") }
         if !info.colourSpace.isRGBOrGrey { steps.append("convert \(info.colourSpace.rawValue.uppercased()) to sRGB") }
+        if info.isGreyscale && rules.requireRGB {
+            steps.append("convert greyscale to sRGB \(info.hasAlpha ? "RGBA" : "RGB")")
+        }
         if info.hasICCProfile { steps.append("convert colours to sRGB") }
         var metadata: [String] = []
         if info.hasEXIF { metadata.append("EXIF") }
@@ -27,4 +30,9 @@ extension ImageFitter {
     static func formatName(_ mime: MIMEType) -> String {
         mime.subtype.replacingOccurrences(of: "x-", with: "").uppercased()
     }
+}
+
+extension ImageInfo {
+    /// One grey band, with or without alpha: not the "RGB or RGBA" Meta's page asks for.
+    var isGreyscale: Bool { bands <= 2 && colourSpace.isRGBOrGrey }
 }

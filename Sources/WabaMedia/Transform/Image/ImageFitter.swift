@@ -129,13 +129,18 @@ public struct ImageFitter: Sendable {
         widened.bitsPerSample = 8
         widened.pages = 1
         widened.hasAnimationControl = false
+        if rules.requireRGB && widened.isGreyscale {
+            // Grey to RGB(A) loses nothing: the PNG stays lossless.
+            widened.bands += 2
+            widened.colourSpace = .sRGB
+        }
         return mime == .png && conformsApartFromMetadata(widened, mime: mime, size: size)
     }
 
     private func conformsApartFromMetadata(_ image: ImageInfo, mime: MIMEType, size: Int) -> Bool {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
             && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && !image.isAnimated
-            && (!image.hasAlpha || rules.keepPNGForAlpha)
+            && (!image.hasAlpha || rules.keepPNGForAlpha) && !(rules.requireRGB && image.isGreyscale)
     }
 
     // MARK: - The run
@@ -257,13 +262,17 @@ public struct ImageFitter: Sendable {
         return try fitJPEG(try decoded(flat, context), &context)
     }
 
-    /// Opens the source shrunk to the long edge, upright, in 8-bit sRGB or grey.
+    /// Opens the source shrunk to the long edge, upright, in 8-bit sRGB (or grey, when the profile
+    /// does not require RGB).
     private func open(_ context: RunContext) throws -> VipsImage {
         let longEdge = min(rules.maxLongEdge, context.info.longEdge)
         do {
-            return try context.source.uprightSRGB8(mime: context.inputMIME, info: context.info, longEdge: longEdge) {
+            let image = try context.source.uprightSRGB8(
+                mime: context.inputMIME, info: context.info, longEdge: longEdge
+            ) {
                 logger?.debug("ICC export failed, converting without it", metadata: ["reason": "\($0.reason)"])
             }
+            return rules.requireRGB ? try image.greyToSRGB() : image
         } catch let failure as VipsFailure {
             throw damaged(context, failure)
         }

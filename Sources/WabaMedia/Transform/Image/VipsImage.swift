@@ -99,6 +99,9 @@ final class VipsImage: @unchecked Sendable {
 
     func toSRGB8() throws -> VipsImage { try derived("convert to 8-bit sRGB", { wm_vips_to_srgb8(handle, $0) }) }
 
+    /// An 8-bit grey or grey+alpha image as sRGB RGB or RGBA (alpha kept); others as they are.
+    func greyToSRGB() throws -> VipsImage { try derived("convert grey to sRGB", { wm_vips_grey_to_srgb(handle, $0) }) }
+
     func flatten(onto colour: RGBColour) throws -> VipsImage {
         try derived(
             "flatten", { wm_vips_flatten(handle, Int32(colour.red), Int32(colour.green), Int32(colour.blue), $0) })
