@@ -94,6 +94,23 @@ struct VideoLocationCLITests {
         #expect(decodes(output.path))
     }
 
+    @Test("a QuickTime movie with a GPS data track loses its samples too when it is rewritten as MP4")
+    func gpsTrackInQuickTime() throws {
+        let folder = try makeTemporaryDirectory("wamedia-video-location")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try gpsTrackMP4(in: folder)
+        let input = folder.appendingPathComponent("gopro.mov")
+
+        let check = try wamedia("check", "--format", "json", input.path)
+        #expect(try locationMessages(check).contains { $0.contains("GPS data track (gpmd)") })
+        let output = folder.appendingPathComponent("sent.mp4")
+        let run = try wamedia("prepare", input.path, "-o", output.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(try streamTypes(output.path) == ["video", "audio"])
+        #expect(try Data(contentsOf: output).range(of: gpsMarker) == nil, "the GPS samples are still in the file")
+        #expect(decodes(output.path))
+    }
+
     @Test("XMP GPS in a uuid box is named by check and removed by prepare")
     func xmpBox() throws {
         let folder = try makeTemporaryDirectory("wamedia-video-location")

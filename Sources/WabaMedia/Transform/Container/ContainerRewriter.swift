@@ -359,7 +359,8 @@ public enum ContainerRewriter {
                 dropped.append(
                     info.tracks.first { $0.id != nil && $0.id == id }
                         ?? AVTrack(id: id, kind: ISOBaseMediaProbe.trackKind(handler: handler), codec: handler))
-                if !isMedia && location == nil { droppedNonMedia = true }
+                // A QuickTime movie drops it as a non-media track anyway, as its plan says.
+                if !isMedia && (location == nil || converting) { droppedNonMedia = true }
             } else {
                 kept.append(node)
             }
