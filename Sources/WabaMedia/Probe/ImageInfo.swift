@@ -38,6 +38,9 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     /// Whether a PNG has an `acTL` chunk, wherever and whatever it announces: APNG readers may
     /// animate it, so it is sent as a plain PNG of its first frame.
     public var hasAnimationControl = false
+    /// The embedded ICC profile of a JPEG or PNG, as far as telling sRGB from other colours needs;
+    /// nil without one, for other types, or when it cannot be read whole.
+    public var colourProfile: ColourProfile?
 
     /// Whether the image is animated: more than one frame, or a PNG with animation chunks.
     public var isAnimated: Bool { pages > 1 || hasAnimationControl }
@@ -71,6 +74,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         case animationProblem = "animation_problem"
         case pageCountIsLowerBound = "page_count_is_lower_bound"
         case durationSeconds = "duration_seconds"
+        case colourProfile = "colour_profile"
     }
 
     /// The header completed with what only the file's metadata blocks say (``ImageMetadataScan``):
@@ -85,6 +89,7 @@ public struct ImageInfo: Sendable, Hashable, Codable {
         info.oversizedMetadata = scan.oversized
         info.animationProblem = scan.animationProblem
         info.hasAnimationControl = scan.hasAnimationControl
+        info.colourProfile = info.hasICCProfile ? ColourProfile.read(source, mime: mime) : nil
         if let animation = AnimationScan.scan(source, mime: mime) {
             // The walk counts past libvips' limit; a walk that stopped at damage leaves libvips' count.
             if animation.complete || animation.capped { info.pages = animation.frames }

@@ -215,6 +215,9 @@ public struct MediaValidator: Sendable {
         if image.isGreyscale {
             findings.append(colourModelFinding(image, mime: inspection.mime))
         }
+        if let colourProfile = image.colourProfile, colourProfile.isForeignRGB, !image.isGreyscale {
+            findings.append(colourProfileFinding(colourProfile))
+        }
         if image.isAnimated {
             let problem = image.animationProblem.map { " (\($0))" } ?? ""
             let message =
@@ -283,6 +286,23 @@ public struct MediaValidator: Sendable {
             hint:
                 "prepare converts it to sRGB \(output) as \(format); image.require_rgb: false in a custom profile sends it as grey"
         )
+    }
+
+    /// An ICC profile other than sRGB: viewers that ignore profiles show the colours wrongly.
+    private func colourProfileFinding(_ colourProfile: ColourProfile) -> Finding {
+        let message =
+            "the image's colours are in \(colourProfile.describedForPeople), not sRGB; viewers that ignore "
+            + "colour profiles show them washed out or wrong"
+        guard profile.image.requireSRGB else {
+            return Finding(
+                .colourProfile, .warning, message: message,
+                hint: "sent as it is because the profile's image.require_srgb is false")
+        }
+        return Finding(
+            .colourProfile, .fixable, message: message,
+            hint:
+                "prepare converts its colours to sRGB through the profile, in the same format; "
+                + "image.require_srgb: false in a custom profile sends it as it is")
     }
 
     /// Where the content records where it was made: removed before sending unless metadata is kept.

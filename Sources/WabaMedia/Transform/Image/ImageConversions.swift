@@ -18,7 +18,11 @@ extension ImageFitter {
         if info.isGreyscale && rules.requireRGB {
             steps.append("convert greyscale to sRGB \(info.hasAlpha ? "RGBA" : "RGB")")
         }
-        if info.hasICCProfile { steps.append("convert colours to sRGB") }
+        if let colourProfile = info.colourProfile, !colourProfile.isSRGB {
+            steps.append("convert colours from \(colourProfile.describedForPeople) to sRGB")
+        } else if info.hasICCProfile {
+            steps.append("convert colours to sRGB")
+        }
         var metadata: [String] = []
         if info.hasEXIF { metadata.append("EXIF") }
         if info.hasXMP { metadata.append("XMP") }
@@ -35,4 +39,7 @@ extension ImageFitter {
 extension ImageInfo {
     /// One grey band, with or without alpha: not the "RGB or RGBA" Meta's page asks for.
     var isGreyscale: Bool { bands <= 2 && colourSpace.isRGBOrGrey }
+
+    /// Tagged with an RGB profile that is not sRGB (Display P3, Adobe RGB, ...).
+    var hasForeignColourProfile: Bool { colourProfile?.isForeignRGB == true && !isGreyscale }
 }

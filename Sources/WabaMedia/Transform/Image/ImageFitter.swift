@@ -134,6 +134,10 @@ public struct ImageFitter: Sendable {
             widened.bands += 2
             widened.colourSpace = .sRGB
         }
+        if rules.requireSRGB {
+            // Colours moved into sRGB at 8 bits: a PNG stays PNG.
+            widened.colourProfile = nil
+        }
         return mime == .png && conformsApartFromMetadata(widened, mime: mime, size: size)
     }
 
@@ -141,6 +145,7 @@ public struct ImageFitter: Sendable {
         rules.formats.contains { $0.mime == mime } && size <= rules.maxBytes && image.isEightBitRGBOrGrey
             && image.longEdge <= rules.maxLongEdge && image.orientation == 1 && !image.isAnimated
             && (!image.hasAlpha || rules.keepPNGForAlpha) && !(rules.requireRGB && image.isGreyscale)
+            && !(rules.requireSRGB && image.hasForeignColourProfile)
     }
 
     // MARK: - The run
