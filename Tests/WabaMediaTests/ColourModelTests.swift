@@ -28,6 +28,11 @@ private struct GreyFixtures: Sendable {
         try runTool("vips", ["bandjoin", "\(file("grey.v")) \(file("alpha.v"))", file("ga.v")])
         try runTool("vips", ["copy", file("ga.v"), file("grey-alpha.v"), "--interpretation", "b-w"])
         try runTool("vips", ["pngsave", file("grey-alpha.v"), file("grey-alpha.png")])
+        // 16-bit grey: each 8-bit value v stored as v × 257, so its top 8 bits are v again.
+        try runTool("vips", ["linear", file("u.v"), file("wide.v"), "257", "0"])
+        try runTool("vips", ["cast", file("wide.v"), file("u16.v"), "ushort"])
+        try runTool("vips", ["copy", file("u16.v"), file("grey16.v"), "--interpretation", "grey16"])
+        try runTool("vips", ["pngsave", file("grey16.v"), file("grey16.png")])
         return fixtures
     }
 }
@@ -95,6 +100,24 @@ struct ColourModelTests {
         let after = try report(output)
         #expect(!after.findings.contains { $0.code == .colourModel })
         #expect(after.verdict == .ok)
+    }
+
+    @Test("a 16-bit greyscale PNG is not-8-bit and colour-model, and comes out an 8-bit RGB PNG of the same values")
+    func sixteenBit() throws {
+        let fixtures = try GreyFixtures.make()
+        defer { try? FileManager.default.removeItem(at: fixtures.directory) }
+        let input = fixtures.path("grey16.png")
+        let before = try report(input)
+        #expect(before.findings.first { $0.code == .notEightBit }?.severity == .fixable)
+        #expect(before.findings.first { $0.code == .colourModel }?.severity == .fixable)
+        let fitted = try fit(input)
+        #expect(fitted.result.outputMIME == .png)
+        let output = fixtures.path("out-grey16.png")
+        try Data(fitted.bytes).write(to: URL(fileURLWithPath: output))
+        #expect(try vipsheaderField("format", output).contains("VIPS_FORMAT_UCHAR"))
+        #expect(try vipsheaderField("bands", output) == "3")
+        #expect(try largestPixelDifference(fixtures.path("grey.png"), output, in: fixtures.directory) == 0)
+        #expect(try report(output).verdict == .ok)
     }
 
     @Test("with image.require_rgb: false, greyscale is a warning and goes out byte for byte")
