@@ -1,7 +1,8 @@
 import WabaMedia
 
 extension BlockingExecutor {
-    /// Where this test process's preparations and checks do their blocking work: two threads, as
-    /// many as a small machine has cores, kept for the life of the process.
-    static let tests = BlockingExecutor(threads: 2)
+    /// An executor of two threads, as many as a small machine has cores, for one preparer or checker:
+    /// each test waits only for its own blocking work, never behind the other suites' running at the
+    /// same time. It ends when the last preparer holding it is gone.
+    static var tests: BlockingExecutor { BlockingExecutor(threads: 2) }
 }
