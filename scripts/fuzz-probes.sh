@@ -15,36 +15,71 @@ cd "$(dirname "$0")/.."
 
 targets=(iso ogg matroska mpeg amr riff moov any image-structure image-header)
 out=.build-fuzz
+# WabaMediaError carries a ValidationReport, which would pull in the whole pipeline: every target
+# compiles scripts/fuzz/ReportStub.swift in its place.
 av_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
     Sources/WabaMedia/Pipeline/ByteView.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
     Sources/WabaMedia/Encode/Base64FileEncoder+WabaMedia.swift
+    Sources/WabaMedia/Pipeline/MemorySource.swift
+    Sources/WabaMedia/Pipeline/FileSource.swift
+    Sources/WabaMedia/Pipeline/MediaType.swift
+    Sources/WabaMedia/Pipeline/Quantities.swift
+    Sources/WabaMedia/Detect/MIMEType.swift
+    Sources/WabaMedia/Validate/Finding.swift
+    Sources/WabaMedia/Validate/FindingCode.swift
     Sources/WabaMedia/Probe/AVInfo.swift
+    Sources/WabaMedia/Probe/AVTrack.swift
+    Sources/WabaMedia/Probe/AVProbe.swift
+    Sources/WabaMedia/Probe/RIFFAndAIFFProbes.swift
     Sources/WabaMedia/Probe/ISOBaseMediaProbe.swift
     Sources/WabaMedia/Probe/OggProbe.swift
     Sources/WabaMedia/Probe/MatroskaProbe.swift
     Sources/WabaMedia/Probe/AudioStreamProbes.swift
+    Sources/WabaMedia/Probe/XMPLocation.swift
     Sources/WabaMedia/Transform/Container/MP4BoxTree.swift
     Sources/WabaMedia/Transform/Container/ContainerRewriter.swift
+    Sources/WabaMedia/Transform/Container/ContainerRewriteOptions.swift
+    Sources/WabaMedia/Transform/Container/ContainerRewritePlan.swift
+    Sources/WabaMedia/Transform/Container/ContainerRewriteResult.swift
     Sources/WabaMedia/Transform/Container/LocationAtoms.swift
+    Sources/WabaMedia/Transform/Container/LocationTracks.swift
+    Sources/WabaMedia/Transform/Container/XMPUUIDBox.swift
     Sources/WabaMedia/Pipeline/OutputFile.swift
+    scripts/fuzz/ReportStub.swift
     scripts/fuzz/ProbeFuzzer.swift
 )
-# The image checks call the C shim (zlib's CRC-32) and build ImageInfo, libvips' header type, so their
-# targets link the shim and libvips, uninstrumented: what is fuzzed is the Swift parsers.
+# The image checks call the C shim (zlib's CRC-32, and the bounded inflation of zTXt, iCCP and compressed
+# iTXt chunks) and build ImageInfo, libvips' header type, so their targets link the shim (its JPEG
+# decode ahead needs libjpeg) and libvips, uninstrumented: what is fuzzed is the Swift parsers.
 image_sources=(
     Sources/WabaMedia/Pipeline/ByteSource.swift
     Sources/WabaMedia/Pipeline/WabaMediaError.swift
     Sources/WabaMedia/Encode/Base64FileEncoder+WabaMedia.swift
     Sources/WabaMedia/Pipeline/ByteView.swift
+    Sources/WabaMedia/Pipeline/MemorySource.swift
+    Sources/WabaMedia/Pipeline/FileSource.swift
+    Sources/WabaMedia/Pipeline/MediaType.swift
+    Sources/WabaMedia/Detect/MIMEType.swift
+    Sources/WabaMedia/Detect/MIMENames.swift
+    Sources/WabaMedia/Validate/Finding.swift
+    Sources/WabaMedia/Validate/FindingCode.swift
     Sources/WabaMedia/Probe/ColourSpace.swift
     Sources/WabaMedia/Probe/ImageInfo.swift
+    Sources/WabaMedia/Probe/Vips.swift
+    Sources/WabaMedia/Probe/AnimationTiming.swift
     Sources/WabaMedia/Probe/ImageMetadataScan.swift
+    Sources/WabaMedia/Probe/PNGMetadataJudge.swift
+    Sources/WabaMedia/Probe/XMPLocation.swift
+    Sources/WabaMedia/Probe/RawProfile.swift
+    Sources/WabaMedia/Probe/BoundedInflation.swift
+    Sources/WabaMedia/Probe/ScannedBytes.swift
     Sources/WabaMedia/Transform/MetadataScrubber.swift
     Sources/WabaMedia/Pipeline/Quantities.swift
     Sources/WabaMedia/Probe/ImageStructure.swift
     Sources/WabaMedia/Probe/ImageHeaderParser.swift
+    scripts/fuzz/ReportStub.swift
     scripts/fuzz/ImageFuzzer.swift
 )
 
@@ -53,7 +88,7 @@ build_shim() {
     printf 'module CVipsShim {\n    header "%s"\n    export *\n}\n' \
         "$PWD/Sources/CVipsShim/include/CVipsShim.h" >"$out/CVipsShim/module.modulemap"
     local file
-    for file in vips_shim fast_reduce; do
+    for file in vips_shim fast_reduce jpeg_ahead bounded_inflate; do
         # shellcheck disable=SC2046
         clang -O2 -fPIC -c "Sources/CVipsShim/$file.c" -I Sources/CVipsShim/include -I Sources/CVipsShim \
             $(pkg-config --cflags vips) -o "$out/CVipsShim/$file.o"
@@ -88,8 +123,9 @@ build() {
             swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \
                 -module-name WabaMediaFuzz -package-name wamedia -I "$out/CVipsShim" -I "$out/WabaEncoding" "${image_sources[@]}" \
                 "$out/WabaEncoding/WabaEncoding.o" "$out/WabaEncoding/base64.o" \
-                "$out/CVipsShim/vips_shim.o" "$out/CVipsShim/fast_reduce.o" \
-                $(pkg-config --libs vips | sed 's/-pthread//g') -lgmodule-2.0 -lz -o "$out/fuzz-$target" 2>&1 |
+                "$out/CVipsShim/vips_shim.o" "$out/CVipsShim/fast_reduce.o" "$out/CVipsShim/jpeg_ahead.o" \
+                "$out/CVipsShim/bounded_inflate.o" \
+                $(pkg-config --libs vips | sed 's/-pthread//g') -lgmodule-2.0 -lz -ljpeg -o "$out/fuzz-$target" 2>&1 |
                 { grep -v "Cannot export local symbol" || true; } >&2
         else
             swiftc -parse-as-library -O -g -sanitize=fuzzer,address -D "$condition" \

@@ -9,11 +9,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if size > 0 { bytes.copyMemory(from: UnsafeRawBufferPointer(start: data, count: size)) }
     let view = UnsafeRawBufferPointer(bytes)
     #if FUZZ_IMAGE_STRUCTURE
-        for mime in ["image/jpeg", "image/png", "image/webp", "image/gif"] {
+        for mime: MIMEType in [.jpeg, .png, .webp, .gif] {
             _ = ImageStructure.verify(view, mime: mime)
         }
     #elseif FUZZ_IMAGE_HEADER
-        for mime in ["image/jpeg", "image/png", "image/webp"] {
+        for mime: MIMEType in [.jpeg, .png, .webp] {
             if let info = ImageHeaderParser.parse(view, mime: mime) {
                 precondition(info.width > 0 && info.height > 0, "a parsed header has an empty size")
                 precondition((1...8).contains(info.orientation), "orientation \(info.orientation) is out of range")
@@ -23,10 +23,4 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         #error("define one of FUZZ_IMAGE_STRUCTURE, FUZZ_IMAGE_HEADER")
     #endif
     return 0
-}
-
-/// ImageInfo's error messages name types through the detector's table, which pulls in the whole
-/// detection layer; the fuzzer never reaches those messages.
-enum MIMENames {
-    static func describe(_ mime: String) -> String { mime }
 }

@@ -30,7 +30,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         _ = ContainerRewriter.isoSoundDescriptions(bytes)
     #elseif FUZZ_ANY
-        for mime in ["video/mp4", "audio/ogg", "audio/mpeg", "audio/aac", "application/octet-stream"] {
+        for mime: MIMEType in [.mp4, .ogg, .mpegAudio, .aac, .octetStream] {
             _ = try? AVProbe.probe(source, mime: mime)
         }
     #else
