@@ -70,6 +70,8 @@ image_sources=(
     Sources/WabaMedia/Probe/Vips.swift
     Sources/WabaMedia/Probe/AnimationTiming.swift
     Sources/WabaMedia/Probe/ImageMetadataScan.swift
+    Sources/WabaMedia/Probe/MetadataLimits.swift
+    Sources/WabaMedia/Probe/ColourProfile.swift
     Sources/WabaMedia/Probe/PNGMetadataJudge.swift
     Sources/WabaMedia/Probe/XMPLocation.swift
     Sources/WabaMedia/Probe/RawProfile.swift
