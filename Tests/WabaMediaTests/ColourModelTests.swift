@@ -37,16 +37,6 @@ private struct GreyFixtures: Sendable {
     }
 }
 
-private func report(_ path: String, profile: MediaProfile = .whatsappCloud) throws -> ValidationReport {
-    let inspection = try MediaInspector(detector: try MIMEDetector()).inspect(path: path)
-    return concluded(inspection, as: .image, profile: profile)
-}
-
-/// Fits as `send` does: conforming files pass through.
-private func fit(_ path: String, profile: MediaProfile = .whatsappCloud) throws -> FittedImage {
-    try ImageFitter(profile: profile, options: .init(passThroughConforming: true)).fit(path: path)
-}
-
 private var greyAllowed: MediaProfile {
     var profile = MediaProfile.whatsappCloud
     profile.image.requireRGB = false
@@ -67,7 +57,7 @@ struct ColourModelTests {
         defer { try? FileManager.default.removeItem(at: fixtures.directory) }
         let input = fixtures.path(name)
 
-        let before = try report(input)
+        let before = try imageReport(input)
         let finding = try #require(before.findings.first { $0.code == .colourModel })
         #expect(finding.severity == .fixable)
         #expect(finding.message.contains("\"Images must be 8-bit, RGB or RGBA\""))
@@ -75,7 +65,7 @@ struct ColourModelTests {
         #expect(before.verdict == .fixable)
         #expect(before.plannedSteps.contains(step), "\(before.plannedSteps)")
 
-        let fitted = try fit(input)
+        let fitted = try fittedAsSent(input)
         #expect(!fitted.result.passedThrough)
         #expect(fitted.result.outputMIME == MIMEType(canonicalising: outputMIME))
         let output = fixtures.path("out-" + name)
@@ -97,7 +87,7 @@ struct ColourModelTests {
                         fixtures.path("in-alpha.v"), fixtures.path("out-alpha.v"), in: fixtures.directory) == 0)
             }
         }
-        let after = try report(output)
+        let after = try imageReport(output)
         #expect(!after.findings.contains { $0.code == .colourModel })
         #expect(after.verdict == .ok)
     }
@@ -107,17 +97,17 @@ struct ColourModelTests {
         let fixtures = try GreyFixtures.make()
         defer { try? FileManager.default.removeItem(at: fixtures.directory) }
         let input = fixtures.path("grey16.png")
-        let before = try report(input)
+        let before = try imageReport(input)
         #expect(before.findings.first { $0.code == .notEightBit }?.severity == .fixable)
         #expect(before.findings.first { $0.code == .colourModel }?.severity == .fixable)
-        let fitted = try fit(input)
+        let fitted = try fittedAsSent(input)
         #expect(fitted.result.outputMIME == .png)
         let output = fixtures.path("out-grey16.png")
         try Data(fitted.bytes).write(to: URL(fileURLWithPath: output))
         #expect(try vipsheaderField("format", output).contains("VIPS_FORMAT_UCHAR"))
         #expect(try vipsheaderField("bands", output) == "3")
         #expect(try largestPixelDifference(fixtures.path("grey.png"), output, in: fixtures.directory) == 0)
-        #expect(try report(output).verdict == .ok)
+        #expect(try imageReport(output).verdict == .ok)
     }
 
     @Test("with image.require_rgb: false, greyscale is a warning and goes out byte for byte")
@@ -125,10 +115,10 @@ struct ColourModelTests {
         let fixtures = try GreyFixtures.make()
         defer { try? FileManager.default.removeItem(at: fixtures.directory) }
         for name in ["grey.jpg", "grey.png", "grey-alpha.png"] {
-            let checked = try report(fixtures.path(name), profile: greyAllowed)
+            let checked = try imageReport(fixtures.path(name), profile: greyAllowed)
             #expect(checked.findings.first { $0.code == .colourModel }?.severity == .warning, "\(name)")
             #expect(checked.verdict == .ok, "\(name)")
-            let fitted = try fit(fixtures.path(name), profile: greyAllowed)
+            let fitted = try fittedAsSent(fixtures.path(name), profile: greyAllowed)
             #expect(fitted.result.passedThrough, "\(name)")
             #expect(Data(fitted.bytes) == (try Data(contentsOf: URL(fileURLWithPath: fixtures.path(name)))), "\(name)")
         }

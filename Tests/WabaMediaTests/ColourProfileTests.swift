@@ -37,16 +37,6 @@ private struct ProfiledFixtures: Sendable {
     }
 }
 
-private func report(_ path: String, profile: MediaProfile = .whatsappCloud) throws -> ValidationReport {
-    let inspection = try MediaInspector(detector: try MIMEDetector()).inspect(path: path)
-    return concluded(inspection, as: .image, profile: profile)
-}
-
-/// Fits as `send` does: conforming files pass through.
-private func fit(_ path: String, profile: MediaProfile = .whatsappCloud) throws -> FittedImage {
-    try ImageFitter(profile: profile, options: .init(passThroughConforming: true)).fit(path: path)
-}
-
 /// The pixel at (10, 10) as libvips decodes it, without colour management.
 private func pixel(_ path: String) throws -> [Double] {
     try runTool("vips", ["getpoint", path, "10", "10"]).split(whereSeparator: \.isWhitespace).compactMap {
@@ -79,7 +69,7 @@ struct ColourProfileTests {
         let inputPixel = try pixel(input)
         #expect(distance(inputPixel, ProfiledFixtures.colour) > 6, "\(inputPixel)")
 
-        let before = try report(input)
+        let before = try imageReport(input)
         let colourProfile = try #require(before.inspection.image?.colourProfile)
         #expect(!colourProfile.isSRGB && colourProfile.isForeignRGB)
         #expect(colourProfile.name?.contains(profileName) == true, "\(colourProfile)")
@@ -92,7 +82,7 @@ struct ColourProfileTests {
             before.plannedSteps.contains { $0.hasPrefix("convert colours from") && $0.contains(profileName) },
             "\(before.plannedSteps)")
 
-        let fitted = try fit(input)
+        let fitted = try fittedAsSent(input)
         #expect(!fitted.result.passedThrough)
         #expect(fitted.result.outputMIME == MIMEType(canonicalising: outputMIME))
         let output = fixtures.path("out-" + name)
@@ -101,7 +91,7 @@ struct ColourProfileTests {
         #expect(try vipsheaderField("bands", output) == "3")
         let outputPixel = try pixel(output)
         #expect(distance(outputPixel, ProfiledFixtures.colour) <= 4, "\(outputPixel)")
-        let after = try report(output)
+        let after = try imageReport(output)
         #expect(after.inspection.image?.colourProfile.map(\.isSRGB) ?? true)
         #expect(!after.findings.contains { $0.code == .colourProfile })
         #expect(after.verdict == .ok)
@@ -112,10 +102,10 @@ struct ColourProfileTests {
         let fixtures = try ProfiledFixtures.make()
         defer { try? FileManager.default.removeItem(at: fixtures.directory) }
         let input = fixtures.path("p3.jpg")
-        let checked = try report(input, profile: profilesAllowed)
+        let checked = try imageReport(input, profile: profilesAllowed)
         #expect(checked.findings.first { $0.code == .colourProfile }?.severity == .warning)
         #expect(checked.verdict == .ok)
-        let fitted = try fit(input, profile: profilesAllowed)
+        let fitted = try fittedAsSent(input, profile: profilesAllowed)
         #expect(fitted.result.passedThrough)
         #expect(Data(fitted.bytes) == (try Data(contentsOf: URL(fileURLWithPath: input))))
     }
@@ -127,7 +117,7 @@ struct ColourProfileTests {
         let fixtures = try ProfiledFixtures.make()
         defer { try? FileManager.default.removeItem(at: fixtures.directory) }
         let input = fixtures.path(name)
-        let checked = try report(input)
+        let checked = try imageReport(input)
         if name != "untagged.jpg" {
             #expect(
                 checked.inspection.image?.colourProfile?.isSRGB == true,
@@ -136,7 +126,7 @@ struct ColourProfileTests {
         #expect(!checked.findings.contains { $0.code == .colourProfile })
         #expect(checked.verdict == .ok)
         #expect(checked.plan?.steps == ["keep unchanged"])
-        let fitted = try fit(input)
+        let fitted = try fittedAsSent(input)
         #expect(fitted.result.passedThrough)
         #expect(Data(fitted.bytes) == (try Data(contentsOf: URL(fileURLWithPath: input))))
     }
