@@ -18,6 +18,8 @@ struct PostgresWorkersTests {
     /// Each worker's requests in flight: at most this many rows can be left `unknown` by the kill.
     static let concurrency = 2
     static let lease = 3
+    /// How long the sandbox takes to answer each message: 240 rows take one worker 48 s, three 16 s.
+    static let answerMilliseconds = 400
 
     /// Starts `count` workers, runs `body` with them, and kills any still running afterwards.
     func withWorkers(
@@ -37,8 +39,10 @@ struct PostgresWorkersTests {
         let folder = try CampaignFolder()
         let manifest = try folder.manifest(rows: Self.rows, assets: ["logo.png", "invoice.pdf"])
         try await TestPostgres.withDatabase { journalURL in
-            // Slow answers keep the campaign running long enough to kill a worker in the middle of it.
-            try await withBackgroundWamedia(["sandbox", "--port", "0", "--slow-ms", "150"]) { sandbox in
+            // Slow answers keep the campaign running long enough to kill a worker in the middle of it,
+            // also on a machine so loaded that starting the workers and polling take seconds.
+            try await withBackgroundWamedia(["sandbox", "--port", "0", "--slow-ms", String(Self.answerMilliseconds)]) {
+                sandbox in
                 let base = try await sandbox.firstLine()
                 let arguments = [
                     "send", "--manifest", manifest, "--channel", "chn_workers", "--base-url", base, "--journal",
@@ -47,8 +51,8 @@ struct PostgresWorkersTests {
                 ]
                 var arrivedBeforeKill = 0
                 try await withWorkers(workers, arguments: arguments) { running in
-                    // Kill the first worker once an eighth of the campaign arrived (at least 6 s of sending
-                    // are left: 150 ms an answer, 2 at a time per worker). Watched from a thread of its own:
+                    // Kill the first worker once an eighth of the campaign arrived (at least 14 s of sending
+                    // are left: 400 ms an answer, 2 at a time per worker). Watched from a thread of its own:
                     // this process's cooperative threads may be busy with other suites' child processes.
                     let first = running[0]
                     let stillRunning = try await offThePool {
