@@ -236,4 +236,35 @@ struct SandboxContractTests {
             #expect(connection.readUntilClosed(seconds: 8) != nil, "the connection must be closed")
         }
     }
+
+    /// Files Meta's media page does not accept as they are, each with the finding that says so.
+    static func filesMetaRefuses() throws -> [(path: String, type: String, code: String)] {
+        let folder = try temporaryDirectory()
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        func ffmpeg(_ arguments: [String]) throws { _ = try runTool("ffmpeg", ["-v", "error", "-y"] + arguments) }
+        try ffmpeg(["-f", "lavfi", "-i", "sine=d=1", "-ac", "2", "-c:a", "libopus", path("stereo.ogg")])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=d=1:s=320x240:r=25", "-c:v", "libx264", "-profile:v", "high", "-bf", "2",
+            "-pix_fmt", "yuv420p", "-movflags", "+faststart", path("high.mp4"),
+        ])
+        _ = try runTool("convert", ["-size", "64x48", "gradient:black-white", "-colorspace", "Gray", path("grey.png")])
+        return [
+            (path("stereo.ogg"), "audio", "voice-note-channels"), (path("high.mp4"), "video", "h264-profile"),
+            (path("grey.png"), "image", "colour-model"),
+        ]
+    }
+
+    @Test("the sandbox's own check is Meta's page: stereo Opus, H.264 High and greyscale are refused as uploaded")
+    func uploadsMetaRefusesAreRefused() async throws {
+        try await withSandbox { sandbox, port in
+            for (path, type, code) in try Self.filesMetaRefuses() {
+                let media = try Data(contentsOf: URL(fileURLWithPath: path)).base64EncodedString()
+                let (status, answer) = try await post(port, message(media, type: type))
+                #expect(status == 400, "\(path)")
+                let said = answer["message"] as? String ?? ""
+                #expect(said.contains(code), "\(path): \(said)")
+            }
+            #expect(await sandbox.counts().accepted == 0)
+        }
+    }
 }

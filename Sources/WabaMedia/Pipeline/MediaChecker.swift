@@ -54,9 +54,17 @@ public struct MediaChecker: Sendable {
     public func report(
         on inspection: Inspection, as mediaType: MediaType? = nil, caption: String? = nil, named fileName: String? = nil
     ) -> ValidationReport {
+        report(on: inspection, as: mediaType, caption: caption, named: fileName, adding: [])
+    }
+
+    /// The report on `inspection` with `found`, what was found beyond the validator's findings.
+    func report(
+        on inspection: Inspection, as mediaType: MediaType?, caption: String?, named fileName: String?,
+        adding found: [Finding]
+    ) -> ValidationReport {
         var named = inspection
         if let fileName { named.file = fileName }
-        var report = validator.validate(named, as: mediaType, caption: caption)
+        var report = validator.validate(named, as: mediaType, caption: caption).adding(contentsOf: found)
         report.inspection.file = inspection.file
         return planner.conclude(report)
     }
@@ -70,7 +78,17 @@ public struct MediaChecker: Sendable {
         if let ffmpegLookup, PreparationPlanner.mayTranscode(inspection) {
             checker.planner.ffmpeg = await ffmpegLookup()
         }
-        return checker.report(on: inspection, as: mediaType, caption: caption, named: fileName)
+        let report = checker.report(on: inspection, as: mediaType, caption: caption, named: fileName)
+        // A transcode reads the whole input: one ffmpeg cannot decode is refused here, as the
+        // preparation would fail on it.
+        guard report.transcodePlan != nil, let ffmpeg = checker.planner.ffmpeg.ffmpeg,
+            let problem = await DecodeProof(ffmpeg: ffmpeg).inputProblem(
+                at: inspection.file, mediaType: report.mediaType, expectedSeconds: inspection.av?.durationSeconds)
+        else { return report }
+        let undecodable = Finding(
+            .unreadable, .rejected, message: problem,
+            hint: "the file is damaged or cut short: export or download it again")
+        return checker.report(on: inspection, as: mediaType, caption: caption, named: fileName, adding: [undecodable])
     }
 
     /// The validator's report on the file at `path` alone, without the planner's conclusions: the

@@ -271,7 +271,8 @@ public struct MediaPreparer: Sendable {
             action = .transcoded
         }
 
-        // What the preparation wrote is checked like an input before anything sends it.
+        // What the preparation wrote is checked like an input before anything sends it, and its data
+        // is proven: an image decoded at a reduced size, audio and video decoded whole.
         let (media, preparedReport) = try await executor.run { [self] in
             try input.checkUnchanged()
             let media = try FileSource(path: written.file)
@@ -283,6 +284,7 @@ public struct MediaPreparer: Sendable {
             throw WabaMediaError.rejected(report: preparedReport, blocking: stillBlocking, subject: path)
         }
         if case .transcode = plan { try checkDuration(of: preparedReport, against: report) }
+        try await proveDecodes(written: media, report: preparedReport, subject: path, ffmpeg: ffmpeg)
         return PreparedMedia(
             report: report, action: action, steps: written.steps, media: media, input: input,
             mime: preparedReport.effectiveMIME, fileExtension: fileExtension(for: preparedReport.effectiveMIME, report),
@@ -373,6 +375,37 @@ public struct MediaPreparer: Sendable {
             try ImageSource.file(input).verify(mime: report.inspection.mime)
         } catch let error as WabaMediaError where error.code == .unsupportedInput {
             throw damaged(report, error)
+        }
+    }
+
+    /// Proves the data of a file the preparation wrote, before it is handed on: an image decoded at
+    /// a reduced size, audio and video decoded whole by ffmpeg (``DecodeProof``). A container
+    /// rewrite made without any ffmpeg on the machine is proven by its structure alone.
+    private func proveDecodes(
+        written media: FileSource, report: ValidationReport, subject: String, ffmpeg: FFmpegCapabilities
+    ) async throws {
+        switch report.mediaType {
+        case .image where report.inspection.image != nil:
+            let mime = report.inspection.mime
+            try await executor.run {
+                do {
+                    try ImageSource.file(media).verify(mime: mime)
+                } catch let error as WabaMediaError {
+                    throw WabaMediaError(
+                        .transformFailed, "what \(subject) was converted into does not decode: \(error.message)",
+                        hint: "the input may be damaged: export or download it again", cause: error)
+                }
+            }
+        case .audio, .video:
+            // Decoding needs no encoder: the executable alone serves when its encoders are not known yet.
+            guard
+                let ffmpeg = ffmpeg.ffmpeg
+                    ?? options.transcode.lookup?.executable.map({ FFmpeg(path: $0, encoders: []) })
+            else { return }
+            _ = try await DecodeProof(ffmpeg: ffmpeg).decodedSeconds(
+                of: media.path, subject: subject, expectedSeconds: report.inspection.av?.durationSeconds)
+        default:
+            return
         }
     }
 

@@ -167,6 +167,11 @@ enum MP3Probe {
         track.sampleRate = header.sampleRate
         var info = AVInfo(container: .mp3)
         let frameStart = start + offset
+        if frameHeader(window, at: offset + header.length) == nil {
+            // Decoders find a frame's end by the next frame's start: a lone frame does not play.
+            info.problems.append(
+                "one MPEG audio frame and no frame after it: too little audio for a player to decode")
+        }
         let sideInfo =
             header.isVersion1 ? (header.channels == 1 ? 17 : 32) : (header.channels == 1 ? 9 : 17)
         var frames: Int?

@@ -67,6 +67,8 @@ struct ISOBoxWalker<Source: ByteSource> {
 
     let source: Source
     var problems: [String] = []
+    /// Where the file's media data lies: the payloads of its top-level `mdat` boxes.
+    var mediaData: [Range<Int>] = []
     private var boxesRead = 0
 
     init(source: Source) { self.source = source }
@@ -190,6 +192,7 @@ enum ISOBaseMediaProbe {
             info.problems = walker.problems
             return info
         }
+        walker.mediaData = topLevel.filter { $0.type == "mdat" }.map { $0.payload..<min($0.end, source.size) }
         if firstMdat == nil && !info.fragmented {
             walker.problems.append("no 'mdat' box (the media data): the file holds no audio or video")
         }
@@ -372,13 +375,62 @@ enum ISOBaseMediaProbe {
                 track.frameRate = (rate * 1000).rounded() / 1000
             }
         }
-        if !fragmented, (sampleCount ?? 0) > 0,
-            !table.contains(where: { $0.type == "stco" || $0.type == "co64" })
-        {
-            walker.problems.append(
-                "\(name) has samples but no chunk offsets ('stco'/'co64'): it cannot be played")
+        if !fragmented, (sampleCount ?? 0) > 0 {
+            if let offsets = table.first(where: { $0.type == "stco" || $0.type == "co64" }) {
+                try checkSamplesLieInMediaData(
+                    offsets: offsets, sizes: table.first { $0.type == "stsz" }, trackName: name, walker: &walker)
+            } else {
+                walker.problems.append(
+                    "\(name) has samples but no chunk offsets ('stco'/'co64'): it cannot be played")
+            }
         }
         return track
+    }
+
+    /// The most bytes of a sample table read to check it; a larger table (hours of video) is left
+    /// to the decoder.
+    static let maxSampleTableBytes = 4 << 20
+
+    /// Records a problem when the track's samples are not in the file's media data: a chunk offset
+    /// outside every `mdat`, or sample sizes adding up to more than the `mdat` boxes hold. A player
+    /// then reads the index and finds no audio or video (an M4A whose media data was cut away, an
+    /// MP4 whose chunk offsets point past its data).
+    static func checkSamplesLieInMediaData(
+        offsets: ISOBox, sizes: ISOBox?, trackName name: String, walker: inout ISOBoxWalker<some ByteSource>
+    ) throws {
+        guard offsets.payloadSize <= maxSampleTableBytes else { return }
+        let table = try walker.payload(of: offsets, limit: maxSampleTableBytes)
+        let entrySize = offsets.type == "co64" ? 8 : 4
+        let count = min(table.u32(at: 4) ?? 0, max(0, (table.count - 8) / entrySize))
+        let mediaData = walker.mediaData
+        for index in 0..<count {
+            let at = 8 + index * entrySize
+            guard let offset = entrySize == 8 ? table.u64(at: at).map { Int(clamping: $0) } : table.u32(at: at) else {
+                break
+            }
+            guard mediaData.contains(where: { $0.contains(offset) }) else {
+                walker.problems.append(
+                    "\(name)'s samples are said to be at offset \(offset), outside the media data ('mdat'): "
+                        + "the file is damaged or its media data was cut away")
+                return
+            }
+        }
+        guard let sizes, sizes.payloadSize <= maxSampleTableBytes else { return }
+        let sizeTable = try walker.payload(of: sizes, limit: maxSampleTableBytes)
+        guard let uniform = sizeTable.u32(at: 4), let samples = sizeTable.u32(at: 8) else { return }
+        var total = uniform * samples
+        if uniform == 0 {
+            total = 0
+            for index in 0..<min(samples, max(0, (sizeTable.count - 12) / 4)) {
+                total += sizeTable.u32(at: 12 + index * 4) ?? 0
+            }
+        }
+        let held = mediaData.reduce(0) { $0 + $1.count }
+        if total > held {
+            walker.problems.append(
+                "\(name)'s samples add up to \(total) bytes and the media data ('mdat') holds \(held): "
+                    + "the file is damaged or truncated")
+        }
     }
 
     static func trackKind(handler: String) -> AVTrack.Kind {

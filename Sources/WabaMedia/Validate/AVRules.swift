@@ -218,6 +218,10 @@ enum AVRules {
                 hint: "make it mono: \(commands.voiceNote)")
     }
 
+    /// Shorter than this, audio is refused: a few milliseconds of sound (a 110-byte WAV holds 2 ms)
+    /// encode to an Ogg with headers and no audio packet.
+    static let shortestAudioSeconds = 0.05
+
     static func audioFindings(
         _ av: AVInfo, inspection: Inspection, profile: MediaProfile, commands: FixCommands
     )
@@ -225,6 +229,14 @@ enum AVRules {
     {
         let rules = profile.audio
         var findings: [Finding] = []
+        if let seconds = av.durationSeconds, seconds < shortestAudioSeconds {
+            findings.append(
+                Finding(
+                    .tooShort, .rejected,
+                    message:
+                        "the audio plays \(Seconds(seconds)), too short to hear; converted, it may hold no audio at all",
+                    hint: "record or export it again"))
+        }
         let containerMIME = av.container.mime(forVideo: false)
         if !rules.formats.contains(where: { $0.mime == containerMIME }) {
             findings.append(

@@ -72,6 +72,8 @@ extension Finding.Code {
     public static let notFaststart: Self = "not-faststart"
     /// The container is not one the media type accepts.
     public static let container: Self = "container"
+    /// Audio so short that nothing can be heard and an encode of it may hold no audio at all.
+    public static let tooShort: Self = "too-short"
     /// A voice note larger than the size that shows a play button, or one too long to fit it even at
     /// the lowest bitrate of the voice-note ladder.
     public static let voiceNoteSize: Self = "voice-note-size"
@@ -184,6 +186,7 @@ extension Finding.Code {
         Entry(
             code: .container, severities: [.fixable, .rejected],
             meaning: "a container the media type does not accept (fixable: transcoded)"),
+        Entry(code: .tooShort, severities: [.rejected], meaning: "audio shorter than anyone can hear"),
         Entry(code: .voiceNoteSize, severities: [.warning], meaning: "a voice note too large for a play button"),
         Entry(
             code: .voiceNoteChannels, severities: [.warning, .fixable, .rejected],

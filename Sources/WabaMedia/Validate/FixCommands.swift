@@ -13,6 +13,7 @@ struct FixCommands {
         }
     }
 
+    /// The output's name: the stem, a suffix that keeps it from being the input's own name, the extension.
     private func output(_ suffix: String, _ fileExtension: String) -> String {
         shellQuoted("\(stem)\(suffix).\(fileExtension)")
     }
@@ -25,7 +26,7 @@ struct FixCommands {
         "ffmpeg -i \(input) -c:v copy -c:a aac -movflags +faststart \(output("-aac", "mp4"))"
     }
     var remuxVideo: String {
-        "ffmpeg -i \(input) -map 0:v:0 -map 0:a:0? -c copy -movflags +faststart \(output("", "mp4"))"
+        "ffmpeg -i \(input) -map 0:v:0 -map 0:a:0? -c copy -movflags +faststart \(output("-remuxed", "mp4"))"
     }
     var faststart: String {
         "ffmpeg -i \(input) -map 0 -c copy -movflags +faststart \(output("-faststart", "mp4"))"
@@ -39,7 +40,7 @@ struct FixCommands {
     var dropAudio: String {
         "ffmpeg -i \(input) -map 0:v -c copy -an -movflags +faststart \(output("-no-audio", "mp4"))"
     }
-    var convertAudio: String { "ffmpeg -i \(input) -vn -c:a aac -b:a 128k \(output("", "m4a"))" }
+    var convertAudio: String { "ffmpeg -i \(input) -vn -c:a aac -b:a 128k \(output("-aac", "m4a"))" }
     var voiceNote: String {
         "ffmpeg -i \(input) -vn -c:a libopus -ac 1 -ar 16000 -b:a 24k -application voip -fflags +bitexact "
             + output("-opus", "ogg")

@@ -14,6 +14,18 @@ struct Transcoder: Sendable {
     /// Writes the transcoded file to `output`; scratch files (two-pass statistics, an animation's
     /// decoded frames) go to `scratch`, a folder the caller owns. Returns what was done, in words.
     func run(_ source: FileSource, output: String, scratch: String) async throws -> [String] {
+        do {
+            return try await transcode(source, output: output, scratch: scratch)
+        } catch var error as WabaMediaError {
+            // ffmpeg names the descriptor it was given and the temporary output; people know their file.
+            error.message = error.message
+                .replacingOccurrences(of: "file:" + source.pathForChildProcess, with: source.path)
+                .replacingOccurrences(of: "file:" + output, with: "the converted file")
+            throw error
+        }
+    }
+
+    private func transcode(_ source: FileSource, output: String, scratch: String) async throws -> [String] {
         var input: [String]
         switch plan.input {
         case .file(let demuxer):
