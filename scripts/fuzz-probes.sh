@@ -80,6 +80,7 @@ image_sources=(
     Sources/WabaMedia/Transform/MetadataScrubber.swift
     Sources/WabaMedia/Pipeline/Quantities.swift
     Sources/WabaMedia/Probe/ImageStructure.swift
+    Sources/WabaMedia/Probe/HEIFStructure.swift
     Sources/WabaMedia/Probe/ImageHeaderParser.swift
     scripts/fuzz/ReportStub.swift
     scripts/fuzz/ImageFuzzer.swift

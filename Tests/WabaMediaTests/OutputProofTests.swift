@@ -165,4 +165,36 @@ struct OutputProofTests {
         #expect(error.message.contains(path), "\(error.message)")
         #expect(!error.message.contains("/proc/"), "\(error.message)")
     }
+
+    @Test("an AVIF whose mirror is not marked essential is refused from its structure, by check and prepare, every run")
+    func nonEssentialTransformationIsRefused() async throws {
+        let folder = try AVTestSupport.temporaryDirectory()
+        let intact = folder + "/logo.avif"
+        _ = try runTool("vips", ["copy", samplesURL.appendingPathComponent("logo.png").path, intact])
+        // The pixel-information property (`pixi`) named `imir`, and every property association
+        // (`ipma`, version 0, 8-bit indices) marked non-essential: a mirror a reader may skip.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: intact)))
+        let pixi = try #require(bytes.firstRange(of: Array("pixi".utf8)))
+        bytes.replaceSubrange(pixi, with: Array("imir".utf8))
+        let ipma = try #require(bytes.firstRange(of: Array("ipma".utf8))).upperBound
+        #expect(bytes[ipma..<(ipma + 4)].allSatisfy { $0 == 0 }, "version 0 without wide indices")
+        var at = ipma + 8
+        for _ in 0..<(Int(bytes[ipma + 6]) << 8 | Int(bytes[ipma + 7])) {
+            let count = Int(bytes[at + 2])
+            for association in (at + 3)..<(at + 3 + count) { bytes[association] &= 0x7F }
+            at += 3 + count
+        }
+        let mirrored = folder + "/mirrored.avif"
+        try Data(bytes).write(to: URL(fileURLWithPath: mirrored))
+
+        let checker = try MediaChecker(profile: .whatsappCloud)
+        #expect(checker.check(path: intact, as: .image).verdict == .fixable)
+        for _ in 1...3 {
+            let report = checker.check(path: mirrored, as: .image)
+            let finding = try #require(report.findings.first { $0.code == .unreadable })
+            #expect(finding.message.contains("'imir' transformation is not marked essential"), "\(finding.message)")
+            let error = try #require(try await rejection(preparing: mirrored))
+            #expect(error.blocking.contains { $0.code == .unreadable }, "\(error)")
+        }
+    }
 }

@@ -168,7 +168,7 @@ public struct BatchChecker: Sendable {
             let contents = try source.read(at: 0, count: source.size)
             let sha256 = ContentDigest.sha256(of: contents)
             guard inspections.claim(sha256) else { return .hashed(sha256) }
-            let inspection = Result { try checker.inspector.inspect(path: path, contents: contents) }
+            let inspection = Result { try checker.inspector.inspect(path: path, contents: contents, file: source) }
             inspections.fulfil(sha256, with: inspection)
             return .inspected(sha256, inspection)
         } catch {

@@ -36,7 +36,7 @@ public struct MediaInspector: Sendable {
         if source.size <= Self.wholeReadLimit {
             let contents = try source.read(at: 0, count: source.size)
             try source.checkUnchanged()
-            return try inspect(path: path, contents: contents)
+            return try inspect(path: path, contents: contents, file: source)
         }
         var inspection = try inspect(source, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
@@ -61,6 +61,16 @@ public struct MediaInspector: Sendable {
 
     /// Inspects the file at `path` from its whole content, already read into `contents`.
     public func inspect(path: String, contents: [UInt8]) throws -> Inspection {
+        try inspect(path: path, contents: contents, file: nil)
+    }
+
+    /// Loaders that seek past the end of the data they are given (libheif asks for bytes beyond a
+    /// small file's end): from memory libvips refuses that seek, from a file it reads nothing there.
+    /// Their data is proven from the file, as the preparation decodes it.
+    static let decodedFromTheFile: Set<MIMEType> = [.heic, .heif, .avif]
+
+    /// ``inspect(path:contents:)``, the image's data proven from `file` where its loader needs a file.
+    func inspect(path: String, contents: [UInt8], file: FileSource?) throws -> Inspection {
         var inspection = try inspect(MemorySource(contents) as any ByteSource, name: path)
         if ImageInfo.loaders[inspection.mime] != nil {
             do {
@@ -68,9 +78,13 @@ public struct MediaInspector: Sendable {
                 let image = try (parsed ?? ImageInfo(bytes: contents, mime: inspection.mime))
                     .completed(from: MemorySource(contents), mime: inspection.mime)
                 inspection.image = image
-                inspection.imageDamage = try verifyImageData(
-                    of: image, mime: inspection.mime, in: .bytes(contents, name: path)
-                ) {
+                let decoded: ImageSource =
+                    if let file, Self.decodedFromTheFile.contains(inspection.mime) {
+                        .file(file)
+                    } else {
+                        .bytes(contents, name: path)
+                    }
+                inspection.imageDamage = try verifyImageData(of: image, mime: inspection.mime, in: decoded) {
                     contents.withUnsafeBytes { ImageStructure.verify($0, mime: inspection.mime) }
                 }
             } catch let error as WabaMediaError where error.code == .unsupportedInput {

@@ -250,7 +250,13 @@ public struct MediaPreparer: Sendable {
             action = .removedMetadata
         case .fitImage:
             written = try await executor.run { [self] in
-                try fitImage(input, report: report) { mime in
+                // libheif reads a file the check's reduced decode refuses (a mirror it cannot apply
+                // at 10 bits, a seek past the end) in part through the fitter's load: the check's
+                // proof decides for these formats, so that send refuses what check refused.
+                if MediaInspector.decodedFromTheFile.contains(report.inspection.mime) {
+                    try proveDecodes(input, report: report)
+                }
+                return try fitImage(input, report: report) { mime in
                     folder.path(for: outputStem, extension: profile.canonicalExtension(for: mime) ?? "img")
                 }
             }

@@ -32,7 +32,8 @@ public enum ImageStructure {
     }
 
     /// The types with a structural check.
-    public static let checkedTypes: Set<MIMEType> = [.jpeg, .png, .webp, .gif, .bmp, .tiff]
+    /// HEIC and AVIF are checked for what readers disagree on only (``HEIFStructure``), then decoded.
+    public static let checkedTypes: Set<MIMEType> = [.jpeg, .png, .webp, .gif, .bmp, .tiff, .heic, .heif, .avif]
 
     /// Files up to this size are checked (a JPEG a window at a time, the others from a copy in
     /// memory); larger ones are left to a decode, which streams. (A memory map would save the copy,
@@ -72,6 +73,7 @@ public enum ImageStructure {
         case .gif: return GIFStructure(bytes).verify()
         case .bmp: return BMPStructure(ByteView(Array(bytes))).verify()
         case .tiff: return TIFFStructure(ByteView(Array(bytes))).verify()
+        case .heic, .heif, .avif: return HEIFStructure(bytes: ByteView(Array(bytes))).verify()
         default: return .notChecked
         }
     }
