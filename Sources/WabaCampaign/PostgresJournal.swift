@@ -43,10 +43,13 @@ public final class PostgresJournal: CampaignJournal {
     /// creates the journal's tables when missing, runs `body` with the journal, and closes every
     /// connection when `body` returns or throws.
     ///
+    /// - Parameter reachingWithin: how long the first connection may take (``firstContactLimit``
+    ///   by default); a process whose threads are busy with other work may need longer.
     /// - Throws: ``CampaignJournalError`` `.storage` when the URL is not a PostgreSQL URL or the
     ///   database cannot be reached or written; whatever `body` throws.
     public static func withJournal<Result: Sendable>(
-        url: String, logger: Logger? = nil, _ body: (PostgresJournal) async throws -> Result
+        url: String, logger: Logger? = nil, reachingWithin firstContactLimit: Duration = firstContactLimit,
+        _ body: (PostgresJournal) async throws -> Result
     ) async throws -> Result {
         let address = try PostgresAddress(url)
         let logger = logger ?? Logger(label: "wamedia.journal", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -55,7 +58,7 @@ public final class PostgresJournal: CampaignJournal {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await journal.firstContact(address)
+            try await journal.firstContact(address, within: firstContactLimit)
             try await journal.migrate()
             return try await body(journal)
         }
@@ -78,7 +81,7 @@ public final class PostgresJournal: CampaignJournal {
     /// or a refused login included, and only says so at the limit; the direct connection reports
     /// such an answer of the server's at once, in its own words. Connections refused or timing out
     /// are left to the pool and the limit.
-    private func firstContact(_ address: PostgresAddress) async throws {
+    private func firstContact(_ address: PostgresAddress, within limit: Duration) async throws {
         let client = self.client
         let logger = self.logger
         let location = self.location
@@ -88,7 +91,7 @@ public final class PostgresJournal: CampaignJournal {
                 return .reached
             }
             group.addTask {
-                try await Task.sleep(for: Self.firstContactLimit)
+                try await Task.sleep(for: limit)
                 return .timedOut
             }
             group.addTask {
@@ -101,7 +104,7 @@ public final class PostgresJournal: CampaignJournal {
             guard outcome == .reached else {
                 throw CampaignJournalError(
                     .storage,
-                    "the journal \(location) could not be reached within \(Self.firstContactLimit.components.seconds) s",
+                    "the journal \(location) could not be reached within \(limit.components.seconds) s",
                     hint:
                         "check the host and port, and that the PostgreSQL server runs and takes connections from this machine"
                 )

@@ -13,6 +13,11 @@ public enum TestPostgres {
     /// `"needs PostgreSQL: run the tests through scripts/with-postgres.sh"`.
     public static let runs = url != nil || runningInCI
 
+    /// How long a test's journal may take to reach the cluster: at the start of a test run every
+    /// suite starts at once, and on two cores the connection's steps wait their turn for a thread
+    /// (the journal's own 30 s is for a server that does not answer).
+    public static let contactLimit: Duration = .seconds(120)
+
     /// Runs `body` with the URL of a new, empty database in the cluster, dropped afterwards.
     /// Throws when there is no cluster (in CI: a test that needs it fails).
     public static func withDatabase<Value>(_ body: (String) async throws -> Value) async throws -> Value {
@@ -22,21 +27,26 @@ public enum TestPostgres {
             )
         }
         let name = "wamedia_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try runTool("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
+        // psql waits for the server: on a thread of its own, never one of the test's cooperative threads.
+        _ = try await offThePool {
+            try runTool("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
+        }
         components.path = "/" + name
         let databaseURL = components.string ?? url
         do {
             let value = try await body(databaseURL)
-            drop(name, from: url)
+            await drop(name, from: url)
             return value
         } catch {
-            drop(name, from: url)
+            await drop(name, from: url)
             throw error
         }
     }
 
     /// Drops a test's database, whatever still holds it open (a killed worker's connections).
-    private static func drop(_ name: String, from url: String) {
-        _ = try? runTool("psql", [url, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    private static func drop(_ name: String, from url: String) async {
+        _ = try? await offThePool {
+            try runTool("psql", [url, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+        }
     }
 }

@@ -15,11 +15,11 @@ struct PostgresJournalIdentityTests {
             "DELETE FROM wamedia_campaign",
         ] {
             try await TestPostgres.withDatabase { url in
-                try await PostgresJournal.withJournal(url: url) { journal in
+                try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                     _ = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(3))
                 }
                 _ = try runTool("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement])
-                try await PostgresJournal.withJournal(url: url) { journal in
+                try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                     do {
                         let load = try await journal.load(JournalContract.manifest, rows: JournalContract.rows(3))
                         Issue.record("after \(statement), the journal was taken as it was: \(load)")

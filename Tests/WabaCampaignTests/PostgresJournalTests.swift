@@ -13,7 +13,7 @@ struct PostgresJournalTests {
     /// The contract every journal keeps, on a fresh database each.
     func contract(_ body: (JournalContract) async throws -> Void) async throws {
         try await TestPostgres.withDatabase { url in
-            try await PostgresJournal.withJournal(url: url) { journal in
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                 try await body(JournalContract { journal })
             }
         }
@@ -50,7 +50,7 @@ struct PostgresJournalTests {
     func storesTheSameText() async throws {
         try await TestPostgres.withDatabase { url in
             let key = AssetKey(digest: String(repeating: "c", count: 64), mediaType: .video)
-            try await PostgresJournal.withJournal(url: url) { journal in
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                 _ = try await journal.load(Self.manifest, rows: Self.rows(3))
                 try await journal.recordMediaURL("http://stored", forAsset: key)
             }
@@ -65,7 +65,7 @@ struct PostgresJournalTests {
             let old = String(repeating: "d", count: 64) + "/audio"
             _ = try query("UPDATE wamedia_messages SET media_type = 'document' WHERE manifest_row = 3")
             _ = try query("INSERT INTO wamedia_assets (asset, media_url) VALUES ('\(old)', 'http://old')")
-            try await PostgresJournal.withJournal(url: url) { journal in
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                 let types = try await journal.records(after: 0, limit: 10).map(\.row.mediaType)
                 #expect(types == [.image, .document, .image])
                 #expect(try await journal.mediaURL(forAsset: key) == "http://stored")
@@ -85,7 +85,7 @@ struct PostgresJournalTests {
             let loads = try await withThrowingTaskGroup(of: JournalLoad.self) { group in
                 for source in sources {
                     group.addTask {
-                        try await PostgresJournal.withJournal(url: url) {
+                        try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) {
                             try await $0.load(Self.manifest, rows: source)
                         }
                     }
@@ -96,7 +96,7 @@ struct PostgresJournalTests {
             #expect(loads.filter { $0 == .joined(rows: 2_500) }.count == 3, "\(loads)")
             #expect(sources.filter(\.iterated).count == 1, "only the loading worker reads the manifest")
 
-            try await PostgresJournal.withJournal(url: url) { journal in
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                 let counts = try await journal.counts()
                 #expect(counts[.pending] == 2_475 && counts[.rejected] == 25 && counts.total == 2_500)
                 // The rows read back as they were written, quotes, backslashes and non-ASCII included.
@@ -120,14 +120,15 @@ struct PostgresJournalTests {
     func claimRaces() async throws {
         try await TestPostgres.withDatabase { url in
             let total = 3_000
-            try await PostgresJournal.withJournal(url: url) {
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) {
                 _ = try await $0.load(Self.manifest, rows: Self.rows(total))
             }
             // Three processes' worth of pools, two workers each, claiming small batches as fast as they can.
             let claims = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for pool in 0..<3 {
                     group.addTask {
-                        try await PostgresJournal.withJournal(url: url) { journal in
+                        try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) {
+                            journal in
                             try await withThrowingTaskGroup(of: [Int].self) { workers in
                                 for worker in 0..<2 {
                                     workers.addTask {
@@ -152,7 +153,9 @@ struct PostgresJournalTests {
             #expect(all.count == total, "every row claimed exactly once")
             #expect(Set(all).count == total, "no row claimed twice")
             #expect(claims.allSatisfy { !$0.isEmpty }, "every pool got some: none waited on another's locks")
-            let counts = try await PostgresJournal.withJournal(url: url) { try await $0.counts() }
+            let counts = try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) {
+                try await $0.counts()
+            }
             #expect(counts[.claimed] == total)
         }
     }
@@ -160,7 +163,7 @@ struct PostgresJournalTests {
     @Test("a crashed worker's claims return to the pool when the lease ends, its in-flight rows become unknown")
     func leaseExpiry() async throws {
         try await TestPostgres.withDatabase { url in
-            try await PostgresJournal.withJournal(url: url) { journal in
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { journal in
                 _ = try await journal.load(Self.manifest, rows: Self.rows(40))
                 let lease = Duration.milliseconds(1_500)
                 let crashed = try await journal.claim(worker: "crashed", limit: 10, lease: lease)
@@ -210,24 +213,27 @@ struct PostgresJournalTests {
     func unreachable() async throws {
         for url in ["mysql://u@127.0.0.1/db", "postgres://127.0.0.1/db", "postgres://u@127.0.0.1:5/"] {
             do {
-                try await PostgresJournal.withJournal(url: url) { _ in }
+                try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { _ in }
                 Issue.record("\(url) opened")
             } catch let error as CampaignJournalError {
                 #expect(error.code == .storage, "\(url)")
                 #expect(error.message.contains("not a PostgreSQL URL"), "\(url): \(error)")
             }
         }
-        // A closed port on loopback: refused at once, reported, within the connect timeout.
+        // A closed port on loopback: refused at once, reported, within the first contact's limit.
         let started = ContinuousClock.now
+        let limit = Duration.seconds(5)
         do {
-            try await PostgresJournal.withJournal(url: "postgres://u:secret@127.0.0.1:9/db") { _ in }
+            try await PostgresJournal.withJournal(url: "postgres://u:secret@127.0.0.1:9/db", reachingWithin: limit) {
+                _ in
+            }
             Issue.record("a closed port opened")
         } catch let error as CampaignJournalError {
             #expect(error.code == .storage)
             #expect(error.message.contains("postgres://u:***@127.0.0.1:9/db"), "\(error)")
             #expect(!error.description.contains("secret"))
         }
-        #expect(ContinuousClock.now - started < PostgresJournal.firstContactLimit + .seconds(10))
+        #expect(ContinuousClock.now - started < limit + .seconds(10))
     }
 
     /// The throwaway cluster's URL with `user` and `database` in place of its own.
@@ -248,7 +254,7 @@ struct PostgresJournalTests {
         let url = try Self.url(user: user, database: database)
         let started = ContinuousClock.now
         do {
-            try await PostgresJournal.withJournal(url: url) { _ in }
+            try await PostgresJournal.withJournal(url: url, reachingWithin: TestPostgres.contactLimit) { _ in }
             Issue.record("\(url) opened")
         } catch let error as CampaignJournalError {
             #expect(error.code == .storage)

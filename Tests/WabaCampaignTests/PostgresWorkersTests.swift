@@ -84,7 +84,9 @@ struct PostgresWorkersTests {
                 // The journal: the killed worker's in-flight rows become unknown once its lease ends;
                 // everything else was sent by the survivors.
                 try await Task.sleep(for: .seconds(Self.lease + 1))
-                let records = try await PostgresJournal.withJournal(url: journalURL) { journal in
+                let records = try await PostgresJournal.withJournal(
+                    url: journalURL, reachingWithin: TestPostgres.contactLimit
+                ) { journal in
                     _ = try await journal.recoverAbandoned()
                     return try await journal.records(after: .min, limit: 10_000)
                 }
