@@ -73,4 +73,30 @@ import Testing
         }
         #expect(mime == "image/jpeg")
     }
+
+    @Test("a whole TIFF libvips cannot read (16-bit planes in tiles) is refused by check and by prepare alike")
+    func unreadableLayoutIsRefused() async throws {
+        let folder = try makeTemporaryDirectory("wamedia-tiff-planes")
+        let tiff = folder.appendingPathComponent("planes.tif").path
+        try runTool(
+            "convert",
+            [
+                "-size", "200x150", "gradient:red-blue", "-depth", "16", "-interlace", "plane", "-define",
+                "tiff:tile-geometry=64x64", tiff,
+            ])
+        #expect(try ImageStructure.verify(fileAt: tiff, mime: .tiff) == .intact, "its structure is whole")
+        let report = try MediaChecker(profile: .whatsappCloud).check(path: tiff, as: .image)
+        #expect(report.verdict == .rejected)
+        let checked = try #require(report.findings.first { $0.code == .unreadable })
+        #expect(checked.message.contains("tiled separate planes"), "\(checked.message)")
+
+        let preparer = try MediaPreparer(executor: .tests)
+        do {
+            try await preparer.withPreparedMedia(at: tiff, as: .image) { (media: PreparedMedia) async in
+                Issue.record("prepare made \(media.steps) of a TIFF check refuses")
+            }
+        } catch let rejected as WabaMediaError where rejected.code == .rejected {
+            #expect(rejected.blocking.contains { $0.code == .unreadable })
+        }
+    }
 }
