@@ -5,7 +5,8 @@
 /// A reader that does not apply a non-essential transformation shows the picture uncropped or
 /// turned; libheif applies it or fails part-way (a mirror of a 10-bit image), and libvips then
 /// returns the picture or an error depending on when the failure lands. Such a file is refused
-/// from its structure, the same way on every run. Anything else is left to a decode (``ImageStructure/Result/notChecked``).
+/// from its structure, the same way on every run. Anything else is left to a decode
+/// (``ImageStructure/Result/notChecked``).
 struct HEIFStructure {
     let bytes: ByteView
 
