@@ -11,6 +11,8 @@ public struct InboxMessage: Sendable, Hashable {
     public var receivedAt: Date
     /// What the sandbox's probes found in the stored upload (duration, dimensions), when it was kept.
     public var inspection: Inspection?
+    /// A video's poster frame, or an audio file's duration and level, when the upload was kept.
+    public var preview: MediaPreview?
 
     public var delivered: Bool { receipt.status == 200 }
 }

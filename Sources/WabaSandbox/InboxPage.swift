@@ -117,7 +117,7 @@ struct InboxPage: Sendable {
         if let mime = receipt.detectedMIME { facts.append(mime.rawValue) }
         if let bytes = receipt.mediaBytes { facts.append(ByteCount(bytes).description) }
         if let image = message.inspection?.image { facts.append("\(image.width)×\(image.height)") }
-        let duration = message.inspection?.av?.durationSeconds.map(formatDuration)
+        let duration = message.inspection?.av?.durationSeconds.map { PlayingTime(seconds: $0).description }
         if let duration { facts.append(duration) }
         values["facts"] = facts.joined(separator: " · ")
         values["findings"] = receipt.findings.map { finding -> [String: Any] in
@@ -144,6 +144,7 @@ struct InboxPage: Sendable {
         let folder = file.deletingLastPathComponent().lastPathComponent
         let source = "/media/\(folder)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)"
         values["src"] = source
+        values.merge(message.preview?.templateValues ?? [:]) { _, new in new }
         switch receipt.mediaType {
         case "image": values["image"] = true
         case "video": values["video"] = true
@@ -191,11 +192,6 @@ struct InboxPage: Sendable {
         if let mime, let label = labels[mime] { return label }
         let ext = (name as NSString).pathExtension.uppercased()
         return ext.isEmpty || ext.count > 4 ? "FILE" : ext
-    }
-
-    static func formatDuration(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
     }
 
     static let timeFormatter: DateFormatter = {
@@ -317,11 +313,12 @@ struct InboxPage: Sendable {
 
     // MARK: - Policy
 
-    /// What the page may load and do: its own script, style sheet, media and live stream, nothing
-    /// inline, no form sent anywhere, no `<base>` moving its links. (Browsers offer no policy
+    /// What the page may load and do: its own script, style sheet, media and live stream, images
+    /// of `data:` URIs (videos' poster frames, made by the sandbox), nothing inline, no form sent
+    /// anywhere, no `<base>` moving its links. (Browsers offer no policy
     /// against navigation itself: that rests on the escaping.)
     static let policy = [
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "media-src 'self'",
+        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "media-src 'self'",
         "connect-src 'self'", "form-action 'none'", "base-uri 'none'",
     ].joined(separator: "; ")
 

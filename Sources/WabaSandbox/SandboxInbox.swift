@@ -21,9 +21,12 @@ public final class SandboxInbox: Sendable {
 
     private let state = Mutex(State())
     private let inspector: MediaInspector?
+    /// What makes the previews of kept videos and audio files.
+    private let ffmpeg: FFmpegChoice
 
-    init(detector: MIMEDetector?) {
+    init(detector: MIMEDetector?, ffmpeg: FFmpegChoice = .installed) {
         inspector = detector.map { MediaInspector(detector: $0, options: .init(imageVerification: .header)) }
+        self.ffmpeg = ffmpeg
     }
 
     /// Everything recorded, oldest first.
@@ -31,14 +34,24 @@ public final class SandboxInbox: Sendable {
 
     /// Records a request the sandbox answered. Delivered messages and refusals of a known
     /// conversation are shown; requests too broken to belong to one (no key, no fields) are not.
-    func record(_ receipt: SandboxReceipt) {
+    /// A kept video gets its poster frame and a kept audio file its level first (``MediaPreview``:
+    /// an ffmpeg run of a few seconds at most), so the message appears whole, in the page and in
+    /// the live stream alike.
+    func record(_ receipt: SandboxReceipt) async {
         guard let conversation = Self.conversation(of: receipt) else { return }
         let inspection = receipt.storedPath.flatMap { try? inspector?.inspect(path: $0) }
+        var preview: MediaPreview?
+        if receipt.status == 200, let path = receipt.storedPath,
+            let mediaType = receipt.mediaType.flatMap(MediaType.init(rawValue:))
+        {
+            preview = await MediaPreview.make(
+                path: path, mediaType: mediaType, durationSeconds: inspection?.av?.durationSeconds, ffmpeg: ffmpeg)
+        }
         state.withLock { state in
             guard !state.closed else { return }
             let message = InboxMessage(
                 sequence: state.nextSequence, conversation: conversation, receipt: receipt, receivedAt: Date(),
-                inspection: inspection)
+                inspection: inspection, preview: preview)
             state.nextSequence += 1
             state.messages.append(message)
             if state.messages.count > Self.capacity { state.messages.removeFirst(state.messages.count - Self.capacity) }

@@ -48,12 +48,12 @@ final class SendRecordingMiddleware: RouterMiddleware {
         do {
             let response = try await next(request, context)
             let acceptance = exchange.acceptance
-            record(
+            await record(
                 exchange, status: Int(response.status.code), message: acceptance?.message ?? "", kind: nil,
                 acceptance: acceptance, directory: directory)
             return response
         } catch let error as SandboxHTTPError {
-            record(
+            await record(
                 exchange, status: error.code, message: error.message, kind: error.kind, acceptance: nil,
                 directory: directory)
             throw error
@@ -66,7 +66,7 @@ final class SendRecordingMiddleware: RouterMiddleware {
     private func record(
         _ exchange: SendExchange, status: Int, message: String, kind: SandboxHTTPError.Kind?,
         acceptance: SendExchange.Acceptance?, directory: URL
-    ) {
+    ) async {
         let keep = storeDirectory != nil
         defer { if !keep || status != 200 { try? FileManager.default.removeItem(at: directory) } }
         var receipt = exchange.receipt
@@ -87,7 +87,7 @@ final class SendRecordingMiddleware: RouterMiddleware {
             ledgerAnswer(kind: kind, acceptance: acceptance, status: status), status: status,
             recipient: receipt.contactID ?? receipt.threadID.map { "thread \($0)" }, reason: message)
         // A send over the rate limit was never taken: the inbox shows what was.
-        if kind != .rateLimited { inbox.record(receipt) }
+        if kind != .rateLimited { await inbox.record(receipt) }
         logger.info("send-media", metadata: ["status": "\(status)", "bytes": "\(receipt.bodyBytes)"])
     }
 

@@ -51,8 +51,16 @@ import Testing
             let damaged = file.hasSuffix("truncated.jpg")
             if mime.hasPrefix("image/") && !damaged {
                 #expect(card.contains("<img alt=\"\" src=\"data:image/"), "\(file) has no thumbnail")
+            } else if mime.hasPrefix("video/") {
+                #expect(
+                    card.contains("<img class=\"poster\" alt=\"poster frame\" src=\"data:image/jpeg;base64,"),
+                    "\(file) has no poster frame")
             } else {
                 #expect(card.contains("<use href=\"#i-"), "\(file) has no icon")
+            }
+            if mime.hasPrefix("audio/") {
+                #expect(
+                    card.contains("<p class=\"level\"><meter min=\"-60\" max=\"0\" value=\""), "\(file) has no level")
             }
         }
         for card in cards { verdictsInOrder.append(String(card.prefix { $0 != "\"" })) }

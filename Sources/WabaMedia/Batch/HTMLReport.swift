@@ -1,11 +1,12 @@
 public import Foundation
 
 /// A batch check as one self-contained HTML page: a summary, then one card per asset (a
-/// thumbnail or an icon, the name, the verdict as a badge, the findings with their hints and what
-/// `prepare` would do), rejected assets first, filtered by verdict in the page with pure CSS.
+/// thumbnail, a video's poster frame or an icon, the name, the verdict as a badge, an audio file's
+/// duration and level, the findings with their hints and what `prepare` would do), rejected assets
+/// first, filtered by verdict in the page with pure CSS.
 ///
-/// Nothing in the page is fetched: styles, icons and thumbnails (small JPEGs as `data:` URIs) are
-/// inside it, and it has no script. Every value (names, paths, messages, hints, even the
+/// Nothing in the page is fetched: styles, icons, thumbnails and poster frames (small JPEGs as
+/// `data:` URIs) are inside it, and it has no script. Every value (names, paths, messages, hints, even the
 /// thumbnails' `data:` URIs) is escaped by ``HTMLEscaping`` on its way into ``Templates``, and the
 /// page's policy allows no script, no form, and no style but its own sheet.
 ///
@@ -17,11 +18,18 @@ public struct HTMLReport: Sendable {
     public var profile: MediaProfile
     /// The long edge of thumbnails, in pixels.
     public var thumbnailEdge: Int
+    /// The ffmpeg that makes videos' poster frames and measures audio levels (``MediaPreview``);
+    /// ``FFmpegChoice/none`` leaves them out (each such card then says so).
+    public var ffmpeg: FFmpegChoice
 
-    public init(title: String = "wamedia check", profile: MediaProfile, thumbnailEdge: Int = 160) {
+    public init(
+        title: String = "wamedia check", profile: MediaProfile, thumbnailEdge: Int = 160,
+        ffmpeg: FFmpegChoice = .installed
+    ) {
         self.title = title
         self.profile = profile
         self.thumbnailEdge = thumbnailEdge
+        self.ffmpeg = ffmpeg
     }
 
     /// One asset's card, ready to be placed in the page.
@@ -33,9 +41,20 @@ public struct HTMLReport: Sendable {
         public var bytesAfter: Int
     }
 
-    /// The card for one asset. Makes its thumbnail (a decode at reduced size for most images):
-    /// the costly part of a report, safe to call from several threads at once.
-    public func card(for result: BatchResult) -> Card {
+    /// The preview of a local video or audio file (``MediaPreview``): an ffmpeg run, awaited
+    /// without holding a thread. nil for anything else, and for files given by URL.
+    public func preview(for result: BatchResult) async -> MediaPreview? {
+        let inspection = result.report.inspection
+        guard !inspection.file.contains("://") else { return nil }
+        return await MediaPreview.make(
+            path: inspection.file, mediaType: result.report.mediaType, durationSeconds: inspection.av?.durationSeconds,
+            ffmpeg: ffmpeg)
+    }
+
+    /// The card for one asset, with its ``preview(for:)`` when it has one. Makes its thumbnail (a
+    /// decode at reduced size for most images): the costly part of a report, safe to call from
+    /// several threads at once.
+    public func card(for result: BatchResult, preview: MediaPreview? = nil) -> Card {
         let report = result.report
         let inspection = report.inspection
         var values: [String: Any] = [
@@ -56,9 +75,10 @@ public struct HTMLReport: Sendable {
         if let image = inspection.image { values["dimensions"] = "\(image.width)×\(image.height)" }
         if let name = report.suggestedFileName { values["suggestedName"] = name }
         if let first = result.duplicateOf { values["duplicateOf"] = first }
+        values.merge(preview?.templateValues ?? [:]) { _, new in new }
         if let thumbnail = ReportThumbnail.dataURI(for: report, longEdge: thumbnailEdge) {
             values["thumbnail"] = thumbnail
-        } else {
+        } else if values["poster"] == nil {
             values["icon"] = Self.icon(for: report)
         }
         return Card(

@@ -51,9 +51,10 @@ extension HTMLReport {
             """
 
         // One line per card keeps a 10,000-asset page small; the structure is:
-        // article.card.VERDICT > div.thumb (img or svg icon) + div.body (name, badge, meta, findings, steps).
+        // article.card.VERDICT > div.thumb (img, poster img or svg icon) + div.body (name, badge, meta,
+        // level bar, preview note, findings, steps).
         static let card = """
-            <article class="card {{{verdict}}}" data-verdict="{{{verdict}}}"><div class="thumb">{{#thumbnail}}<img alt="" src="{{{.}}}">{{/thumbnail}}{{#icon}}<svg class="icon" role="img" aria-label="{{{.}}}"><use href="#i-{{{.}}}"/></svg>{{/icon}}</div><div class="body"><h3 class="name" title="{{{path}}}">{{{name}}}</h3> <span class="badge {{{verdict}}}">{{{verdict}}}</span><p class="meta">{{{mediaType}}} · {{{mime}}} · {{{size}}}{{#dimensions}} · {{{.}}}{{/dimensions}}{{#origin}} · from {{{.}}}{{/origin}}{{#duplicateOf}} · same content as {{{.}}}{{/duplicateOf}}{{#suggestedName}} · send as {{{.}}}{{/suggestedName}}</p>{{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{{severity}}}"><b>{{{code}}}</b> {{{message}}}<br><small>{{{hint}}}</small></li>{{/findings}}</ul>{{/hasFindings}}{{#hasSteps}}<p class="steps">prepare would: {{#steps}}<span>{{{.}}}</span>{{/steps}}</p>{{/hasSteps}}</div></article>
+            <article class="card {{{verdict}}}" data-verdict="{{{verdict}}}"><div class="thumb">{{#thumbnail}}<img alt="" src="{{{.}}}">{{/thumbnail}}{{#poster}}<img class="poster" alt="poster frame" src="{{{.}}}">{{/poster}}{{#icon}}<svg class="icon" role="img" aria-label="{{{.}}}"><use href="#i-{{{.}}}"/></svg>{{/icon}}</div><div class="body"><h3 class="name" title="{{{path}}}">{{{name}}}</h3> <span class="badge {{{verdict}}}">{{{verdict}}}</span><p class="meta">{{{mediaType}}} · {{{mime}}} · {{{size}}}{{#dimensions}} · {{{.}}}{{/dimensions}}{{#origin}} · from {{{.}}}{{/origin}}{{#duplicateOf}} · same content as {{{.}}}{{/duplicateOf}}{{#duration}} · {{{.}}}{{/duration}}{{#suggestedName}} · send as {{{.}}}{{/suggestedName}}</p>{{#level}}<p class="level"><meter min="{{{min}}}" max="0" value="{{{value}}}" aria-label="mean level"></meter> {{{text}}}</p>{{/level}}{{#note}}<p class="note">{{{.}}}</p>{{/note}}{{#hasFindings}}<ul class="findings">{{#findings}}<li class="{{{severity}}}"><b>{{{code}}}</b> {{{message}}}<br><small>{{{hint}}}</small></li>{{/findings}}</ul>{{/hasFindings}}{{#hasSteps}}<p class="steps">prepare would: {{#steps}}<span>{{{.}}}</span>{{/steps}}</p>{{/hasSteps}}</div></article>
 
             """
 
@@ -75,6 +76,7 @@ extension HTMLReport {
             .v-ok{color:var(--ok)}.v-fixable{color:var(--fixable)}.v-rejected{color:var(--rejected)}
             .meta{color:#555;font-size:.85rem;margin:4px 0;overflow-wrap:anywhere}.findings{margin:4px 0;padding-left:18px;font-size:.85rem}
             .findings li{margin-bottom:3px}.findings li.rejected b{color:var(--rejected)}.findings li.fixable b{color:var(--fixable)}.findings small{color:#555}
+            .level{font-size:.85rem;margin:4px 0}.level meter{width:120px;vertical-align:-2px}.note{font-size:.8rem;color:#555;margin:4px 0}
             .steps{font-size:.85rem;margin:4px 0}.steps span:not(:last-child):after{content:"; "}
             .code{display:inline-block;background:#fff;border:1px solid #ccc;border-radius:4px;padding:0 6px;margin:2px 0}
             @media (max-width:480px){.group{grid-template-columns:1fr}.thumb{width:88px;height:88px}.icon{width:40px;height:40px}}

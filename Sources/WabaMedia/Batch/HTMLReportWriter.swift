@@ -1,8 +1,10 @@
 public import Foundation
 
-/// Writes an ``HTMLReport`` for any number of assets with flat memory: cards are made in parallel
-/// on the caller's ``BlockingExecutor`` (thumbnails are the costly part), kept in one temporary file
-/// per verdict, and joined behind the summary once every asset is in, rejected first.
+/// Writes an ``HTMLReport`` for any number of assets with flat memory: videos' poster frames and
+/// audio levels are made by ffmpeg, as many runs at once as the executor has threads (awaited, no
+/// thread held); cards are made in parallel on the caller's ``BlockingExecutor`` (thumbnails are
+/// the costly part), kept in one temporary file per verdict, and joined behind the summary once
+/// every asset is in, rejected first.
 ///
 /// The temporary files belong to the writer and are removed when it goes away.
 public final class HTMLReportWriter {
@@ -49,7 +51,8 @@ public final class HTMLReportWriter {
     /// Adds assets, in their order within each verdict; their cards are made on the ``executor``.
     public func add(_ results: [BatchResult]) async throws {
         guard !results.isEmpty else { return }
-        let cards = try await Self.makeCards(results, report: report, executor: executor)
+        let previews = await Self.makePreviews(results, report: report, atOnce: executor.threads)
+        let cards = try await Self.makeCards(results, previews: previews, report: report, executor: executor)
         var blocks: [Verdict: String] = [:]
         for card in cards {
             blocks[card.verdict, default: ""] += card.html
@@ -84,16 +87,45 @@ public final class HTMLReportWriter {
         try write(Data(report.closing.utf8))
     }
 
-    /// The cards of `results`, in their order: one lane of every `lanes`-th result per thread.
-    private static func makeCards(_ results: [BatchResult], report: HTMLReport, executor: BlockingExecutor)
-        async throws -> [HTMLReport.Card]
+    /// The previews of the videos and audio files among `results`, by index in `results`: at most
+    /// `atOnce` ffmpeg runs at a time.
+    private static func makePreviews(_ results: [BatchResult], report: HTMLReport, atOnce: Int) async
+        -> [Int: MediaPreview]
     {
+        let wanted = results.indices.filter {
+            let type = results[$0].report.mediaType
+            return type == .video || type == .audio
+        }
+        guard !wanted.isEmpty else { return [:] }
+        return await withTaskGroup(of: (Int, MediaPreview?).self) { group in
+            var previews: [Int: MediaPreview] = [:]
+            var waiting = wanted[...]
+            for index in waiting.prefix(max(1, atOnce)) {
+                group.addTask { (index, await report.preview(for: results[index])) }
+            }
+            waiting = waiting.dropFirst(max(1, atOnce))
+            while let (index, preview) = await group.next() {
+                if let preview { previews[index] = preview }
+                if let index = waiting.popFirst() {
+                    group.addTask { (index, await report.preview(for: results[index])) }
+                }
+            }
+            return previews
+        }
+    }
+
+    /// The cards of `results`, in their order: one lane of every `lanes`-th result per thread.
+    private static func makeCards(
+        _ results: [BatchResult], previews: [Int: MediaPreview], report: HTMLReport, executor: BlockingExecutor
+    ) async throws -> [HTMLReport.Card] {
         let lanes = min(executor.threads, results.count)
         return try await withThrowingTaskGroup(of: (Int, [HTMLReport.Card]).self) { group in
             for lane in 0..<lanes {
                 group.addTask {
                     let cards = try await executor.run {
-                        stride(from: lane, to: results.count, by: lanes).map { report.card(for: results[$0]) }
+                        stride(from: lane, to: results.count, by: lanes).map {
+                            report.card(for: results[$0], preview: previews[$0])
+                        }
                     }
                     return (lane, cards)
                 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A byte count as people read it: 5.0 MB (10^6), matching how the limits are written. The CLI,
 /// the HTML report and the sandbox's inbox all write sizes with it; a tenth is rounded half up.
 package struct ByteCount: CustomStringConvertible, Sendable {
@@ -14,6 +16,19 @@ package struct ByteCount: CustomStringConvertible, Sendable {
     private func decimal(_ value: Int, _ unit: Int) -> String {
         let tenths = (value * 10 + unit / 2) / unit
         return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// A playing time as people read it: `0:07`, `3:25`, `72:00` (minutes and seconds, rounded to the
+/// second). The HTML report and the sandbox's inbox write durations with it.
+package struct PlayingTime: CustomStringConvertible, Sendable {
+    package var seconds: Double
+    package init(seconds: Double) { self.seconds = seconds }
+
+    package var description: String {
+        // A duration from a file's headers can be anything: what is not a finite length reads as 0.
+        let total = seconds.isFinite ? Int(min(max(seconds, 0), 1e12).rounded()) : 0
+        return String(format: "%d:%02d", total / 60, total % 60)
     }
 }
 

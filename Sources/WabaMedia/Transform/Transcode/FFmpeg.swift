@@ -177,12 +177,21 @@ public struct FFmpeg: Sendable, Hashable {
     /// Runs ffmpeg with `arguments` (inputs, filters, codecs, outputs) behind the fences: no standard
     /// input, its own limits on time, memory, CPU and file size, progress read from `-progress`.
     ///
-    /// - Parameter progress: called with the seconds of media written so far.
+    /// - Parameters:
+    ///   - logLevel: what ffmpeg prints on its standard error: errors only, unless a filter that
+    ///     reports its measurements there (`volumedetect`) needs ``LogLevel/info``.
+    ///   - progress: called with the seconds of media written so far.
+    /// - Returns: the last few kilobytes ffmpeg printed on its standard error.
     /// - Throws: `CancellationError` when the task is cancelled (ffmpeg is stopped first);
     ///   ``WabaMediaError`` `transform-failed` when it fails, with the last lines it printed, or
     ///   takes longer than the wall-clock limit.
-    func run(_ arguments: [String], limits: Limits, progress: (@Sendable (Double) -> Void)? = nil) async throws {
-        let fenced = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1"] + arguments
+    @discardableResult
+    func run(
+        _ arguments: [String], limits: Limits, logLevel: LogLevel = .error,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) async throws -> String {
+        let fenced =
+            ["-hide_banner", "-nostdin", "-nostats", "-loglevel", logLevel.rawValue, "-progress", "pipe:1"] + arguments
         let fencedCommand: (executable: String, arguments: [String])
         if let prlimit = Self.prlimit {
             fencedCommand = (
@@ -261,7 +270,15 @@ public struct FFmpeg: Sendable, Hashable {
                     "ffmpeg failed (\(termination))" + (reason.isEmpty ? "" : ": \(reason)"),
                     hint: "the input may be damaged: export or download it again")
             }
+            return errors
         }
+    }
+
+    /// How much ffmpeg says on its standard error (its `-loglevel`).
+    enum LogLevel: String, Sendable {
+        case error
+        /// Also what filters measured (`volumedetect`'s mean and peak), and the streams it read.
+        case info
     }
 
     private enum Outcome: Sendable {
