@@ -95,6 +95,26 @@ struct ReportPreviewTests {
         }
     }
 
+    @Test("a poster ffmpeg cannot make within its time is given up, and the note says how long it had")
+    func posterTimeLimit() async throws {
+        let folder = try makeTemporaryDirectory("wamedia-poster-time")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = folder.appendingPathComponent("clip.mp4")
+        try PreviewFixtures.clip(at: clip)
+        let ffmpeg = try #require(await FFmpegCapabilities.installed().ffmpeg, "ffmpeg is needed")
+        let started = ContinuousClock.now
+        let limit = Duration.milliseconds(1)
+        await #expect(throws: MediaPreview.Unavailable.timedOut(limit)) {
+            try await PosterFrame.make(video: clip.path, durationSeconds: 3, ffmpeg: ffmpeg, timeLimit: limit)
+        }
+        #expect(ContinuousClock.now - started < .seconds(3), "ffmpeg was stopped, not waited for")
+        #expect(
+            MediaPreview.Unavailable.timedOut(.seconds(5)).description == "ffmpeg took longer than 5 s and was stopped")
+        // The same clip with the default time gets its poster.
+        let poster = try await PosterFrame.make(video: clip.path, durationSeconds: 3, ffmpeg: ffmpeg)
+        #expect(poster.jpeg.count > 100 && poster.dataURI.hasPrefix("data:image/jpeg;base64,/9j/"))
+    }
+
     @Test("the poster is taken a second in, or halfway into a clip shorter than two seconds")
     func posterTime() {
         #expect(PosterFrame.seekSeconds(duration: 30) == 1)
