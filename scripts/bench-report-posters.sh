@@ -6,13 +6,17 @@
 #   poster per video (the same command wamedia runs), each spread over every core as the report is.
 # Target: at most 1.2x the floor. Audio levels (one ffmpeg `volumedetect` per audio file) are in
 # the report, not in the floor: the script also prints how many of each the report holds.
-# Usage: scripts/bench-report-posters.sh [COUNT]
+# Usage: scripts/bench-report-posters.sh [COUNT]   (NO_BUILD=1 reuses the release build; WAMEDIA=path runs that binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}
-scripts/install-deps.sh >&2
-swift build -c release --scratch-path .build-release --product wamedia >&2
-wamedia=$PWD/.build-release/release/wamedia
+if [ -n "${WAMEDIA:-}" ]; then
+    wamedia=$WAMEDIA
+else
+    scripts/install-deps.sh >&2
+    if [ -z "${NO_BUILD:-}" ]; then swift build -c release --scratch-path .build-release --product wamedia >&2; fi
+    wamedia=$PWD/.build-release/release/wamedia
+fi
 cores=$(nproc)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
