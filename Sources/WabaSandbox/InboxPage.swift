@@ -315,8 +315,8 @@ struct InboxPage: Sendable {
 
     /// What the page may load and do: its own script, style sheet, media and live stream, images
     /// of `data:` URIs (videos' poster frames, made by the sandbox), nothing inline, no form sent
-    /// anywhere, no `<base>` moving its links. (Browsers offer no policy
-    /// against navigation itself: that rests on the escaping.)
+    /// anywhere, no `<base>` moving its links. (Browsers offer no policy against navigation
+    /// itself: that rests on the escaping.)
     static let policy = [
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "media-src 'self'",
         "connect-src 'self'", "form-action 'none'", "base-uri 'none'",

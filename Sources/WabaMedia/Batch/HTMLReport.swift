@@ -6,9 +6,9 @@ public import Foundation
 /// first, filtered by verdict in the page with pure CSS.
 ///
 /// Nothing in the page is fetched: styles, icons, thumbnails and poster frames (small JPEGs as
-/// `data:` URIs) are inside it, and it has no script. Every value (names, paths, messages, hints, even the
-/// thumbnails' `data:` URIs) is escaped by ``HTMLEscaping`` on its way into ``Templates``, and the
-/// page's policy allows no script, no form, and no style but its own sheet.
+/// `data:` URIs) are inside it, and it has no script. Every value (names, paths, messages, hints,
+/// even the thumbnails' `data:` URIs) is escaped by ``HTMLEscaping`` on its way into
+/// ``Templates``, and the page's policy allows no script, no form, and no style but its own sheet.
 ///
 /// Cards are made one asset at a time and kept by ``HTMLReportWriter`` in temporary files until the
 /// counts for the summary are known, so memory stays flat whatever the number of assets.
