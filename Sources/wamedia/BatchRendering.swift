@@ -54,7 +54,7 @@ struct BatchRenderer {
             try junitCases?.handle.write(contentsOf: Data(junit.testCase(for: result).utf8))
         case .html:
             htmlPending.append(result)
-            if htmlPending.count >= 64 {
+            if htmlPending.count >= 256 {
                 try await htmlWriter?.add(htmlPending)
                 htmlPending.removeAll(keepingCapacity: true)
             }

@@ -140,4 +140,45 @@ struct ReportPreviewTests {
         #expect(PlayingTime(seconds: 62.4).description == "1:02")
         #expect(PlayingTime(seconds: .infinity).description == "0:00")
     }
+
+    @Test("one ffmpeg run previews many files; a file it cannot read gets its own run, and the others keep theirs")
+    func sharedRuns() async throws {
+        let folder = try Self.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ffmpeg = try #require(FFmpeg.installed)
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        try PreviewFixtures.tone(at: folder.appendingPathComponent("tone-2.mp3"))
+        try Data("not audio at all".utf8).write(to: folder.appendingPathComponent("text.mp3"))
+
+        // A video without pictures among two that have them: the shared run writes two posters.
+        let videos = [(path("clip.mp4"), 3.0), (path("zeros.mp4"), 3.0), (path("clip.mp4"), 3.0)]
+        let posters = await PosterFrame.make(
+            videos: videos.map { (path: $0.0, durationSeconds: Optional($0.1)) }, ffmpeg: ffmpeg)
+        #expect(posters.count == 3)
+        #expect(posters[1] == .failure(.noVideoFrame), "\(posters[1])")
+        let single = try await PosterFrame.make(video: path("clip.mp4"), durationSeconds: 3, ffmpeg: ffmpeg)
+        #expect(posters[0] == .success(single) && posters[2] == .success(single), "the same frame as a run of its own")
+
+        // A file no decoder reads fails the whole shared run: every file is then measured alone.
+        let audio = [path("tone.mp3"), path("text.mp3"), path("tone-2.mp3")]
+        let levels = await AudioLevel.measure(audio: audio, ffmpeg: ffmpeg)
+        #expect(levels.count == 3)
+        #expect(levels[1] == .failure(.noAudio), "\(levels[1])")
+        let alone = try await AudioLevel.measure(audio: path("tone.mp3"), ffmpeg: ffmpeg)
+        #expect(levels[0] == .success(alone) && levels[2] == .success(alone), "\(levels)")
+        // Without the unreadable file, one run measures both, as runs of their own do.
+        let shared = await AudioLevel.measure(audio: [path("tone.mp3"), path("tone-2.mp3")], ffmpeg: ffmpeg)
+        #expect(shared == [.success(alone), .success(alone)])
+        let log = try await ffmpeg.run(
+            AudioLevel.arguments(inputs: [path("tone.mp3"), path("tone-2.mp3")]),
+            limits: .init(wallClock: .seconds(30), fileBytes: 1 << 20), logLevel: .info,
+            keepingLinesWith: "_volume:")
+        #expect(AudioLevel.parse(shared: log) == [0: alone, 1: alone], "one run measured both: \(log)")
+        #expect(
+            AudioLevel.parse(
+                shared: "[Parsed_volumedetect_1 @ 0x1] mean_volume: -20.0 dB\n"
+                    + "[Parsed_volumedetect_1 @ 0x1] max_volume: -3.5 dB\n") == [
+                    1: AudioLevel(meanDB: -20, peakDB: -3.5)
+                ])
+    }
 }

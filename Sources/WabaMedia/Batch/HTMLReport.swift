@@ -44,11 +44,27 @@ public struct HTMLReport: Sendable {
     /// The preview of a local video or audio file (``MediaPreview``): an ffmpeg run, awaited
     /// without holding a thread. nil for anything else, and for files given by URL.
     public func preview(for result: BatchResult) async -> MediaPreview? {
-        let inspection = result.report.inspection
-        guard !inspection.file.contains("://") else { return nil }
-        return await MediaPreview.make(
-            path: inspection.file, mediaType: result.report.mediaType, durationSeconds: inspection.av?.durationSeconds,
-            ffmpeg: ffmpeg)
+        await previews(for: [result]).first ?? nil
+    }
+
+    /// The previews of `results`, in their order, all of one media type: one ffmpeg run for them
+    /// all (``MediaPreview/make(_:mediaType:ffmpeg:)``). nil for files given by URL and for media
+    /// types without a preview.
+    public func previews(for results: [BatchResult]) async -> [MediaPreview?] {
+        let local = results.indices.filter { !results[$0].report.inspection.file.contains("://") }
+        guard let mediaType = local.first.map({ results[$0].report.mediaType }) else {
+            return results.map { _ in nil }
+        }
+        let made = await MediaPreview.make(
+            local.map {
+                (
+                    path: results[$0].report.inspection.file,
+                    durationSeconds: results[$0].report.inspection.av?.durationSeconds
+                )
+            }, mediaType: mediaType, ffmpeg: ffmpeg)
+        var previews = [MediaPreview?](repeating: nil, count: results.count)
+        for (index, preview) in zip(local, made) { previews[index] = preview }
+        return previews
     }
 
     /// The card for one asset, with its ``preview(for:)`` when it has one. Makes its thumbnail (a

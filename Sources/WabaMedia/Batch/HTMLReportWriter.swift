@@ -87,28 +87,31 @@ public final class HTMLReportWriter {
         try write(Data(report.closing.utf8))
     }
 
-    /// The previews of the videos and audio files among `results`, by index in `results`: at most
-    /// `atOnce` ffmpeg runs at a time.
+    /// The previews of the videos and audio files among `results`, by index in `results`: videos
+    /// and audio files in runs of up to ``MediaPreview/filesPerRun`` each, at most `atOnce` runs at
+    /// a time.
     private static func makePreviews(_ results: [BatchResult], report: HTMLReport, atOnce: Int) async
         -> [Int: MediaPreview]
     {
-        let wanted = results.indices.filter {
-            let type = results[$0].report.mediaType
-            return type == .video || type == .audio
-        }
-        guard !wanted.isEmpty else { return [:] }
-        return await withTaskGroup(of: (Int, MediaPreview?).self) { group in
-            var previews: [Int: MediaPreview] = [:]
-            var waiting = wanted[...]
-            for index in waiting.prefix(max(1, atOnce)) {
-                group.addTask { (index, await report.preview(for: results[index])) }
+        var runs: [[Int]] = []
+        for mediaType in [MediaType.video, .audio] {
+            let wanted = results.indices.filter { results[$0].report.mediaType == mediaType }
+            runs += stride(from: 0, to: wanted.count, by: MediaPreview.filesPerRun).map {
+                Array(wanted[$0..<min($0 + MediaPreview.filesPerRun, wanted.count)])
             }
+        }
+        guard !runs.isEmpty else { return [:] }
+        return await withTaskGroup(of: [(Int, MediaPreview?)].self) { group in
+            var previews: [Int: MediaPreview] = [:]
+            var waiting = runs[...]
+            func start(_ run: [Int]) {
+                group.addTask { Array(zip(run, await report.previews(for: run.map { results[$0] }))) }
+            }
+            for run in waiting.prefix(max(1, atOnce)) { start(run) }
             waiting = waiting.dropFirst(max(1, atOnce))
-            while let (index, preview) = await group.next() {
-                if let preview { previews[index] = preview }
-                if let index = waiting.popFirst() {
-                    group.addTask { (index, await report.preview(for: results[index])) }
-                }
+            while let made = await group.next() {
+                for (index, preview) in made { previews[index] = preview }
+                if let run = waiting.popFirst() { start(run) }
             }
             return previews
         }

@@ -40,6 +40,62 @@ public struct AudioLevel: Sendable, Hashable {
         return level
     }
 
+    /// The levels of the first audio tracks of the files at `paths`, in their order, measured by one
+    /// ffmpeg run: a report over thousands of short files would otherwise spend most of its time
+    /// starting ffmpeg. A file the shared run cannot measure (one that fails the whole run included)
+    /// is measured on its own, as ``measure(audio:ffmpeg:timeLimit:)`` does.
+    ///
+    /// - Parameter timeLimit: each file's; the shared run gets the sum, at most a minute.
+    public static func measure(
+        audio paths: [String], ffmpeg: FFmpeg, timeLimit: Duration = defaultTimeLimit
+    ) async -> [Result<AudioLevel, MediaPreview.Unavailable>] {
+        var levels: [Int: AudioLevel] = [:]
+        if paths.count > 1 {
+            let log = try? await ffmpeg.run(
+                arguments(inputs: paths),
+                limits: .init(wallClock: min(.seconds(60), timeLimit * paths.count), fileBytes: 1 << 20),
+                logLevel: .info, keepingLinesWith: "_volume:")
+            levels = log.map(parse(shared:)) ?? [:]
+        }
+        var results: [Result<AudioLevel, MediaPreview.Unavailable>] = []
+        for (index, path) in paths.enumerated() {
+            if let level = levels[index] {
+                results.append(.success(level))
+            } else {
+                do throws(MediaPreview.Unavailable) {
+                    results.append(.success(try await measure(audio: path, ffmpeg: ffmpeg, timeLimit: timeLimit)))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+        }
+        return results
+    }
+
+    /// The arguments of one run measuring every input: a `volumedetect` per input's first audio
+    /// track, each to a null output of its own.
+    static func arguments(inputs: [String]) -> [String] {
+        var arguments: [String] = []
+        for input in inputs { arguments += ["-threads", "1", "-protocol_whitelist", "file", "-i", "file:" + input] }
+        let graph = inputs.indices.map { "[\($0):a:0]volumedetect[level\($0)]" }.joined(separator: ";")
+        arguments += ["-filter_complex", graph]
+        for index in inputs.indices { arguments += ["-map", "[level\(index)]", "-f", "null", "-"] }
+        return arguments
+    }
+
+    /// The levels a shared run reported, by input: `[Parsed_volumedetect_3 @ 0x…] mean_volume: …` is
+    /// the fourth input's (the last report of each counts: ffmpeg configures the graph twice).
+    static func parse(shared log: String) -> [Int: AudioLevel] {
+        var lines: [Int: String] = [:]
+        for line in log.split(separator: "\n") {
+            guard let name = line.range(of: "[Parsed_volumedetect_"),
+                let index = Int(line[name.upperBound...].prefix { $0.isNumber })
+            else { continue }
+            lines[index, default: ""] += line + "\n"
+        }
+        return lines.compactMapValues(parse)
+    }
+
     /// The ffmpeg arguments that decode `input`'s first audio track through `volumedetect` and write nothing.
     static func arguments(input: String) -> [String] {
         [

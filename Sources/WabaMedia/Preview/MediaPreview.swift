@@ -66,6 +66,40 @@ public struct MediaPreview: Sendable, Hashable {
         return preview
     }
 
+    /// How many files one ffmpeg run previews at most, in ``make(_:ffmpeg:)``: enough that starting
+    /// ffmpeg (tens of milliseconds) costs little beside the files, few enough that a file the run
+    /// cannot read, which sends its files back to a run each, costs few runs.
+    public static let filesPerRun = 16
+
+    /// The previews of `files`, in their order, all of one media type (video or audio; nil for
+    /// any other), by one ffmpeg run (at most ``filesPerRun`` files are expected).
+    public static func make(
+        _ files: [(path: String, durationSeconds: Double?)], mediaType: MediaType, ffmpeg choice: FFmpegChoice
+    ) async -> [MediaPreview?] {
+        guard mediaType == .video || mediaType == .audio else { return files.map { _ in nil } }
+        guard let ffmpeg = await resolve(choice) else {
+            let note = (mediaType == .video ? "No poster frame: " : "No level: ") + Unavailable.noFFmpeg.description
+            return files.map { MediaPreview(durationSeconds: $0.durationSeconds, note: note) }
+        }
+        if mediaType == .video {
+            let posters = await PosterFrame.make(videos: files, ffmpeg: ffmpeg)
+            return zip(files, posters).map { file, poster in
+                switch poster {
+                case .success(let poster): MediaPreview(poster: poster, durationSeconds: file.durationSeconds)
+                case .failure(let reason):
+                    MediaPreview(durationSeconds: file.durationSeconds, note: "No poster frame: \(reason)")
+                }
+            }
+        }
+        let levels = await AudioLevel.measure(audio: files.map(\.path), ffmpeg: ffmpeg)
+        return zip(files, levels).map { file, level in
+            switch level {
+            case .success(let level): MediaPreview(level: level, durationSeconds: file.durationSeconds)
+            case .failure(let reason): MediaPreview(durationSeconds: file.durationSeconds, note: "No level: \(reason)")
+            }
+        }
+    }
+
     /// The ffmpeg `choice` names, once it is known; nil when there is none.
     static func resolve(_ choice: FFmpegChoice) async -> FFmpeg? {
         switch choice {

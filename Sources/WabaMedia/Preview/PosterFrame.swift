@@ -74,14 +74,78 @@ public struct PosterFrame: Sendable, Hashable {
         }
     }
 
+    /// The posters of the videos `videos` (each a path and its duration from its headers), in their
+    /// order, made by one ffmpeg run with an output per video: a report over thousands of short
+    /// clips would otherwise spend most of its time starting ffmpeg. A video the shared run yields
+    /// no poster for (one that fails the whole run included) is made on its own, as
+    /// ``make(video:durationSeconds:ffmpeg:longEdge:timeLimit:)`` makes it.
+    ///
+    /// - Parameter timeLimit: each video's; the shared run gets the sum, at most a minute.
+    public static func make(
+        videos: [(path: String, durationSeconds: Double?)], ffmpeg: FFmpeg, longEdge: Int = defaultLongEdge,
+        timeLimit: Duration = defaultTimeLimit
+    ) async -> [Result<PosterFrame, MediaPreview.Unavailable>] {
+        var posters: [Int: PosterFrame] = [:]
+        if videos.count > 1 {
+            posters =
+                (try? await TemporaryFolder.with { folder in
+                    let outputs = videos.indices.map { folder.path + "/poster-\($0).jpg" }
+                    var arguments: [String] = []
+                    for video in videos {
+                        arguments += inputArguments(video.path, seek: seekSeconds(duration: video.durationSeconds))
+                    }
+                    for (input, output) in outputs.enumerated() {
+                        arguments += outputArguments(of: input, longEdge: longEdge, output: output)
+                    }
+                    _ = try? await ffmpeg.run(
+                        arguments,
+                        limits: .init(
+                            wallClock: min(.seconds(60), timeLimit * videos.count), fileBytes: maxBytes * videos.count))
+                    var made: [Int: PosterFrame] = [:]
+                    for (index, output) in outputs.enumerated() {
+                        if let jpeg = FileManager.default.contents(atPath: output), isJPEG(jpeg) {
+                            made[index] = PosterFrame(jpeg: [UInt8](jpeg))
+                        }
+                    }
+                    return made
+                }) ?? [:]
+        }
+        var results: [Result<PosterFrame, MediaPreview.Unavailable>] = []
+        for (index, video) in videos.enumerated() {
+            if let poster = posters[index] {
+                results.append(.success(poster))
+            } else {
+                do throws(MediaPreview.Unavailable) {
+                    results.append(
+                        .success(
+                            try await make(
+                                video: video.path, durationSeconds: video.durationSeconds, ffmpeg: ffmpeg,
+                                longEdge: longEdge, timeLimit: timeLimit)))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+        }
+        return results
+    }
+
     /// The ffmpeg arguments that write the frame at `seek` seconds of `input`'s first video track,
     /// upright, with square pixels, fitted into `longEdge` × `longEdge`, to the JPEG `output`.
     static func arguments(input: String, seek: Double, longEdge: Int, output: String) -> [String] {
+        inputArguments(input, seek: seek) + outputArguments(of: 0, longEdge: longEdge, output: output)
+    }
+
+    /// One input, read from `seek` seconds.
+    static func inputArguments(_ input: String, seek: Double) -> [String] {
+        // One decoding thread: posters are made several at once, one per thread of the report.
+        ["-threads", "1", "-ss", String(format: "%.3f", seek), "-protocol_whitelist", "file", "-i", "file:" + input]
+    }
+
+    /// One output: a frame of the `input`-th input's first video track, upright, square pixels,
+    /// fitted into `longEdge`, as JPEG.
+    static func outputArguments(of input: Int, longEdge: Int, output: String) -> [String] {
         [
-            // One decoding thread: posters are made several at once, one per thread of the report.
-            "-threads", "1", "-ss", String(format: "%.3f", seek),
-            "-protocol_whitelist", "file", "-i", "file:" + input,
-            "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", "1",
+            "-map", "\(input):v:0", "-an", "-sn", "-dn", "-frames:v", "1",
             "-vf",
             "scale=iw*sar:ih,setsar=1,scale=\(longEdge):\(longEdge):force_original_aspect_ratio=decrease,"
                 + "format=yuvj420p",

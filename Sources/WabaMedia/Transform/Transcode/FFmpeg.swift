@@ -180,14 +180,16 @@ public struct FFmpeg: Sendable, Hashable {
     /// - Parameters:
     ///   - logLevel: what ffmpeg prints on its standard error: errors only, unless a filter that
     ///     reports its measurements there (`volumedetect`) needs ``LogLevel/info``.
+    ///   - keepingLinesWith: a text whose lines ffmpeg prints are all kept (up to 256 kB), however
+    ///     many other lines follow: the measurements of a run over many files.
     ///   - progress: called with the seconds of media written so far.
-    /// - Returns: the last few kilobytes ffmpeg printed on its standard error.
+    /// - Returns: the lines kept, then the last few kilobytes ffmpeg printed on its standard error.
     /// - Throws: `CancellationError` when the task is cancelled (ffmpeg is stopped first);
     ///   ``WabaMediaError`` `transform-failed` when it fails, with the last lines it printed, or
     ///   takes longer than the wall-clock limit.
     @discardableResult
     func run(
-        _ arguments: [String], limits: Limits, logLevel: LogLevel = .error,
+        _ arguments: [String], limits: Limits, logLevel: LogLevel = .error, keepingLinesWith marker: String? = nil,
         progress: (@Sendable (Double) -> Void)? = nil
     ) async throws -> String {
         let fenced =
@@ -236,11 +238,16 @@ public struct FFmpeg: Sendable, Hashable {
                         streams.addTask {
                             // The last few kilobytes of errors: enough to say why, bounded however much it prints.
                             var tail = ""
+                            var kept = ""
                             for try await line in execution.standardError.strings() {
+                                if let marker, line.contains(marker), kept.utf8.count < 1 << 18 {
+                                    kept += line + "\n"
+                                    continue
+                                }
                                 tail += line + "\n"
                                 if tail.utf8.count > 4096 { tail = String(tail.suffix(2048)) }
                             }
-                            return tail
+                            return kept + tail
                         }
                         var errors = ""
                         for try await text in streams { errors += text }
