@@ -92,12 +92,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A send-media request body parsed as it arrives, its base64 media decoded straight into a
+        // file: what the sandbox and the gateway both take in.
+        .target(name: "WabaRequestBody"),
         // The local stand-in for the send-media API.
         .target(
             name: "WabaSandbox",
             dependencies: [
                 "WabaMedia",
                 "WabaClient",
+                "WabaRequestBody",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -1,4 +1,5 @@
 import WabaMedia
+import WabaRequestBody
 
 /// The fields of a send-media request once they were checked as the contract checks them: 400 for
 /// a missing or mistyped field or a non-WABA channel, 404 for a thread or contact that does not exist.

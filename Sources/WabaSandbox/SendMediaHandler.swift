@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import WabaClient
 import WabaMedia
+import WabaRequestBody
 
 /// `POST /v1/waba/send-media`, for a send the middleware let through: parses the body as it
 /// arrives, checks the fields and the media as the contract does, stores an upload, and answers.
@@ -80,7 +81,7 @@ struct SendMediaHandler: Sendable {
             guard descriptor >= 0 else {
                 let reason = String(cString: strerror(errno))
                 self.logger.error("cannot store an upload", metadata: ["path": "\(partPath)", "error": "\(reason)"])
-                throw BodyError(message: "the sandbox cannot store the upload: \(reason)")
+                throw SendMediaBodyError(.storage, "the sandbox cannot store the upload: \(reason)")
             }
             uploadPath = partPath
             return descriptor
@@ -91,7 +92,7 @@ struct SendMediaHandler: Sendable {
                 guard bodyError == nil else { continue }
                 do {
                     try chunk.withUnsafeReadableBytes { try parser.feed($0) }
-                } catch let error as BodyError {
+                } catch let error as SendMediaBodyError {
                     bodyError = error.message
                 }
                 // The media is held to its type's limit as it is decoded, so an oversized upload
@@ -105,7 +106,7 @@ struct SendMediaHandler: Sendable {
                 }
             }
             if bodyError == nil {
-                do { try parser.finish() } catch let error as BodyError { bodyError = error.message }
+                do { try parser.finish() } catch let error as SendMediaBodyError { bodyError = error.message }
             }
         } catch let error as SandboxHTTPError {
             throw error

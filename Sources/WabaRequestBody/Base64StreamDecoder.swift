@@ -4,9 +4,12 @@
     import Darwin
 #endif
 
-/// Why an upload's `media_data` is not valid base64.
+/// Why an upload's `media_data` could not be decoded: it is not valid base64, or its bytes could
+/// not be stored.
 struct Base64DecodingError: Error, Sendable {
     var message: String
+    /// The bytes could not be written: the upload is fine, the storage is not.
+    var isStorageFailure = false
 }
 
 /// Decodes RFC 4648 base64 (standard alphabet, padded, no line breaks) as it arrives, in any
@@ -153,7 +156,8 @@ struct Base64StreamDecoder {
                 let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
-                    throw Base64DecodingError(message: "cannot store the upload: \(String(cString: strerror(errno)))")
+                    throw Base64DecodingError(
+                        message: "cannot store the upload: \(String(cString: strerror(errno)))", isStorageFailure: true)
                 }
                 written += result
             }

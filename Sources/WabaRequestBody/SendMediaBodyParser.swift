@@ -1,8 +1,3 @@
-/// Why a request body is not a send-media request.
-struct BodyError: Error, Sendable {
-    var message: String
-}
-
 /// Parses a send-media JSON body as it arrives, without holding it: the small fields are
 /// collected, and `media_data` is either collected (a URL) or decoded from base64 straight
 /// into a file.
@@ -10,14 +5,14 @@ struct BodyError: Error, Sendable {
 /// Accepts what a JSON parser accepts for this shape: any key order, whitespace, every string
 /// escape (`\/` and `\u` included, so a body made by any JSON encoder works); values are strings,
 /// booleans, numbers or null. Nested objects and arrays are refused, as no field takes one.
-struct SendMediaBodyParser {
-    enum FieldValue: Sendable, Equatable {
+public struct SendMediaBodyParser {
+    public enum FieldValue: Sendable, Equatable {
         case string(String)
         /// `true`, `false`, `null` or a number, as written.
         case literal(String)
     }
 
-    enum MediaData {
+    public enum MediaData: Sendable, Equatable {
         case url(String)
         /// Decoded bytes were written to the file opened for them.
         case base64(decodedBytes: Int)
@@ -39,10 +34,10 @@ struct SendMediaBodyParser {
     static let maxFieldBytes = 64 * 1024
     static let maxURLBytes = 16 * 1024
 
-    private(set) var fields: [String: FieldValue] = [:]
-    private(set) var media: MediaData?
+    public private(set) var fields: [String: FieldValue] = [:]
+    public private(set) var media: MediaData?
     /// Bytes of body seen so far.
-    private(set) var offset = 0
+    public private(set) var offset = 0
 
     private var state = State.objectStart
     private var target = StringTarget.key
@@ -55,7 +50,7 @@ struct SendMediaBodyParser {
     private let openMediaFile: () throws -> Int32
 
     /// Bytes of base64 media decoded so far, so that a caller can hold an upload to a limit while it arrives.
-    var decodedMediaBytes: Int {
+    public var decodedMediaBytes: Int {
         switch (mediaMode, media) {
         case (.base64(let decoder), _): decoder.decodedCount
         case (_, .base64(let count)): count
@@ -64,17 +59,19 @@ struct SendMediaBodyParser {
     }
 
     /// A field read so far, when it is a string.
-    func stringField(_ key: String) -> String? {
+    public func stringField(_ key: String) -> String? {
         if case .string(let text) = fields[key] { return text }
         return nil
     }
 
     /// - Parameter openMediaFile: opens the file base64 media is decoded into; called at most once.
-    init(openMediaFile: @escaping () throws -> Int32) {
+    public init(openMediaFile: @escaping () throws -> Int32) {
         self.openMediaFile = openMediaFile
     }
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+    /// Parses the next bytes of the body, in any split.
+    /// - Throws: ``SendMediaBodyError``.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
         var index = 0
         while index < bytes.count {
             if state == .string {
@@ -88,14 +85,17 @@ struct SendMediaBodyParser {
         offset += bytes.count
     }
 
-    mutating func finish() throws {
+    /// Ends the body: throws when it stopped before the JSON object was complete or the base64 media
+    /// does not end in whole quads.
+    /// - Throws: ``SendMediaBodyError``.
+    public mutating func finish() throws {
         if state == .literal { try endLiteral() }
         guard state == .end else { throw fail("the body ends before the JSON object is complete") }
         guard let mode = mediaMode else { return }
         switch mode {
         case .url(let bytes): media = .url(String(decoding: bytes, as: UTF8.self))
         case .base64(var decoder):
-            try decoder.finish()
+            do { try decoder.finish() } catch let error as Base64DecodingError { throw SendMediaBodyError(error) }
             media = .base64(decodedBytes: decoder.decodedCount)
         case .undecided: break
         }
@@ -305,7 +305,7 @@ struct SendMediaBodyParser {
                 mediaMode = nil  // keeps the decoder's buffer uniquely referenced while it decodes
                 defer { mediaMode = .base64(decoder) }
                 do { try decoder.decode(bytes) } catch let error as Base64DecodingError {
-                    throw BodyError(message: error.message)
+                    throw SendMediaBodyError(error)
                 }
             case nil:
                 break
@@ -322,7 +322,7 @@ struct SendMediaBodyParser {
             var decoder = Base64StreamDecoder(writingTo: try openMediaFile())
             do {
                 try head.withUnsafeBytes { try decoder.decode($0) }
-            } catch let error as Base64DecodingError { throw BodyError(message: error.message) }
+            } catch let error as Base64DecodingError { throw SendMediaBodyError(error) }
             mediaMode = .base64(decoder)
         }
     }
@@ -347,7 +347,7 @@ struct SendMediaBodyParser {
         state = .commaOrEnd
     }
 
-    private func fail(_ message: String) -> BodyError {
-        BodyError(message: "the body is not a valid request: \(message)")
+    private func fail(_ message: String) -> SendMediaBodyError {
+        SendMediaBodyError(.malformed, "the body is not a valid request: \(message)")
     }
 }
