@@ -79,7 +79,7 @@ package enum AddressPolicy {
     /// Cancelling the task ends the wait at once with `CancellationError` (the lookup itself cannot be
     /// stopped: it finishes on its thread and its answer is dropped), so a slow resolver cannot hold a
     /// URL check past its deadline.
-    static func resolve(_ host: String) async throws -> [Address] {
+    package static func resolve(_ host: String) async throws -> [Address] {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let lookup = Lookup()
         return try await withTaskCancellationHandler {

@@ -119,16 +119,19 @@ public final class SendMediaClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger?
 
-    /// - Parameter logger: where requests are logged (at debug; never the key). Nothing is logged when nil.
+    /// - Parameters:
+    ///   - logger: where requests are logged (at debug; never the key). Nothing is logged when nil.
+    ///   - keyPerRequest: each request brings its own key (``forward(_:apiKey:)``, for a gateway that
+    ///     passes its clients' keys on), so the configuration's may be empty.
     /// - Throws: ``WabaMediaError`` `invalid-argument` for a base URL that is not http(s) or an empty key.
-    public init(configuration: Configuration, logger: Logger? = nil) throws {
+    public init(configuration: Configuration, logger: Logger? = nil, keyPerRequest: Bool = false) throws {
         try configuration.validate()
         guard URL(string: configuration.endpoint) != nil else {
             throw WabaMediaError(
                 .invalidArgument, "the base URL \(configuration.baseURL) is not an http(s) URL",
                 hint: "give one like \(Configuration.defaultBaseURL) with --base-url or WAMEDIA_BASE_URL")
         }
-        guard !configuration.apiKey.isEmpty else {
+        guard keyPerRequest || !configuration.apiKey.isEmpty else {
             throw WabaMediaError(
                 .invalidArgument, "no API key was given", hint: "give one with --api-key or WAMEDIA_API_KEY")
         }
@@ -157,24 +160,59 @@ public final class SendMediaClient: Sendable {
     public func send(_ payload: SendMediaPayload, progress: Progress? = nil) async throws(SendMediaError)
         -> SendMediaResult
     {
-        var attempt = 1
+        try await withRetries { (attempt: Int, deadline: NIODeadline) async throws(SendMediaError) -> SendMediaResult in
+            var result = try await exchange(payload, deadline: deadline, progress: progress)
+            result.attempts = attempt
+            return result
+        }
+    }
+
+    /// Sends `payload` with `apiKey` (a client's, passed on as it is) and returns the answer as the
+    /// server gave it, whatever its status: a gateway hands it back unchanged. Only a request that
+    /// provably never reached the server is tried again (``Configuration/retryOnServerError`` aside),
+    /// under the same rules as ``send(_:progress:)``; no answer at all is a ``SendMediaError``.
+    ///
+    /// - Throws: ``SendMediaError``: `payload` when the body could not be produced, the kinds of a
+    ///   request that got no answer otherwise; never for an HTTP status.
+    public func forward(_ payload: SendMediaPayload, apiKey: String) async throws(SendMediaError) -> SendMediaAnswer {
+        do {
+            try Configuration.checkKey(apiKey)
+        } catch {
+            let problem = error as? WabaMediaError
+            throw SendMediaError(
+                kind: .payload, message: problem?.message ?? "the API key cannot be sent in a header",
+                hint: problem?.hint ?? "send the key exactly as issued")
+        }
+        return try await withRetries {
+            (_: Int, deadline: NIODeadline) async throws(SendMediaError) -> SendMediaAnswer in
+            let (response, body) = try await transfer(payload, apiKey: apiKey, deadline: deadline, progress: nil)
+            return SendMediaAnswer(
+                status: Int(response.status.code), contentType: response.headers.first(name: "content-type"),
+                body: Array(body.readableBytesView))
+        }
+    }
+
+    /// Runs `attempt` (given its number and the send's deadline) until it succeeds, or fails in a way
+    /// ``Configuration`` does not retry.
+    private func withRetries<Value>(
+        _ attempt: (Int, NIODeadline) async throws(SendMediaError) -> Value
+    ) async throws(SendMediaError) -> Value {
+        var number = 1
         var delay = configuration.retryDelay
         let deadline = configuration.deadline.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         while true {
             do {
-                var result = try await exchange(payload, deadline: deadline ?? .distantFuture, progress: progress)
-                result.attempts = attempt
-                return result
+                return try await attempt(number, deadline ?? .distantFuture)
             } catch {
                 var failure = error
-                failure.attempts = attempt
-                guard attempt < configuration.maxAttempts, isRetryable(failure) else { throw failure }
+                failure.attempts = number
+                guard number < configuration.maxAttempts, isRetryable(failure) else { throw failure }
                 logger?.debug(
                     "send-media attempt failed, retrying",
-                    metadata: ["attempt": "\(attempt)", "error": "\(failure.kind.rawValue)"])
+                    metadata: ["attempt": "\(number)", "error": "\(failure.kind.rawValue)"])
                 try? await Task.sleep(for: delay)
                 if Task.isCancelled { throw failure }
-                attempt += 1
+                number += 1
                 delay *= 2
             }
         }
@@ -190,12 +228,12 @@ public final class SendMediaClient: Sendable {
 
     /// The HTTP request that posts `payload` to the endpoint with the key, its body streamed with its
     /// exact length; every chunk taken is counted in `sent` and reported to `progress`.
-    private func httpRequest(for payload: SendMediaPayload, counting sent: ProgressCounter, progress: Progress?)
-        -> HTTPClientRequest
-    {
+    private func httpRequest(
+        for payload: SendMediaPayload, apiKey: String, counting sent: ProgressCounter, progress: Progress?
+    ) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: configuration.endpoint)
         request.method = .POST
-        request.headers.add(name: "x-api-key", value: configuration.apiKey)
+        request.headers.add(name: "x-api-key", value: apiKey)
         request.headers.add(name: "content-type", value: MIMEType.json.rawValue)
         request.headers.add(name: "accept", value: MIMEType.json.rawValue)
         request.headers.add(name: "user-agent", value: "wamedia")
@@ -212,25 +250,8 @@ public final class SendMediaClient: Sendable {
     private func exchange(_ payload: SendMediaPayload, deadline: NIODeadline, progress: Progress?)
         async throws(SendMediaError) -> SendMediaResult
     {
-        let total = payload.contentLength
-        let sent = ProgressCounter()
-        let request = httpRequest(for: payload, counting: sent, progress: progress)
-        logger?.debug(
-            "sending media", metadata: ["endpoint": "\(configuration.endpoint)", "bytes": "\(total)"])
-
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            // The read and write timeouts guard against a silent server; the deadline, when given,
-            // bounds the whole send.
-            response =
-                total <= Self.unwatchedBodyLimit
-                ? try await http.execute(request, deadline: deadline, logger: logger)
-                : try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
-            body = try await collect(response, within: configuration.readTimeout)
-        } catch {
-            throw classify(error, bodyStarted: sent.value > 0)
-        }
+        let (response, body) = try await transfer(
+            payload, apiKey: configuration.apiKey, deadline: deadline, progress: progress)
         let status = Int(response.status.code)
         logger?.debug("send-media answered", metadata: ["status": "\(status)"])
         let decoded = try? JSONDecoder().decode(APIResponse.self, from: Data(body.readableBytesView))
@@ -255,6 +276,30 @@ public final class SendMediaClient: Sendable {
         return SendMediaResult(
             messageID: messageID, providerID: data.providerID ?? "", mediaURL: data.mediaURL ?? "",
             threadID: data.threadID ?? "", message: decoded.message.map { redaction.apply(to: $0) } ?? "")
+    }
+
+    /// One request: `payload` posted with `apiKey`, and the answer's head and body (at most 1 MiB)
+    /// whatever its status. A request that got no whole answer is classified by whether its body had
+    /// started going out.
+    private func transfer(_ payload: SendMediaPayload, apiKey: String, deadline: NIODeadline, progress: Progress?)
+        async throws(SendMediaError) -> (HTTPClientResponse, ByteBuffer)
+    {
+        let total = payload.contentLength
+        let sent = ProgressCounter()
+        let request = httpRequest(for: payload, apiKey: apiKey, counting: sent, progress: progress)
+        logger?.debug(
+            "sending media", metadata: ["endpoint": "\(configuration.endpoint)", "bytes": "\(total)"])
+        do {
+            // The read and write timeouts guard against a silent server; the deadline, when given,
+            // bounds the whole send.
+            let response =
+                total <= Self.unwatchedBodyLimit
+                ? try await http.execute(request, deadline: deadline, logger: logger)
+                : try await executeWatchingProgress(request, deadline: deadline, sent: sent, total: total)
+            return (response, try await collect(response, within: configuration.readTimeout))
+        } catch {
+            throw classify(error, bodyStarted: sent.value > 0)
+        }
     }
 
     /// Bodies up to this size (a URL send is a few hundred bytes) go out without a watch on their

@@ -57,7 +57,7 @@ public final class BlockingExecutor: Sendable {
 
     /// Runs `work` on one of the threads whether or not the task is cancelled: the clean-up of
     /// something a cancelled task leaves behind. After ``shutdown()``, on the calling thread.
-    func runToEnd(_ work: @escaping @Sendable () -> Void) async {
+    package func runToEnd(_ work: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             pool.submit { _ in
                 work()

@@ -38,7 +38,7 @@ package final class TemporaryFolder: Sendable {
     }
 
     /// Makes a folder in `directory`; the first folder of the process first sweeps `directory`.
-    init(in directory: String) throws {
+    package init(in directory: String) throws {
         _ = Self.sweptOnce(directory)
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var template = Array("\(base)/\(Self.prefix)\(getpid()).XXXXXX".utf8CString)
