@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "WabaClient", targets: ["WabaClient"]),
         // The local stand-in for the send-media API, for tests of code that sends.
         .library(name: "WabaSandbox", targets: ["WabaSandbox"]),
+        // `wamedia serve`: the send-media API in front of the real one, preparing every file on its way.
+        .library(name: "WabaGateway", targets: ["WabaGateway"]),
         // Campaigns: many messages, each sent once, with a durable journal (SQLite, or PostgreSQL for many workers).
         .library(name: "WabaCampaign", targets: ["WabaCampaign"]),
         .executable(name: "wamedia", targets: ["wamedia"]),
@@ -110,6 +112,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The media gateway: the send-media API served locally, each file prepared, then passed upstream.
+        .target(
+            name: "WabaGateway",
+            dependencies: [
+                "WabaMedia",
+                "WabaClient",
+                "WabaRequestBody",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Campaigns: the sender, its journal, its reports.
         .target(
             name: "WabaCampaign",
@@ -130,6 +145,7 @@ let package = Package(
                 "WabaClient",
                 "WabaCampaign",
                 "WabaSandbox",
+                "WabaGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,6 +161,15 @@ let package = Package(
             name: "WabaClientTests",
             dependencies: [
                 "WabaMedia", "WabaClient", "WabaSandbox", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "WabaGatewayTests",
+            dependencies: [
+                "WabaGateway", "WabaSandbox", "WabaMedia", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,7 +14,7 @@ struct Wamedia: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self, CheckCommand.self, PrepareCommand.self, PayloadCommand.self,
-            SendCommand.self, SandboxCommand.self,
+            SendCommand.self, SandboxCommand.self, ServeCommand.self,
         ]
     )
 
