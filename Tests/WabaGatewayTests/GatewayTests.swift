@@ -38,6 +38,8 @@ struct GatewayTests {
             #expect(harness.sandbox.requestCount == 1)
             let receipt = try #require(harness.sandbox.receipts.first)
             #expect(receipt.fileName == "invoice.pdf")
+            // Streamed with its exact length: what was announced is what arrived.
+            #expect(receipt.contentLength != nil && receipt.contentLength == receipt.bodyBytes)
             let stored = try #require(receipt.storedPath)
             #expect(try Data(contentsOf: URL(fileURLWithPath: stored)) == Data(contentsOf: URL(fileURLWithPath: pdf)))
 
@@ -58,13 +60,16 @@ struct GatewayTests {
         let webp = folder.appendingPathComponent("photo.webp").path
         try runTool("vips", ["copy", sample("photo.jpg"), webp])
         try await Harness.with { harness in
-            let answer = try await Harness.post(try Harness.message(file: webp, type: "image"), to: harness.gatewayURL)
+            let answer = try await Harness.post(
+                try Harness.message(file: webp, type: "image", extra: ["content": "Our new catalogue"]),
+                to: harness.gatewayURL)
             #expect(answer.status == 200, "\(answer.text)")
             #expect(answer.header("Wamedia-Verdict") == "fixable")
             #expect(answer.header("Wamedia-Action") == "fitted-image")
             let receipt = try #require(harness.sandbox.receipts.first)
             #expect(receipt.status == 200)
             #expect(receipt.detectedMIME == .jpeg)
+            #expect(receipt.content == "Our new catalogue")
             #expect(receipt.fileName?.hasSuffix(".jpg") == true, "\(receipt.fileName ?? "no name")")
             #expect(await harness.sandbox.acceptedMessages().count == 1)
         }
@@ -190,6 +195,32 @@ struct GatewayTests {
         }
     }
 
+    @Test("a body without a length is refused with 413 as soon as it passes the limit")
+    func oversizedChunkedBody() async throws {
+        try await Harness.with({ $0.maxBodyBytes = 64 << 10 }) { harness in
+            let connection = try LoopbackSocket.connected(port: harness.gatewayPort)
+            defer { close(connection) }
+            let start =
+                #"{"channel_id":"chn_gateway","contact_id":"\#(Harness.contact)","media_type":"document","media_data":""#
+            let chunk = Array(start.utf8) + [UInt8](repeating: UInt8(ascii: "A"), count: 80 << 10)
+            let head =
+                "POST /v1/waba/send-media HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "x-api-key: \(Harness.key)\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + String(chunk.count, radix: 16) + "\r\n"
+            let bytes = Array(head.utf8) + chunk + Array("\r\n".utf8)
+            _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let answer = try #require(LoopbackSocket.readHead(connection))
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+            #expect(harness.sandbox.requestCount == 0)
+            var left = harness.requestFolders()
+            for _ in 0..<100 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                left = harness.requestFolders()
+            }
+            #expect(left.isEmpty, "\(left)")
+        }
+    }
+
     @Test("a client that disconnects mid-upload leaves no temporary file, and nothing is sent")
     func disconnectMidUpload() async throws {
         try await Harness.with { harness in
@@ -252,9 +283,11 @@ struct GatewayTests {
     func keyNeverShown() async throws {
         try await Harness.with { harness in
             var answers: [Harness.Answer] = []
+            let caption = "caption-9d1e7f private words"
             answers.append(
                 try await Harness.post(
-                    try Harness.message(file: sample("invoice.pdf"), type: "document"), to: harness.gatewayURL))
+                    try Harness.message(file: sample("invoice.pdf"), type: "document", extra: ["content": caption]),
+                    to: harness.gatewayURL))
             answers.append(
                 try await Harness.post(
                     try Harness.message(file: sample("truncated.jpg"), type: "image"), to: harness.gatewayURL))
@@ -271,6 +304,7 @@ struct GatewayTests {
             let logs = harness.logs.text
             #expect(logs.contains("send-media passed upstream"), "the gateway logs its requests: \(logs)")
             #expect(!logs.contains(Harness.key))
+            #expect(!logs.contains(caption), "captions are not logged either")
         }
     }
 
