@@ -16,8 +16,9 @@ public final class GatewayServer: Sendable {
     private let logger: Logger
     /// The preparations' blocking work: the gateway's own threads, as many as files prepared at once.
     private let executor: BlockingExecutor
-    private let client: SendMediaClient
-    private let relay: SendMediaRelay
+    private let preparer: MediaPreparer
+    /// The upstream client's settings; each run makes its client and shuts it down when it ends.
+    private let upstream: SendMediaClient.Configuration
     private let reports: ReportShelf
     private let state = Mutex(State())
 
@@ -40,21 +41,25 @@ public final class GatewayServer: Sendable {
             throw WabaMediaError(.invalidArgument, "the client token is empty", hint: "give a long random token")
         }
         self.configuration = configuration
+        // Request folders left by a gateway that was killed mid-request go before this one serves.
+        TemporaryFolder.sweep(configuration.temporaryDirectory)
         let logger = logger ?? Logger(label: "wamedia.gateway", factory: { _ in SwiftLogNoOpLogHandler() })
         self.logger = logger
         let executor = BlockingExecutor(threads: configuration.preparationThreads)
         self.executor = executor
-        let preparer = try MediaPreparer(
+        preparer = try MediaPreparer(
             profile: configuration.profile, options: configuration.preparation, executor: executor)
         // Retries follow the CLI's rules: only a request that provably never reached the upstream.
-        client = try SendMediaClient(
-            configuration: .init(
-                baseURL: configuration.upstream, apiKey: "", connectTimeout: configuration.connectTimeout,
-                readTimeout: configuration.readTimeout, writeTimeout: configuration.writeTimeout),
-            logger: nil, keyPerRequest: true)
+        upstream = SendMediaClient.Configuration(
+            baseURL: configuration.upstream, apiKey: "", connectTimeout: configuration.connectTimeout,
+            readTimeout: configuration.readTimeout, writeTimeout: configuration.writeTimeout)
+        try upstream.validate()
         reports = ReportShelf(capacity: configuration.reportCapacity, lifetime: configuration.reportLifetime)
-        relay = SendMediaRelay(
-            configuration: configuration, preparer: preparer, client: client, reports: reports, logger: logger)
+    }
+
+    /// A client for one run of the server: its connections are released when the run ends.
+    private func makeClient() throws -> SendMediaClient {
+        try SendMediaClient(configuration: upstream, logger: nil, keyPerRequest: true)
     }
 
     deinit { executor.shutdown() }
@@ -65,10 +70,17 @@ public final class GatewayServer: Sendable {
     /// Starts listening and returns the base URL. For tests and embedding: stop with ``stop()``.
     public func start() async throws -> String {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        let app = makeApplication { url in continuation.yield(url) }
+        let client = try makeClient()
+        let app = makeApplication(client: client) { url in continuation.yield(url) }
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            do {
+                try await app.run()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try? await client.shutdown()
         }
         state.withLock { $0.task = task }
         for await url in stream { return url }
@@ -80,22 +92,21 @@ public final class GatewayServer: Sendable {
         throw WabaMediaError(.ioError, "the gateway stopped before it started listening")
     }
 
-    /// Stops a server started with ``start()``, waiting for it to close, and releases its connections.
+    /// Stops a server started with ``start()``, waiting for it to close and release its connections.
     public func stop() async {
-        if let task = state.withLock({ $0.task }) {
-            task.cancel()
-            _ = try? await task.value
-        }
+        guard let task = state.withLock({ $0.task }) else { return }
+        task.cancel()
+        _ = try? await task.value
         state.withLock {
             $0.task = nil
             $0.baseURL = nil
         }
-        try? await client.shutdown()
     }
 
     /// Runs until SIGINT or SIGTERM (`wamedia serve`); `onRunning` gets the base URL.
     public func run(onRunning: @escaping @Sendable (String) -> Void) async throws {
-        let app = makeApplication(onRunning)
+        let client = try makeClient()
+        let app = makeApplication(client: client, onRunning)
         do {
             try await app.runService()
         } catch {
@@ -111,10 +122,13 @@ public final class GatewayServer: Sendable {
             hint: "pick another --port")
     }
 
-    private func makeApplication(_ onRunning: @escaping @Sendable (String) -> Void) -> some ApplicationProtocol {
+    private func makeApplication(
+        client: SendMediaClient, _ onRunning: @escaping @Sendable (String) -> Void
+    ) -> some ApplicationProtocol {
         let router = Router()
         if let token = configuration.clientToken { router.add(middleware: ClientTokenMiddleware(token: token)) }
-        let relay = self.relay
+        let relay = SendMediaRelay(
+            configuration: configuration, preparer: preparer, client: client, reports: reports, logger: logger)
         router.post("/v1/waba/send-media") { request, _ in try await relay.handle(request) }
         let reports = self.reports
         router.get("/v1/reports/:id") { _, context -> Response in

@@ -51,7 +51,9 @@ struct SendMediaRelay: Sendable {
             if let report { reports.keep(report) }
             throw error
         } catch {
-            // The client went away, or the request was cancelled: nothing was sent.
+            // Not an answer of the gateway's own: the client went away mid-upload (nothing was sent,
+            // its folder is gone), or the request's task was cancelled. Only the error's type is
+            // logged: a body's error could quote what the client sent.
             logger.info("send-media request ended before an answer", metadata: ["error": "\(type(of: error))"])
             throw error
         }

@@ -340,6 +340,23 @@ struct GatewayTests {
         }
     }
 
+    @Test("request folders a killed gateway left behind are removed before it serves")
+    func orphanedFoldersRemoved() throws {
+        let scratch = try makeTemporaryDirectory("gateway-scratch")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // A folder of a process that is gone: its lock is free.
+        let orphan = scratch.appendingPathComponent("wamedia-work.999999.Ab3dE9")
+        try FileManager.default.createDirectory(at: orphan, withIntermediateDirectories: true)
+        try Data().write(to: orphan.appendingPathComponent(".lock"))
+        try Data("half an upload".utf8).write(to: orphan.appendingPathComponent("upload"))
+        let unrelated = scratch.appendingPathComponent("other-folder")
+        try FileManager.default.createDirectory(at: unrelated, withIntermediateDirectories: true)
+        _ = try GatewayServer(
+            configuration: GatewayConfiguration(upstream: "http://127.0.0.1:1", temporaryDirectory: scratch.path))
+        #expect(!FileManager.default.fileExists(atPath: orphan.path))
+        #expect(FileManager.default.fileExists(atPath: unrelated.path))
+    }
+
     @Test("listening beyond loopback without a client token is refused")
     func exposure() throws {
         #expect(throws: WabaMediaError.self) {

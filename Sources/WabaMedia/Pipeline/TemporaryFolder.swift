@@ -110,7 +110,7 @@ package final class TemporaryFolder: Sendable {
     /// symbolic link or anything else. A folder is stale when its `.lock` can be locked, or, for a
     /// folder whose owner died before its lock was in place, when the process its name gives is gone.
     @discardableResult
-    static func sweep(_ directory: String) -> Int {
+    package static func sweep(_ directory: String) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
         var removed = 0
         for name in names where removed < sweepLimit {
