@@ -87,6 +87,8 @@ struct SendMediaRelay: Sendable {
             switch body.media {
             case nil:
                 throw RequestFields.invalid("media_data is required")
+            case .url(let url) where url.isEmpty:
+                throw GatewayError(400, .invalidMediaData, "media_data is empty")
             case .url(let url):
                 report = GatewayReport(
                     requestID: requestID, receivedAt: Date(), mediaType: fields.mediaType, mediaKind: "url",

@@ -172,6 +172,9 @@ struct GatewayTests {
             #expect(answer.json["code"] as? String == "invalid_media_data")
             let message = try #require(answer.json["message"] as? String)
             #expect(message.contains("'*' at position 12"), "\(message)")
+            let empty = try await Harness.post(Harness.message(media: "", type: "document"), to: harness.gatewayURL)
+            #expect(empty.status == 400)
+            #expect(empty.json["code"] as? String == "invalid_media_data")
             #expect(harness.sandbox.requestCount == 0)
             #expect(harness.requestFolders().isEmpty)
         }
