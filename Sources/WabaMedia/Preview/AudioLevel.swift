@@ -14,8 +14,9 @@ public struct AudioLevel: Sendable, Hashable {
         self.peakDB = peakDB
     }
 
-    /// How long measuring one file may take: a decode of the whole file, fast for anything WhatsApp takes.
-    public static let defaultTimeLimit: Duration = .seconds(10)
+    /// How long measuring one file may take: a decode of the whole file, fast for anything WhatsApp
+    /// takes; the bound is for a file ffmpeg hangs on, generous for a machine busy with other work.
+    public static let defaultTimeLimit: Duration = .seconds(30)
     /// The quiet end of the level bar, in dBFS: anything quieter shows as an empty bar.
     public static let floorDB = -60.0
 

@@ -20,8 +20,9 @@ public struct PosterFrame: Sendable, Hashable {
 
     /// The long edge of a poster, in pixels: the size of the report's image thumbnails.
     public static let defaultLongEdge = 160
-    /// How long making one poster may take, both runs together.
-    public static let defaultTimeLimit: Duration = .seconds(5)
+    /// How long making one poster may take, both runs together: a bound for a file ffmpeg hangs on,
+    /// generous for a machine busy with other work (a poster takes a fraction of a second alone).
+    public static let defaultTimeLimit: Duration = .seconds(15)
     /// ffmpeg's JPEG quantiser scale (2 best … 31 worst): 8 keeps a 160 px poster near 3 kB, as
     /// ``ReportThumbnail``'s quality 50 keeps an image's thumbnail.
     static let jpegScale = 8
