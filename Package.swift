@@ -152,7 +152,9 @@ let package = Package(
         ),
 
         // Shared by the test targets: fixture tools and running the built CLI.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "WabaMediaTests", dependencies: ["WabaMedia", "WabaEncoding", "TestSupport"],
             resources: [.copy("Resources")]),

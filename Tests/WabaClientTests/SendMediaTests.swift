@@ -16,32 +16,6 @@ let apiKey = "sk-test-9f8e7d6c5b4a"
 
 func temporaryDirectory() throws -> URL { try makeTemporaryDirectory("wamedia-send") }
 
-/// Log records kept in memory, to prove what was (not) logged.
-final class LogRecorder: @unchecked Sendable {
-    private let lines = Mutex<[String]>([])
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { _ in Handler(recorder: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            recorder.lines.withLock { $0.append("\(event.level) \(event.message) \(all)") }
-        }
-    }
-}
-
 /// A sandbox on a free loopback port and a client pointed at it, for one test.
 struct Harness {
     let sandbox: SandboxServer

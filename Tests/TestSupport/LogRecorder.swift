@@ -1,12 +1,15 @@
-import Logging
+public import Logging
 import Synchronization
 
-/// Every line a logger was given, at every level, with its metadata: what the gateway would print.
-final class LogRecorder: Sendable {
+/// Every line a logger was given, at every level, with its metadata: to prove what was, and what
+/// was never, logged.
+public final class LogRecorder: Sendable {
     private let lines = Mutex<[String]>([])
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+    public var text: String { lines.withLock { $0.joined(separator: "\n") } }
 
-    func logger(_ label: String) -> Logger {
+    public init() {}
+
+    public func logger(_ label: String) -> Logger {
         var logger = Logger(label: label) { _ in Handler(recorder: self) }
         logger.logLevel = .trace
         return logger
