@@ -10,7 +10,8 @@ import WabaMedia
 ///
 /// A client changes one base URL and every file it sends is detected, checked, made to conform and
 /// named before it goes upstream with the client's own key; the upstream's answer comes back
-/// unchanged. Routes: `POST /v1/waba/send-media`, `GET /v1/reports/{request-id}`, `GET /healthz`.
+/// unchanged. Routes: `POST /v1/waba/send-media`, `POST /v1/check`, `GET /v1/reports/{request-id}`,
+/// `GET /healthz`.
 public final class GatewayServer: Sendable {
     public let configuration: GatewayConfiguration
     private let logger: Logger
@@ -20,6 +21,7 @@ public final class GatewayServer: Sendable {
     /// The upstream client's settings; each run makes its client and shuts it down when it ends.
     private let upstream: SendMediaClient.Configuration
     private let reports: ReportShelf
+    private let check: CheckEndpoint
     private let state = Mutex(State())
 
     private struct State {
@@ -55,6 +57,8 @@ public final class GatewayServer: Sendable {
             readTimeout: configuration.readTimeout, writeTimeout: configuration.writeTimeout)
         try upstream.validate()
         reports = ReportShelf(capacity: configuration.reportCapacity, lifetime: configuration.reportLifetime)
+        check = try CheckEndpoint(
+            configuration: configuration, detector: preparer.checker.inspector.detector, executor: executor)
     }
 
     /// A client for one run of the server: its connections are released when the run ends.
@@ -130,6 +134,8 @@ public final class GatewayServer: Sendable {
         let relay = SendMediaRelay(
             configuration: configuration, preparer: preparer, client: client, reports: reports, logger: logger)
         router.post("/v1/waba/send-media") { request, _ in try await relay.handle(request) }
+        let check = self.check
+        router.post("/v1/check") { request, _ in try await check.handle(request) }
         let reports = self.reports
         router.get("/v1/reports/:id") { _, context -> Response in
             guard let id = context.parameters.get("id"), let report = reports.report(id) else {

@@ -94,6 +94,15 @@ struct GatewayHarness {
         return try await execute(request)
     }
 
+    /// POSTs the file at `path` as the raw body to `url`'s `/v1/check`, with `query` (already encoded).
+    static func check(_ path: String, query: String = "", to url: String) async throws -> Answer {
+        var request = HTTPClientRequest(url: url + "/v1/check" + (query.isEmpty ? "" : "?" + query))
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: path))))
+        return try await execute(request)
+    }
+
     static func get(_ url: String) async throws -> Answer {
         try await execute(HTTPClientRequest(url: url))
     }

@@ -370,4 +370,38 @@ struct GatewayTests {
                 == nil)
         #expect(GatewayConfiguration(upstream: "http://127.0.0.1:1", host: "127.0.0.1").exposureProblem == nil)
     }
+
+    @Test("POST /v1/check judges a raw body as wamedia check does, sends nothing and keeps nothing")
+    func checkEndpoint() async throws {
+        try await Harness.with { harness in
+            // The JSON of `wamedia check --format json` for the same file, for comparison.
+            let cli = try await offThePool { try wamedia("check", "--format", "json", sample("truncated.jpg")) }
+            let expected = try #require(try cli.jsonLines().first)
+
+            let truncated = try await Harness.check(
+                sample("truncated.jpg"), query: "media_type=image&file_name=photo.jpg", to: harness.gatewayURL)
+            #expect(truncated.status == 200, "\(truncated.text)")
+            #expect(truncated.header("Wamedia-Verdict") == "rejected")
+            #expect(truncated.json["verdict"] as? String == "rejected")
+            #expect(truncated.json["file"] as? String == "photo.jpg", "the client's name, never a temporary path")
+            let codes = (truncated.json["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            let expectedCodes = (expected["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(codes == expectedCodes, "\(truncated.text)")
+            #expect(!truncated.text.contains(harness.scratch.path))
+
+            let sticker = try await Harness.check(
+                sample("sticker.webp"), query: "media_type=image", to: harness.gatewayURL)
+            #expect(sticker.json["verdict"] as? String == "fixable", "\(sticker.text)")
+            #expect((sticker.json["planned_steps"] as? [String])?.isEmpty == false, "\(sticker.text)")
+            let pdf = try await Harness.check(sample("invoice.pdf"), to: harness.gatewayURL)
+            #expect(pdf.json["verdict"] as? String == "ok" && pdf.json["media_type"] as? String == "document")
+
+            let badType = try await Harness.check(
+                sample("invoice.pdf"), query: "media_type=sticker", to: harness.gatewayURL)
+            #expect(badType.status == 400 && badType.json["code"] as? String == "invalid_request", "\(badType.text)")
+
+            #expect(harness.sandbox.requestCount == 0, "a check sends nothing")
+            #expect(harness.requestFolders().isEmpty, "and keeps nothing")
+        }
+    }
 }

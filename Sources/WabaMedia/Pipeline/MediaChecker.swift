@@ -81,9 +81,11 @@ public struct MediaChecker: Sendable {
         let report = checker.report(on: inspection, as: mediaType, caption: caption, named: fileName)
         // A transcode reads the whole input: one ffmpeg cannot decode is refused here, as the
         // preparation would fail on it.
-        guard report.transcodePlan != nil, let ffmpeg = checker.planner.ffmpeg.ffmpeg,
+        // (An animation's frames are decoded by libvips, whose proof is the image check's.)
+        guard case .file(let demuxer) = report.transcodePlan?.input, let ffmpeg = checker.planner.ffmpeg.ffmpeg,
             let problem = await DecodeProof(ffmpeg: ffmpeg).inputProblem(
-                at: inspection.file, mediaType: report.mediaType, expectedSeconds: inspection.av?.durationSeconds)
+                at: inspection.file, demuxer: demuxer, mediaType: report.mediaType,
+                expectedSeconds: inspection.av?.durationSeconds)
         else { return report }
         let undecodable = Finding(
             .unreadable, .rejected, message: problem,

@@ -116,13 +116,21 @@ public struct MediaPreparer: Sendable {
     }
 
     /// The check alone, without preparing: what ``withPreparedMedia(at:as:caption:fileName:isolation:_:)``
-    /// would decide from. It runs on the ``executor``.
+    /// would decide from, with the proof `wamedia check` runs (an input a transcode would read is
+    /// decoded: ``MediaChecker/judge(_:as:caption:named:)``). It runs on the ``executor``.
     public func check(_ source: FileSource, as mediaType: MediaType?, caption: String?, fileName: String?)
         async throws -> ValidationReport
     {
         let inspection = try await executor.run { [self] in inspect(source) }
         let ffmpeg = await capabilities(for: inspection)
-        return judge(inspection, of: source, as: mediaType, caption: caption, fileName: fileName, ffmpeg: ffmpeg)
+        guard case .success(let inspected) = inspection else {
+            return judge(inspection, of: source, as: mediaType, caption: caption, fileName: fileName, ffmpeg: ffmpeg)
+        }
+        var checker = self.checker
+        checker.ffmpegLookup = { ffmpeg }
+        var report = await checker.judge(inspected, as: mediaType, caption: caption, named: fileName)
+        report.inspection.file = source.path
+        return report
     }
 
     private func inspect(_ source: FileSource) -> Result<Inspection, any Error> {

@@ -54,12 +54,19 @@ struct DecodeProof: Sendable {
     /// Why ffmpeg cannot decode the input at `path`, which a transcode would read; nil when it decodes.
     /// Audio is decoded whole; a video's first ``inputVideoSeconds``, which is where a stub, a cut-off
     /// header or a codec ffmpeg lacks shows, without decoding a whole film to check it.
-    func inputProblem(at path: String, mediaType: MediaType, expectedSeconds: Double?) async -> String? {
+    ///
+    /// - Parameter demuxer: the one the transcode opens the file with (``TranscodePlan/Input``).
+    func inputProblem(at path: String, demuxer: String, mediaType: MediaType, expectedSeconds: Double?) async
+        -> String?
+    {
         let limit = mediaType == .video ? Self.inputVideoSeconds : nil
         let decoded = Maximum()
         do {
             try await ffmpeg.run(
-                ["-xerror", "-protocol_whitelist", "file", "-i", "file:" + path, "-map", "0:a?", "-map", "0:v?"]
+                [
+                    "-xerror", "-f", demuxer, "-protocol_whitelist", "file", "-i", "file:" + path, "-map", "0:a?",
+                    "-map", "0:v?",
+                ]
                     + (limit.map { ["-t", "\($0)"] } ?? []) + ["-f", "null", "-"],
                 limits: .init(
                     wallClock: Self.wallClock(forSeconds: limit ?? expectedSeconds), fileBytes: 1 << 20),
