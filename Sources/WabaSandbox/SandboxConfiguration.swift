@@ -44,6 +44,9 @@ public struct SandboxConfiguration: Sendable {
     /// Content-Length, or the bytes read so far), never spooled. Nil derives it from the profile:
     /// the base64 of the largest media it allows, plus room for the other fields.
     public var maxBodyBytes: Int?
+    /// How long the inbox's preview of a kept video or audio file may take (a poster frame, a
+    /// level); nil keeps ``PosterFrame``'s and ``AudioLevel``'s own limits.
+    public var previewTimeLimit: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, apiKey: String = defaultAPIKey, storeDirectory: String? = nil,

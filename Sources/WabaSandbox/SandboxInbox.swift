@@ -23,10 +23,13 @@ public final class SandboxInbox: Sendable {
     private let inspector: MediaInspector?
     /// What makes the previews of kept videos and audio files.
     private let ffmpeg: FFmpegChoice
+    /// How long a preview may take; nil keeps the previews' own limits.
+    private let previewTimeLimit: Duration?
 
-    init(detector: MIMEDetector?, ffmpeg: FFmpegChoice = .installed) {
+    init(detector: MIMEDetector?, ffmpeg: FFmpegChoice = .installed, previewTimeLimit: Duration? = nil) {
         inspector = detector.map { MediaInspector(detector: $0, options: .init(imageVerification: .header)) }
         self.ffmpeg = ffmpeg
+        self.previewTimeLimit = previewTimeLimit
     }
 
     /// Everything recorded, oldest first.
@@ -45,7 +48,8 @@ public final class SandboxInbox: Sendable {
             let mediaType = receipt.mediaType.flatMap(MediaType.init(rawValue:))
         {
             preview = await MediaPreview.make(
-                path: path, mediaType: mediaType, durationSeconds: inspection?.av?.durationSeconds, ffmpeg: ffmpeg)
+                path: path, mediaType: mediaType, durationSeconds: inspection?.av?.durationSeconds, ffmpeg: ffmpeg,
+                timeLimit: previewTimeLimit)
         }
         state.withLock { state in
             guard !state.closed else { return }

@@ -49,7 +49,7 @@ public final class SandboxServer: Sendable {
         self.logger = logger
         self.checker = try MediaChecker(profile: configuration.profile)
         let detector = try MIMEDetector()
-        self.inbox = SandboxInbox(detector: detector)
+        self.inbox = SandboxInbox(detector: detector, previewTimeLimit: configuration.previewTimeLimit)
         self.media = configuration.storeDirectory.map { InboxMedia(store: $0, detector: detector) }
         self.recorder = SendRecordingMiddleware(
             storeDirectory: configuration.storeDirectory, ledger: ledger, inbox: inbox, issued: issued, logger: logger)

@@ -16,7 +16,7 @@ public struct AudioLevel: Sendable, Hashable {
 
     /// How long measuring one file may take: a decode of the whole file, fast for anything WhatsApp
     /// takes; the bound is for a file ffmpeg hangs on, generous for a machine busy with other work.
-    public static let defaultTimeLimit: Duration = .seconds(30)
+    public static let defaultTimeLimit: Duration = .seconds(60)
     /// The quiet end of the level bar, in dBFS: anything quieter shows as an empty bar.
     public static let floorDB = -60.0
 
@@ -46,7 +46,7 @@ public struct AudioLevel: Sendable, Hashable {
     /// starting ffmpeg. A file the shared run cannot measure (one that fails the whole run included)
     /// is measured on its own, as ``measure(audio:ffmpeg:timeLimit:)`` does.
     ///
-    /// - Parameter timeLimit: each file's; the shared run gets the sum, at most a minute.
+    /// - Parameter timeLimit: each file's; the shared run gets the sum, at most five minutes.
     public static func measure(
         audio paths: [String], ffmpeg: FFmpeg, timeLimit: Duration = defaultTimeLimit
     ) async -> [Result<AudioLevel, MediaPreview.Unavailable>] {
@@ -54,7 +54,7 @@ public struct AudioLevel: Sendable, Hashable {
         if paths.count > 1 {
             let log = try? await ffmpeg.run(
                 arguments(inputs: paths),
-                limits: .init(wallClock: min(.seconds(60), timeLimit * paths.count), fileBytes: 1 << 20),
+                limits: .init(wallClock: min(.seconds(300), timeLimit * paths.count), fileBytes: 1 << 20),
                 logLevel: .info, keepingLinesWith: "_volume:")
             levels = log.map(parse(shared:)) ?? [:]
         }

@@ -47,8 +47,12 @@ public struct MediaPreview: Sendable, Hashable {
 
     /// The preview of the local file at `path`: a poster for a video, the level for an audio file;
     /// nil for any other media type, which has no preview of this kind.
+    ///
+    /// - Parameter timeLimit: how long making it may take; nil keeps ``PosterFrame``'s and
+    ///   ``AudioLevel``'s own limits.
     public static func make(
-        path: String, mediaType: MediaType, durationSeconds: Double?, ffmpeg choice: FFmpegChoice
+        path: String, mediaType: MediaType, durationSeconds: Double?, ffmpeg choice: FFmpegChoice,
+        timeLimit: Duration? = nil
     ) async -> MediaPreview? {
         guard mediaType == .video || mediaType == .audio else { return nil }
         var preview = MediaPreview(durationSeconds: durationSeconds)
@@ -56,9 +60,11 @@ public struct MediaPreview: Sendable, Hashable {
             guard let ffmpeg = await resolve(choice) else { throw Unavailable.noFFmpeg }
             if mediaType == .video {
                 preview.poster = try await PosterFrame.make(
-                    video: path, durationSeconds: durationSeconds, ffmpeg: ffmpeg)
+                    video: path, durationSeconds: durationSeconds, ffmpeg: ffmpeg,
+                    timeLimit: timeLimit ?? PosterFrame.defaultTimeLimit)
             } else {
-                preview.level = try await AudioLevel.measure(audio: path, ffmpeg: ffmpeg)
+                preview.level = try await AudioLevel.measure(
+                    audio: path, ffmpeg: ffmpeg, timeLimit: timeLimit ?? AudioLevel.defaultTimeLimit)
             }
         } catch {
             preview.note = (mediaType == .video ? "No poster frame: " : "No level: ") + String(describing: error)

@@ -22,7 +22,7 @@ public struct PosterFrame: Sendable, Hashable {
     public static let defaultLongEdge = 160
     /// How long making one poster may take, both runs together: a bound for a file ffmpeg hangs on,
     /// generous for a machine busy with other work (a poster takes a fraction of a second alone).
-    public static let defaultTimeLimit: Duration = .seconds(15)
+    public static let defaultTimeLimit: Duration = .seconds(60)
     /// ffmpeg's JPEG quantiser scale (2 best … 31 worst): 8 keeps a 160 px poster near 3 kB, as
     /// ``ReportThumbnail``'s quality 50 keeps an image's thumbnail.
     static let jpegScale = 8
@@ -81,7 +81,7 @@ public struct PosterFrame: Sendable, Hashable {
     /// no poster for (one that fails the whole run included) is made on its own, as
     /// ``make(video:durationSeconds:ffmpeg:longEdge:timeLimit:)`` makes it.
     ///
-    /// - Parameter timeLimit: each video's; the shared run gets the sum, at most a minute.
+    /// - Parameter timeLimit: each video's; the shared run gets the sum, at most five minutes.
     public static func make(
         videos: [(path: String, durationSeconds: Double?)], ffmpeg: FFmpeg, longEdge: Int = defaultLongEdge,
         timeLimit: Duration = defaultTimeLimit
@@ -101,7 +101,8 @@ public struct PosterFrame: Sendable, Hashable {
                     _ = try? await ffmpeg.run(
                         arguments,
                         limits: .init(
-                            wallClock: min(.seconds(60), timeLimit * videos.count), fileBytes: maxBytes * videos.count))
+                            wallClock: min(.seconds(300), timeLimit * videos.count), fileBytes: maxBytes * videos.count)
+                    )
                     var made: [Int: PosterFrame] = [:]
                     for (index, output) in outputs.enumerated() {
                         if let jpeg = FileManager.default.contents(atPath: output), isJPEG(jpeg) {
