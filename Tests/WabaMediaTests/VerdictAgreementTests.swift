@@ -84,7 +84,9 @@ import Testing
                 "-size", "200x150", "gradient:red-blue", "-depth", "16", "-interlace", "plane", "-define",
                 "tiff:tile-geometry=64x64", tiff,
             ])
-        #expect(try ImageStructure.verify(fileAt: tiff, mime: .tiff) == .intact, "its structure is whole")
+        #expect(
+            try ImageStructure.verify(fileAt: tiff, mime: .tiff) == .notChecked,
+            "a whole file, in a layout its structure leaves to the decode")
         let report = try MediaChecker(profile: .whatsappCloud).check(path: tiff, as: .image)
         #expect(report.verdict == .rejected)
         let checked = try #require(report.findings.first { $0.code == .unreadable })

@@ -64,11 +64,6 @@ public struct MediaInspector: Sendable {
         try inspect(path: path, contents: contents, file: nil)
     }
 
-    /// Types whose whole structure does not tell whether libvips can read them: TIFF and BMP have
-    /// layouts its loaders refuse (separate planes in tiles, some compressions) in intact files.
-    /// They are always converted, so the decode the preparation would run is run by the check too.
-    static let decodedAfterStructure: Set<MIMEType> = [.tiff, .bmp]
-
     /// Loaders that seek past the end of the data they are given (libheif asks for bytes beyond a
     /// small file's end): from memory libvips refuses that seek, from a file it reads nothing there.
     /// Their data is proven from the file, as the preparation decodes it.
@@ -124,8 +119,7 @@ public struct MediaInspector: Sendable {
         // reduced-size decode reads past: `decode` does both.
         if options.imageVerification != .header {
             switch try structure() {
-            case .intact:
-                if options.imageVerification == .structure, !Self.decodedAfterStructure.contains(mime) { return nil }
+            case .intact: if options.imageVerification == .structure { return nil }
             case .damaged(let reason): return reason
             case .notChecked: break
             }

@@ -417,8 +417,9 @@ private struct TIFFStructure {
                 guard !overflow else { return .damaged("tag \(tag) declares an impossible number of values") }
                 let valueOffset = length <= 4 ? entry + 8 : u32(entry + 8)!
                 guard bytes.has(length, at: valueOffset) else { return ImageStructure.cutOff }
-                // Only the strip and tile tables are needed, and they hold SHORTs or LONGs.
-                guard [273, 279, 324, 325].contains(tag), type == 3 || type == 4 else { continue }
+                // Only the strip and tile tables and the planar configuration are needed, and they
+                // hold SHORTs or LONGs.
+                guard [273, 279, 284, 324, 325].contains(tag), type == 3 || type == 4 else { continue }
                 guard number <= bytes.count else {
                     return .damaged("tag \(tag) declares more values than the file has bytes")
                 }
@@ -436,6 +437,9 @@ private struct TIFFStructure {
             for (offset, count) in zip(offsets, counts) where !bytes.has(count, at: offset) {
                 return ImageStructure.cutOff
             }
+            // Tiles with each colour plane apart: whole, but a layout libvips' loader refuses. The
+            // decode says so, in its words.
+            if unit == "tile", values[284]?.first == 2 { return .notChecked }
             images += 1
             guard let next = u32(directory + 2 + count * 12) else { return ImageStructure.cutOff }
             directory = next
